@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: a normal build, then an AddressSanitizer +
+# UndefinedBehaviorSanitizer build. Usage: scripts/test.sh [--no-sanitize] [ctest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+sanitize=1
+if [[ "${1:-}" == "--no-sanitize" ]]; then sanitize=0; shift; fi
+jobs=$(nproc)
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+
+configure_and_build() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+echo "== release build"
+configure_and_build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir build/release --output-on-failure -j"$jobs" "$@"
+
+if ((sanitize)); then
+  echo "== sanitizer build (ASan + UBSan)"
+  configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build/sanitize --output-on-failure -j"$jobs" -LE no-sanitize "$@"
+fi
+echo "== all tests passed"

@@ -1,0 +1,729 @@
+#include "raft/node.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace raftkv::raft {
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::kFollower: return "follower";
+    case Role::kPreCandidate: return "pre-candidate";
+    case Role::kCandidate: return "candidate";
+    case Role::kLeader: return "leader";
+  }
+  return "?";
+}
+
+const char* to_string(ProposeError e) {
+  switch (e) {
+    case ProposeError::kNotLeader: return "not leader";
+  }
+  return "?";
+}
+
+Node::Node(const Config& config, Storage* storage)
+    : id_(config.id),
+      config_(config),
+      storage_(storage),
+      log_(storage, config.max_committed_size_per_ready),
+      tracker_(static_cast<size_t>(std::max(1, config.max_inflight_msgs))),
+      rng_(config.random_seed * 0x9E3779B97F4A7C15ULL + config.id) {
+  assert(config.id != kNoNode);
+  assert(config.heartbeat_tick > 0 && config.election_tick > config.heartbeat_tick);
+  InitialState init = storage->initial_state();
+  term_ = init.hard_state.term;
+  vote_ = init.hard_state.vote;
+  if (init.hard_state.commit > log_.committed()) {
+    log_.commit_to(std::min(init.hard_state.commit, log_.last_index()));
+  }
+  if (config.applied > log_.applied()) log_.applied_to(std::min(config.applied, log_.committed()));
+  prev_hard_state_ = init.hard_state;
+  apply_conf_state(init.conf);
+  become_follower(term_, kNoNode);
+}
+
+// ---------------------------------------------------------------------------------------
+// Roles
+
+void Node::reset(Term term) {
+  if (term_ != term) {
+    term_ = term;
+    vote_ = kNoNode;
+  }
+  lead_ = kNoNode;
+  election_elapsed_ = 0;
+  heartbeat_elapsed_ = 0;
+  reset_randomized_election_timeout();
+  tracker_.reset_votes();
+  for (auto& [id, pr] : tracker_.all()) {
+    bool learner = pr.is_learner;
+    pr = Progress(static_cast<size_t>(std::max(1, config_.max_inflight_msgs)));
+    pr.is_learner = learner;
+    pr.next = log_.last_index() + 1;
+    if (id == id_) pr.match = log_.stable_last_index();
+  }
+  reads_.clear();
+  deferred_reads_.clear();
+  append_pending_ = false;
+}
+
+void Node::reset_randomized_election_timeout() {
+  randomized_timeout_ =
+      config_.election_tick + static_cast<int>(rng_() % static_cast<uint64_t>(config_.election_tick));
+}
+
+void Node::become_follower(Term term, NodeId lead) {
+  reset(term);
+  role_ = Role::kFollower;
+  lead_ = lead;
+}
+
+void Node::become_pre_candidate() {
+  // Changes neither term nor vote: a pre-candidate that cannot win leaves no trace. It does
+  // forget its leader, so it grants other pre-votes instead of defending a dead leader.
+  role_ = Role::kPreCandidate;
+  lead_ = kNoNode;
+  tracker_.reset_votes();
+  reset_randomized_election_timeout();
+}
+
+void Node::become_candidate() {
+  reset(term_ + 1);
+  vote_ = id_;
+  role_ = Role::kCandidate;
+}
+
+void Node::become_leader() {
+  reset(term_);
+  role_ = Role::kLeader;
+  lead_ = id_;
+  if (auto* self = tracker_.progress(id_)) self->become_replicate();
+  // An entry of the new term: committing it commits everything before it (Figure 8), and
+  // until it commits the leader defers reads.
+  append_entry(EntryType::kNormal, {});
+  broadcast_append();
+}
+
+bool Node::promotable() const {
+  const Progress* self = tracker_.progress(id_);
+  return self != nullptr && !self->is_learner && tracker_.is_voter(id_);
+}
+
+// ---------------------------------------------------------------------------------------
+// Time
+
+void Node::tick() {
+  if (role_ == Role::kLeader) {
+    tick_heartbeat();
+  } else {
+    tick_election();
+  }
+}
+
+void Node::tick_election() {
+  ++election_elapsed_;
+  if (promotable() && past_election_timeout()) {
+    election_elapsed_ = 0;
+    campaign();
+  }
+}
+
+void Node::tick_heartbeat() {
+  ++heartbeat_elapsed_;
+  ++election_elapsed_;
+  if (election_elapsed_ >= config_.election_tick) {
+    election_elapsed_ = 0;
+    if (config_.check_quorum) {
+      if (!tracker_.quorum_active(id_)) {
+        become_follower(term_, kNoNode);
+        return;
+      }
+      for (auto& [id, pr] : tracker_.all()) {
+        if (id != id_) pr.recent_active = false;
+      }
+    }
+  }
+  if (heartbeat_elapsed_ >= config_.heartbeat_tick) {
+    heartbeat_elapsed_ = 0;
+    // Reads still waiting ride on a fresh round, so a lost heartbeat is retried.
+    broadcast_heartbeat(reads_.empty() ? 0 : reads_.start_round());
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Elections
+
+void Node::campaign() {
+  if (role_ == Role::kLeader || !promotable()) return;
+  start_election(config_.pre_vote);
+}
+
+void Node::start_election(bool pre_vote) {
+  Term vote_term;
+  MessageType type;
+  if (pre_vote) {
+    become_pre_candidate();
+    vote_term = term_ + 1;
+    type = MessageType::kPreVote;
+  } else {
+    become_candidate();
+    vote_term = term_;
+    type = MessageType::kVote;
+  }
+  tracker_.record_vote(id_, true);
+  if (tracker_.tally_votes() == VoteResult::kWon) {  // a single-voter cluster
+    poll_votes();
+    return;
+  }
+  for (NodeId id : tracker_.members()) {
+    if (id == id_ || !tracker_.is_voter(id)) continue;
+    Message m;
+    m.type = type;
+    m.to = id;
+    m.term = vote_term;
+    m.index = log_.last_index();
+    m.log_term = log_.last_term();
+    send(std::move(m));
+  }
+}
+
+void Node::poll_votes() {
+  switch (tracker_.tally_votes()) {
+    case VoteResult::kWon:
+      if (role_ == Role::kPreCandidate) {
+        start_election(false);
+      } else {
+        become_leader();
+      }
+      break;
+    case VoteResult::kLost:
+      become_follower(term_, kNoNode);
+      break;
+    case VoteResult::kPending:
+      break;
+  }
+}
+
+void Node::handle_vote_request(const Message& m) {
+  bool pre = m.type == MessageType::kPreVote;
+  // One vote per term; a pre-vote promises nothing, so it only needs a newer term.
+  bool can_vote = vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
+                  (pre && m.term > term_);
+  bool up_to_date =
+      config_.bugs.skip_election_restriction || log_.is_up_to_date(m.index, m.log_term);
+  Message r;
+  r.type = pre ? MessageType::kPreVoteResp : MessageType::kVoteResp;
+  r.to = m.from;
+  if (can_vote && up_to_date) {
+    // A granted pre-vote carries the future term, so the pre-candidate counts it.
+    r.term = pre ? m.term : term_;
+    if (!pre) {
+      election_elapsed_ = 0;
+      vote_ = m.from;
+    }
+  } else {
+    r.term = term_;
+    r.reject = true;
+  }
+  send(std::move(r));
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+
+void Node::step(const Message& m) {
+  if (m.type == MessageType::kHup) {
+    campaign();
+    return;
+  }
+  if (m.term > term_) {
+    bool vote_request = m.type == MessageType::kVote || m.type == MessageType::kPreVote;
+    if (vote_request && config_.check_quorum && lead_ != kNoNode &&
+        election_elapsed_ < config_.election_tick) {
+      // We heard from a live leader within the minimum election timeout: this candidate
+      // is disruptive (e.g. just back from a partition). Ignore it without raising our term.
+      ++dropped_messages_;
+      return;
+    }
+    if (m.type == MessageType::kPreVote ||
+        (m.type == MessageType::kPreVoteResp && !m.reject)) {
+      // Pre-votes and granted pre-vote answers carry a prospective term: no change.
+    } else if (m.type == MessageType::kApp || m.type == MessageType::kHeartbeat ||
+               m.type == MessageType::kSnapshot) {
+      become_follower(m.term, m.from);
+    } else {
+      become_follower(m.term, kNoNode);
+    }
+  } else if (m.term < term_) {
+    if (m.type == MessageType::kApp || m.type == MessageType::kHeartbeat) {
+      // A stale leader (for example one back from a partition whose prevotes keep our term
+      // from reaching it): tell it our term so it steps down.
+      Message r;
+      r.type = MessageType::kAppResp;
+      r.to = m.from;
+      r.term = term_;
+      r.reject = true;
+      send(std::move(r));
+    } else if (m.type == MessageType::kPreVote) {
+      Message r;
+      r.type = MessageType::kPreVoteResp;
+      r.to = m.from;
+      r.term = term_;
+      r.reject = true;
+      send(std::move(r));
+    }
+    ++dropped_messages_;
+    return;
+  }
+
+  if (m.type == MessageType::kVote || m.type == MessageType::kPreVote) {
+    handle_vote_request(m);
+    return;
+  }
+  switch (role_) {
+    case Role::kLeader: step_leader(m); break;
+    case Role::kCandidate:
+    case Role::kPreCandidate: step_candidate(m); break;
+    case Role::kFollower: step_follower(m); break;
+  }
+}
+
+void Node::step_leader(const Message& m) {
+  if (m.type == MessageType::kReadIndex) {
+    handle_read_index_request(m);
+    return;
+  }
+  Progress* pr = tracker_.progress(m.from);
+  if (pr == nullptr || m.from == id_) {
+    ++dropped_messages_;
+    return;
+  }
+  switch (m.type) {
+    case MessageType::kAppResp:
+      pr->recent_active = true;
+      handle_append_response(m, *pr);
+      break;
+    case MessageType::kHeartbeatResp:
+      pr->recent_active = true;
+      handle_heartbeat_response(m, *pr);
+      break;
+    default:
+      ++dropped_messages_;  // e.g. late vote responses
+      break;
+  }
+}
+
+void Node::step_candidate(const Message& m) {
+  switch (m.type) {
+    case MessageType::kApp:
+      become_follower(m.term, m.from);
+      handle_append(m);
+      break;
+    case MessageType::kHeartbeat:
+      become_follower(m.term, m.from);
+      handle_heartbeat(m);
+      break;
+    case MessageType::kSnapshot:
+      become_follower(m.term, m.from);
+      handle_snapshot(m);
+      break;
+    case MessageType::kPreVoteResp:
+    case MessageType::kVoteResp: {
+      bool expected = (role_ == Role::kPreCandidate) == (m.type == MessageType::kPreVoteResp);
+      if (!expected) {
+        ++dropped_messages_;
+        break;
+      }
+      tracker_.record_vote(m.from, !m.reject);
+      poll_votes();
+      break;
+    }
+    default:
+      ++dropped_messages_;
+      break;
+  }
+}
+
+void Node::step_follower(const Message& m) {
+  switch (m.type) {
+    case MessageType::kApp:
+      election_elapsed_ = 0;
+      lead_ = m.from;
+      handle_append(m);
+      break;
+    case MessageType::kHeartbeat:
+      election_elapsed_ = 0;
+      lead_ = m.from;
+      handle_heartbeat(m);
+      break;
+    case MessageType::kSnapshot:
+      election_elapsed_ = 0;
+      lead_ = m.from;
+      handle_snapshot(m);
+      break;
+    case MessageType::kReadIndexResp:
+      read_states_.push_back(ReadState{m.index, m.context});
+      break;
+    default:
+      ++dropped_messages_;
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Replication, follower side
+
+void Node::handle_append(const Message& m) {
+  Message r;
+  r.type = MessageType::kAppResp;
+  r.to = m.from;
+  r.term = term_;
+  if (m.index < log_.committed()) {
+    // Stale (reordered or duplicated): everything up to our commit index matches.
+    r.index = log_.committed();
+    send(std::move(r));
+    return;
+  }
+  if (auto last = log_.maybe_append(m.index, m.log_term, m.entries,
+                                    config_.bugs.truncate_matching_suffix)) {
+    log_.commit_to(std::min(m.commit, *last));
+    r.index = *last;
+  } else {
+    // Conflict hint: the last index at or before the probe whose term could match the
+    // leader's (term <= the leader's prev term). The leader then skips whole terms.
+    Index hint = log_.find_conflict_by_term(std::min(m.index, log_.last_index()), m.log_term);
+    r.index = m.index;
+    r.reject = true;
+    r.reject_hint = hint;
+    r.hint_term = log_.term(hint).value_or(0);
+  }
+  send(std::move(r));
+}
+
+void Node::handle_heartbeat(const Message& m) {
+  // The leader never sends a commit index above this follower's known match.
+  log_.commit_to(std::min(m.commit, log_.last_index()));
+  Message r;
+  r.type = MessageType::kHeartbeatResp;
+  r.to = m.from;
+  r.term = term_;
+  r.read_seq = m.read_seq;
+  send(std::move(r));
+}
+
+void Node::handle_snapshot(const Message& m) {
+  Message r;
+  r.type = MessageType::kAppResp;
+  r.to = m.from;
+  r.term = term_;
+  if (!m.snapshot) {
+    ++dropped_messages_;
+    return;
+  }
+  const SnapshotMeta& meta = m.snapshot->meta;
+  if (meta.index <= log_.committed()) {
+    r.index = log_.committed();
+  } else if (log_.match_term(meta.index, meta.term)) {
+    // We already hold the snapshot's last entry: just learn that it is committed.
+    log_.commit_to(meta.index);
+    r.index = log_.last_index();
+  } else {
+    log_.restore(*m.snapshot);
+    apply_conf_state(meta.conf);
+    r.index = log_.last_index();
+  }
+  send(std::move(r));
+}
+
+// ---------------------------------------------------------------------------------------
+// Replication, leader side
+
+void Node::append_entry(EntryType type, std::string data) {
+  Entry e;
+  e.term = term_;
+  e.index = log_.last_index() + 1;
+  e.type = type;
+  e.data = std::move(data);
+  log_.append({std::move(e)});
+  // The leader's own copy counts once persisted: see advance().
+}
+
+Node::ProposeResult Node::propose(std::string data) {
+  if (role_ != Role::kLeader) return {std::nullopt, ProposeError::kNotLeader};
+  append_entry(EntryType::kNormal, std::move(data));
+  append_pending_ = true;
+  return {Proposed{log_.last_index(), term_}, std::nullopt};
+}
+
+bool Node::send_append(NodeId to, bool send_if_empty) {
+  Progress* pr = tracker_.progress(to);
+  if (pr == nullptr || pr->is_paused()) return false;
+  Index prev = pr->next - 1;
+  auto prev_term = log_.term(prev);
+  auto ents = log_.slice(pr->next, log_.last_index() + 1, config_.max_size_per_msg);
+  if (!prev_term || !ents.ok()) {
+    // The entries the follower needs are compacted: send the snapshot instead.
+    Snapshot snap = storage_->snapshot();
+    if (snap.empty()) return false;  // not ready yet; retried on the next heartbeat
+    Message m;
+    m.type = MessageType::kSnapshot;
+    m.to = to;
+    m.term = term_;
+    pr->become_snapshot(snap.meta.index);
+    m.snapshot = std::move(snap);
+    send(std::move(m));
+    return true;
+  }
+  if (ents->empty() && !send_if_empty) return false;
+  Message m;
+  m.type = MessageType::kApp;
+  m.to = to;
+  m.term = term_;
+  m.index = prev;
+  m.log_term = *prev_term;
+  m.entries = std::move(ents).value();
+  m.commit = log_.committed();
+  if (!m.entries.empty()) {
+    pr->sent_entries(m.entries.back().index);
+  } else if (pr->state == ProgressState::kProbe) {
+    pr->probe_sent = true;
+  }
+  send(std::move(m));
+  return true;
+}
+
+void Node::broadcast_append() {
+  for (NodeId id : tracker_.members()) {
+    if (id != id_) send_append(id);
+  }
+}
+
+void Node::send_heartbeat(NodeId to, uint64_t read_seq) {
+  const Progress* pr = tracker_.progress(to);
+  Message m;
+  m.type = MessageType::kHeartbeat;
+  m.to = to;
+  m.term = term_;
+  // Never tell a follower to commit past what it is known to hold: its entries beyond
+  // `match` may still be from a deposed leader.
+  m.commit = std::min(pr->match, log_.committed());
+  m.read_seq = read_seq;
+  send(std::move(m));
+}
+
+void Node::broadcast_heartbeat(uint64_t read_seq) {
+  for (NodeId id : tracker_.members()) {
+    if (id != id_) send_heartbeat(id, read_seq);
+  }
+}
+
+void Node::handle_append_response(const Message& m, Progress& pr) {
+  if (m.reject) {
+    Index next_probe = m.reject_hint;
+    if (m.hint_term > 0) next_probe = log_.find_conflict_by_term(m.reject_hint, m.hint_term);
+    if (pr.maybe_decrease_to(m.index, next_probe)) {
+      if (pr.state == ProgressState::kReplicate) pr.become_probe();
+      send_append(m.from);
+    }
+    return;
+  }
+  bool was_paused = pr.is_paused();
+  if (!pr.maybe_update(m.index)) return;  // stale or duplicate acknowledgement
+  switch (pr.state) {
+    case ProgressState::kProbe: pr.become_replicate(); break;
+    case ProgressState::kSnapshot:
+      if (pr.match >= pr.pending_snapshot) {
+        pr.become_probe();
+        pr.become_replicate();
+      }
+      break;
+    case ProgressState::kReplicate: pr.inflights.free_le(m.index); break;
+  }
+  if (maybe_commit()) {
+    broadcast_append();
+  } else if (was_paused) {
+    send_append(m.from);
+  }
+  while (send_append(m.from, false)) {
+  }
+}
+
+void Node::handle_heartbeat_response(const Message& m, Progress& pr) {
+  pr.probe_sent = false;  // the follower is reachable: allow the next probe
+  if (pr.match < log_.last_index()) send_append(m.from);
+  if (m.read_seq > pr.read_seq_acked) {
+    pr.read_seq_acked = m.read_seq;
+    release_reads(reads_.take_confirmed(
+        [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+  }
+}
+
+bool Node::maybe_commit() {
+  Index idx = tracker_.committed();
+  bool advanced;
+  if (config_.bugs.commit_previous_term) {
+    // Injected bug (Figure 8): count replicas for an entry of any term.
+    advanced = idx > log_.committed() && idx <= log_.last_index();
+    if (advanced) log_.commit_to(idx);
+  } else {
+    advanced = log_.maybe_commit(idx, term_);
+  }
+  if (advanced && !deferred_reads_.empty() && committed_entry_in_current_term()) {
+    auto deferred = std::move(deferred_reads_);
+    deferred_reads_.clear();
+    for (auto& ctx : deferred) read_index(std::move(ctx));
+  }
+  return advanced;
+}
+
+bool Node::committed_entry_in_current_term() const {
+  return log_.term(log_.committed()).value_or(0) == term_;
+}
+
+// ---------------------------------------------------------------------------------------
+// Linearizable reads
+
+std::optional<ProposeError> Node::read_index(std::string context) {
+  if (role_ != Role::kLeader) {
+    if (lead_ == kNoNode) return ProposeError::kNotLeader;
+    Message m;
+    m.type = MessageType::kReadIndex;
+    m.to = lead_;
+    m.term = term_;
+    m.context = std::move(context);
+    send(std::move(m));
+    return std::nullopt;
+  }
+  if (config_.bugs.unconfirmed_reads) {
+    read_states_.push_back(ReadState{log_.committed(), std::move(context)});
+    return std::nullopt;
+  }
+  if (!committed_entry_in_current_term()) {
+    // Our commit index may lag the previous leader's until our no-op commits.
+    deferred_reads_.push_back(std::move(context));
+    return std::nullopt;
+  }
+  reads_.add(std::move(context), log_.committed(), kNoNode);
+  release_reads(reads_.take_confirmed(  // a single voter confirms itself
+      [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+  return std::nullopt;
+}
+
+void Node::handle_read_index_request(const Message& m) {
+  if (!committed_entry_in_current_term()) {
+    ++dropped_messages_;  // the follower's caller times out and retries
+    return;
+  }
+  reads_.add(m.context, log_.committed(), m.from);
+  release_reads(reads_.take_confirmed(
+      [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+}
+
+void Node::release_reads(std::vector<PendingRead> reads) {
+  for (auto& r : reads) {
+    if (r.requester == kNoNode) {
+      read_states_.push_back(ReadState{r.index, std::move(r.context)});
+    } else {
+      Message m;
+      m.type = MessageType::kReadIndexResp;
+      m.to = r.requester;
+      m.term = term_;
+      m.index = r.index;
+      m.context = std::move(r.context);
+      send(std::move(m));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+void Node::send(Message m) {
+  m.from = id_;
+  // Vote requests and answers depend on the term and vote being durable; a follower's
+  // acknowledgement promises its entries are. Everything else may leave at once.
+  bool after_persist = m.type == MessageType::kVote || m.type == MessageType::kVoteResp ||
+                       m.type == MessageType::kAppResp;
+  (after_persist ? msgs_after_persist_ : msgs_).push_back(std::move(m));
+}
+
+void Node::flush_broadcasts() {
+  if (role_ != Role::kLeader) return;
+  if (append_pending_) {
+    append_pending_ = false;
+    broadcast_append();
+  }
+  if (reads_.round_needed()) broadcast_heartbeat(reads_.start_round());
+}
+
+Index Node::applied_after(const std::vector<Entry>& committed) const {
+  return committed.empty() ? log_.applied() : committed.back().index;
+}
+
+bool Node::has_ready() const {
+  if (!msgs_.empty() || !msgs_after_persist_.empty()) return true;
+  if (role_ == Role::kLeader && (append_pending_ || reads_.round_needed())) return true;
+  if (!log_.unstable_entries().empty() || log_.unstable_snapshot()) return true;
+  if (HardState{term_, vote_, log_.committed()} != prev_hard_state_) return true;
+  if (log_.has_next_committed_entries()) return true;
+  for (const auto& rs : read_states_) {
+    if (rs.index <= log_.applied()) return true;
+  }
+  return false;
+}
+
+Ready Node::ready() {
+  flush_broadcasts();
+  Ready rd;
+  HardState hs{term_, vote_, log_.committed()};
+  if (hs != prev_hard_state_) rd.hard_state = hs;
+  rd.snapshot = log_.unstable_snapshot();
+  rd.entries = log_.unstable_entries();
+  rd.messages = std::move(msgs_);
+  msgs_.clear();
+  rd.messages_after_persist = std::move(msgs_after_persist_);
+  msgs_after_persist_.clear();
+  rd.committed_entries = log_.next_committed_entries();
+  Index applied = applied_after(rd.committed_entries);
+  if (rd.snapshot) applied = std::max(applied, rd.snapshot->meta.index);
+  auto keep = std::partition(read_states_.begin(), read_states_.end(),
+                             [applied](const ReadState& rs) { return rs.index > applied; });
+  rd.read_states.assign(std::make_move_iterator(keep), std::make_move_iterator(read_states_.end()));
+  read_states_.erase(keep, read_states_.end());
+  return rd;
+}
+
+void Node::advance(const Ready& rd) {
+  if (rd.hard_state) prev_hard_state_ = *rd.hard_state;
+  if (rd.snapshot) {
+    log_.stable_snapshot_to(rd.snapshot->meta.index);
+    if (rd.snapshot->meta.index > log_.applied()) log_.applied_to(rd.snapshot->meta.index);
+  }
+  if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.committed_entries.empty()) log_.applied_to(rd.committed_entries.back().index);
+  if (role_ == Role::kLeader) {
+    Progress* self = tracker_.progress(id_);
+    if (self != nullptr && self->maybe_update(log_.stable_last_index()) && maybe_commit()) {
+      broadcast_append();
+    }
+  }
+}
+
+void Node::apply_conf_state(const ConfState& cs) { tracker_.set_conf(cs, log_.last_index() + 1); }
+
+Status Node::status() const {
+  Status s;
+  s.id = id_;
+  s.role = role_;
+  s.term = term_;
+  s.vote = vote_;
+  s.leader = lead_;
+  s.commit = log_.committed();
+  s.applied = log_.applied();
+  s.last_index = log_.last_index();
+  s.conf = tracker_.conf();
+  return s;
+}
+
+}  // namespace raftkv::raft

@@ -1,0 +1,229 @@
+// raftkv::raft::Node — the Raft consensus core as a deterministic state machine.
+//
+// The node owns no threads, sockets, files or clocks. Its caller drives it:
+//   tick()            — one unit of logical time has passed (election/heartbeat timers)
+//   step(message)     — a message arrived from a peer
+//   propose(data)     — append a command to the replicated log (leader only)
+//   read_index(ctx)   — ask for a linearizable read point (leader only)
+// and then collects the resulting work with ready() and acknowledges it with advance().
+//
+// THE DURABILITY CONTRACT. For each Ready batch the caller must, in this order:
+//   1. send `messages` at any time (they depend on nothing unpersisted: they are the
+//      leader's replication traffic, which the paper allows to run in parallel with the
+//      leader's own disk write);
+//   2. durably store `snapshot` (if any), then `entries` (overwriting any stored entries at
+//      or after entries.front().index), then `hard_state` (if any) — fsync before step 3;
+//   3. only then send `messages_after_persist` (votes and vote requests depend on the
+//      persisted term and vote; a follower's append acknowledgement promises the entries
+//      are durable);
+//   4. apply `committed_entries` to the state machine in order (they are always already
+//      stable locally), and serve `read_states` (each is safe: applied >= its index);
+//   5. call advance(ready). Only then does the leader count its own copy of the entries
+//      toward the commit majority, so an entry is never committed on an unsynced disk.
+// ready() must not be called again before advance() of the previous batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "raft/progress.h"
+#include "raft/raft_log.h"
+#include "raft/read_index.h"
+#include "raft/storage.h"
+#include "raft/tracker.h"
+#include "raft/types.h"
+
+namespace raftkv::raft {
+
+struct Config {
+  NodeId id = kNoNode;
+  // An election timeout is drawn uniformly from [election_tick, 2*election_tick) ticks.
+  int election_tick = 10;
+  // A leader sends heartbeats every heartbeat_tick ticks; must be < election_tick.
+  int heartbeat_tick = 1;
+  // Last index already applied to the state machine (when restarting with a state
+  // machine that kept its state); 0 applies the whole committed log again.
+  Index applied = 0;
+  // Upper bound on the entry bytes in one AppendEntries message (at least one entry is
+  // always sent), and on the bytes of committed entries handed out in one Ready.
+  uint64_t max_size_per_msg = 1 << 20;
+  uint64_t max_committed_size_per_ready = 16 << 20;
+  // Most AppendEntries messages in flight to one follower in the replicate state.
+  int max_inflight_msgs = 256;
+  // Pre-election round that changes no state, so a node that cannot win (for example one
+  // rejoining from a partition) never raises the cluster's term.
+  bool pre_vote = true;
+  // A leader that has not heard from a quorum within an election timeout steps down; a
+  // follower that heard from a leader within the timeout ignores vote requests.
+  bool check_quorum = true;
+  // Seed of the node's random generator (election timeouts). Same seed, same behaviour.
+  uint64_t random_seed = 1;
+  // Test-only switches that deliberately break the algorithm, so the simulator can prove
+  // its checks catch each bug. Never set outside tests.
+  struct InjectedBugs {
+    bool skip_election_restriction = false;  // grant votes to candidates with stale logs
+    bool commit_previous_term = false;       // count replicas for old-term entries
+    bool truncate_matching_suffix = false;   // truncate even when entries match
+    bool unconfirmed_reads = false;          // release reads without a heartbeat round
+  } bugs;
+};
+
+enum class Role : uint8_t { kFollower, kPreCandidate, kCandidate, kLeader };
+const char* to_string(Role r);
+
+// A read that became safe: the state machine has applied at least `index`, so reading it
+// now is linearizable with respect to the moment read_index(context) was called.
+struct ReadState {
+  Index index = 0;
+  std::string context;
+  bool operator==(const ReadState&) const = default;
+};
+
+struct Ready {
+  std::optional<HardState> hard_state;  // set when term, vote or commit changed
+  std::optional<Snapshot> snapshot;     // a snapshot from the leader to install
+  std::vector<Entry> entries;           // to append to stable storage
+  std::vector<Message> messages;        // send now
+  std::vector<Message> messages_after_persist;  // send after the above are durable
+  std::vector<Entry> committed_entries;         // apply in order
+  std::vector<ReadState> read_states;           // reads that are safe to serve now
+
+  bool empty() const {
+    return !hard_state && !snapshot && entries.empty() && messages.empty() &&
+           messages_after_persist.empty() && committed_entries.empty() && read_states.empty();
+  }
+};
+
+enum class ProposeError {
+  kNotLeader,  // only the leader appends or answers reads; status().leader names it
+};
+const char* to_string(ProposeError e);
+
+// Where a proposal landed. It is committed once an entry with this index *and this term*
+// is applied; if a different term shows up at that index, the proposal was lost.
+struct Proposed {
+  Index index = 0;
+  Term term = 0;
+};
+
+struct Status {
+  NodeId id = kNoNode;
+  Role role = Role::kFollower;
+  Term term = 0;
+  NodeId vote = kNoNode;
+  NodeId leader = kNoNode;
+  Index commit = 0;
+  Index applied = 0;
+  Index last_index = 0;
+  ConfState conf;
+};
+
+class Node {
+ public:
+  // `storage` must outlive the node; the caller appends to it as Ready batches demand.
+  Node(const Config& config, Storage* storage);
+
+  void tick();
+  // Errors are impossible to cause from outside: a message that makes no sense for the
+  // node's state is dropped (and counted in dropped_messages()).
+  void step(const Message& m);
+  // Starts an election now (as if the election timer fired), honouring PreVote.
+  void campaign();
+
+  struct ProposeResult {
+    std::optional<Proposed> proposed;
+    std::optional<ProposeError> error;
+  };
+  ProposeResult propose(std::string data);
+
+  // Requests a linearizable read point. On the leader the read is released (as a
+  // ReadState with this context) after a quorum confirms its leadership and the state
+  // machine has caught up. A leader that has not yet committed an entry of its own term
+  // defers the read until it has. On a follower the request is forwarded to the leader.
+  // Returns kNotLeader when no leader is known.
+  std::optional<ProposeError> read_index(std::string context);
+
+  bool has_ready() const;
+  Ready ready();
+  void advance(const Ready& rd);
+
+  Status status() const;
+  Role role() const { return role_; }
+  Term term() const { return term_; }
+  NodeId leader() const { return lead_; }
+  NodeId id() const { return id_; }
+  const RaftLog& log() const { return log_; }
+  const ProgressTracker& tracker() const { return tracker_; }
+  uint64_t dropped_messages() const { return dropped_messages_; }
+
+ private:
+  friend class NodeTestPeer;
+
+  void become_follower(Term term, NodeId lead);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void reset(Term term);
+  void reset_randomized_election_timeout();
+  void start_election(bool pre_vote);
+  void poll_votes();
+  bool past_election_timeout() const { return election_elapsed_ >= randomized_timeout_; }
+
+  void tick_election();
+  void tick_heartbeat();
+
+  void step_leader(const Message& m);
+  void step_candidate(const Message& m);
+  void step_follower(const Message& m);
+  void handle_vote_request(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_snapshot(const Message& m);
+  void handle_append_response(const Message& m, Progress& pr);
+  void handle_heartbeat_response(const Message& m, Progress& pr);
+  void handle_read_index_request(const Message& m);
+
+  void send(Message m);
+  bool send_append(NodeId to, bool send_if_empty = true);
+  void send_heartbeat(NodeId to, uint64_t read_seq);
+  void broadcast_append();
+  void broadcast_heartbeat(uint64_t read_seq);
+  void append_entry(EntryType type, std::string data);
+  bool maybe_commit();
+  bool committed_entry_in_current_term() const;
+  void release_reads(std::vector<PendingRead> reads);
+  void apply_conf_state(const ConfState& cs);
+  bool promotable() const;
+  void flush_broadcasts();
+  Index applied_after(const std::vector<Entry>& committed) const;
+
+  NodeId id_;
+  Config config_;
+  Storage* storage_;
+  RaftLog log_;
+  ProgressTracker tracker_;
+  ReadIndexTracker reads_;
+  std::mt19937_64 rng_;
+
+  Role role_ = Role::kFollower;
+  Term term_ = 0;
+  NodeId vote_ = kNoNode;
+  NodeId lead_ = kNoNode;
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_timeout_ = 0;
+  bool append_pending_ = false;  // proposals not yet broadcast; flushed by ready()
+  uint64_t dropped_messages_ = 0;
+
+  std::vector<Message> msgs_;
+  std::vector<Message> msgs_after_persist_;
+  std::vector<ReadState> read_states_;       // confirmed, waiting for applied >= index
+  std::vector<std::string> deferred_reads_;  // waiting for a commit in the leader's term
+  HardState prev_hard_state_;
+};
+
+}  // namespace raftkv::raft

@@ -1,0 +1,82 @@
+// The node's view of its log: the stable part in Storage plus an unstable tail (and possibly
+// an incoming snapshot) that the caller has not yet persisted.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "raft/storage.h"
+#include "raft/types.h"
+
+namespace raftkv::raft {
+
+class RaftLog {
+ public:
+  RaftLog(Storage* storage, uint64_t max_committed_size);
+
+  Index first_index() const;
+  Index last_index() const;
+  Term last_term() const;
+  // Term of entry i, or nothing if i is compacted or beyond the log. term(0) == 0.
+  std::optional<Term> term(Index i) const;
+  bool match_term(Index i, Term t) const;
+  // The election restriction: is a log ending at (index, term) at least as up to date?
+  bool is_up_to_date(Index index, Term term) const;
+
+  // Follower side of AppendEntries. If the entry at prev_index has prev_term, appends the
+  // new entries — truncating only from the first entry that conflicts — and returns the
+  // index of the last entry the message covered. Otherwise returns nothing.
+  // `truncate_matching` is an injected bug for the simulator (always false in production).
+  std::optional<Index> maybe_append(Index prev_index, Term prev_term,
+                                    const std::vector<Entry>& entries,
+                                    bool truncate_matching = false);
+  // Leader side: append entries at the end of the log; returns the new last index.
+  Index append(const std::vector<Entry>& entries);
+
+  // First entry in `entries` whose term differs from ours at that index (or that we do not
+  // have), 0 if all match.
+  Index find_conflict(const std::vector<Entry>& entries) const;
+  // Largest i <= index whose term is <= term (the conflict hint search, used by both the
+  // rejecting follower and the leader that reads the hint).
+  Index find_conflict_by_term(Index index, Term term) const;
+
+  // Entries in [lo, hi) up to max_bytes (at least one). Fails with kCompacted when lo is
+  // below the first index.
+  Result<std::vector<Entry>> slice(Index lo, Index hi, uint64_t max_bytes) const;
+
+  Index committed() const { return committed_; }
+  Index applied() const { return applied_; }
+  // Advances commit to max_index if that entry has `term`; never moves backwards.
+  bool maybe_commit(Index max_index, Term term);
+  void commit_to(Index index);
+  void applied_to(Index index);
+
+  // Unstable tail handed to the caller to persist.
+  const std::vector<Entry>& unstable_entries() const { return unstable_; }
+  const std::optional<Snapshot>& unstable_snapshot() const { return unstable_snapshot_; }
+  // The caller has persisted entries up to (index, term) / the snapshot at index.
+  void stable_to(Index index, Term term);
+  void stable_snapshot_to(Index index);
+  // Last index that is durable locally; entries above it are not applied or counted.
+  Index stable_last_index() const { return unstable_offset_ - 1; }
+
+  // Committed, persisted entries not yet handed out for applying.
+  bool has_next_committed_entries() const;
+  std::vector<Entry> next_committed_entries() const;
+
+  // Replaces the log with a snapshot received from the leader.
+  void restore(Snapshot snapshot);
+
+ private:
+  void truncate_and_append(const std::vector<Entry>& entries);
+
+  Storage* storage_;
+  uint64_t max_committed_size_;
+  std::optional<Snapshot> unstable_snapshot_;
+  std::vector<Entry> unstable_;  // unstable_[i].index == unstable_offset_ + i
+  Index unstable_offset_;
+  Index committed_ = 0;
+  Index applied_ = 0;
+};
+
+}  // namespace raftkv::raft

@@ -1,0 +1,107 @@
+// The core reads its stable log through this interface. The log may begin after a snapshot:
+// entries up to and including snapshot().meta.index are compacted away and only that
+// snapshot's index and term remain known.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "raft/types.h"
+
+namespace raftkv::raft {
+
+enum class StorageError {
+  kCompacted,    // the index is at or below the snapshot: read the snapshot instead
+  kUnavailable,  // the index is past the last stored entry
+};
+
+const char* to_string(StorageError e);
+
+// A value or an expected failure; a small stand-in for C++23's std::expected.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(StorageError e) : v_(e) {}          // NOLINT(google-explicit-constructor)
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  explicit operator bool() const { return ok(); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  const T& operator*() const& { return value(); }
+  const T* operator->() const { return &value(); }
+  StorageError error() const { return std::get<StorageError>(v_); }
+
+ private:
+  std::variant<T, StorageError> v_;
+};
+
+struct InitialState {
+  HardState hard_state;
+  ConfState conf;  // configuration as of the last entry in storage
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Hard state and configuration recovered at start-up.
+  virtual InitialState initial_state() const = 0;
+
+  // Entries in [lo, hi), stopping early once `max_bytes` is exceeded (at least one entry is
+  // always returned when lo < hi). Fails with kCompacted if lo < first_index().
+  virtual Result<std::vector<Entry>> entries(Index lo, Index hi, uint64_t max_bytes) const = 0;
+
+  // Term of entry i. Valid for i in [first_index()-1, last_index()]; the term of
+  // first_index()-1 comes from the snapshot metadata.
+  virtual Result<Term> term(Index i) const = 0;
+
+  // Index of the first entry still in the log (snapshot index + 1).
+  virtual Index first_index() const = 0;
+
+  // Index of the last entry (snapshot index if the log is empty after it).
+  virtual Index last_index() const = 0;
+
+  // The most recent snapshot, for sending to a follower that needs compacted entries.
+  virtual Snapshot snapshot() const = 0;
+};
+
+// Storage held in memory, for tests, the simulator and the demo. Also the reference for
+// what a durable implementation must do on each call.
+class MemoryStorage : public Storage {
+ public:
+  MemoryStorage();
+
+  InitialState initial_state() const override;
+  Result<std::vector<Entry>> entries(Index lo, Index hi, uint64_t max_bytes) const override;
+  Result<Term> term(Index i) const override;
+  Index first_index() const override;
+  Index last_index() const override;
+  Snapshot snapshot() const override;
+
+  void set_hard_state(const HardState& hs) { hard_state_ = hs; }
+  void set_conf_state(const ConfState& cs) { conf_ = cs; }
+  const HardState& hard_state() const { return hard_state_; }
+
+  // Appends entries, first discarding any stored entries at or after entries.front().index
+  // (the core only sends a suffix to overwrite when it conflicts). Entries below the first
+  // index are ignored.
+  void append(const std::vector<Entry>& entries);
+
+  // Replaces the whole log with a snapshot (a follower installing one from the leader).
+  void apply_snapshot(Snapshot snap);
+
+  // Discards entries up to and including `index`, recording a snapshot with `data` there.
+  // Fails with kCompacted if index is already compacted, kUnavailable if past the log.
+  std::optional<StorageError> compact(Index index, const ConfState& conf, std::string data);
+
+ private:
+  HardState hard_state_;
+  ConfState conf_;
+  Snapshot snapshot_;
+  // entries_[0] is a sentinel holding the snapshot's index and term.
+  std::vector<Entry> entries_;
+};
+
+}  // namespace raftkv::raft
