@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler
-  libspdlog-dev libfmt-dev libcli11-dev
+  libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev
   redis-tools redis-server iproute2 procps
 )
 
