@@ -6,21 +6,31 @@ namespace raftkv::raft {
 
 const char* to_string(StorageError e) {
   switch (e) {
-    case StorageError::kCompacted: return "compacted";
-    case StorageError::kUnavailable: return "unavailable";
+    case StorageError::kCompacted:
+      return "compacted";
+    case StorageError::kUnavailable:
+      return "unavailable";
   }
   return "?";
 }
 
 MemoryStorage::MemoryStorage() : entries_(1) {}
 
-InitialState MemoryStorage::initial_state() const { return {hard_state_, conf_}; }
+InitialState MemoryStorage::initial_state() const {
+  return {hard_state_, conf_};
+}
 
-Index MemoryStorage::first_index() const { return entries_.front().index + 1; }
+Index MemoryStorage::first_index() const {
+  return entries_.front().index + 1;
+}
 
-Index MemoryStorage::last_index() const { return entries_.front().index + entries_.size() - 1; }
+Index MemoryStorage::last_index() const {
+  return entries_.front().index + entries_.size() - 1;
+}
 
-Snapshot MemoryStorage::snapshot() const { return snapshot_; }
+Snapshot MemoryStorage::snapshot() const {
+  return snapshot_;
+}
 
 Result<Term> MemoryStorage::term(Index i) const {
   Index offset = entries_.front().index;

@@ -7,17 +7,22 @@ namespace raftkv::raft {
 
 const char* to_string(Role r) {
   switch (r) {
-    case Role::kFollower: return "follower";
-    case Role::kPreCandidate: return "pre-candidate";
-    case Role::kCandidate: return "candidate";
-    case Role::kLeader: return "leader";
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "pre-candidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
   }
   return "?";
 }
 
 const char* to_string(ProposeError e) {
   switch (e) {
-    case ProposeError::kNotLeader: return "not leader";
+    case ProposeError::kNotLeader:
+      return "not leader";
   }
   return "?";
 }
@@ -69,8 +74,8 @@ void Node::reset(Term term) {
 }
 
 void Node::reset_randomized_election_timeout() {
-  randomized_timeout_ =
-      config_.election_tick + static_cast<int>(rng_() % static_cast<uint64_t>(config_.election_tick));
+  randomized_timeout_ = config_.election_tick +
+                        static_cast<int>(rng_() % static_cast<uint64_t>(config_.election_tick));
 }
 
 void Node::become_follower(Term term, NodeId lead) {
@@ -208,8 +213,8 @@ void Node::poll_votes() {
 void Node::handle_vote_request(const Message& m) {
   bool pre = m.type == MessageType::kPreVote;
   // One vote per term; a pre-vote promises nothing, so it only needs a newer term.
-  bool can_vote = vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
-                  (pre && m.term > term_);
+  bool can_vote =
+      vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) || (pre && m.term > term_);
   bool up_to_date =
       config_.bugs.skip_election_restriction || log_.is_up_to_date(m.index, m.log_term);
   Message r;
@@ -246,8 +251,7 @@ void Node::step(const Message& m) {
       ++dropped_messages_;
       return;
     }
-    if (m.type == MessageType::kPreVote ||
-        (m.type == MessageType::kPreVoteResp && !m.reject)) {
+    if (m.type == MessageType::kPreVote || (m.type == MessageType::kPreVoteResp && !m.reject)) {
       // Pre-votes and granted pre-vote answers carry a prospective term: no change.
     } else if (m.type == MessageType::kApp || m.type == MessageType::kHeartbeat ||
                m.type == MessageType::kSnapshot) {
@@ -282,10 +286,16 @@ void Node::step(const Message& m) {
     return;
   }
   switch (role_) {
-    case Role::kLeader: step_leader(m); break;
+    case Role::kLeader:
+      step_leader(m);
+      break;
     case Role::kCandidate:
-    case Role::kPreCandidate: step_candidate(m); break;
-    case Role::kFollower: step_follower(m); break;
+    case Role::kPreCandidate:
+      step_candidate(m);
+      break;
+    case Role::kFollower:
+      step_follower(m);
+      break;
   }
 }
 
@@ -531,14 +541,18 @@ void Node::handle_append_response(const Message& m, Progress& pr) {
   bool was_paused = pr.is_paused();
   if (!pr.maybe_update(m.index)) return;  // stale or duplicate acknowledgement
   switch (pr.state) {
-    case ProgressState::kProbe: pr.become_replicate(); break;
+    case ProgressState::kProbe:
+      pr.become_replicate();
+      break;
     case ProgressState::kSnapshot:
       if (pr.match >= pr.pending_snapshot) {
         pr.become_probe();
         pr.become_replicate();
       }
       break;
-    case ProgressState::kReplicate: pr.inflights.free_le(m.index); break;
+    case ProgressState::kReplicate:
+      pr.inflights.free_le(m.index);
+      break;
   }
   if (maybe_commit()) {
     broadcast_append();
@@ -551,11 +565,12 @@ void Node::handle_append_response(const Message& m, Progress& pr) {
 
 void Node::handle_heartbeat_response(const Message& m, Progress& pr) {
   pr.probe_sent = false;  // the follower is reachable: allow the next probe
+  if (pr.state == ProgressState::kReplicate && pr.inflights.full()) pr.inflights.free_first_one();
   if (pr.match < log_.last_index()) send_append(m.from);
   if (m.read_seq > pr.read_seq_acked) {
     pr.read_seq_acked = m.read_seq;
-    release_reads(reads_.take_confirmed(
-        [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+    release_reads(
+        reads_.take_confirmed([this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
   }
 }
 
@@ -616,8 +631,8 @@ void Node::handle_read_index_request(const Message& m) {
     return;
   }
   reads_.add(m.context, log_.committed(), m.from);
-  release_reads(reads_.take_confirmed(
-      [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+  release_reads(
+      reads_.take_confirmed([this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
 }
 
 void Node::release_reads(std::vector<PendingRead> reads) {
@@ -710,7 +725,9 @@ void Node::advance(const Ready& rd) {
   }
 }
 
-void Node::apply_conf_state(const ConfState& cs) { tracker_.set_conf(cs, log_.last_index() + 1); }
+void Node::apply_conf_state(const ConfState& cs) {
+  tracker_.set_conf(cs, log_.last_index() + 1);
+}
 
 Status Node::status() const {
   Status s;

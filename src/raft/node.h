@@ -84,10 +84,10 @@ struct ReadState {
 };
 
 struct Ready {
-  std::optional<HardState> hard_state;  // set when term, vote or commit changed
-  std::optional<Snapshot> snapshot;     // a snapshot from the leader to install
-  std::vector<Entry> entries;           // to append to stable storage
-  std::vector<Message> messages;        // send now
+  std::optional<HardState> hard_state;          // set when term, vote or commit changed
+  std::optional<Snapshot> snapshot;             // a snapshot from the leader to install
+  std::vector<Entry> entries;                   // to append to stable storage
+  std::vector<Message> messages;                // send now
   std::vector<Message> messages_after_persist;  // send after the above are durable
   std::vector<Entry> committed_entries;         // apply in order
   std::vector<ReadState> read_states;           // reads that are safe to serve now

@@ -6,9 +6,12 @@ namespace raftkv::raft {
 
 const char* to_string(ProgressState s) {
   switch (s) {
-    case ProgressState::kProbe: return "probe";
-    case ProgressState::kReplicate: return "replicate";
-    case ProgressState::kSnapshot: return "snapshot";
+    case ProgressState::kProbe:
+      return "probe";
+    case ProgressState::kReplicate:
+      return "replicate";
+    case ProgressState::kSnapshot:
+      return "snapshot";
   }
   return "?";
 }
@@ -77,9 +80,12 @@ bool Progress::maybe_decrease_to(Index rejected, Index hint) {
 
 bool Progress::is_paused() const {
   switch (state) {
-    case ProgressState::kProbe: return probe_sent;
-    case ProgressState::kReplicate: return inflights.full();
-    case ProgressState::kSnapshot: return true;
+    case ProgressState::kProbe:
+      return probe_sent;
+    case ProgressState::kReplicate:
+      return inflights.full();
+    case ProgressState::kSnapshot:
+      return true;
   }
   return true;
 }

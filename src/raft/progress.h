@@ -28,6 +28,11 @@ class Inflights {
     while (!window_.empty() && window_.front() <= index) window_.pop_front();
   }
   void reset() { window_.clear(); }
+  // Lets one more message out when the window is full but the follower is alive (its
+  // heartbeat answered): appends in the window may have been lost.
+  void free_first_one() {
+    if (!window_.empty()) window_.pop_front();
+  }
 
  private:
   size_t capacity_;
@@ -38,7 +43,7 @@ struct Progress {
   Index match = 0;  // highest index known to be replicated on the follower
   Index next = 1;   // next index to send
   ProgressState state = ProgressState::kProbe;
-  bool probe_sent = false;   // in probe state: a message is out, wait for reply or heartbeat
+  bool probe_sent = false;  // in probe state: a message is out, wait for reply or heartbeat
   Index pending_snapshot = 0;
   bool recent_active = false;  // heard from within the current election timeout
   bool is_learner = false;

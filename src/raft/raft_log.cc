@@ -41,7 +41,9 @@ std::optional<Term> RaftLog::term(Index i) const {
   return *t;
 }
 
-Term RaftLog::last_term() const { return term(last_index()).value_or(0); }
+Term RaftLog::last_term() const {
+  return term(last_index()).value_or(0);
+}
 
 bool RaftLog::match_term(Index i, Term t) const {
   auto lt = term(i);
@@ -86,9 +88,8 @@ std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term,
   if (conflict != 0) {
     // Never truncate a committed entry: that would mean two leaders disagreed on it.
     assert(conflict > committed_);
-    truncate_and_append(
-        std::vector<Entry>(entries.begin() + static_cast<long>(conflict - entries.front().index),
-                           entries.end()));
+    truncate_and_append(std::vector<Entry>(
+        entries.begin() + static_cast<long>(conflict - entries.front().index), entries.end()));
   }
   return last_new;
 }

@@ -14,9 +14,9 @@ namespace raftkv::raft {
 
 struct PendingRead {
   std::string context;
-  Index index = 0;        // leader's commit index when the read arrived
-  uint64_t seq = 0;       // confirmation round
-  NodeId requester = 0;   // kNoNode for a local read, else the follower that forwarded it
+  Index index = 0;       // leader's commit index when the read arrived
+  uint64_t seq = 0;      // confirmation round
+  NodeId requester = 0;  // kNoNode for a local read, else the follower that forwarded it
 };
 
 class ReadIndexTracker {

@@ -31,7 +31,9 @@ struct Entry {
 };
 
 // Bytes an entry contributes to message and batch size limits.
-inline uint64_t entry_size(const Entry& e) { return e.data.size() + 24; }
+inline uint64_t entry_size(const Entry& e) {
+  return e.data.size() + 24;
+}
 
 // State that must be on stable storage before the node answers anything that depends on
 // it: the current term and the vote cast in it (one vote per term, even across restarts),
@@ -74,18 +76,18 @@ struct Snapshot {
 };
 
 enum class MessageType : uint8_t {
-  kHup,             // local only: start an election now
-  kPreVote,         // "would you vote for me at term+1?" — changes no state
+  kHup,      // local only: start an election now
+  kPreVote,  // "would you vote for me at term+1?" — changes no state
   kPreVoteResp,
-  kVote,            // RequestVote
+  kVote,  // RequestVote
   kVoteResp,
-  kApp,             // AppendEntries
+  kApp,  // AppendEntries
   kAppResp,
-  kHeartbeat,       // AppendEntries without entries; carries commit and a read context
+  kHeartbeat,  // AppendEntries without entries; carries commit and a read context
   kHeartbeatResp,
-  kSnapshot,        // InstallSnapshot
-  kReadIndex,       // follower -> leader: request a read index for `context`
-  kReadIndexResp,   // leader -> follower: `index` is safe to read at once applied
+  kSnapshot,       // InstallSnapshot
+  kReadIndex,      // follower -> leader: request a read index for `context`
+  kReadIndexResp,  // leader -> follower: `index` is safe to read at once applied
 };
 
 const char* to_string(MessageType t);

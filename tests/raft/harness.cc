@@ -86,8 +86,10 @@ bool Cluster::linked(NodeId a, NodeId b) const {
 
 void Cluster::deliver_once() {
   auto msgs = take_messages();
-  for (const auto& m : msgs) {
+  for (auto& m : msgs) {
     if (!peers_.count(m.to) || !linked(m.from, m.to) || drop_types.count(m.type)) continue;
+    if (filter && !filter(m)) continue;
+    delivered.push_back(m);
     peers_.at(m.to).node->step(m);
   }
   process();
@@ -129,9 +131,13 @@ void Cluster::isolate(NodeId id) {
   }
 }
 
-void Cluster::cut(NodeId a, NodeId b) { cut_.insert({a, b}); }
+void Cluster::cut(NodeId a, NodeId b) {
+  cut_.insert({a, b});
+}
 
-void Cluster::heal() { cut_.clear(); }
+void Cluster::heal() {
+  cut_.clear();
+}
 
 NodeId Cluster::leader() const {
   // The leader of the highest term, if any (a stale leader may linger in a partition).

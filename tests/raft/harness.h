@@ -66,6 +66,11 @@ class Cluster {
 
   // Message types whose delivery is suppressed (for scripted scenarios).
   std::set<MessageType> drop_types;
+  // When set, a message is delivered only if the filter returns true; the filter may
+  // also rewrite the message in flight.
+  std::function<bool(Message&)> filter;
+  // Every message delivered so far (for counting round trips).
+  std::vector<Message> delivered;
 
   NodeId leader() const;
 

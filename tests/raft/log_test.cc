@@ -1,0 +1,85 @@
+// The log's own invariants: log matching, conflict handling, and the storage interface.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+#include "raft/raft_log.h"
+
+namespace raftkv::raft::test {
+namespace {
+
+// "If an existing entry conflicts with a new one (same index but different terms), delete
+// the existing entry and all that follow it (§5.3). Append any new entries not already in
+// the log."
+TEST(RaftLog, MaybeAppendTruncatesOnlyTheConflictingSuffix) {
+  struct Case {
+    Index prev_index;
+    Term prev_term;
+    std::vector<std::pair<Index, Term>> incoming;
+    bool accepted;
+    std::vector<Term> result;
+  };
+  // Stored log: terms 1,2,3 at indexes 1..3.
+  const std::vector<Case> cases = {
+      {3, 3, {}, true, {1, 2, 3}},                           // heartbeat-like, matches
+      {3, 2, {}, false, {1, 2, 3}},                          // prev term mismatch
+      {4, 3, {}, false, {1, 2, 3}},                          // prev beyond the log
+      {3, 3, {{4, 4}}, true, {1, 2, 3, 4}},                  // plain append
+      {1, 1, {{2, 2}}, true, {1, 2, 3}},                     // duplicate: nothing truncated
+      {1, 1, {{2, 2}, {3, 3}, {4, 4}}, true, {1, 2, 3, 4}},  // overlap then new
+      {1, 1, {{2, 4}}, true, {1, 4}},                        // conflict at 2: truncate 2..3
+      {2, 2, {{3, 4}, {4, 4}}, true, {1, 2, 4, 4}},          // conflict at 3
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& tc = cases[i];
+    MemoryStorage storage;
+    storage.append(entries_with_terms({1, 2, 3}));
+    RaftLog log(&storage, UINT64_MAX);
+    std::vector<Entry> incoming;
+    for (auto [idx, t] : tc.incoming) incoming.push_back(Entry{t, idx, EntryType::kNormal, ""});
+    auto r = log.maybe_append(tc.prev_index, tc.prev_term, incoming);
+    EXPECT_EQ(r.has_value(), tc.accepted) << "case " << i;
+    std::vector<Term> terms;
+    for (Index k = 1; k <= log.last_index(); ++k) terms.push_back(*log.term(k));
+    EXPECT_EQ(terms, tc.result) << "case " << i;
+  }
+}
+
+TEST(RaftLog, FindConflictByTermSkipsWholeTerms) {
+  MemoryStorage storage;
+  storage.append(entries_with_terms({1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}));  // Figure 7 (f)
+  RaftLog log(&storage, UINT64_MAX);
+  EXPECT_EQ(log.find_conflict_by_term(10, 6), 10u);
+  EXPECT_EQ(log.find_conflict_by_term(10, 2), 6u);
+  EXPECT_EQ(log.find_conflict_by_term(10, 1), 3u);
+  EXPECT_EQ(log.find_conflict_by_term(10, 0), 0u);
+}
+
+TEST(RaftLog, CommittedEntriesStopAtTheStableIndex) {
+  MemoryStorage storage;
+  RaftLog log(&storage, UINT64_MAX);
+  log.append(entries_with_terms({1, 1}));
+  log.commit_to(2);
+  EXPECT_FALSE(log.has_next_committed_entries()) << "not yet persisted";
+  storage.append(log.unstable_entries());
+  log.stable_to(2, 1);
+  EXPECT_EQ(log.next_committed_entries().size(), 2u);
+}
+
+TEST(MemoryStorage, CompactionKeepsTermOfTheSnapshotIndex) {
+  MemoryStorage s;
+  s.append(entries_with_terms({1, 1, 2, 3}));
+  EXPECT_FALSE(s.compact(2, ConfState{{1}, {}, {}}, "img"));
+  EXPECT_EQ(s.first_index(), 3u);
+  EXPECT_EQ(s.last_index(), 4u);
+  EXPECT_EQ(*s.term(2), 1u);
+  EXPECT_FALSE(s.term(1).ok());
+  EXPECT_EQ(s.term(1).error(), StorageError::kCompacted);
+  EXPECT_EQ(s.entries(2, 4, UINT64_MAX).error(), StorageError::kCompacted);
+  EXPECT_EQ(s.entries(3, 5, UINT64_MAX)->size(), 2u);
+  EXPECT_EQ(s.snapshot().meta.index, 2u);
+  EXPECT_EQ(s.compact(2, {}, "").value(), StorageError::kCompacted);
+  EXPECT_EQ(s.compact(9, {}, "").value(), StorageError::kUnavailable);
+}
+
+}  // namespace
+}  // namespace raftkv::raft::test
