@@ -672,6 +672,13 @@ void Node::flush_broadcasts() {
   if (reads_.round_needed()) broadcast_heartbeat(reads_.start_round());
 }
 
+std::vector<Message> Node::take_messages() {
+  flush_broadcasts();
+  std::vector<Message> out = std::move(msgs_);
+  msgs_.clear();
+  return out;
+}
+
 Index Node::applied_after(const std::vector<Entry>& committed) const {
   return committed.empty() ? log_.applied() : committed.back().index;
 }

@@ -20,7 +20,10 @@
 //      stable locally), and serve `read_states` (each is safe: applied >= its index);
 //   5. call advance(ready). Only then does the leader count its own copy of the entries
 //      toward the commit majority, so an entry is never committed on an unsynced disk.
-// ready() must not be called again before advance() of the previous batch.
+// ready() must not be called again before advance() of the previous batch. While a batch is
+// being persisted the node keeps running: take_messages() hands out the messages that may
+// leave at once (heartbeats, appends, heartbeat answers), so a slow disk never delays
+// heartbeats into an election.
 #pragma once
 
 #include <cstdint>
@@ -150,6 +153,9 @@ class Node {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& rd);
+  // The messages that may be sent now without waiting for any persistence (the `messages`
+  // part of the next Ready, taken early). Safe to call between ready() and advance().
+  std::vector<Message> take_messages();
 
   Status status() const;
   Role role() const { return role_; }

@@ -306,3 +306,36 @@ TEST(Replication, InflightWindowAndMessageSizeAreBounded) {
 
 }  // namespace
 }  // namespace raftkv::raft::test
+
+namespace raftkv::raft::test {
+namespace {
+
+// While the leader's batch is being persisted, new proposals are replicated and heartbeats
+// go out through take_messages(): the leader's disk does not hold up the network.
+TEST(Replication, MessagesFlowWhileABatchIsBeingPersisted) {
+  Cluster c(3);
+  c.campaign(1);
+  c.tick_all(1);
+  c.node(1).propose("a");
+  Ready rd = c.node(1).ready();  // "a" is being persisted...
+  ASSERT_EQ(rd.entries.size(), 1u);
+  c.node(1).propose("b");  // ...while "b" arrives
+  c.node(1).tick();        // and a heartbeat is due
+  auto msgs = c.node(1).take_messages();
+  bool heartbeat = false, append_b = false;
+  for (const auto& m : msgs) {
+    heartbeat |= m.type == MessageType::kHeartbeat;
+    for (const auto& e : m.entries) append_b |= e.data == "b";
+  }
+  EXPECT_TRUE(heartbeat);
+  EXPECT_TRUE(append_b);
+  for (const auto& m : msgs) c.node(m.to).step(m);
+  c.storage(1).append(rd.entries);
+  c.node(1).advance(rd);
+  c.deliver_all();
+  c.tick_all(1);
+  EXPECT_EQ(c.peer(2).applied.back().data, "b");
+}
+
+}  // namespace
+}  // namespace raftkv::raft::test
