@@ -1,0 +1,191 @@
+#include "kv/commands.h"
+
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "kv/data_commands.h"
+#include "kv/int_parse.h"
+
+namespace raftkv::kv {
+
+namespace {
+
+constexpr uint32_t kW = kFlagWrite;
+constexpr uint32_t kR = kFlagReadOnly;
+constexpr uint32_t kA = kFlagAdmin;
+constexpr uint32_t kN = kFlagNoRaft;
+constexpr uint32_t kF = kFlagFast;
+
+using enum CommandId;
+using enum Route;
+
+constexpr std::array kTable = {
+    // name, id, arity, flags, route, first key, last key, step
+    CommandSpec{"ping", kPing, -1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"echo", kEcho, 2, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"client", kClient, -2, kN | kA, kLocal, 0, 0, 0},
+    CommandSpec{"command", kCommand, -1, kN, kLocal, 0, 0, 0},
+    CommandSpec{"select", kSelect, 2, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"readonly", kReadOnlyMode, 1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"readwrite", kReadWriteMode, 1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"quit", kQuit, -1, kN | kF, kServer, 0, 0, 0},
+    CommandSpec{"info", kInfo, -1, kN, kServer, 0, 0, 0},
+    CommandSpec{"cluster", kCluster, -2, kN, kServer, 0, 0, 0},
+    CommandSpec{"get", kGet, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"mget", kMget, -2, kR | kF, kRead, 1, -1, 1},
+    CommandSpec{"exists", kExists, -2, kR | kF, kRead, 1, -1, 1},
+    CommandSpec{"strlen", kStrlen, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"type", kType, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"dbsize", kDbsize, 1, kR | kF, kRead, 0, 0, 0},
+    CommandSpec{"scan", kScan, -2, kR, kRead, 0, 0, 0},
+    CommandSpec{"debug", kDebug, -2, kR | kA, kRead, 0, 0, 0},
+    CommandSpec{"set", kSet, -3, kW, kWrite, 1, 1, 1},
+    CommandSpec{"getset", kGetset, 3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"del", kDel, -2, kW, kWrite, 1, -1, 1},
+    CommandSpec{"incr", kIncr, 2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"incrby", kIncrby, 3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"decr", kDecr, 2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"decrby", kDecrby, 3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"append", kAppend, 3, kW, kWrite, 1, 1, 1},
+    CommandSpec{"mset", kMset, -3, kW, kWrite, 1, -1, 2},
+    CommandSpec{"flushall", kFlushall, -1, kW, kWrite, 0, 0, 0},
+    CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
+    CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
+};
+
+char to_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+const std::unordered_map<std::string_view, const CommandSpec*>& index_by_name() {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const CommandSpec*> map;
+    for (const auto& spec : kTable) map.emplace(spec.name, &spec);
+    return map;
+  }();
+  return index;
+}
+
+bool arity_ok(const CommandSpec& spec, size_t argc) {
+  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
+                         : argc >= static_cast<size_t>(-spec.arity);
+}
+
+// Checks SESSION's subcommand: OPEN, or CLOSE <id>.
+std::string validate_session(std::span<const std::string> argv) {
+  std::string sub(argv[1]);
+  for (char& c : sub) c = to_lower(c);
+  if (sub == "open") return argv.size() == 2 ? "" : wrong_arity_error("session|open");
+  if (sub == "close") {
+    if (argv.size() != 3) return wrong_arity_error("session|close");
+    return parse_uint64(argv[2]) ? "" : "ERR invalid session id";
+  }
+  return unknown_subcommand_error(argv[1], "session");
+}
+
+// Looks up argv[0], checks arity and arguments; fills spec/route or error.
+void classify_plain(std::span<const std::string> argv, Classification* out) {
+  const CommandSpec* spec = find_command(argv[0]);
+  if (spec == nullptr) {
+    out->error = unknown_command_error(argv);
+    return;
+  }
+  if (!arity_ok(*spec, argv.size())) {
+    out->error = wrong_arity_error(spec->name);
+    return;
+  }
+  out->spec = spec;
+  out->route = spec->route;
+  out->error = spec->id == kSession ? validate_session(argv) : validate_arguments(*spec, argv);
+}
+
+}  // namespace
+
+std::span<const CommandSpec> command_table() {
+  return kTable;
+}
+
+const CommandSpec* find_command(std::string_view name) {
+  // Longer than any command name: not a command (and no copy of a huge argument).
+  if (name.size() > 16) return nullptr;
+  char lower[16];
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = to_lower(name[i]);
+  const auto& index = index_by_name();
+  const auto it = index.find(std::string_view(lower, name.size()));
+  return it == index.end() ? nullptr : it->second;
+}
+
+std::string unknown_command_error(std::span<const std::string> argv) {
+  // Redis quotes the name and then the arguments until 128 characters are shown.
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    args += '\'';
+    args += std::string_view(argv[i]).substr(0, 128 - args.size() + 1);
+    args += "' ";
+  }
+  std::string name = argv.empty() ? std::string() : argv[0].substr(0, 128);
+  return "ERR unknown command '" + name + "', with args beginning with: " + args;
+}
+
+std::string wrong_arity_error(std::string_view command_name) {
+  return "ERR wrong number of arguments for '" + std::string(command_name) + "' command";
+}
+
+std::string unknown_subcommand_error(std::string_view subcommand, std::string_view command_name) {
+  std::string upper(command_name);
+  for (char& c : upper) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
+  return "ERR unknown subcommand '" + std::string(subcommand.substr(0, 128)) + "'. Try " + upper +
+         " HELP.";
+}
+
+Classification classify(const Argv& argv) {
+  Classification out;
+  if (argv.empty()) {
+    out.error = "ERR empty command";
+    return out;
+  }
+  const std::span<const std::string> all(argv);
+  classify_plain(all, &out);
+  if (!out.ok() || out.spec->id != kSeq) return out;
+
+  // SEQ <session-id> <seq> <write command...>
+  const auto session_id = parse_uint64(argv[1]);
+  const auto seq = parse_uint64(argv[2]);
+  Classification tagged;
+  if (!session_id || *session_id == 0) {
+    tagged.error = "ERR invalid session id";
+    return tagged;
+  }
+  if (!seq || *seq == 0) {
+    tagged.error = "ERR invalid sequence number";
+    return tagged;
+  }
+  classify_plain(all.subspan(3), &tagged);
+  if (!tagged.ok()) return tagged;
+  if (tagged.route != kWrite || tagged.spec->id == kSeq || tagged.spec->id == kSession) {
+    tagged.error =
+        "ERR SEQ only tags data-changing commands (not '" + std::string(tagged.spec->name) + "')";
+    return tagged;
+  }
+  tagged.session_id = *session_id;
+  tagged.seq = *seq;
+  tagged.command_offset = 3;
+  return tagged;
+}
+
+LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms) {
+  LogCommand command;
+  command.session_id = classification.session_id;
+  command.seq = classification.seq;
+  command.time_ms = time_ms;
+  if (classification.command_offset > 0) {
+    argv.erase(argv.begin(),
+               argv.begin() + static_cast<std::ptrdiff_t>(classification.command_offset));
+  }
+  command.argv = std::move(argv);
+  return command;
+}
+
+}  // namespace raftkv::kv

@@ -1,0 +1,116 @@
+// The command table and the classification of each incoming command.
+//
+// The server asks classify() what to do with a parsed command:
+//   Route::kLocal  — answer at once from the connection (execute_local in local_commands.h)
+//   Route::kRead   — obtain a linearizable read point (ReadIndex), wait until the state
+//                    machine has applied it, then StateMachine::read()
+//   Route::kWrite  — propose make_log_command(...) through Raft and answer with the reply
+//                    StateMachine::apply() returns for that entry
+//   Route::kServer — the server's own commands (INFO, CLUSTER, QUIT): this layer checked
+//                    the name and arity only
+// Name, arity and argument validation all happen here, before anything is proposed, so a
+// malformed write never reaches the log and costs no consensus round.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kv/argv.h"
+#include "kv/command_codec.h"
+
+namespace raftkv::kv {
+
+enum class Route : uint8_t { kLocal, kRead, kWrite, kServer };
+
+enum class CommandId : uint8_t {
+  // answered locally
+  kPing,
+  kEcho,
+  kClient,
+  kCommand,
+  kSelect,
+  kReadOnlyMode,
+  kReadWriteMode,
+  // the server's own
+  kQuit,
+  kInfo,
+  kCluster,
+  // reads
+  kGet,
+  kMget,
+  kExists,
+  kStrlen,
+  kDbsize,
+  kScan,
+  kType,
+  kDebug,
+  // writes
+  kSet,
+  kGetset,
+  kDel,
+  kIncr,
+  kIncrby,
+  kDecr,
+  kDecrby,
+  kAppend,
+  kMset,
+  kFlushall,
+  kSession,
+  kSeq,
+};
+
+// Flags, as COMMAND reports them.
+enum CommandFlag : uint32_t {
+  kFlagWrite = 1u << 0,     // changes the data set: goes through the Raft log
+  kFlagReadOnly = 1u << 1,  // reads the data set: needs a read point
+  kFlagAdmin = 1u << 2,     // operational command
+  kFlagNoRaft = 1u << 3,    // never touches the log or the state machine
+  kFlagFast = 1u << 4,      // O(1) or O(log n)
+};
+
+struct CommandSpec {
+  std::string_view name;  // lower case, as Redis prints it in error messages
+  CommandId id;
+  // Redis convention: the argument count including the name; negative means "at least".
+  int arity;
+  uint32_t flags;
+  Route route;
+  // Key positions for COMMAND INFO (0 when the command takes no keys; -1 = last argument).
+  int first_key;
+  int last_key;
+  int key_step;
+};
+
+std::span<const CommandSpec> command_table();
+// Case-insensitive lookup; nullptr for an unknown name.
+const CommandSpec* find_command(std::string_view name);
+
+struct Classification {
+  // Non-empty: reply with this error (e.g. "ERR syntax error") and execute nothing.
+  std::string error;
+  Route route = Route::kLocal;
+  const CommandSpec* spec = nullptr;  // the command to execute (the tagged one for SEQ)
+  // For "SEQ <session> <seq> <command...>": the session tag, and where the tagged
+  // command starts in argv. Without SEQ: 0, 0 and 0.
+  uint64_t session_id = 0;
+  uint64_t seq = 0;
+  size_t command_offset = 0;
+
+  bool ok() const { return error.empty(); }
+};
+
+// Never throws on client input.
+Classification classify(const Argv& argv);
+
+// The log entry for a write classified as Route::kWrite; `time_ms` is the leader's clock.
+LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms);
+
+// Redis's error texts.
+std::string unknown_command_error(std::span<const std::string> argv);
+std::string wrong_arity_error(std::string_view command_name);
+std::string unknown_subcommand_error(std::string_view subcommand, std::string_view command_name);
+
+}  // namespace raftkv::kv

@@ -1,0 +1,291 @@
+#include "kv/data_commands.h"
+
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+#include "kv/int_parse.h"
+
+namespace raftkv::kv {
+
+namespace {
+
+constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+constexpr std::string_view kSyntaxError = "ERR syntax error";
+constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+
+bool equals_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// SET's options, parsed as Redis 7 does (later options may not contradict earlier ones).
+struct SetOptions {
+  bool nx = false;
+  bool xx = false;
+  bool get = false;
+  bool expiry = false;  // EX, PX, EXAT or PXAT: rejected, raftkv keys do not expire
+  bool keep_ttl = false;
+};
+
+std::string parse_set_options(std::span<const std::string> argv, SetOptions* opts) {
+  for (size_t j = 3; j < argv.size(); ++j) {
+    const std::string_view opt = argv[j];
+    const bool has_next = j + 1 < argv.size();
+    if (equals_ci(opt, "nx") && !opts->xx) {
+      opts->nx = true;
+    } else if (equals_ci(opt, "xx") && !opts->nx) {
+      opts->xx = true;
+    } else if (equals_ci(opt, "get")) {
+      opts->get = true;
+    } else if (equals_ci(opt, "keepttl") && !opts->expiry) {
+      opts->keep_ttl = true;
+    } else if ((equals_ci(opt, "ex") || equals_ci(opt, "px") || equals_ci(opt, "exat") ||
+                equals_ci(opt, "pxat")) &&
+               !opts->keep_ttl && has_next) {
+      opts->expiry = true;
+      const auto amount = parse_int64(argv[++j]);
+      if (!amount) return std::string(kNotInteger);
+      if (*amount <= 0) return "ERR invalid expire time in 'set' command";
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  if (opts->expiry) {
+    return "ERR key expiry (SET EX/PX/EXAT/PXAT) is not supported: raftkv keys never expire";
+  }
+  return {};
+}
+
+struct ScanArgs {
+  uint64_t cursor = 0;
+  size_t count = 10;
+  std::string_view pattern;  // empty: every key
+  bool other_type = false;   // TYPE names a type raftkv does not have: nothing matches
+};
+
+std::string parse_scan(std::span<const std::string> argv, ScanArgs* scan) {
+  // Redis reads the cursor with strtoull: plain digits (leading zeros allowed).
+  const std::string& cursor = argv[1];
+  if (cursor.empty() || cursor.size() > 20) return "ERR invalid cursor";
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
+  if (ec != std::errc() || end != cursor.data() + cursor.size()) return "ERR invalid cursor";
+  scan->cursor = value;
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    const bool has_value = i + 1 < argv.size();
+    if (equals_ci(argv[i], "count") && has_value) {
+      const auto count = parse_int64(argv[i + 1]);
+      if (!count) return std::string(kNotInteger);
+      if (*count < 1) return std::string(kSyntaxError);
+      scan->count = static_cast<size_t>(*count);
+    } else if (equals_ci(argv[i], "match") && has_value) {
+      scan->pattern = argv[i + 1];
+      if (scan->pattern == "*") scan->pattern = {};
+    } else if (equals_ci(argv[i], "type") && has_value) {
+      scan->other_type = !equals_ci(argv[i + 1], "string");
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  return {};
+}
+
+// INCR, INCRBY, DECR, DECRBY: the signed amount to add, from validated arguments.
+int64_t increment_of(const CommandSpec& spec, std::span<const std::string> argv) {
+  switch (spec.id) {
+    case CommandId::kIncr:
+      return 1;
+    case CommandId::kDecr:
+      return -1;
+    case CommandId::kIncrby:
+      return *parse_int64(argv[2]);
+    default:
+      return -*parse_int64(argv[2]);  // kDecrby; LLONG_MIN was rejected
+  }
+}
+
+void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                  RespWriter* out) {
+  const int64_t increment = increment_of(spec, argv);
+  std::string* current = store.find(argv[1]);
+  int64_t value = 0;
+  if (current != nullptr) {
+    const auto parsed = parse_int64(*current);
+    if (!parsed) return out->error(kNotInteger);
+    value = *parsed;
+  }
+  if ((increment < 0 && value < std::numeric_limits<int64_t>::min() - increment) ||
+      (increment > 0 && value > std::numeric_limits<int64_t>::max() - increment)) {
+    return out->error(kOverflow);
+  }
+  value += increment;
+  store.set(argv[1], std::to_string(value));
+  out->integer(value);
+}
+
+void execute_set(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+  SetOptions opts;
+  if (const auto error = parse_set_options(argv, &opts); !error.empty()) return out->error(error);
+  const std::string* current = store.find(argv[1]);
+  const bool exists = current != nullptr;
+  if (opts.get) {
+    if (exists) {
+      out->bulk(*current);
+    } else {
+      out->null_bulk();
+    }
+  }
+  if ((opts.nx && exists) || (opts.xx && !exists)) {
+    if (!opts.get) out->null_bulk();
+    return;
+  }
+  store.set(argv[1], argv[2]);
+  if (!opts.get) out->simple("OK");
+}
+
+void execute_scan(const KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+  ScanArgs scan;
+  if (const auto error = parse_scan(argv, &scan); !error.empty()) return out->error(error);
+  auto page = store.scan(scan.cursor, scan.count, scan.pattern);
+  if (scan.other_type) page.keys.clear();
+  out->array_header(2);
+  out->bulk(std::to_string(page.next_cursor));
+  out->array_header(page.keys.size());
+  for (const auto& key : page.keys) out->bulk(key);
+}
+
+}  // namespace
+
+std::string validate_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
+  switch (spec.id) {
+    case CommandId::kSet: {
+      SetOptions opts;
+      return parse_set_options(argv, &opts);
+    }
+    case CommandId::kIncrby:
+    case CommandId::kDecrby: {
+      const auto amount = parse_int64(argv[2]);
+      if (!amount) return std::string(kNotInteger);
+      if (spec.id == CommandId::kDecrby && *amount == std::numeric_limits<int64_t>::min()) {
+        return "ERR decrement would overflow";
+      }
+      return {};
+    }
+    case CommandId::kMset:
+      if (argv.size() % 2 == 0) return wrong_arity_error(spec.name);
+      return {};
+    case CommandId::kFlushall:
+      if (argv.size() > 2 ||
+          (argv.size() == 2 && !equals_ci(argv[1], "sync") && !equals_ci(argv[1], "async"))) {
+        return std::string(kSyntaxError);
+      }
+      return {};
+    case CommandId::kScan: {
+      ScanArgs scan;
+      return parse_scan(argv, &scan);
+    }
+    case CommandId::kDebug:
+      if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
+      if (argv.size() != 2) return wrong_arity_error("debug|digest");
+      return {};
+    default:
+      return {};
+  }
+}
+
+void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                  RespWriter* out) {
+  if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
+  switch (spec.id) {
+    case CommandId::kGet:
+      if (const std::string* value = store.find(argv[1])) return out->bulk(*value);
+      return out->null_bulk();
+    case CommandId::kMget:
+      out->array_header(argv.size() - 1);
+      for (size_t i = 1; i < argv.size(); ++i) {
+        if (const std::string* value = store.find(argv[i])) {
+          out->bulk(*value);
+        } else {
+          out->null_bulk();
+        }
+      }
+      return;
+    case CommandId::kExists: {
+      int64_t count = 0;
+      for (size_t i = 1; i < argv.size(); ++i) count += store.find(argv[i]) != nullptr ? 1 : 0;
+      return out->integer(count);
+    }
+    case CommandId::kStrlen: {
+      const std::string* value = store.find(argv[1]);
+      return out->integer(value == nullptr ? 0 : static_cast<int64_t>(value->size()));
+    }
+    case CommandId::kType:
+      return out->simple(store.find(argv[1]) != nullptr ? "string" : "none");
+    case CommandId::kDbsize:
+      return out->integer(static_cast<int64_t>(store.size()));
+    case CommandId::kScan:
+      return execute_scan(store, argv, out);
+    case CommandId::kDebug:
+      return out->simple(store.digest_hex());
+    default:
+      return out->error("ERR internal error: not a read command");
+  }
+}
+
+void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                   RespWriter* out) {
+  if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
+  switch (spec.id) {
+    case CommandId::kSet:
+      return execute_set(store, argv, out);
+    case CommandId::kGetset: {
+      const std::string* current = store.find(argv[1]);
+      if (current != nullptr) {
+        out->bulk(*current);
+      } else {
+        out->null_bulk();
+      }
+      store.set(argv[1], argv[2]);
+      return;
+    }
+    case CommandId::kDel: {
+      int64_t deleted = 0;
+      for (size_t i = 1; i < argv.size(); ++i) deleted += store.erase(argv[i]) ? 1 : 0;
+      return out->integer(deleted);
+    }
+    case CommandId::kIncr:
+    case CommandId::kIncrby:
+    case CommandId::kDecr:
+    case CommandId::kDecrby:
+      return execute_incr(store, spec, argv, out);
+    case CommandId::kAppend: {
+      std::string* current = store.find(argv[1]);
+      const size_t old_size = current == nullptr ? 0 : current->size();
+      if (old_size + argv[2].size() > kMaxValueSize) {
+        return out->error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+      }
+      if (current == nullptr) {
+        store.set(argv[1], argv[2]);
+      } else {
+        current->append(argv[2]);
+      }
+      return out->integer(static_cast<int64_t>(old_size + argv[2].size()));
+    }
+    case CommandId::kMset:
+      for (size_t i = 1; i + 1 < argv.size(); i += 2) store.set(argv[i], argv[i + 1]);
+      return out->simple("OK");
+    case CommandId::kFlushall:
+      store.clear();
+      return out->simple("OK");
+    default:
+      return out->error("ERR internal error: not a data write command");
+  }
+}
+
+}  // namespace raftkv::kv

@@ -1,0 +1,98 @@
+#include "kv/kv_store.h"
+
+#include <xxhash.h>
+
+#include <memory>
+#include <new>
+#include <utility>
+
+#include "kv/byte_codec.h"
+#include "kv/glob.h"
+
+namespace raftkv::kv {
+
+uint64_t key_hash(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
+
+const std::string* KvStore::find(std::string_view key) const {
+  const auto it = map_.find(KeyRef{key_hash(key), key});
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+std::string* KvStore::find(std::string_view key) {
+  const auto it = map_.find(KeyRef{key_hash(key), key});
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+bool KvStore::set(std::string_view key, std::string value) {
+  const KeyRef ref{key_hash(key), key};
+  auto it = map_.lower_bound(ref);
+  if (it != map_.end() && it->first.hash == ref.hash && it->first.name == key) {
+    it->second = std::move(value);
+    return false;
+  }
+  map_.emplace_hint(it, Key{ref.hash, std::string(key)}, std::move(value));
+  return true;
+}
+
+bool KvStore::erase(std::string_view key) {
+  const auto it = map_.find(KeyRef{key_hash(key), key});
+  if (it == map_.end()) return false;
+  map_.erase(it);
+  return true;
+}
+
+KvStore::ScanPage KvStore::scan(uint64_t cursor, size_t count, std::string_view pattern) const {
+  ScanPage page;
+  auto it = map_.lower_bound(KeyRef{cursor, std::string_view()});
+  size_t visited = 0;
+  while (it != map_.end() && visited < count) {
+    const uint64_t group = it->first.hash;
+    for (; it != map_.end() && it->first.hash == group; ++it, ++visited) {
+      if (pattern.empty() || glob_match(pattern, it->first.name)) {
+        page.keys.push_back(it->first.name);
+      }
+    }
+  }
+  // Every group visited had a hash >= cursor, so the next one is > cursor >= 0: a
+  // non-final page never returns 0.
+  page.next_cursor = it == map_.end() ? 0 : it->first.hash;
+  return page;
+}
+
+std::string KvStore::digest_hex() const {
+  if (map_.empty()) return std::string(32, '0');
+  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> owner(XXH3_createState(),
+                                                                       &XXH3_freeState);
+  XXH3_state_t* state = owner.get();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH3_128bits_reset(state);
+  std::string header;
+  for (const auto& [k, v] : map_) {
+    // Length prefixes keep ("ab","c") and ("a","bc") apart.
+    header.clear();
+    ByteWriter w(&header);
+    w.fixed64(k.name.size());
+    w.fixed64(v.size());
+    XXH3_128bits_update(state, header.data(), header.size());
+    XXH3_128bits_update(state, k.name.data(), k.name.size());
+    XXH3_128bits_update(state, v.data(), v.size());
+  }
+  const XXH128_hash_t digest = XXH3_128bits_digest(state);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint64_t word : {digest.high64, digest.low64}) {
+    for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xf]);
+  }
+  return out;
+}
+
+bool KvStore::append_in_order(std::string_view key, std::string value) {
+  const KeyRef ref{key_hash(key), key};
+  if (!map_.empty() && !Less()(map_.rbegin()->first, ref)) return false;
+  map_.emplace_hint(map_.end(), Key{ref.hash, std::string(key)}, std::move(value));
+  return true;
+}
+
+}  // namespace raftkv::kv

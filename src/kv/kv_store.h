@@ -1,0 +1,76 @@
+// The key space: byte-string keys to byte-string values, ordered by (hash of key, key).
+//
+// Why that order: SCAN needs a numeric cursor (clients parse it as an integer) that stays
+// valid while keys come and go. Here the cursor is simply a hash value: a SCAN call
+// returns whole groups of keys with equal hash, in increasing hash order, and hands back
+// the next hash as the cursor. So every key present for the whole scan is returned
+// exactly once, keys added or removed meanwhile may or may not be, and a scan never
+// loops. The order depends only on the keys themselves (XXH3, seed 0, defined the same on
+// every platform), so iteration, snapshots and digests are identical on every replica
+// whatever the insertion order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace raftkv::kv {
+
+uint64_t key_hash(std::string_view key);
+
+class KvStore {
+ public:
+  const std::string* find(std::string_view key) const;
+  std::string* find(std::string_view key);
+  // Sets `key` to `value`; returns true when the key was new.
+  bool set(std::string_view key, std::string value);
+  bool erase(std::string_view key);
+  void clear() { map_.clear(); }
+  size_t size() const { return map_.size(); }
+
+  struct ScanPage {
+    uint64_t next_cursor = 0;  // 0 when the scan is complete
+    std::vector<std::string> keys;
+  };
+  // Visits about `count` keys (never splitting a group of equal hashes) starting at
+  // `cursor`, returning those that match the glob `pattern` (empty: all).
+  ScanPage scan(uint64_t cursor, size_t count, std::string_view pattern) const;
+
+  // 32 hex digits (XXH3-128 over every key and value in store order); all zeros when the
+  // store is empty, like Redis's DEBUG DIGEST.
+  std::string digest_hex() const;
+
+  // Calls fn(key, value) for every entry in store order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [k, v] : map_) fn(std::string_view(k.name), std::string_view(v));
+  }
+  // Appends an entry that must sort after every entry present (restoring a snapshot, which
+  // is written in store order); returns false if it does not.
+  bool append_in_order(std::string_view key, std::string value);
+
+ private:
+  struct Key {
+    uint64_t hash;
+    std::string name;
+  };
+  struct KeyRef {
+    uint64_t hash;
+    std::string_view name;
+  };
+  struct Less {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.hash != b.hash) return a.hash < b.hash;
+      return std::string_view(a.name) < std::string_view(b.name);
+    }
+  };
+
+  std::map<Key, std::string, Less> map_;
+};
+
+}  // namespace raftkv::kv

@@ -1,0 +1,132 @@
+#include "kv/local_commands.h"
+
+#include <string_view>
+
+#include "kv/int_parse.h"
+
+namespace raftkv::kv {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  return out;
+}
+
+void write_flags(uint32_t flags, RespWriter* out) {
+  size_t n = 0;
+  for (uint32_t bit = 1; bit <= kFlagFast; bit <<= 1) n += (flags & bit) != 0 ? 1 : 0;
+  out->array_header(n);
+  if ((flags & kFlagWrite) != 0) out->simple("write");
+  if ((flags & kFlagReadOnly) != 0) out->simple("readonly");
+  if ((flags & kFlagAdmin) != 0) out->simple("admin");
+  if ((flags & kFlagNoRaft) != 0) out->simple("no-raft");
+  if ((flags & kFlagFast) != 0) out->simple("fast");
+}
+
+// One COMMAND INFO entry in Redis 7's ten-element layout.
+void write_command_info(const CommandSpec& spec, RespWriter* out) {
+  out->array_header(10);
+  out->bulk(spec.name);
+  out->integer(spec.arity);
+  write_flags(spec.flags, out);
+  out->integer(spec.first_key);
+  out->integer(spec.last_key);
+  out->integer(spec.key_step);
+  out->array_header(0);  // ACL categories
+  out->array_header(0);  // tips
+  out->array_header(0);  // key specifications
+  out->array_header(0);  // subcommands
+}
+
+void execute_command(std::span<const std::string> argv, RespWriter* out) {
+  const auto table = command_table();
+  if (argv.size() == 1) {
+    out->array_header(table.size());
+    for (const auto& spec : table) write_command_info(spec, out);
+    return;
+  }
+  const std::string sub = lower(argv[1]);
+  if (sub == "count" && argv.size() == 2) return out->integer(static_cast<int64_t>(table.size()));
+  // redis-cli asks for DOCS to build its hints; none are offered.
+  if (sub == "docs") return out->array_header(0);
+  if (sub == "list" && argv.size() == 2) {
+    out->array_header(table.size());
+    for (const auto& spec : table) out->bulk(spec.name);
+    return;
+  }
+  if (sub == "info") {
+    out->array_header(argv.size() - 2);
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (const CommandSpec* spec = find_command(argv[i])) {
+        write_command_info(*spec, out);
+      } else {
+        out->null_array();
+      }
+    }
+    return;
+  }
+  if (sub == "count" || sub == "list") return out->error(wrong_arity_error("command|" + sub));
+  out->error(unknown_subcommand_error(argv[1], "command"));
+}
+
+bool valid_client_name(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+void execute_client(std::span<const std::string> argv, ClientState* client, RespWriter* out) {
+  const std::string sub = lower(argv[1]);
+  if (sub == "id" && argv.size() == 2) return out->integer(static_cast<int64_t>(client->id));
+  if (sub == "getname" && argv.size() == 2) {
+    if (client->name.empty()) return out->null_bulk();
+    return out->bulk(client->name);
+  }
+  if (sub == "setname" && argv.size() == 3) {
+    if (!valid_client_name(argv[2])) {
+      return out->error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    client->name = argv[2];
+    return out->simple("OK");
+  }
+  // Client libraries announce themselves (lib-name, lib-ver); nothing to record.
+  if (sub == "setinfo" && argv.size() == 4) return out->simple("OK");
+  if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo") {
+    return out->error(wrong_arity_error("client|" + sub));
+  }
+  out->error(unknown_subcommand_error(argv[1], "client"));
+}
+
+}  // namespace
+
+void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,
+                   RespWriter* out) {
+  switch (spec.id) {
+    case CommandId::kPing:
+      if (argv.size() == 1) return out->simple("PONG");
+      if (argv.size() == 2) return out->bulk(argv[1]);
+      return out->error(wrong_arity_error(spec.name));
+    case CommandId::kEcho:
+      return out->bulk(argv[1]);
+    case CommandId::kClient:
+      return execute_client(argv, client, out);
+    case CommandId::kCommand:
+      return execute_command(argv, out);
+    case CommandId::kSelect: {
+      const auto db = parse_int64(argv[1]);
+      if (!db) return out->error("ERR value is not an integer or out of range");
+      if (*db != 0) return out->error("ERR DB index is out of range");
+      return out->simple("OK");
+    }
+    case CommandId::kReadOnlyMode:
+    case CommandId::kReadWriteMode:
+      return out->simple("OK");
+    default:
+      return out->error("ERR internal error: not a local command");
+  }
+}
+
+}  // namespace raftkv::kv

@@ -1,0 +1,25 @@
+// Commands answered by the connection itself, without Raft or the state machine: PING,
+// ECHO, CLIENT SETNAME/GETNAME/ID/SETINFO, COMMAND (COUNT, DOCS, INFO, LIST), SELECT 0,
+// READONLY and READWRITE (accepted so cluster-mode clients can talk to any node).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "kv/commands.h"
+#include "kv/resp_writer.h"
+
+namespace raftkv::kv {
+
+// Per-connection state these commands read and change.
+struct ClientState {
+  uint64_t id = 0;   // unique per server process, assigned by the server at accept
+  std::string name;  // CLIENT SETNAME; empty = none
+};
+
+// `argv` was classified as Route::kLocal with `spec`. Appends the reply.
+void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,
+                   RespWriter* out);
+
+}  // namespace raftkv::kv

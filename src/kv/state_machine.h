@@ -1,0 +1,70 @@
+// raftkv::kv::StateMachine — the replicated key-value state: the key space, the
+// exactly-once sessions, the applied index and the log clock.
+//
+// The server applies every committed log entry, in log order, with apply(), and answers a
+// proposal's client with the reply apply() returns for that entry. Given the same entries
+// every replica computes the same state and the same replies: nothing here reads a clock,
+// a random source or an environment (log time comes inside the entries).
+//
+// Not thread-safe: the server calls it from the thread that applies the log.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "kv/argv.h"
+#include "kv/command_codec.h"
+#include "kv/kv_store.h"
+#include "kv/resp_writer.h"
+#include "kv/session_table.h"
+#include "kv/status.h"
+
+namespace raftkv::kv {
+
+struct StateMachineOptions {
+  SessionPolicy sessions;  // must be equal on every replica
+};
+
+class StateMachine {
+ public:
+  explicit StateMachine(StateMachineOptions options = {});
+
+  // Applies the log entry at `index` (the bytes of encode_log_command, or empty for a
+  // leader's no-op) and returns the RESP-encoded reply for the client that proposed it
+  // (empty for a no-op). An entry that does not decode gets "-ERR corrupt log entry" and
+  // changes nothing but the applied index. Entries at or below applied_index() were
+  // already applied (for example, replayed after a snapshot restore) and are ignored.
+  std::string apply(uint64_t index, std::string_view entry);
+
+  // Executes a read command (Route::kRead) against the current state and appends its
+  // reply. The server calls it once applied_index() has reached the read's read index.
+  // Any argv is safe; non-reads get an error reply.
+  void read(const Argv& argv, RespWriter* out) const;
+  std::string read(const Argv& argv) const;
+
+  uint64_t applied_index() const { return applied_index_; }
+  uint64_t log_time_ms() const { return log_time_ms_; }
+  size_t key_count() const { return store_.size(); }
+  size_t session_count() const { return sessions_.size(); }
+  // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).
+  std::string digest() const { return store_.digest_hex(); }
+
+  // A deterministic image of the whole state (keys, sessions, applied index, log clock)
+  // with a trailing checksum: equal states give equal bytes (format: state_machine_snapshot.cc).
+  std::string serialize() const;
+  // Replaces the state with a serialized image. On any error (bad magic or version,
+  // checksum mismatch, truncation, unordered keys) the state is left unchanged.
+  Status restore(std::string_view image);
+
+ private:
+  std::string apply_command(uint64_t index, const LogCommand& command);
+
+  StateMachineOptions options_;
+  KvStore store_;
+  SessionTable sessions_;
+  uint64_t applied_index_ = 0;
+  uint64_t log_time_ms_ = 0;  // the largest time_ms among applied entries
+};
+
+}  // namespace raftkv::kv

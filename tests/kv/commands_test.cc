@@ -1,0 +1,144 @@
+// Command classification and the locally answered commands, with Redis's error texts.
+#include "kv/commands.h"
+
+#include <gtest/gtest.h>
+
+#include "kv_harness.h"
+
+namespace raftkv::kv {
+namespace {
+
+using testing::KvHarness;
+
+TEST(Classify, RoutesEachKindOfCommand) {
+  EXPECT_EQ(classify({"PING"}).route, Route::kLocal);
+  EXPECT_EQ(classify({"ping", "x"}).route, Route::kLocal);
+  EXPECT_EQ(classify({"client", "id"}).route, Route::kLocal);
+  EXPECT_EQ(classify({"GET", "k"}).route, Route::kRead);
+  EXPECT_EQ(classify({"DEBUG", "DIGEST"}).route, Route::kRead);
+  EXPECT_EQ(classify({"scan", "0"}).route, Route::kRead);
+  EXPECT_EQ(classify({"SET", "k", "v"}).route, Route::kWrite);
+  EXPECT_EQ(classify({"FlushAll"}).route, Route::kWrite);
+  EXPECT_EQ(classify({"INFO"}).route, Route::kServer);
+  EXPECT_EQ(classify({"CLUSTER", "SLOTS"}).route, Route::kServer);
+  for (const auto& spec : command_table()) {
+    EXPECT_EQ(find_command(spec.name), &spec);
+    EXPECT_EQ(spec.route == Route::kWrite, (spec.flags & kFlagWrite) != 0) << spec.name;
+    EXPECT_EQ(spec.route == Route::kRead, (spec.flags & kFlagReadOnly) != 0) << spec.name;
+  }
+}
+
+TEST(Classify, UnknownCommandUsesRedisText) {
+  EXPECT_EQ(classify({"foo", "a"}).error,
+            "ERR unknown command 'foo', with args beginning with: 'a' ");
+  EXPECT_EQ(classify({"foo"}).error, "ERR unknown command 'foo', with args beginning with: ");
+  EXPECT_EQ(classify({"foo", "a", "b c"}).error,
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b c' ");
+  // Arguments are shown until 128 characters are used, the last one cut to fit.
+  const std::string long_arg(200, 'x');
+  EXPECT_EQ(
+      classify({"foo", long_arg, "y"}).error,
+      "ERR unknown command 'foo', with args beginning with: '" + std::string(128, 'x') + "' ");
+  EXPECT_EQ(classify({std::string(300, 'z')}).error,
+            "ERR unknown command '" + std::string(128, 'z') + "', with args beginning with: ");
+}
+
+TEST(Classify, WrongArityUsesRedisText) {
+  EXPECT_EQ(classify({"get"}).error, "ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(classify({"GET", "a", "b"}).error, "ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(classify({"SET", "k"}).error, "ERR wrong number of arguments for 'set' command");
+  EXPECT_EQ(classify({"MSET", "a", "1", "b"}).error,
+            "ERR wrong number of arguments for 'mset' command");
+  EXPECT_EQ(classify({"echo"}).error, "ERR wrong number of arguments for 'echo' command");
+}
+
+TEST(Classify, WritesAreValidatedBeforeProposing) {
+  EXPECT_EQ(classify({"INCRBY", "k", "x"}).error, "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"INCRBY", "k", "01"}).error, "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"INCRBY", "k", " 1"}).error, "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"DECRBY", "k", "-9223372036854775808"}).error,
+            "ERR decrement would overflow");
+  EXPECT_EQ(classify({"SET", "k", "v", "NX", "XX"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SET", "k", "v", "BOGUS"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX", "x"}).error,
+            "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX", "0"}).error,
+            "ERR invalid expire time in 'set' command");
+  EXPECT_NE(classify({"SET", "k", "v", "PX", "100"}).error.find("not supported"),
+            std::string::npos);
+  EXPECT_EQ(classify({"SET", "k", "v", "nx", "get", "keepttl"}).error, "");
+  EXPECT_EQ(classify({"FLUSHALL", "ASYNC"}).error, "");
+  EXPECT_EQ(classify({"FLUSHALL", "x"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SCAN", "x"}).error, "ERR invalid cursor");
+  EXPECT_EQ(classify({"SCAN", "0", "COUNT", "0"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SCAN", "0", "COUNT", "z"}).error,
+            "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"SCAN", "0", "MATCH"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"DEBUG", "SLEEP", "0"}).error,
+            "ERR unknown subcommand 'SLEEP'. Try DEBUG HELP.");
+}
+
+TEST(Classify, SeqTagsOneWrite) {
+  const auto c = classify({"SEQ", "12", "3", "set", "k", "v"});
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.route, Route::kWrite);
+  EXPECT_EQ(c.spec->id, CommandId::kSet);
+  EXPECT_EQ(c.session_id, 12u);
+  EXPECT_EQ(c.seq, 3u);
+  const auto entry = make_log_command({"SEQ", "12", "3", "set", "k", "v"}, c, 99);
+  EXPECT_EQ(entry, (LogCommand{12, 3, 99, {"set", "k", "v"}}));
+
+  EXPECT_EQ(classify({"SEQ", "0", "1", "SET", "k", "v"}).error, "ERR invalid session id");
+  EXPECT_EQ(classify({"SEQ", "x", "1", "SET", "k", "v"}).error, "ERR invalid session id");
+  EXPECT_EQ(classify({"SEQ", "1", "-1", "SET", "k", "v"}).error, "ERR invalid sequence number");
+  EXPECT_EQ(classify({"SEQ", "1", "1", "GET", "k"}).error,
+            "ERR SEQ only tags data-changing commands (not 'get')");
+  EXPECT_EQ(classify({"SEQ", "1", "1", "SESSION", "OPEN"}).error,
+            "ERR SEQ only tags data-changing commands (not 'session')");
+  EXPECT_EQ(classify({"SEQ", "1", "1", "SET", "k"}).error,
+            "ERR wrong number of arguments for 'set' command");
+  EXPECT_EQ(classify({"SEQ", "1", "1", "nope"}).error,
+            "ERR unknown command 'nope', with args beginning with: ");
+  EXPECT_EQ(classify({"SEQ", "1", "1"}).error, "ERR wrong number of arguments for 'seq' command");
+  EXPECT_EQ(classify({"SESSION", "FOO"}).error, "ERR unknown subcommand 'FOO'. Try SESSION HELP.");
+  EXPECT_EQ(classify({"SESSION", "CLOSE", "x"}).error, "ERR invalid session id");
+}
+
+TEST(LocalCommands, PingEchoSelect) {
+  KvHarness kv;
+  EXPECT_EQ(kv.run({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(kv.run({"PING", "hi"}), "$2\r\nhi\r\n");
+  EXPECT_EQ(kv.run({"PING", "a", "b"}), "-ERR wrong number of arguments for 'ping' command\r\n");
+  EXPECT_EQ(kv.run({"ECHO", "x y"}), "$3\r\nx y\r\n");
+  EXPECT_EQ(kv.run({"SELECT", "0"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"SELECT", "1"}), "-ERR DB index is out of range\r\n");
+}
+
+TEST(LocalCommands, ClientNameAndId) {
+  KvHarness kv;
+  EXPECT_EQ(kv.run({"CLIENT", "ID"}), ":7\r\n");
+  EXPECT_EQ(kv.run({"CLIENT", "GETNAME"}), "$-1\r\n");
+  EXPECT_EQ(kv.run({"CLIENT", "SETNAME", "worker-1"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"client", "getname"}), "$8\r\nworker-1\r\n");
+  EXPECT_EQ(kv.run({"CLIENT", "SETNAME", "a b"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+  EXPECT_EQ(kv.run({"CLIENT", "SETNAME"}),
+            "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(kv.run({"CLIENT", "KILL"}), "-ERR unknown subcommand 'KILL'. Try CLIENT HELP.\r\n");
+}
+
+TEST(LocalCommands, CommandIntrospection) {
+  KvHarness kv;
+  EXPECT_EQ(kv.run({"COMMAND", "COUNT"}), ":" + std::to_string(command_table().size()) + "\r\n");
+  EXPECT_EQ(kv.run({"COMMAND", "DOCS"}), "*0\r\n");
+  EXPECT_EQ(kv.run({"COMMAND", "INFO", "get", "nope"}),
+            "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+            "*0\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+  const std::string all = kv.run({"COMMAND"});
+  EXPECT_EQ(all.rfind("*" + std::to_string(command_table().size()) + "\r\n", 0), 0u);
+  EXPECT_EQ(kv.run({"COMMAND", "FOO"}), "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n");
+}
+
+}  // namespace
+}  // namespace raftkv::kv
