@@ -1,0 +1,193 @@
+#include "storage/wal.h"
+
+#include <algorithm>
+
+#include "storage/file_header.h"
+#include "storage/file_names.h"
+
+namespace raftkv::storage {
+namespace {
+
+std::string at(const std::string& name, uint64_t offset) {
+  return name + " offset " + std::to_string(offset);
+}
+
+bool all_zero(std::string_view data) {
+  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
+}
+
+}  // namespace
+
+Status Wal::open(FileSystem* fs, const WalOptions& options, const Visitor& visit,
+                 std::unique_ptr<Wal>* out, RecoveryReport* report) {
+  if (options.dir.empty()) return Status::InvalidArgument("empty log directory");
+  std::unique_ptr<Wal> wal(new Wal(fs, options));
+  RAFTKV_RETURN_IF_ERROR(fs->create_dir(options.dir));
+  RAFTKV_RETURN_IF_ERROR(wal->recover(visit, report));
+  *out = std::move(wal);
+  return Status::Ok();
+}
+
+Status Wal::recover(const Visitor& visit, RecoveryReport* report) {
+  std::vector<std::string> names;
+  RAFTKV_RETURN_IF_ERROR(fs_->list_dir(options_.dir, &names));
+  for (const std::string& name : names) {
+    uint64_t seq = 0;
+    if (parse_segment_name(name, &seq)) segments_.push_back(seq);
+  }
+  std::sort(segments_.begin(), segments_.end());
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    if (i > 0 && segments_[i] != segments_[i - 1] + 1) {
+      std::string what = "missing segment(s) between " + segment_name(segments_[i - 1]) + " and " +
+                         segment_name(segments_[i]);
+      if (!options_.repair) return Status::Corruption(what);
+      report->actions.push_back(what);
+      RAFTKV_RETURN_IF_ERROR(discard_from(i, report));
+      break;
+    }
+    bool stop = false;
+    RAFTKV_RETURN_IF_ERROR(recover_segment(i, visit, report, &stop));
+    if (stop) break;
+  }
+  if (!segments_.empty()) {
+    std::string path = join_path(options_.dir, segment_name(segments_.back()));
+    RAFTKV_RETURN_IF_ERROR(fs_->open(path, OpenMode::kReadWrite, &active_));
+    RAFTKV_RETURN_IF_ERROR(active_->size(&active_size_));
+  }
+  return Status::Ok();
+}
+
+// Reads segment i, hands its records to the visitor and settles its tail. Sets *stop when
+// the segments after it were discarded (repair) or it was removed.
+Status Wal::recover_segment(size_t i, const Visitor& visit, RecoveryReport* report, bool* stop) {
+  const bool last = i + 1 == segments_.size();
+  const std::string name = segment_name(segments_[i]);
+  const std::string path = join_path(options_.dir, name);
+  std::string data;
+  RAFTKV_RETURN_IF_ERROR(read_file(fs_, path, &data));
+
+  if (data.size() < kFileHeaderSize || all_zero(data.substr(0, kFileHeaderSize))) {
+    if (!last && !options_.repair) {
+      return Status::Corruption(at(name, 0) + ": segment is missing its file header");
+    }
+    // The last segment was being created when the machine stopped: nothing in it was
+    // acknowledged. (Or, repairing, everything from here on is discarded.)
+    report->actions.push_back("removed " + name + " (" + std::to_string(data.size()) +
+                              " bytes): incomplete file header");
+    RAFTKV_RETURN_IF_ERROR(discard_from(i, report));
+    *stop = true;
+    return Status::Ok();
+  }
+  uint64_t seq = 0;
+  Status header = decode_file_header(data, kSegmentMagic, name, &seq);
+  if (header.ok() && seq != segments_[i]) {
+    header = Status::Corruption(at(name, 0) + ": header names segment " + std::to_string(seq));
+  }
+  if (!header.ok()) {
+    if (!options_.repair) return header;
+    report->actions.push_back("discarding " + name + ": " + header.message());
+    RAFTKV_RETURN_IF_ERROR(discard_from(i, report));
+    *stop = true;
+    return Status::Ok();
+  }
+
+  uint64_t offset = kFileHeaderSize;
+  while (true) {
+    ScannedRecord rec;
+    std::string why;
+    std::string_view rest = std::string_view(data).substr(offset);
+    ScanResult r = scan_record(rest, &rec, &why);
+    if (r == ScanResult::kRecord) {
+      Status v = visit(segments_[i], rec.type, rec.payload);
+      if (v.ok()) {
+        offset += rec.size;
+        continue;
+      }
+      r = ScanResult::kCorrupt;
+      why = v.message();
+    }
+    if (r == ScanResult::kEnd) return Status::Ok();
+    if (r == ScanResult::kTorn && last) {
+      report->actions.push_back("cut torn tail of " + name + " at offset " +
+                                std::to_string(offset) + " (" + std::to_string(rest.size()) +
+                                " bytes)");
+      break;
+    }
+    if (r == ScanResult::kTorn) why = "segment ends inside a record (truncated segment)";
+    std::string what = at(name, offset) + ": " + why;
+    if (!options_.repair) return Status::Corruption(what);
+    report->actions.push_back("repair: " + what + "; discarding " + std::to_string(rest.size()) +
+                              " bytes of " + name + " from that offset");
+    RAFTKV_RETURN_IF_ERROR(discard_from(i + 1, report));
+    *stop = true;
+    break;
+  }
+  // Cut the segment at `offset` so new records follow the last valid one.
+  std::unique_ptr<File> f;
+  RAFTKV_RETURN_IF_ERROR(fs_->open(path, OpenMode::kReadWrite, &f));
+  RAFTKV_RETURN_IF_ERROR(f->truncate(offset));
+  return f->sync();
+}
+
+// Deletes segments i and later (recovery found them unusable).
+Status Wal::discard_from(size_t i, RecoveryReport* report) {
+  for (size_t j = i; j < segments_.size(); ++j) {
+    if (j > i) report->actions.push_back("removed " + segment_name(segments_[j]));
+    RAFTKV_RETURN_IF_ERROR(fs_->remove(join_path(options_.dir, segment_name(segments_[j]))));
+  }
+  if (i < segments_.size()) {
+    segments_.resize(i);
+    RAFTKV_RETURN_IF_ERROR(fs_->sync_dir(options_.dir));
+  }
+  return Status::Ok();
+}
+
+Status Wal::fail(Status s) {
+  failure_ = s;
+  return s;
+}
+
+bool Wal::needs_new_segment() const {
+  return !active_ || active_size_ >= options_.segment_bytes;
+}
+
+Status Wal::start_segment(std::string_view preamble) {
+  if (!failure_.ok()) return Status::Failed(failure_.to_string());
+  uint64_t seq = segments_.empty() ? 1 : segments_.back() + 1;
+  std::string path = join_path(options_.dir, segment_name(seq));
+  std::unique_ptr<File> f;
+  Status s = fs_->open(path, OpenMode::kCreateTruncate, &f);
+  std::string data = encode_file_header(kSegmentMagic, seq);
+  data.append(preamble);
+  if (s.ok()) s = f->append(data);
+  if (!s.ok()) return fail(s);
+  segments_.push_back(seq);
+  active_ = std::move(f);
+  active_size_ = data.size();
+  dir_sync_pending_ = true;
+  return Status::Ok();
+}
+
+Status Wal::write(std::string_view records) {
+  if (!failure_.ok()) return Status::Failed(failure_.to_string());
+  if (!active_) return Status::InvalidArgument("no active segment");
+  Status s = active_->append(records);
+  if (s.ok()) s = active_->sync();
+  if (s.ok() && dir_sync_pending_) s = fs_->sync_dir(options_.dir);
+  if (!s.ok()) return fail(s);
+  dir_sync_pending_ = false;
+  active_size_ += records.size();
+  return Status::Ok();
+}
+
+Status Wal::remove_oldest_segment() {
+  if (!failure_.ok()) return Status::Failed(failure_.to_string());
+  if (segments_.size() < 2) return Status::InvalidArgument("cannot remove the active segment");
+  Status s = fs_->remove(join_path(options_.dir, segment_name(segments_.front())));
+  if (s.ok()) s = fs_->sync_dir(options_.dir);
+  if (!s.ok()) return fail(s);
+  segments_.erase(segments_.begin());
+  return Status::Ok();
+}
+
+}  // namespace raftkv::storage
