@@ -1,0 +1,57 @@
+#include "sim/injected_bug.h"
+
+namespace raftkv::sim {
+
+const char* to_string(InjectedBug bug) {
+  switch (bug) {
+    case InjectedBug::kNone:
+      return "none";
+    case InjectedBug::kSkipElectionRestriction:
+      return "skip_election_restriction";
+    case InjectedBug::kCommitPreviousTerm:
+      return "commit_previous_term";
+    case InjectedBug::kTruncateMatchingSuffix:
+      return "truncate_matching_suffix";
+    case InjectedBug::kUnconfirmedReads:
+      return "unconfirmed_reads";
+    case InjectedBug::kForgetVoteOnRestart:
+      return "forget_vote_on_restart";
+  }
+  return "?";
+}
+
+std::vector<InjectedBug> all_injected_bugs() {
+  return {InjectedBug::kSkipElectionRestriction, InjectedBug::kCommitPreviousTerm,
+          InjectedBug::kTruncateMatchingSuffix, InjectedBug::kUnconfirmedReads,
+          InjectedBug::kForgetVoteOnRestart};
+}
+
+std::optional<InjectedBug> parse_injected_bug(const std::string& name) {
+  if (name == "none") return InjectedBug::kNone;
+  for (InjectedBug bug : all_injected_bugs()) {
+    if (name == to_string(bug)) return bug;
+  }
+  return std::nullopt;
+}
+
+void inject(InjectedBug bug, raft::Config& config) {
+  switch (bug) {
+    case InjectedBug::kSkipElectionRestriction:
+      config.bugs.skip_election_restriction = true;
+      break;
+    case InjectedBug::kCommitPreviousTerm:
+      config.bugs.commit_previous_term = true;
+      break;
+    case InjectedBug::kTruncateMatchingSuffix:
+      config.bugs.truncate_matching_suffix = true;
+      break;
+    case InjectedBug::kUnconfirmedReads:
+      config.bugs.unconfirmed_reads = true;
+      break;
+    case InjectedBug::kNone:
+    case InjectedBug::kForgetVoteOnRestart:
+      break;
+  }
+}
+
+}  // namespace raftkv::sim

@@ -1,0 +1,200 @@
+#include "sim/sim_node.h"
+
+#include <utility>
+
+namespace raftkv::sim {
+
+SimNode::SimNode(raft::Config config, std::unique_ptr<NodeDisk> disk, NodeEnv& env, Rng rng,
+                 DiskLatency latency)
+    : config_(config), disk_(std::move(disk)), env_(env), rng_(rng), latency_(latency) {
+  node_ = std::make_unique<raft::Node>(config_, &disk_->storage());
+}
+
+void SimNode::tick() {
+  if (!live()) return;
+  node_->tick();
+  pump();
+}
+
+void SimNode::receive(const raft::Message& m) {
+  if (!live()) return;
+  node_->step(m);
+  pump();
+}
+
+void SimNode::handle_request(const ClientRequest& req) {
+  if (!live()) return;  // the request is lost; the client times out
+  if (req.command.op == KvOp::kGet) {
+    std::string context = std::to_string(req.op_id) + "." + std::to_string(req.attempt);
+    if (node_->read_index(context)) {
+      refuse(req);
+      return;
+    }
+    pending_reads_[context] = req;
+  } else {
+    auto result = node_->propose(encode(req.command));
+    if (!result.proposed) {
+      refuse(req);
+      return;
+    }
+    pending_writes_.emplace(result.proposed->index, PendingWrite{req, result.proposed->term});
+  }
+  pump();
+}
+
+void SimNode::refuse(const ClientRequest& req) {
+  ClientReply r;
+  r.client = req.command.client;
+  r.op_id = req.op_id;
+  r.attempt = req.attempt;
+  r.kind = ClientReply::Kind::kNotLeader;
+  r.leader = node_->leader();
+  env_.reply(r);
+}
+
+// Starts the next Ready if none is being written. Its `messages` leave at once; the rest
+// waits for the write to complete.
+void SimNode::pump() {
+  while (live() && !in_flight_ && node_->has_ready()) {
+    raft::Ready rd = node_->ready();
+    for (const auto& m : rd.messages) env_.send(m);
+    in_flight_ = std::move(rd);
+    if (rng_.chance(latency_.instant)) {
+      finish_ready();
+      continue;
+    }
+    uint64_t incarnation = incarnation_;
+    env_.schedule(rng_.uniform(1, latency_.max),
+                  [this, incarnation] { persist_done(incarnation); });
+  }
+}
+
+void SimNode::persist_done(uint64_t incarnation) {
+  if (incarnation != incarnation_ || !in_flight_) return;  // the node crashed meanwhile
+  if (paused_) {
+    write_done_while_paused_ = true;
+    return;
+  }
+  finish_ready();
+  pump();
+}
+
+void SimNode::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  if (write_done_while_paused_) {
+    write_done_while_paused_ = false;
+    finish_ready();
+  }
+  pump();
+}
+
+void SimNode::write(const raft::Ready& rd, size_t entries, bool hard_state) {
+  if (rd.snapshot) disk_->write_snapshot(*rd.snapshot);
+  if (entries > 0) {
+    std::vector<raft::Entry> prefix(rd.entries.begin(),
+                                    rd.entries.begin() + static_cast<long>(entries));
+    disk_->write_entries(prefix);
+    env_.on_persisted(id(), prefix, disk_->storage());
+  }
+  if (hard_state && rd.hard_state) disk_->write_hard_state(*rd.hard_state);
+  disk_->sync();
+}
+
+// Steps 2-5 of the durability contract for the Ready in flight.
+void SimNode::finish_ready() {
+  raft::Ready rd = std::move(*in_flight_);
+  in_flight_.reset();
+  write(rd, rd.entries.size(), true);
+  for (const auto& m : rd.messages_after_persist) env_.send(m);
+  for (const auto& e : rd.committed_entries) apply(e);
+  for (const auto& rs : rd.read_states) serve(rs);
+  node_->advance(rd);
+}
+
+void SimNode::apply(const raft::Entry& entry) {
+  std::string result = kv_.apply(entry);
+  env_.on_applied(id(), entry, kv_.digest());
+  auto [lo, hi] = pending_writes_.equal_range(entry.index);
+  for (auto it = lo; it != hi; ++it) {
+    const ClientRequest& req = it->second.request;
+    ClientReply r;
+    r.client = req.command.client;
+    r.op_id = req.op_id;
+    r.attempt = req.attempt;
+    if (it->second.term == entry.term) {
+      r.kind = ClientReply::Kind::kOk;
+      r.result = result;
+    } else {
+      r.kind = ClientReply::Kind::kLost;
+      r.leader = node_->leader();
+    }
+    env_.reply(r);
+  }
+  pending_writes_.erase(lo, hi);
+}
+
+void SimNode::serve(const raft::ReadState& rs) {
+  env_.on_read_served(id(), rs, kv_.applied());
+  auto it = pending_reads_.find(rs.context);
+  if (it == pending_reads_.end()) return;
+  const ClientRequest& req = it->second;
+  ClientReply r;
+  r.client = req.command.client;
+  r.op_id = req.op_id;
+  r.attempt = req.attempt;
+  r.kind = ClientReply::Kind::kOk;
+  r.result = kv_.get(req.command.key);
+  env_.reply(r);
+  pending_reads_.erase(it);
+}
+
+void SimNode::crash() {
+  if (!up()) return;
+  if (in_flight_) {
+    const raft::Ready& rd = *in_flight_;
+    switch (rng_.uniform(0, 2)) {
+      case 0:
+        env_.note("crash n" + std::to_string(id()) + " before its write");
+        break;
+      case 1: {
+        size_t n = rd.entries.empty() ? 0 : rng_.uniform(0, rd.entries.size());
+        env_.note("crash n" + std::to_string(id()) + " mid-write: " + std::to_string(n) + "/" +
+                  std::to_string(rd.entries.size()) + " entries, no hard state");
+        write(rd, n, false);
+        break;
+      }
+      default:
+        env_.note("crash n" + std::to_string(id()) + " after its write, before the replies");
+        write(rd, rd.entries.size(), true);
+        break;
+    }
+  }
+  disk_->crash(rng_);
+  node_.reset();
+  in_flight_.reset();
+  paused_ = false;
+  write_done_while_paused_ = false;
+  pending_writes_.clear();
+  pending_reads_.clear();
+  ++incarnation_;
+}
+
+void SimNode::restart(bool forget_vote) {
+  if (up()) return;
+  if (forget_vote) {
+    raft::HardState hs = disk_->hard_state();
+    hs.vote = raft::kNoNode;
+    disk_->write_hard_state(hs);
+    disk_->sync();
+  }
+  raft::Config c = config_;
+  c.applied = 0;  // the state machine is rebuilt by applying the committed log again
+  c.random_seed = config_.random_seed + incarnation_ * 0x9E3779B97F4A7C15ULL;
+  kv_ = KvMachine();
+  env_.on_restart(id(), disk_->hard_state());
+  node_ = std::make_unique<raft::Node>(c, &disk_->storage());
+  pump();
+}
+
+}  // namespace raftkv::sim

@@ -1,0 +1,104 @@
+// One simulated server: a raft::Node, its disk, and the key-value state machine it feeds,
+// driven the way a real server must drive the core (see the durability contract in
+// raft/node.h). A Ready's writes take simulated time, so a crash can land between sending
+// its `messages` and the write reaching the disk, or part-way through the write; whatever
+// had not reached the disk is lost and the restarted node rebuilds from what had.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "raft/node.h"
+#include "sim/client_protocol.h"
+#include "sim/kv_machine.h"
+#include "sim/node_disk.h"
+#include "sim/rng.h"
+#include "sim/sim_time.h"
+
+namespace raftkv::sim {
+
+// What a node needs from the world around it (the Simulator implements this).
+class NodeEnv {
+ public:
+  virtual ~NodeEnv() = default;
+  virtual Time now() const = 0;
+  virtual void schedule(Time delay, std::function<void()> action) = 0;
+  virtual void send(const raft::Message& m) = 0;
+  virtual void reply(const ClientReply& r) = 0;
+  virtual void note(std::string text) = 0;
+  // Observation hooks for the safety monitor.
+  virtual void on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
+                            const raft::Storage& storage) = 0;
+  virtual void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) = 0;
+  virtual void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied) = 0;
+  virtual void on_restart(raft::NodeId id, const raft::HardState& persisted) = 0;
+};
+
+struct DiskLatency {
+  double instant = 0.5;  // probability a Ready's write completes at once
+  Time max = 20;         // otherwise uniform in [1, max]
+};
+
+class SimNode {
+ public:
+  SimNode(raft::Config config, std::unique_ptr<NodeDisk> disk, NodeEnv& env, Rng rng,
+          DiskLatency latency);
+
+  raft::NodeId id() const { return config_.id; }
+  bool up() const { return node_ != nullptr; }
+  bool paused() const { return paused_; }
+  // Running: up and not paused.
+  bool live() const { return up() && !paused_; }
+  const raft::Node* node() const { return node_.get(); }
+  const KvMachine& kv() const { return kv_; }
+  NodeDisk& disk() { return *disk_; }
+  uint64_t incarnation() const { return incarnation_; }
+
+  void tick();
+  void receive(const raft::Message& m);
+  void handle_request(const ClientRequest& req);
+
+  // Power loss. Any Ready write in flight reaches the disk partly (nothing, a prefix of the
+  // entries, or all of it), chosen at random; everything else in memory is gone.
+  void crash();
+  // A new process on the same disk. `forget_vote` is the injected bug "lose the vote".
+  void restart(bool forget_vote);
+  // A stalled process (GC pause, stopped VM): no ticks, no input, no disk completions.
+  void pause() { paused_ = true; }
+  void resume();
+
+ private:
+  struct PendingWrite {
+    ClientRequest request;
+    raft::Term term = 0;
+  };
+
+  void pump();
+  void persist_done(uint64_t incarnation);
+  void finish_ready();
+  void write(const raft::Ready& rd, size_t entries, bool hard_state);
+  void apply(const raft::Entry& entry);
+  void serve(const raft::ReadState& rs);
+  void refuse(const ClientRequest& req);
+
+  raft::Config config_;
+  std::unique_ptr<NodeDisk> disk_;
+  NodeEnv& env_;
+  Rng rng_;
+  DiskLatency latency_;
+
+  std::unique_ptr<raft::Node> node_;
+  KvMachine kv_;
+  uint64_t incarnation_ = 0;
+  bool paused_ = false;
+  std::optional<raft::Ready> in_flight_;  // handed out by ready(), being written
+  bool write_done_while_paused_ = false;
+  std::multimap<raft::Index, PendingWrite> pending_writes_;
+  std::map<std::string, ClientRequest> pending_reads_;  // by read context
+};
+
+}  // namespace raftkv::sim

@@ -1,0 +1,331 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "sim/event_queue.h"
+#include "sim/fault_injector.h"
+#include "sim/trace.h"
+
+namespace raftkv::sim {
+
+std::string SimResult::report() const {
+  std::string out = "seed " + std::to_string(seed) + ": ";
+  if (!violation) return out + "ok\n";
+  out += "VIOLATION of " + violation->property + " at t=" + std::to_string(at / kTick) +
+         " ticks\n  " + violation->detail + "\nlast events (replay with --seed " +
+         std::to_string(seed) + " --trace):\n" + trace_tail;
+  return out;
+}
+
+namespace {
+
+// One run. Implements the environment that nodes and clients see.
+class Simulation : public NodeEnv, public ClientEnv {
+ public:
+  Simulation(uint64_t seed, const SimOptions& options)
+      : options_(options),
+        rng_(seed),
+        network_(options.network, rng_.fork()),
+        trace_(options.trace_tail),
+        monitor_(options.nodes) {
+    trace_.set_output(options.trace_out);
+    trace_.set_keep_all(options.keep_trace);
+    result_.seed = seed;
+  }
+
+  SimResult run();
+
+  // NodeEnv and ClientEnv.
+  Time now() const override { return queue_.now(); }
+  void schedule(Time delay, std::function<void()> action) override {
+    queue_.after(delay, std::move(action));
+  }
+  void note(std::string text) override { trace_.note(now(), std::move(text)); }
+  void send(const raft::Message& m) override;
+  void reply(const ClientReply& r) override;
+  void request(raft::NodeId to, const ClientRequest& req) override;
+  uint64_t next_op_id() override { return ++op_ids_; }
+  void on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
+                    const raft::Storage& storage) override {
+    monitor_.on_persisted(id, entries, storage);
+  }
+  void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) override {
+    monitor_.on_applied(id, entry, digest);
+  }
+  void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied) override {
+    monitor_.on_read_served(id, rs, applied);
+  }
+  void on_restart(raft::NodeId id, const raft::HardState& persisted) override {
+    monitor_.on_restart(id, persisted);
+  }
+
+ private:
+  void build();
+  void schedule_tick(raft::NodeId id, Time at);
+  // Runs events up to `until`, checking after each; false once a property broke or
+  // `done` holds (checked once per tick).
+  bool run_until(Time until, const std::function<bool()>& done = {});
+  void after_event();
+  raft::NodeId current_leader() const;
+  bool converged() const;
+  std::string liveness_problem() const;
+  void fail(std::string property, std::string detail);
+  void finish_stats();
+
+  SimOptions options_;
+  Rng rng_;
+  EventQueue queue_;
+  Network network_;
+  Trace trace_;
+  SafetyMonitor monitor_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<std::unique_ptr<SimClient>> clients_;
+  std::unique_ptr<FaultInjector> faults_;
+  std::vector<const raft::Node*> observed_;
+  uint64_t op_ids_ = 0;
+  // Election timing: a leader of `crashed_term` crashed at `crashed_at`.
+  std::optional<std::pair<Time, raft::Term>> leader_crash_;
+  SimResult result_;
+};
+
+void Simulation::build() {
+  raft::ConfState conf;
+  for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
+  for (raft::NodeId id : conf.voters) {
+    raft::Config c;
+    c.id = id;
+    c.election_tick = options_.election_tick;
+    c.heartbeat_tick = options_.heartbeat_tick;
+    c.max_size_per_msg = options_.max_msg_bytes;
+    c.max_inflight_msgs = options_.max_inflight;
+    c.random_seed = rng_.next();
+    inject(options_.bug, c);
+    nodes_.push_back(std::make_unique<SimNode>(c, std::make_unique<MemoryDisk>(conf), *this,
+                                               rng_.fork(), options_.disk));
+    // Nodes tick at different phases, like real clocks started at different moments.
+    schedule_tick(id, rng_.uniform(1, kTick));
+  }
+  ClientConfig cc = options_.client;
+  cc.nodes = options_.nodes;
+  cc.keys = options_.keys;
+  for (int i = 1; i <= options_.clients; ++i) {
+    clients_.push_back(
+        std::make_unique<SimClient>(static_cast<uint64_t>(i), cc, *this, rng_.fork()));
+  }
+  FaultInjector::Hooks hooks;
+  hooks.note = [this](std::string text) { note(std::move(text)); };
+  hooks.leader = [this] { return current_leader(); };
+  hooks.leader_crashing = [this](raft::NodeId id) {
+    leader_crash_ = {now(), nodes_[id - 1]->node()->term()};
+  };
+  faults_ = std::make_unique<FaultInjector>(options_.faults, queue_, network_, nodes_, rng_.fork(),
+                                            options_.bug == InjectedBug::kForgetVoteOnRestart,
+                                            std::move(hooks));
+  observed_.resize(nodes_.size());
+}
+
+void Simulation::schedule_tick(raft::NodeId id, Time at) {
+  queue_.at(at, [this, id] {
+    nodes_[id - 1]->tick();
+    schedule_tick(id, now() + kTick);
+  });
+}
+
+void Simulation::send(const raft::Message& m) {
+  ++result_.stats.messages;
+  std::vector<Time> delays = network_.deliveries(m.from, m.to);
+  if (delays.empty()) {
+    trace_.message(now(), "drop", m);
+    return;
+  }
+  for (Time d : delays) {
+    queue_.after(d, [this, m] {
+      SimNode& to = *nodes_[m.to - 1];
+      if (!network_.linked(m.from, m.to) || !to.live()) {
+        trace_.message(now(), "drop", m);
+        return;
+      }
+      trace_.message(now(), "recv", m);
+      to.receive(m);
+    });
+  }
+}
+
+void Simulation::request(raft::NodeId to, const ClientRequest& req) {
+  if (rng_.chance(network_.config().loss)) return;
+  queue_.after(network_.delay(), [this, to, req] {
+    note("c" + std::to_string(req.command.client) + " -> n" + std::to_string(to) + " op" +
+         std::to_string(req.op_id) + "#" + std::to_string(req.attempt));
+    nodes_[to - 1]->handle_request(req);
+  });
+}
+
+void Simulation::reply(const ClientReply& r) {
+  if (rng_.chance(network_.config().loss)) return;
+  queue_.after(network_.delay(), [this, r] {
+    const char* kind = r.kind == ClientReply::Kind::kOk          ? "ok"
+                       : r.kind == ClientReply::Kind::kNotLeader ? "not-leader"
+                                                                 : "lost";
+    note("c" + std::to_string(r.client) + " <- op" + std::to_string(r.op_id) + "#" +
+         std::to_string(r.attempt) + " " + kind + " '" + r.result + "' leader " +
+         std::to_string(r.leader));
+    clients_[r.client - 1]->on_reply(r);
+  });
+}
+
+raft::NodeId Simulation::current_leader() const {
+  raft::NodeId best = raft::kNoNode;
+  raft::Term best_term = 0;
+  for (const auto& n : nodes_) {
+    if (n->live() && n->node()->role() == raft::Role::kLeader && n->node()->term() >= best_term) {
+      best = n->id();
+      best_term = n->node()->term();
+    }
+  }
+  return best;
+}
+
+void Simulation::fail(std::string property, std::string detail) {
+  if (result_.violation) return;
+  result_.violation = Violation{std::move(property), std::move(detail)};
+  result_.at = now();
+}
+
+void Simulation::after_event() {
+  ++result_.stats.events;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    observed_[i] = nodes_[i]->up() ? nodes_[i]->node() : nullptr;
+  }
+  monitor_.observe(observed_);
+  if (monitor_.failed()) fail(monitor_.violation()->property, monitor_.violation()->detail);
+  if (leader_crash_) {
+    raft::NodeId leader = current_leader();
+    if (leader != raft::kNoNode && nodes_[leader - 1]->node()->term() > leader_crash_->second) {
+      result_.stats.election_ticks.push_back(
+          static_cast<int>((now() - leader_crash_->first + kTick / 2) / kTick));
+      leader_crash_.reset();
+    }
+  }
+}
+
+bool Simulation::run_until(Time until, const std::function<bool()>& done) {
+  Time next_probe = now();
+  while (!result_.violation) {
+    if (done && now() >= next_probe) {
+      if (done()) return false;
+      next_probe = now() + kTick;
+    }
+    if (!queue_.run_next(until)) break;
+    after_event();
+  }
+  queue_.advance_to(until);
+  return !result_.violation;
+}
+
+// Healed and quiet: one leader, every client idle, every node applied the whole log.
+bool Simulation::converged() const {
+  return liveness_problem().empty();
+}
+
+std::string Simulation::liveness_problem() const {
+  raft::NodeId leader = current_leader();
+  if (leader == raft::kNoNode) return "no leader";
+  const raft::Node& l = *nodes_[leader - 1]->node();
+  for (const auto& c : clients_) {
+    if (c->busy()) return "a client operation is still pending";
+  }
+  if (l.log().committed() < l.log().last_index()) {
+    return "leader n" + std::to_string(leader) + " has not committed its log";
+  }
+  for (const auto& n : nodes_) {
+    const raft::Node& node = *n->node();
+    if (node.role() == raft::Role::kLeader && node.id() != leader) {
+      return "n" + std::to_string(node.id()) + " still believes it leads";
+    }
+    if (n->kv().applied() != l.log().committed() ||
+        node.log().last_index() != l.log().last_index()) {
+      return "n" + std::to_string(node.id()) + " has applied " + std::to_string(n->kv().applied()) +
+             " of " + std::to_string(l.log().committed());
+    }
+  }
+  return {};
+}
+
+SimResult Simulation::run() {
+  build();
+  for (auto& c : clients_) c->start();
+  faults_->start(10 * kTick, options_.fault_time);
+
+  bool ok = run_until(options_.fault_time);
+  if (ok) {
+    note("heal: every partition, crash and pause ends; no more loss or duplication");
+    faults_->heal_all();
+    network_.set_loss(0);
+    network_.set_duplicate(0);
+    for (auto& c : clients_) c->wind_down();
+    Time deadline = options_.fault_time + options_.liveness_bound;
+    ok = run_until(deadline, [this] { return converged(); });
+    if (ok && !converged()) {
+      fail("liveness", liveness_problem() + " " + std::to_string(options_.liveness_bound / kTick) +
+                           " ticks after the faults healed");
+    }
+  }
+  if (!result_.violation) {
+    std::vector<const raft::Storage*> logs;
+    for (auto& n : nodes_) logs.push_back(&n->disk().storage());
+    monitor_.final_check(logs);
+    if (monitor_.failed()) fail(monitor_.violation()->property, monitor_.violation()->detail);
+  }
+  if (!result_.violation) {
+    History history;
+    for (auto& c : clients_) {
+      history.insert(history.end(), c->history().begin(), c->history().end());
+    }
+    LinearizabilityReport lin = check_linearizable(history, options_.linearizability_steps);
+    result_.stats.linearizable = lin.verdict;
+    result_.stats.linearizability_steps = lin.steps;
+    if (lin.verdict == Linearizable::kNo) {
+      fail("linearizability",
+           "the history of key " + lin.key + " has no linearization:\n" + lin.detail);
+    }
+  }
+  finish_stats();
+  result_.trace_tail = trace_.tail();
+  if (options_.keep_trace) result_.trace = trace_.all();
+  return std::move(result_);
+}
+
+void Simulation::finish_stats() {
+  SimStats& s = result_.stats;
+  s.end = now();
+  s.faults = faults_->injected();
+  for (auto& c : clients_) {
+    for (const Operation& op : c->history()) {
+      switch (op.outcome) {
+        case Outcome::kOk:
+          ++s.ops_ok;
+          break;
+        case Outcome::kFailed:
+          ++s.ops_failed;
+          break;
+        default:
+          ++s.ops_unknown;
+          break;
+      }
+    }
+  }
+  s.elections = monitor_.candidate_terms().size();
+  for (raft::Term t : monitor_.candidate_terms()) {
+    if (!monitor_.leaders().count(t)) ++s.split_votes;
+  }
+}
+
+}  // namespace
+
+SimResult run_simulation(uint64_t seed, const SimOptions& options) {
+  Simulation sim(seed, options);
+  return sim.run();
+}
+
+}  // namespace raftkv::sim

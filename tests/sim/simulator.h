@@ -1,0 +1,85 @@
+// A seeded run of a whole cluster: nodes of the real Raft core on simulated disks, a faulty
+// network, clients with a recorded history, a schedule of faults that heals before the end,
+// and the checks of SafetyMonitor, liveness and linearizability. Everything random comes
+// from the seed, so a seed names a run: the same seed prints the same trace.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "sim/injected_bug.h"
+#include "sim/linearizability.h"
+#include "sim/network.h"
+#include "sim/safety_monitor.h"
+#include "sim/sim_client.h"
+#include "sim/sim_node.h"
+#include "sim/sim_time.h"
+
+namespace raftkv::sim {
+
+struct FaultConfig {
+  bool partitions = true;
+  bool crashes = true;
+  bool pauses = true;
+  Time min_gap = 5 * kTick;  // between two fault injections
+  Time max_gap = 40 * kTick;
+  Time max_duration = 60 * kTick;  // of a partition, a crash (until restart), a pause
+  double target_leader = 0.5;      // chance a crash or pause hits the current leader
+};
+
+struct SimOptions {
+  int nodes = 3;
+  int clients = 3;
+  int keys = 3;
+  Time fault_time = 400 * kTick;      // faults and client load; then everything heals
+  Time liveness_bound = 200 * kTick;  // after healing: a leader, every op done, logs equal
+  NetworkConfig network{.loss = 0.02, .duplicate = 0.02};
+  FaultConfig faults;
+  DiskLatency disk;
+  ClientConfig client;  // nodes and keys are filled in from above
+  InjectedBug bug = InjectedBug::kNone;
+  int election_tick = 10;
+  int heartbeat_tick = 1;
+  uint64_t max_msg_bytes = 256;  // small messages: more interleavings per entry
+  int max_inflight = 4;
+  uint64_t linearizability_steps = 2'000'000;
+  size_t trace_tail = 60;             // lines printed around a failure
+  std::ostream* trace_out = nullptr;  // stream the full trace here
+  bool keep_trace = false;            // keep the full trace in the result
+};
+
+struct SimStats {
+  uint64_t events = 0;
+  uint64_t messages = 0;
+  uint64_t ops_ok = 0;
+  uint64_t ops_failed = 0;
+  uint64_t ops_unknown = 0;
+  uint64_t faults = 0;
+  // Ticks from the crash of a leader until a leader of a newer term emerged.
+  std::vector<int> election_ticks;
+  uint64_t elections = 0;    // terms in which some node stood as candidate
+  uint64_t split_votes = 0;  // of those, terms that ended with no leader
+  Linearizable linearizable = Linearizable::kYes;
+  uint64_t linearizability_steps = 0;
+  Time end = 0;
+};
+
+struct SimResult {
+  uint64_t seed = 0;
+  std::optional<Violation> violation;
+  Time at = 0;  // when the violation was detected
+  std::string trace_tail;
+  std::vector<std::string> trace;  // the full trace, if SimOptions::keep_trace
+  SimStats stats;
+
+  bool ok() const { return !violation; }
+  // The seed, the broken property and the trace around it.
+  std::string report() const;
+};
+
+SimResult run_simulation(uint64_t seed, const SimOptions& options);
+
+}  // namespace raftkv::sim
