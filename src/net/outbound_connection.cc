@@ -1,0 +1,169 @@
+#include "net/outbound_connection.h"
+
+#include <utility>
+
+#include "net/frame.h"
+#include "net/handshake.h"
+
+namespace raftkv::net {
+
+OutboundConnection::OutboundConnection(asio::io_context& io, raft::NodeId self, raft::NodeId peer,
+                                       PeerAddress address, const TransportOptions& options)
+    : peer_(peer),
+      address_(std::move(address)),
+      log_(options.logger),
+      handshake_frame_(make_frame(encode_handshake({self, options.cluster_id}))),
+      resolver_(io),
+      socket_(io),
+      retry_timer_(io),
+      backoff_(options.backoff_initial, options.backoff_max),
+      queue_(options.queue) {}
+
+void OutboundConnection::start() {
+  if (!closed_) resolve();
+}
+
+void OutboundConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  state_ = ConnectionState::kClosed;
+  ++generation_;
+  asio::error_code ignored;
+  resolver_.cancel();
+  socket_.close(ignored);
+  retry_timer_.cancel();
+  queue_.clear();
+  in_flight_.clear();
+}
+
+void OutboundConnection::enqueue(Lane lane, std::string frame) {
+  if (closed_ || !queue_.push(lane, std::move(frame))) {
+    ++counters_.messages_dropped;
+    if (!queue_full_logged_ && !closed_) {
+      log_->warn("net: send queue to peer {} is full ({} messages, {} bytes); dropping", peer_,
+                 queue_.frames(), queue_.bytes());
+      queue_full_logged_ = true;
+    }
+    return;
+  }
+  write_next();
+}
+
+void OutboundConnection::resolve() {
+  state_ = ConnectionState::kConnecting;
+  resolver_.async_resolve(
+      address_.host, std::to_string(address_.port),
+      [self = shared_from_this(), gen = generation_](
+          const std::error_code& ec, const asio::ip::tcp::resolver::results_type& endpoints) {
+        if (self->closed_ || gen != self->generation_) return;
+        if (ec) return self->fail("cannot resolve", ec);
+        self->connect(endpoints);
+      });
+}
+
+void OutboundConnection::connect(const asio::ip::tcp::resolver::results_type& endpoints) {
+  asio::async_connect(socket_, endpoints,
+                      [self = shared_from_this(), gen = generation_](
+                          const std::error_code& ec, const asio::ip::tcp::endpoint&) {
+                        if (self->closed_ || gen != self->generation_) return;
+                        if (ec) return self->fail("cannot connect", ec);
+                        self->on_connected();
+                      });
+}
+
+void OutboundConnection::on_connected() {
+  asio::error_code ignored;
+  // Raft messages are small and latency-bound; batching is done by us, not by Nagle.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  state_ = ConnectionState::kConnected;
+  connected_at_ = Clock::now();
+  ++counters_.connects;
+  if (!reported_up_) {
+    log_->info("net: connected to peer {} at {}", peer_, address_.to_string());
+    reported_up_ = true;
+  } else {
+    log_->debug("net: reconnected to peer {} at {}", peer_, address_.to_string());
+  }
+  handshake_pending_ = true;
+  watch_for_hangup();
+  write_next();
+}
+
+void OutboundConnection::watch_for_hangup() {
+  socket_.async_read_some(
+      asio::buffer(&hangup_byte_, 1),
+      [self = shared_from_this(), gen = generation_](const std::error_code& ec, size_t) {
+        if (self->closed_ || gen != self->generation_) return;
+        // The peer never writes on this connection, so anything that completes is a hang-up
+        // (or a peer speaking some other protocol).
+        self->fail("connection lost", ec ? ec : std::make_error_code(std::errc::protocol_error));
+      });
+}
+
+void OutboundConnection::write_next() {
+  if (state_ != ConnectionState::kConnected || writing_) return;
+  if (queue_.empty() && !handshake_pending_) {
+    queue_full_logged_ = false;
+    return;
+  }
+  in_flight_.clear();
+  queue_.take_batch(&in_flight_);
+
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(in_flight_.size() + 1);
+  const bool with_handshake = std::exchange(handshake_pending_, false);
+  if (with_handshake) buffers.push_back(asio::buffer(handshake_frame_));
+  for (const std::string& frame : in_flight_) buffers.push_back(asio::buffer(frame));
+
+  writing_ = true;
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this(), gen = generation_, with_handshake](
+                        const std::error_code& ec, size_t bytes) {
+                      if (self->closed_ || gen != self->generation_) return;
+                      self->writing_ = false;
+                      if (ec) return self->fail("write failed", ec);
+                      if (with_handshake) bytes -= self->handshake_frame_.size();
+                      self->counters_.messages_sent += self->in_flight_.size();
+                      self->counters_.bytes_sent += bytes;
+                      self->in_flight_.clear();
+                      self->write_next();
+                    });
+}
+
+void OutboundConnection::fail(const std::string& what, const std::error_code& ec) {
+  const bool was_healthy =
+      state_ == ConnectionState::kConnected && Clock::now() - connected_at_ >= backoff_.max();
+  if (was_healthy) {
+    consecutive_failures_ = 0;
+    backoff_.reset();
+  }
+  const auto delay = backoff_.next();
+  if (consecutive_failures_ == 0) {
+    log_->warn("net: {} peer {} at {}: {}; retrying with backoff", what, peer_,
+               address_.to_string(), ec.message());
+    reported_up_ = false;
+  } else {
+    log_->debug("net: {} peer {} at {}: {}; retry in {} ms", what, peer_, address_.to_string(),
+                ec.message(), delay.count());
+  }
+  ++consecutive_failures_;
+
+  ++generation_;
+  asio::error_code ignored;
+  socket_.close(ignored);
+  counters_.messages_dropped += in_flight_.size();
+  in_flight_.clear();
+  writing_ = false;
+  handshake_pending_ = false;
+  state_ = ConnectionState::kBackoff;
+
+  retry_timer_.expires_after(delay);
+  retry_timer_.async_wait(
+      [self = shared_from_this(), gen = generation_](const std::error_code& ec) {
+        if (ec || self->closed_ || gen != self->generation_) return;
+        self->resolve();
+      });
+}
+
+}  // namespace raftkv::net

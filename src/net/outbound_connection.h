@@ -1,0 +1,84 @@
+// Our one persistent connection to a peer: every message to that peer goes over it. It
+// connects, sends the handshake, then writes queued frames in batches (one gathered write
+// at a time, the next batch starting as soon as the previous completes). On any error it
+// closes the socket and reconnects after an exponential backoff. It never reads messages:
+// the peer talks to us over its own connection; our read only notices the peer hanging up.
+//
+// Lives on the io thread, owned by shared_ptr: pending handlers keep it alive, and after
+// close() they return without doing anything.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "net/backoff.h"
+#include "net/peer_address.h"
+#include "net/send_queue.h"
+#include "net/transport_options.h"
+#include "net/transport_stats.h"
+
+namespace raftkv::net {
+
+class OutboundConnection : public std::enable_shared_from_this<OutboundConnection> {
+ public:
+  OutboundConnection(asio::io_context& io, raft::NodeId self, raft::NodeId peer,
+                     PeerAddress address, const TransportOptions& options);
+
+  void start();
+  // Permanently: pending handlers turn into no-ops, queued frames are discarded.
+  void close();
+
+  // Queues one encoded frame; counts it as dropped when the lane is full.
+  void enqueue(Lane lane, std::string frame);
+  void count_drop() { ++counters_.messages_dropped; }
+
+  const PeerAddress& address() const { return address_; }
+  ConnectionState state() const { return state_; }
+  const SendCounters& counters() const { return counters_; }
+  const SendQueue& queue() const { return queue_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void resolve();
+  void connect(const asio::ip::tcp::resolver::results_type& endpoints);
+  void on_connected();
+  void watch_for_hangup();
+  void write_next();
+  // Tears the connection down and schedules the next attempt.
+  void fail(const std::string& what, const std::error_code& ec);
+
+  const raft::NodeId peer_;
+  const PeerAddress address_;
+  const std::shared_ptr<spdlog::logger> log_;
+  const std::string handshake_frame_;
+
+  asio::ip::tcp::resolver resolver_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer retry_timer_;
+  Backoff backoff_;
+
+  ConnectionState state_ = ConnectionState::kConnecting;
+  // Bumped at every teardown, so completions of the previous socket's operations, which
+  // may arrive after a new attempt started, are recognised and ignored.
+  uint64_t generation_ = 0;
+  bool closed_ = false;
+  bool writing_ = false;
+  bool handshake_pending_ = false;
+  Clock::time_point connected_at_;
+  // Failures since the last healthy connection; only the first one is logged as a warning.
+  uint64_t consecutive_failures_ = 0;
+  bool reported_up_ = false;        // "connected" was logged and no loss since
+  bool queue_full_logged_ = false;  // one warning per episode of a full queue
+
+  SendQueue queue_;
+  std::vector<std::string> in_flight_;  // the frames of the write in progress
+  char hangup_byte_ = 0;
+  SendCounters counters_;
+};
+
+}  // namespace raftkv::net

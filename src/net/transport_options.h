@@ -1,0 +1,41 @@
+// Tunables of the peer transport. The defaults suit a LAN cluster.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "net/peer_address.h"
+#include "net/send_queue.h"
+
+namespace raftkv::net {
+
+struct TransportOptions {
+  // Sent in every handshake; connections from another cluster are refused.
+  std::string cluster_id = "raftkv";
+  // Where to listen; by default this node's own entry in the peer map. Port 0 picks a free
+  // port (see PeerTransport::listen_port()).
+  std::optional<PeerAddress> listen_address;
+
+  // Largest frame accepted or sent. A larger announced length closes the connection; a
+  // larger outgoing message is dropped and logged.
+  uint32_t max_frame_bytes = 64 << 20;
+  SendQueueLimits queue;
+
+  std::chrono::milliseconds backoff_initial{50};
+  std::chrono::milliseconds backoff_max{1000};
+  // An inbound connection that has not sent its handshake by then is closed.
+  std::chrono::milliseconds handshake_timeout{5000};
+  // Inbound connections beyond this are closed at once (peers need one each).
+  size_t max_inbound_connections = 64;
+
+  // Defaults to spdlog's default logger.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+}  // namespace raftkv::net
