@@ -1,11 +1,31 @@
 #include "net/outbound_connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <utility>
 
 #include "net/frame.h"
 #include "net/handshake.h"
 
 namespace raftkv::net {
+namespace {
+
+// Without this, writes to a peer whose host vanished without a reset wait for TCP's own
+// retransmission timeout (around 15 minutes) while our queue can only drop; with it the
+// kernel fails the connection and we reconnect. Best effort: an error changes nothing.
+void set_unacked_timeout(asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout) {
+#ifdef TCP_USER_TIMEOUT
+  const unsigned int ms = static_cast<unsigned int>(timeout.count());
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+#else
+  (void)socket;
+  (void)timeout;
+#endif
+}
+
+}  // namespace
 
 OutboundConnection::OutboundConnection(asio::io_context& io, raft::NodeId self, raft::NodeId peer,
                                        PeerAddress address, const TransportOptions& options)
@@ -17,6 +37,7 @@ OutboundConnection::OutboundConnection(asio::io_context& io, raft::NodeId self, 
       socket_(io),
       retry_timer_(io),
       backoff_(options.backoff_initial, options.backoff_max),
+      unacked_timeout_(options.unacked_timeout),
       queue_(options.queue) {}
 
 void OutboundConnection::start() {
@@ -76,6 +97,7 @@ void OutboundConnection::on_connected() {
   // Raft messages are small and latency-bound; batching is done by us, not by Nagle.
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  set_unacked_timeout(socket_, unacked_timeout_);
   state_ = ConnectionState::kConnected;
   connected_at_ = Clock::now();
   ++counters_.connects;

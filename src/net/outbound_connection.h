@@ -61,6 +61,7 @@ class OutboundConnection : public std::enable_shared_from_this<OutboundConnectio
   asio::ip::tcp::socket socket_;
   asio::steady_timer retry_timer_;
   Backoff backoff_;
+  const std::chrono::milliseconds unacked_timeout_;
 
   ConnectionState state_ = ConnectionState::kConnecting;
   // Bumped at every teardown, so completions of the previous socket's operations, which

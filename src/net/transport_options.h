@@ -29,6 +29,9 @@ struct TransportOptions {
 
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{1000};
+  // An outbound connection whose written data stays unacknowledged this long is failed
+  // (TCP_USER_TIMEOUT), so a peer whose host vanished is noticed.
+  std::chrono::milliseconds unacked_timeout{10000};
   // An inbound connection that has not sent its handshake by then is closed.
   std::chrono::milliseconds handshake_timeout{5000};
   // Inbound connections beyond this are closed at once (peers need one each).

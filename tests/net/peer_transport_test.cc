@@ -198,6 +198,20 @@ TEST(PeerTransport, HostileInputClosesOnlyThatConnection) {
   EXPECT_EQ(peer_stats(t1.stats(), 9).received.messages_received, 1u);
 }
 
+TEST(PeerTransport, SilentConnectionIsClosedAfterTheHandshakeTimeout) {
+  asio::io_context io;
+  TransportOptions options = test_options();
+  options.handshake_timeout = 30ms;
+  LoopbackCluster cluster(io, options);
+  cluster.start(1);
+  RawClient silent(io, cluster.node(1).port);
+  RawClient half_handshake(io, cluster.node(1).port);
+  half_handshake.write(handshake_frame(9).substr(0, 6));
+  ASSERT_TRUE(run_until(
+      io, [&] { return silent.closed_by_server() && half_handshake.closed_by_server(); }));
+  EXPECT_EQ(cluster.node(1).transport->stats().rejected_connections, 2u);
+}
+
 TEST(PeerTransport, PeerOfAnotherClusterCannotDeliver) {
   asio::io_context io;
   LoopbackCluster cluster(io);
