@@ -29,6 +29,8 @@ FaultInjector::FaultInjector(const FaultConfig& config, EventQueue& queue, Netwo
       min_gap_(config.min_gap),
       max_gap_(config.max_gap),
       max_duration_(config.max_duration),
+      min_down_(config.min_down),
+      max_down_(config.max_down),
       target_leader_(config.target_leader),
       forget_vote_(forget_vote),
       hooks_(std::move(hooks)) {}
@@ -133,13 +135,33 @@ void FaultInjector::partition() {
       break;
     }
   }
-  uint64_t id = ++partition_id_;
   note("fault: partition " + shape + " (" + network_.describe_cuts() + ")");
-  queue_.after(duration(), [this, id] {
-    if (healed_ || id != partition_id_) return;
+  heal_later(++partition_id_);
+}
+
+void FaultInjector::heal_later(uint64_t partition_id) {
+  queue_.after(duration(), [this, partition_id] {
+    if (healed_ || partition_id != partition_id_) return;
     network_.heal();
     note("fault: partition healed");
   });
+}
+
+void FaultInjector::isolate_soon(raft::NodeId id, Time delay, std::string why) {
+  if (healed_ || queue_.now() >= until_) return;
+  queue_.after(delay, [this, id, why = std::move(why)] {
+    if (!healed_) isolate(id, why);
+  });
+}
+
+void FaultInjector::isolate(raft::NodeId id, std::string why) {
+  ++injected_;
+  network_.heal();
+  for (const auto& n : nodes_) {
+    if (n->id() != id) network_.cut_both(id, n->id());
+  }
+  note("fault: partition isolate n" + std::to_string(id) + " " + why);
+  heal_later(++partition_id_);
 }
 
 void FaultInjector::crash(raft::NodeId id) {
@@ -149,8 +171,19 @@ void FaultInjector::crash(raft::NodeId id) {
   note("fault: crash n" + std::to_string(id));
   node.crash();
   uint64_t incarnation = node.incarnation();
-  queue_.after(duration(), [this, id, incarnation] {
+  queue_.after(rng_.uniform(min_down_, max_down_), [this, id, incarnation] {
     if (!healed_ && nodes_[id - 1]->incarnation() == incarnation) restart(id);
+  });
+}
+
+void FaultInjector::crash_soon(raft::NodeId id, Time delay, std::string why) {
+  if (healed_ || queue_.now() >= until_) return;
+  uint64_t incarnation = nodes_[id - 1]->incarnation();
+  queue_.after(delay, [this, id, incarnation, why = std::move(why)] {
+    if (healed_ || nodes_[id - 1]->incarnation() != incarnation) return;
+    ++injected_;
+    note("fault: " + why);
+    crash(id);
   });
 }
 

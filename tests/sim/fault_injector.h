@@ -35,12 +35,18 @@ class FaultInjector {
   // Schedules faults from `from` until `until`.
   void start(Time from, Time until);
   void heal_all();
+  // Crashes `id` after `delay` (if the fault phase is still on), restarting it later.
+  void crash_soon(raft::NodeId id, Time delay, std::string why);
+  // Isolates `id` from every other node after `delay`, for a random duration.
+  void isolate_soon(raft::NodeId id, Time delay, std::string why);
   uint64_t injected() const { return injected_; }
 
  private:
   void schedule_next();
   void inject();
   void partition();
+  void isolate(raft::NodeId id, std::string why);
+  void heal_later(uint64_t partition_id);
   void crash(raft::NodeId id);
   void restart(raft::NodeId id);
   void pause(raft::NodeId id);
@@ -54,7 +60,7 @@ class FaultInjector {
   std::vector<std::unique_ptr<SimNode>>& nodes_;
   Rng rng_;
   bool partitions_, crashes_, pauses_;
-  Time min_gap_, max_gap_, max_duration_;
+  Time min_gap_, max_gap_, max_duration_, min_down_, max_down_;
   double target_leader_;
   bool forget_vote_;
   Hooks hooks_;

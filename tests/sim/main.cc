@@ -15,6 +15,13 @@ int main(int argc, char** argv) {
   using raftkv::sim::kTick;
   CLI::App app{"Deterministic Raft cluster simulator"};
   raftkv::sim::SimOptions options;
+  // The profile is the base that every other option refines, so it is read first.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--aggressive") options = raftkv::sim::aggressive_options(3);
+  }
+  bool aggressive = false;  // applied above; declared so that CLI11 accepts and documents it
+  app.add_flag("--aggressive", aggressive,
+               "Start from the bug-hunting fault mix; other options refine it");
   uint64_t seeds = 100;
   uint64_t first_seed = 1;
   std::optional<uint64_t> seed;

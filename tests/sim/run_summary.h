@@ -17,7 +17,7 @@ class RunSummary {
   uint64_t failures() const { return failed_seeds_.size(); }
   const std::vector<uint64_t>& failed_seeds() const { return failed_seeds_; }
   const std::vector<int>& election_ticks() const { return election_ticks_; }
-  // A human-readable report; `seconds` is the wall time the runs took.
+  // A human-readable report; `seconds` is the wall time the runs took (0: not measured).
   std::string describe(double seconds) const;
 
  private:

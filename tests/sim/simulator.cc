@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include "sim/event_queue.h"
@@ -83,6 +84,8 @@ class Simulation : public NodeEnv, public ClientEnv {
   std::vector<std::unique_ptr<SimClient>> clients_;
   std::unique_ptr<FaultInjector> faults_;
   std::vector<const raft::Node*> observed_;
+  std::map<raft::NodeId, raft::Index> leader_commit_;  // commit index last seen, per node
+  raft::Term last_leader_term_ = 0;                    // newest term seen with a leader
   uint64_t op_ids_ = 0;
   // Election timing: a leader of `crashed_term` crashed at `crashed_at`.
   std::optional<std::pair<Time, raft::Term>> leader_crash_;
@@ -117,7 +120,7 @@ void Simulation::build() {
   hooks.note = [this](std::string text) { note(std::move(text)); };
   hooks.leader = [this] { return current_leader(); };
   hooks.leader_crashing = [this](raft::NodeId id) {
-    leader_crash_ = {now(), nodes_[id - 1]->node()->term()};
+    if (id == current_leader()) leader_crash_ = {now(), nodes_[id - 1]->node()->term()};
   };
   faults_ = std::make_unique<FaultInjector>(options_.faults, queue_, network_, nodes_, rng_.fork(),
                                             options_.bug == InjectedBug::kForgetVoteOnRestart,
@@ -134,6 +137,11 @@ void Simulation::schedule_tick(raft::NodeId id, Time at) {
 
 void Simulation::send(const raft::Message& m) {
   ++result_.stats.messages;
+  if (m.type == raft::MessageType::kVoteResp && !m.reject &&
+      rng_.chance(options_.faults.crash_after_vote)) {
+    faults_->crash_soon(m.from, rng_.uniform(0, 30),
+                        "crash n" + std::to_string(m.from) + " just after it voted");
+  }
   std::vector<Time> delays = network_.deliveries(m.from, m.to);
   if (delays.empty()) {
     trace_.message(now(), "drop", m);
@@ -198,6 +206,24 @@ void Simulation::after_event() {
     observed_[i] = nodes_[i]->up() ? nodes_[i]->node() : nullptr;
   }
   monitor_.observe(observed_);
+  for (const raft::Node* node : observed_) {
+    if (node == nullptr) continue;
+    if (node->role() == raft::Role::kLeader && node->term() > last_leader_term_) {
+      last_leader_term_ = node->term();
+      if (rng_.chance(options_.faults.isolate_new_leader)) {
+        faults_->isolate_soon(node->id(), rng_.uniform(0, 20),
+                              "just after it was elected in term " + std::to_string(node->term()));
+      }
+    }
+    raft::Index& seen = leader_commit_[node->id()];
+    if (node->role() == raft::Role::kLeader && node->log().committed() > seen &&
+        rng_.chance(options_.faults.crash_after_commit)) {
+      faults_->crash_soon(node->id(), rng_.uniform(0, 30),
+                          "crash leader n" + std::to_string(node->id()) + " just after it " +
+                              "committed up to " + std::to_string(node->log().committed()));
+    }
+    seen = node->log().committed();
+  }
   if (monitor_.failed()) fail(monitor_.violation()->property, monitor_.violation()->detail);
   if (leader_crash_) {
     raft::NodeId leader = current_leader();
@@ -322,6 +348,29 @@ void Simulation::finish_stats() {
 }
 
 }  // namespace
+
+SimOptions aggressive_options(int nodes) {
+  SimOptions o;
+  o.nodes = nodes;
+  o.clients = 5;
+  o.keys = 2;
+  o.faults.min_gap = 2 * kTick;
+  o.faults.max_gap = 15 * kTick;
+  o.faults.max_duration = 40 * kTick;
+  o.faults.min_down = 10;
+  o.faults.max_down = 3 * kTick;
+  o.faults.target_leader = 0.7;
+  o.faults.crash_after_vote = 0.05;
+  o.faults.crash_after_commit = 0.2;
+  o.faults.isolate_new_leader = 0.3;
+  o.network.slow = 0.15;
+  o.max_msg_bytes = 1;
+  o.max_inflight = 1;
+  o.client.timeout = 8 * kTick;
+  o.client.think_max = kTick;
+  o.client.give_up = 0.05;
+  return o;
+}
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options) {
   Simulation sim(seed, options);

@@ -26,8 +26,17 @@ struct FaultConfig {
   bool pauses = true;
   Time min_gap = 5 * kTick;  // between two fault injections
   Time max_gap = 40 * kTick;
-  Time max_duration = 60 * kTick;  // of a partition, a crash (until restart), a pause
-  double target_leader = 0.5;      // chance a crash or pause hits the current leader
+  Time max_duration = 60 * kTick;  // of a partition or a pause
+  Time min_down = kTick;           // a crashed node restarts after [min_down, max_down]
+  Time max_down = 40 * kTick;
+  double target_leader = 0.5;  // chance a crash or pause hits the current leader
+  // Crashes at the moments that test durability and the commit rule hardest: right after
+  // a node grants a vote, and right after a leader advances its commit index.
+  double crash_after_vote = 0.0;
+  double crash_after_commit = 0.0;
+  // Cuts a newly elected leader off before its first appends arrive, which leaves logs
+  // with diverging uncommitted tails from different terms (the Figure 8 setting).
+  double isolate_new_leader = 0.0;
 };
 
 struct SimOptions {
@@ -79,6 +88,11 @@ struct SimResult {
   // The seed, the broken property and the trace around it.
   std::string report() const;
 };
+
+// A fault mix tuned to find bugs quickly: frequent faults aimed at the leader, crashed
+// nodes that come back almost at once, one entry per message, more clients and keys that
+// collide. The injected-bug tests use it; the real core must pass it too.
+SimOptions aggressive_options(int nodes);
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options);
 
