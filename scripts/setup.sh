@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev
-  redis-tools redis-server iproute2 procps
+  redis-tools redis-server iproute2 procps python3 python3-redis
 )
 
 missing=()

@@ -1,0 +1,78 @@
+// One Redis client connection: reads bytes, parses RESP (pipelined, bounded), hands each
+// command to the CommandHandler, and writes the replies back strictly in request order
+// even though they complete out of order (a read may finish before an earlier write).
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kv/argv.h"
+#include "kv/local_commands.h"
+#include "kv/resp_parser.h"
+
+namespace raftkv::server {
+
+class ClientConnection;
+
+// Where a command's reply goes once it is known. Completing twice is ignored; completing
+// after the connection closed is harmless.
+class ReplySlot {
+ public:
+  ReplySlot(std::shared_ptr<ClientConnection> conn, uint64_t seq)
+      : conn_(std::move(conn)), seq_(seq) {}
+  void complete(std::string resp_bytes);
+
+ private:
+  std::shared_ptr<ClientConnection> conn_;
+  uint64_t seq_;
+};
+
+class CommandHandler {
+ public:
+  virtual ~CommandHandler() = default;
+  virtual void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) = 0;
+  virtual void on_connect() {}
+  virtual void on_disconnect() {}
+};
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler, uint64_t id,
+                   kv::ParserLimits limits, size_t max_pending_replies);
+  void start();
+  void close();
+  const kv::ClientState& state() const { return state_; }
+  const std::string& peer() const { return peer_; }
+
+ private:
+  friend class ReplySlot;
+  void read_more();
+  void on_read(size_t n);
+  void complete(uint64_t seq, std::string bytes);
+  void flush();
+
+  asio::ip::tcp::socket socket_;
+  CommandHandler* handler_;
+  kv::ClientState state_;
+  std::string peer_;
+  kv::RespParser parser_;
+  size_t max_pending_replies_;
+  std::vector<char> read_buf_;
+  // Replies in request order; replies_[i] answers command first_seq_ + i.
+  std::deque<std::optional<std::string>> replies_;
+  uint64_t first_seq_ = 0;
+  uint64_t next_seq_ = 0;
+  std::string out_;       // bytes being written
+  std::string out_next_;  // bytes ready to write after the current write
+  bool writing_ = false;
+  bool reading_paused_ = false;
+  bool close_after_flush_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace raftkv::server

@@ -1,0 +1,151 @@
+#include "server/local_cluster.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace raftkv::server {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+}  // namespace
+
+int run_local_cluster(int argc, const char* const* argv, const char* self_path) {
+  CLI::App app{"raftkv cluster: run a local N-node cluster in the foreground", "raftkv cluster"};
+  int nodes = 3;
+  int client_port = 6379;
+  int peer_port = 7379;
+  std::string data_dir = "./raftkv-data";
+  std::string host = "127.0.0.1";
+  std::vector<std::string> extra;
+  app.add_option("--nodes", nodes, "number of nodes")
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
+  app.add_option("--client-port", client_port, "client port of node 1 (node i: +i-1)")
+      ->check(CLI::Range(1, 65000))
+      ->capture_default_str();
+  app.add_option("--peer-port", peer_port, "peer port of node 1 (node i: +i-1)")
+      ->check(CLI::Range(1, 65000))
+      ->capture_default_str();
+  app.add_option("--host", host, "address to listen on")->capture_default_str();
+  app.add_option("--data-dir", data_dir, "parent directory of the nodes' data directories")
+      ->capture_default_str();
+  app.add_option("extra", extra, "further options passed to every `raftkv serve` (after --)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "raftkv cluster: " << e.what() << "\n";
+    return 2;
+  }
+
+  std::string cluster;
+  for (int i = 1; i <= nodes; ++i) {
+    if (i > 1) cluster += ",";
+    cluster += std::to_string(i) + "=" + host + ":" + std::to_string(peer_port + i - 1);
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  std::vector<pid_t> children;
+  for (int i = 1; i <= nodes; ++i) {
+    std::string dir = data_dir + "/node" + std::to_string(i);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::vector<std::string> args = {
+        self_path,
+        "serve",
+        "--id=" + std::to_string(i),
+        "--data-dir=" + dir,
+        "--listen-client=" + host + ":" + std::to_string(client_port + i - 1),
+        "--listen-peer=" + host + ":" + std::to_string(peer_port + i - 1),
+        "--initial-cluster=" + cluster,
+    };
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_t pid = fork();
+    if (pid < 0) {
+      std::perror("fork");
+      break;
+    }
+    if (pid == 0) {
+      std::vector<char*> cargs;
+      for (auto& a : args) cargs.push_back(a.data());
+      cargs.push_back(nullptr);
+      execv(self_path, cargs.data());
+      std::perror("execv");
+      _exit(127);
+    }
+    children.push_back(pid);
+  }
+
+  std::cout << "raftkv: " << nodes << "-node cluster on " << host << ", data in " << data_dir
+            << "\n";
+  for (int i = 1; i <= nodes; ++i) {
+    std::cout << "  node " << i << ": client " << host << ":" << client_port + i - 1 << "  peer "
+              << host << ":" << peer_port + i - 1 << "\n";
+  }
+  std::cout << "connect with:  redis-cli -c -p " << client_port
+            << "    (-c follows redirects to the leader)\n"
+            << "cluster state: redis-cli -p " << client_port << " INFO raft\n"
+            << "stop with Ctrl-C\n"
+            << std::flush;
+
+  int exit_code = 0;
+  size_t alive = children.size();
+  while (!g_stop && alive == children.size()) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      std::cerr << "raftkv cluster: node process " << pid << " exited (status " << status
+                << "); stopping the others\n";
+      --alive;
+      exit_code = 1;
+      for (auto& c : children) {
+        if (c == pid) c = 0;
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (pid_t c : children) {
+    if (c > 0) kill(c, SIGTERM);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (pid_t c : children) {
+    if (c <= 0) continue;
+    for (;;) {
+      int status = 0;
+      pid_t r = waitpid(c, &status, WNOHANG);
+      if (r != 0) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(c, SIGKILL);
+        waitpid(c, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  std::cout << "raftkv: cluster stopped\n";
+  return exit_code;
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,62 @@
+// raftkv: the server binary.
+//   raftkv serve ...     run one node
+//   raftkv cluster ...   run a local N-node cluster in the foreground (development)
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "server/local_cluster.h"
+#include "server/options.h"
+#include "server/server.h"
+
+namespace {
+
+void usage(std::ostream& out) {
+  out << "usage: raftkv <command> [options]\n"
+         "  serve     run one node of a cluster (raftkv serve --help)\n"
+         "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n";
+}
+
+int serve(int argc, char** argv) {
+  raftkv::server::ServerOptions options;
+  int rc = raftkv::server::parse_serve_options(argc, argv, &options);
+  if (rc < 0) return 0;
+  if (rc != 0) return rc;
+  auto logger = spdlog::stderr_color_mt("raftkv");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [node " + std::to_string(options.id) + "] [%^%l%$] %v");
+  logger->set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_default_logger(logger);
+  try {
+    raftkv::server::Server server(options);
+    if (auto err = server.open(); !err.empty()) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+    return server.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(std::cerr);
+    return 2;
+  }
+  if (std::strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+  if (std::strcmp(argv[1], "cluster") == 0) {
+    return raftkv::server::run_local_cluster(argc - 1, argv + 1, "/proc/self/exe");
+  }
+  if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    usage(std::cout);
+    return 0;
+  }
+  std::cerr << "raftkv: unknown command '" << argv[1] << "'\n";
+  usage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,119 @@
+#include "server/options.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <iostream>
+#include <sstream>
+
+namespace raftkv::server {
+
+std::string parse_cluster(const std::string& text, std::map<raft::NodeId, net::PeerAddress>* out) {
+  out->clear();
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) return "member '" + item + "' is not of the form ID=HOST:PORT";
+    raft::NodeId id = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + eq, id);
+    if (ec != std::errc() || end != item.data() + eq || id == 0) {
+      return "member id '" + item.substr(0, eq) + "' is not a positive integer";
+    }
+    auto addr = net::parse_peer_address(std::string_view(item).substr(eq + 1));
+    if (!addr)
+      return "member " + std::to_string(id) + " has a bad address '" + item.substr(eq + 1) + "'";
+    if (!out->emplace(id, *addr).second) return "member " + std::to_string(id) + " is listed twice";
+  }
+  if (out->empty()) return "the cluster has no members";
+  return "";
+}
+
+namespace {
+
+// A CLI11 validator for host:port.
+struct AddressValidator : CLI::Validator {
+  AddressValidator() {
+    name_ = "HOST:PORT";
+    func_ = [](const std::string& s) {
+      auto a = net::parse_peer_address(s);
+      return a && a->port != 0 ? std::string() : "'" + s + "' is not HOST:PORT";
+    };
+  }
+};
+
+}  // namespace
+
+int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
+  CLI::App app{"raftkv serve: run one node of a raftkv cluster", "raftkv serve"};
+  app.set_config("--config", "", "read options from a TOML/INI file with the same keys");
+  ServerOptions o;
+  std::string listen_client, listen_peer, advertise_client, cluster;
+  const AddressValidator address;
+  app.add_option("--id", o.id, "this node's id (a member of --initial-cluster)")->required();
+  app.add_option("--data-dir", o.data_dir, "directory for the log, hard state and snapshots")
+      ->required();
+  app.add_option("--listen-client", listen_client, "address for Redis clients")
+      ->required()
+      ->check(address);
+  app.add_option("--listen-peer", listen_peer, "address for other members")
+      ->required()
+      ->check(address);
+  app.add_option("--advertise-client", advertise_client,
+                 "client address announced to others (default: --listen-client)")
+      ->check(address);
+  app.add_option("--initial-cluster", cluster, "peer addresses: 1=HOST:PORT,2=HOST:PORT,...")
+      ->required();
+  app.add_option("--cluster-id", o.cluster_id, "name shared by all members")->capture_default_str();
+  app.add_option("--tick-ms", o.tick_ms, "milliseconds per Raft tick")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--heartbeat-ticks", o.heartbeat_ticks, "ticks between heartbeats")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--election-ticks", o.election_ticks,
+                 "minimum election timeout in ticks (the actual one is in [T, 2T))")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+  app.add_option("--request-timeout-ms", o.request_timeout_ms,
+                 "time before a pending client request is answered with an error")
+      ->check(CLI::Range(10, 3600000))
+      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_flag("!--no-fsync", o.fsync,
+               "skip fsync (benchmarks only: acknowledged writes can be lost on a crash)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return -1;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "raftkv serve: " << e.what() << "\n(run 'raftkv serve --help' for usage)\n";
+    return 2;
+  }
+
+  auto fail = [](const std::string& why) {
+    std::cerr << "raftkv serve: " << why << "\n";
+    return 2;
+  };
+  o.listen_client = *net::parse_peer_address(listen_client);
+  o.listen_peer = *net::parse_peer_address(listen_peer);
+  o.advertise_client =
+      advertise_client.empty() ? o.listen_client : *net::parse_peer_address(advertise_client);
+  if (auto err = parse_cluster(cluster, &o.initial_cluster); !err.empty()) {
+    return fail("--initial-cluster: " + err);
+  }
+  if (!o.initial_cluster.count(o.id)) {
+    return fail("--id " + std::to_string(o.id) + " is not a member of --initial-cluster");
+  }
+  if (o.heartbeat_ticks >= o.election_ticks) {
+    return fail("--heartbeat-ticks must be smaller than --election-ticks");
+  }
+  *out = std::move(o);
+  return 0;
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,43 @@
+// Everything `raftkv serve` is configured with, parsed from flags or a config file with
+// the same keys, and validated before anything starts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "net/peer_address.h"
+#include "raft/types.h"
+
+namespace raftkv::server {
+
+struct ServerOptions {
+  raft::NodeId id = raft::kNoNode;
+  std::string data_dir;
+  net::PeerAddress listen_client;
+  net::PeerAddress listen_peer;
+  net::PeerAddress advertise_client;                         // defaults to listen_client
+  std::map<raft::NodeId, net::PeerAddress> initial_cluster;  // peer addresses of all members
+  std::string cluster_id = "raftkv";
+
+  // Timing: one tick every tick_ms; elections after [election_ticks, 2*election_ticks).
+  int tick_ms = 10;
+  int heartbeat_ticks = 5;
+  int election_ticks = 50;
+  // A client request not answered within this time gets an error (a write: -UNKNOWN).
+  int request_timeout_ms = 5000;
+
+  std::string log_level = "info";
+  bool fsync = true;  // never turn off outside benchmarks: acknowledged writes may be lost
+};
+
+// Parses `raftkv serve` arguments (argv[0] is "serve"). On success fills `out` and
+// returns 0. Otherwise prints help (returns -1: exit 0) or a clear error to stderr
+// (returns 2: the exit code for wrong or missing flags).
+int parse_serve_options(int argc, const char* const* argv, ServerOptions* out);
+
+// Parses "1=host:port,2=host:port"; empty error on success.
+std::string parse_cluster(const std::string& text, std::map<raft::NodeId, net::PeerAddress>* out);
+
+}  // namespace raftkv::server

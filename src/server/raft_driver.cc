@@ -1,0 +1,215 @@
+#include "server/raft_driver.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+namespace raftkv::server {
+
+const char* to_string(RequestError e) {
+  switch (e) {
+    case RequestError::kNotLeader:
+      return "not leader";
+    case RequestError::kNoLeader:
+      return "no leader";
+    case RequestError::kLost:
+      return "lost in a leader change";
+    case RequestError::kUnknown:
+      return "outcome unknown";
+    case RequestError::kTimeout:
+      return "timed out";
+    case RequestError::kStorage:
+      return "storage failure";
+  }
+  return "?";
+}
+
+RaftDriver::RaftDriver(asio::io_context& io, Options options, raft::Storage* log,
+                       std::unique_ptr<DiskWriter> disk, StateMachine* machine, SendFn send)
+    : io_(io),
+      options_(std::move(options)),
+      log_(log),
+      node_(std::make_unique<raft::Node>(options_.raft, log_)),
+      disk_(std::move(disk)),
+      machine_(machine),
+      send_(std::move(send)),
+      tick_timer_(io) {}
+
+RaftDriver::~RaftDriver() = default;
+
+void RaftDriver::start() {
+  next_expiry_check_ = std::chrono::steady_clock::now();
+  schedule_tick();
+  schedule_process();
+}
+
+void RaftDriver::stop() {
+  stopped_ = true;
+  tick_timer_.cancel();
+  fail_everything(RequestError::kUnknown);
+}
+
+void RaftDriver::schedule_tick() {
+  tick_timer_.expires_after(options_.tick);
+  tick_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || stopped_) return;
+    on_tick();
+    schedule_tick();
+  });
+}
+
+void RaftDriver::on_tick() {
+  node_->tick();
+  expire_requests();
+  schedule_process();
+}
+
+void RaftDriver::step(const raft::Message& m) {
+  if (stopped_ || failed_) return;
+  node_->step(m);
+  schedule_process();
+}
+
+std::optional<RequestError> RaftDriver::unavailable() const {
+  if (failed_) return RequestError::kStorage;
+  if (node_->role() == raft::Role::kLeader) return std::nullopt;
+  return node_->leader() == raft::kNoNode ? RequestError::kNoLeader : RequestError::kNotLeader;
+}
+
+void RaftDriver::propose(std::string data, WriteDone done) {
+  if (auto err = unavailable()) {
+    done(err, {});
+    return;
+  }
+  auto r = node_->propose(std::move(data));
+  if (!r.proposed) {
+    done(RequestError::kNotLeader, {});
+    return;
+  }
+  pending_writes_[r.proposed->index] =
+      PendingWrite{r.proposed->term, std::move(done),
+                   std::chrono::steady_clock::now() + options_.request_timeout};
+  schedule_process();
+}
+
+void RaftDriver::read(ReadReady ready) {
+  if (auto err = unavailable()) {
+    ready(err);
+    return;
+  }
+  uint64_t id = next_read_id_++;
+  std::string ctx(reinterpret_cast<const char*>(&id), sizeof id);
+  if (auto err = node_->read_index(std::move(ctx))) {
+    ready(RequestError::kNoLeader);
+    return;
+  }
+  pending_reads_[id] =
+      PendingRead{std::move(ready), std::chrono::steady_clock::now() + options_.request_timeout};
+  schedule_process();
+}
+
+void RaftDriver::schedule_process() {
+  if (process_scheduled_ || stopped_) return;
+  process_scheduled_ = true;
+  asio::post(io_, [this] {
+    process_scheduled_ = false;
+    process();
+  });
+}
+
+void RaftDriver::process() {
+  if (stopped_ || failed_) return;
+  // Messages that depend on nothing unpersisted leave at once, even mid-batch.
+  if (auto msgs = node_->take_messages(); !msgs.empty()) send_(std::move(msgs));
+  if (persisting_ || !node_->has_ready()) return;
+
+  auto rd = std::make_shared<raft::Ready>(node_->ready());
+  if (!rd->messages.empty()) send_(std::move(rd->messages));
+  if (!rd->hard_state && rd->entries.empty() && !rd->snapshot) {
+    on_persisted(rd, true, {});
+    return;
+  }
+  persisting_ = true;
+  auto batch = std::make_shared<PersistBatch>();
+  batch->hard_state = rd->hard_state;
+  batch->entries = rd->entries;
+  batch->snapshot = rd->snapshot;
+  disk_->submit(batch, [this, rd](bool ok, std::string error) {
+    asio::post(io_, [this, rd, ok, error = std::move(error)] { on_persisted(rd, ok, error); });
+  });
+}
+
+void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error) {
+  persisting_ = false;
+  if (stopped_) return;
+  if (!ok) {
+    // Nothing in this batch may be acknowledged. A node that cannot write cannot take part
+    // safely: stop stepping the core (a leader thereby stops heartbeating and is replaced).
+    spdlog::critical("storage failed, this node stops serving: {}", error);
+    failed_ = true;
+    fail_everything(RequestError::kStorage);
+    return;
+  }
+  if (!rd->messages_after_persist.empty()) send_(std::move(rd->messages_after_persist));
+
+  for (const raft::Entry& e : rd->committed_entries) {
+    std::string reply = machine_->apply(e);
+    auto it = pending_writes_.find(e.index);
+    if (it == pending_writes_.end()) continue;
+    PendingWrite w = std::move(it->second);
+    pending_writes_.erase(it);
+    if (w.term == e.term) {
+      w.done(std::nullopt, reply);
+    } else {
+      w.done(RequestError::kLost, {});  // another entry took this index: ours never will
+    }
+  }
+  for (const raft::ReadState& rs : rd->read_states) {
+    uint64_t id = 0;
+    if (rs.context.size() != sizeof id) continue;
+    std::memcpy(&id, rs.context.data(), sizeof id);
+    auto it = pending_reads_.find(id);
+    if (it == pending_reads_.end()) continue;
+    auto ready = std::move(it->second.ready);
+    pending_reads_.erase(it);
+    ready(std::nullopt);
+  }
+  node_->advance(*rd);
+  schedule_process();
+}
+
+void RaftDriver::expire_requests() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_expiry_check_) return;
+  next_expiry_check_ = now + std::chrono::milliseconds(100);
+  for (auto it = pending_writes_.begin(); it != pending_writes_.end();) {
+    if (it->second.deadline <= now) {
+      auto done = std::move(it->second.done);
+      it = pending_writes_.erase(it);
+      done(RequestError::kUnknown, {});
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
+    if (it->second.deadline <= now) {
+      auto ready = std::move(it->second.ready);
+      it = pending_reads_.erase(it);
+      ready(RequestError::kTimeout);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void RaftDriver::fail_everything(RequestError why) {
+  auto writes = std::move(pending_writes_);
+  pending_writes_.clear();
+  for (auto& [_, w] : writes)
+    w.done(why == RequestError::kStorage ? why : RequestError::kUnknown, {});
+  auto reads = std::move(pending_reads_);
+  pending_reads_.clear();
+  for (auto& [_, r] : reads) r.ready(why == RequestError::kStorage ? why : RequestError::kTimeout);
+}
+
+}  // namespace raftkv::server

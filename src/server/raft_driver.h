@@ -1,0 +1,132 @@
+// RaftDriver runs one Raft node inside the server's event loop (one io_context thread):
+// it ticks the core on a timer, feeds it peer messages, proposals and read requests, and
+// carries out each Ready batch in the order the durability contract demands
+// (src/raft/node.h):
+//
+//   io thread:   take Ready -> send `messages` -> hand the persistence work to the disk
+//   disk thread: write + fsync (one fsync for the whole batch: group commit)
+//   io thread:   update the in-memory log -> send `messages_after_persist` -> apply
+//                committed entries -> answer reads -> advance
+//
+// While a batch is on disk the core keeps stepping messages and heartbeats keep flowing
+// (Node::take_messages), and every proposal that arrives meanwhile joins the next batch.
+//
+// The core reads its stable log from the Storage the disk thread writes to; that storage
+// must allow reads concurrent with one writer, and show entries only once durable
+// (storage::DurableStorage and, single-threaded, raft::MemoryStorage do).
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "raft/node.h"
+#include "server/disk_writer.h"
+
+namespace raftkv::server {
+
+// Why a request was not served. kNotLeader and kNoLeader mean "not executed".
+enum class RequestError {
+  kNotLeader,  // another node leads: redirect
+  kNoLeader,   // no leader known right now
+  kLost,       // the write's entry was overwritten by a new leader: not executed
+  kUnknown,    // the write may or may not be applied (leadership lost, timed out)
+  kTimeout,    // a read that could not be confirmed in time: not executed
+  kStorage,    // the node's disk failed: it stopped accepting work
+};
+const char* to_string(RequestError e);
+
+// What the driver applies committed entries to.
+class StateMachine {
+ public:
+  virtual ~StateMachine() = default;
+  // Applies a committed entry (index order, each exactly once per process lifetime) and
+  // returns the reply for the client that proposed it.
+  virtual std::string apply(const raft::Entry& entry) = 0;
+};
+
+class RaftDriver {
+ public:
+  struct Options {
+    raft::Config raft;
+    std::chrono::milliseconds tick{10};
+    std::chrono::milliseconds request_timeout{5000};
+  };
+  using SendFn = std::function<void(std::vector<raft::Message>)>;
+  using WriteDone = std::function<void(std::optional<RequestError>, const std::string& reply)>;
+  using ReadReady = std::function<void(std::optional<RequestError>)>;
+
+  // `log` holds the recovered log and hard state and must outlive the driver; `disk`
+  // persists batches into it.
+  RaftDriver(asio::io_context& io, Options options, raft::Storage* log,
+             std::unique_ptr<DiskWriter> disk, StateMachine* machine, SendFn send);
+  ~RaftDriver();
+  RaftDriver(const RaftDriver&) = delete;
+  RaftDriver& operator=(const RaftDriver&) = delete;
+
+  void start();
+  void stop();
+
+  // All of the below must be called on the io thread.
+  void step(const raft::Message& m);
+  // Proposes `data`; `done` runs once the entry is applied (with its reply) or failed.
+  void propose(std::string data, WriteDone done);
+  // Asks for a linearizable read point; `ready` runs when reading local state is safe.
+  void read(ReadReady ready);
+
+  // Why this node cannot take reads or writes now (not leader, no leader, failed disk).
+  std::optional<RequestError> unavailable() const;
+
+  raft::Status status() const { return node_->status(); }
+  raft::NodeId leader() const { return node_->leader(); }
+  bool is_leader() const { return node_->role() == raft::Role::kLeader; }
+  bool failed() const { return failed_; }
+  uint64_t pending_writes() const { return pending_writes_.size(); }
+  uint64_t pending_reads() const { return pending_reads_.size(); }
+  const raft::Node& node() const { return *node_; }
+
+ private:
+  struct PendingWrite {
+    raft::Term term;
+    WriteDone done;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  struct PendingRead {
+    ReadReady ready;
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  void schedule_tick();
+  void on_tick();
+  void schedule_process();
+  void process();
+  void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error);
+  void expire_requests();
+  void fail_everything(RequestError why);
+
+  asio::io_context& io_;
+  Options options_;
+  raft::Storage* log_;
+  std::unique_ptr<raft::Node> node_;
+  std::unique_ptr<DiskWriter> disk_;
+  StateMachine* machine_;
+  SendFn send_;
+  asio::steady_timer tick_timer_;
+  bool process_scheduled_ = false;
+  bool persisting_ = false;
+  bool stopped_ = false;
+  bool failed_ = false;
+
+  std::map<raft::Index, PendingWrite> pending_writes_;
+  std::map<uint64_t, PendingRead> pending_reads_;
+  uint64_t next_read_id_ = 1;
+  std::chrono::steady_clock::time_point next_expiry_check_;
+};
+
+}  // namespace raftkv::server

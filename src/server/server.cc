@@ -1,0 +1,214 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "net/peer_transport.h"
+#include "server/data_dir.h"
+#include "storage/durable_storage.h"
+#include "storage/posix_file_system.h"
+
+namespace raftkv::server {
+
+namespace {
+
+// Persists Ready batches into the durable log (on the disk thread).
+class DurableSink : public LogSink {
+ public:
+  explicit DurableSink(storage::DurableStorage* storage) : storage_(storage) {}
+  std::optional<std::string> save(const PersistBatch& b) override {
+    auto s = storage_->save(b.hard_state, b.entries, b.snapshot);
+    if (s.ok()) return std::nullopt;
+    return s.to_string();
+  }
+
+ private:
+  storage::DurableStorage* storage_;
+};
+
+}  // namespace
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)),
+      signals_(io_, SIGINT, SIGTERM),
+      acceptor_(io_),
+      role_timer_(io_),
+      fs_(std::make_unique<storage::PosixFileSystem>()) {}
+
+Server::~Server() = default;
+
+std::string Server::open() {
+  if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
+      !err.empty()) {
+    return err;
+  }
+  storage::DurableStorageOptions so;
+  so.dir = options_.data_dir + "/raft";
+  storage::RecoveryReport report;
+  if (auto s = storage::DurableStorage::open(fs_.get(), so, &storage_, &report); !s.ok()) {
+    return "cannot open the log in " + so.dir + ": " + s.to_string();
+  }
+  for (const auto& action : report.actions) spdlog::warn("recovery: {}", action);
+
+  raft::InitialState init = storage_->initial_state();
+  if (init.conf.voters.empty()) {
+    // A brand-new node of a new cluster: the configuration comes from --initial-cluster.
+    raft::ConfState conf;
+    for (const auto& [id, _] : options_.initial_cluster) conf.voters.push_back(id);
+    if (auto s = storage_->set_conf_state(conf); !s.ok()) {
+      return "cannot initialise the log: " + s.to_string();
+    }
+    spdlog::info("new cluster '{}' with {} members", options_.cluster_id, conf.voters.size());
+  } else {
+    spdlog::info("recovered log: first index {}, last index {}, term {}, commit {}",
+                 storage_->first_index(), storage_->last_index(), init.hard_state.term,
+                 init.hard_state.commit);
+  }
+
+  RaftDriver::Options dopts;
+  dopts.raft.id = options_.id;
+  dopts.raft.election_tick = options_.election_ticks;
+  dopts.raft.heartbeat_tick = options_.heartbeat_ticks;
+  dopts.raft.random_seed = std::random_device{}();
+  dopts.raft.max_size_per_msg = 1 << 20;
+  dopts.raft.max_inflight_msgs = 256;
+  dopts.tick = std::chrono::milliseconds(options_.tick_ms);
+  dopts.request_timeout = std::chrono::milliseconds(options_.request_timeout_ms);
+  driver_ = std::make_unique<RaftDriver>(
+      io_, dopts, storage_.get(),
+      std::make_unique<DiskWriter>(std::make_unique<DurableSink>(storage_.get())), this,
+      [this](std::vector<raft::Message> msgs) { transport_->send(std::move(msgs)); });
+
+  net::TransportOptions topts;
+  topts.cluster_id = options_.cluster_id;
+  topts.listen_address = options_.listen_peer;
+  topts.logger = spdlog::default_logger();
+  transport_ = std::make_unique<net::PeerTransport>(
+      io_, options_.id, options_.initial_cluster, [this](raft::Message m) { driver_->step(m); },
+      topts);
+  if (auto ec = transport_->start()) {
+    return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
+  }
+
+  asio::error_code ec;
+  asio::ip::tcp::resolver resolver(io_);
+  auto endpoints = resolver.resolve(options_.listen_client.host,
+                                    std::to_string(options_.listen_client.port), ec);
+  if (ec || endpoints.empty()) {
+    return "cannot resolve " + options_.listen_client.to_string() + ": " + ec.message();
+  }
+  asio::ip::tcp::endpoint ep = *endpoints.begin();
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return "cannot listen for clients on " + options_.listen_client.to_string() + ": " +
+           ec.message();
+  }
+  return "";
+}
+
+int Server::run() {
+  started_ = std::chrono::steady_clock::now();
+  signals_.async_wait([this](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    shutdown();
+  });
+  driver_->start();
+  accept();
+  watch_role();
+  spdlog::info("serving Redis clients on {} (advertised as {}), peers on {}",
+               options_.listen_client.to_string(), options_.advertise_client.to_string(),
+               options_.listen_peer.to_string());
+  io_.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Server::shutdown() {
+  asio::error_code ec;
+  acceptor_.close(ec);
+  role_timer_.cancel();
+  driver_->stop();
+  for (auto& weak : connections_) {
+    if (auto c = weak.lock()) c->close();
+  }
+  transport_.reset();
+  io_.stop();
+}
+
+void Server::accept() {
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      spdlog::warn("accept failed: {}", ec.message());
+    } else {
+      kv::ParserLimits limits;
+      limits.max_bulk_len = 64 << 20;
+      limits.max_buffered_bytes = 256 << 20;
+      auto conn = std::make_shared<ClientConnection>(std::move(socket), this, next_client_id_++,
+                                                     limits, 4096);
+      std::erase_if(connections_, [](const auto& w) { return w.expired(); });
+      connections_.push_back(conn);
+      conn->start();
+    }
+    accept();
+  });
+}
+
+void Server::on_connect() {
+  ++stats_.connected_clients;
+  ++stats_.total_connections;
+}
+
+void Server::on_disconnect() {
+  --stats_.connected_clients;
+}
+
+std::string Server::apply(const raft::Entry& entry) {
+  if (MemberDirectory::is_member_entry(entry.data)) {
+    if (!members_.apply(entry.data)) spdlog::warn("ignoring a malformed member entry");
+    machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
+    return {};
+  }
+  return machine_.apply(entry.index, entry.data);
+}
+
+void Server::watch_role() {
+  role_timer_.expires_after(std::chrono::milliseconds(options_.tick_ms));
+  role_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    on_role_change();
+    watch_role();
+  });
+}
+
+void Server::on_role_change() {
+  raft::Status st = driver_->status();
+  if (st.role != last_role_ || st.term != last_term_) {
+    if (st.role != last_role_) {
+      spdlog::info("term {}: {} -> {} (leader {})", st.term, raft::to_string(last_role_),
+                   raft::to_string(st.role), st.leader);
+    }
+    last_role_ = st.role;
+    last_term_ = st.term;
+  }
+  // A leader makes sure the log says where clients reach it.
+  if (st.role == raft::Role::kLeader && announced_term_ != st.term) {
+    std::string addr = options_.advertise_client.to_string();
+    if (members_.client_address(st.id) == addr) {
+      announced_term_ = st.term;
+      return;
+    }
+    announced_term_ = st.term;
+    driver_->propose(MemberDirectory::encode_entry(st.id, addr),
+                     [this](std::optional<RequestError> err, const std::string&) {
+                       if (err) announced_term_ = 0;  // try again
+                     });
+  }
+}
+
+}  // namespace raftkv::server

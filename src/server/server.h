@@ -1,0 +1,77 @@
+// One raftkv node: the Raft driver, the peer transport, the durable log, the key-value
+// state machine and the Redis-protocol listener, all on one event loop (plus the disk
+// thread inside DiskWriter).
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "kv/state_machine.h"
+#include "server/client_connection.h"
+#include "server/member_directory.h"
+#include "server/options.h"
+#include "server/raft_driver.h"
+#include "server/server_stats.h"
+
+namespace raftkv::net {
+class PeerTransport;
+}
+namespace raftkv::storage {
+class DurableStorage;
+class FileSystem;
+}  // namespace raftkv::storage
+
+namespace raftkv::server {
+
+class Server : public CommandHandler, public StateMachine {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server() override;
+
+  // Opens the data directory and recovers; returns an error message on failure.
+  std::string open();
+  // Serves until SIGINT/SIGTERM; returns the process exit code.
+  int run();
+
+  void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) override;
+  void on_connect() override;
+  void on_disconnect() override;
+  // StateMachine, for the driver: applies a committed entry.
+  std::string apply(const raft::Entry& entry) override;
+
+ private:
+  void accept();
+  void shutdown();
+  void on_role_change();
+  void watch_role();
+  std::string redirect_error(RequestError e) const;
+  std::string request_error(RequestError e) const;
+  void handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec, ReplySlot& slot);
+  std::string info(const std::string& section) const;
+  std::string cluster_reply(const kv::Argv& argv) const;
+  uint64_t now_ms() const;
+
+  ServerOptions options_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer role_timer_;
+  std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<storage::DurableStorage> storage_;
+  std::unique_ptr<net::PeerTransport> transport_;
+  std::unique_ptr<RaftDriver> driver_;
+  kv::StateMachine machine_;
+  MemberDirectory members_;
+  ServerStats stats_;
+  std::vector<std::weak_ptr<ClientConnection>> connections_;
+  raft::Role last_role_ = raft::Role::kFollower;
+  raft::Term last_term_ = 0;
+  raft::Term announced_term_ = 0;
+  uint64_t next_client_id_ = 1;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace raftkv::server

@@ -1,0 +1,328 @@
+// The Redis-facing half of the server: routing each command (local, read, write, or the
+// server's own INFO and CLUSTER), redirects, and the error texts for every outcome.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+
+#include "kv/commands.h"
+#include "kv/local_commands.h"
+#include "kv/resp_writer.h"
+#include "server/server.h"
+
+namespace raftkv::server {
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Redis Cluster node ids are 40 hex characters.
+std::string cluster_node_id(raft::NodeId id) {
+  char buf[41];
+  std::snprintf(buf, sizeof buf, "%040" PRIx64, static_cast<uint64_t>(id));
+  return buf;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+uint64_t Server::now_ms() const {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string Server::redirect_error(RequestError e) const {
+  if (e == RequestError::kNotLeader) {
+    if (auto addr = members_.client_address(driver_->leader())) {
+      return kv::encode_error("MOVED 0 " + *addr);
+    }
+  }
+  if (e == RequestError::kStorage) {
+    return kv::encode_error("ERR this node's storage failed; it no longer serves requests");
+  }
+  return kv::encode_error("CLUSTERDOWN no leader");
+}
+
+std::string Server::request_error(RequestError e) const {
+  switch (e) {
+    case RequestError::kNotLeader:
+    case RequestError::kNoLeader:
+      return redirect_error(e);
+    case RequestError::kLost:
+      return kv::encode_error("TRYAGAIN the write was lost in a leader change and not executed");
+    case RequestError::kUnknown:
+    case RequestError::kStorage:
+      return kv::encode_error(
+          "UNKNOWN outcome unknown: leadership or storage was lost before the write was "
+          "confirmed; it may or may not have been applied");
+    case RequestError::kTimeout:
+      return kv::encode_error("TRYAGAIN the read could not be confirmed in time; not executed");
+  }
+  return kv::encode_error("ERR internal error");
+}
+
+void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
+  ++stats_.total_commands;
+  kv::Classification c = kv::classify(argv);
+  if (!c.ok()) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(c.error));
+    return;
+  }
+  switch (c.route) {
+    case kv::Route::kLocal: {
+      std::string out;
+      kv::RespWriter w(&out);
+      kv::execute_local(*c.spec, argv, &client, &w);
+      slot.complete(std::move(out));
+      return;
+    }
+    case kv::Route::kServer:
+      handle_server_command(argv, *c.spec, slot);
+      return;
+    case kv::Route::kRead: {
+      if (c.spec->id == kv::CommandId::kDebug) {
+        // DEBUG DIGEST describes this replica's own state (to compare replicas at equal
+        // applied index), so every node answers it locally.
+        slot.complete(machine_.read(argv));
+        return;
+      }
+      if (auto err = driver_->unavailable()) {
+        ++stats_.redirects;
+        slot.complete(redirect_error(*err));  // not executed: the client goes elsewhere
+        return;
+      }
+      driver_->read(
+          [this, argv = std::move(argv), c, slot](std::optional<RequestError> err) mutable {
+            if (err) {
+              ++stats_.errors;
+              slot.complete(request_error(*err));
+              return;
+            }
+            ++stats_.reads_ok;
+            kv::Argv cmd(argv.begin() + static_cast<long>(c.command_offset), argv.end());
+            slot.complete(machine_.read(cmd));
+          });
+      return;
+    }
+    case kv::Route::kWrite: {
+      if (auto err = driver_->unavailable()) {
+        ++stats_.redirects;
+        slot.complete(redirect_error(*err));  // not executed: the client goes elsewhere
+        return;
+      }
+      kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, now_ms());
+      driver_->propose(kv::encode_log_command(cmd), [this, slot](std::optional<RequestError> err,
+                                                                 const std::string& reply) mutable {
+        if (err) {
+          if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
+          ++stats_.errors;
+          slot.complete(request_error(*err));
+          return;
+        }
+        ++stats_.writes_ok;
+        slot.complete(reply);
+      });
+      return;
+    }
+  }
+}
+
+void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec,
+                                   ReplySlot& slot) {
+  switch (spec.id) {
+    case kv::CommandId::kQuit:
+      slot.complete(kv::encode_simple("OK"));
+      return;
+    case kv::CommandId::kInfo:
+      slot.complete(kv::encode_bulk(info(argv.size() > 1 ? lower(argv[1]) : "default")));
+      return;
+    case kv::CommandId::kCluster:
+      slot.complete(cluster_reply(argv));
+      return;
+    default:
+      slot.complete(kv::encode_error("ERR unsupported command"));
+      return;
+  }
+}
+
+std::string Server::info(const std::string& section) const {
+  bool all = section == "default" || section == "all" || section == "everything";
+  std::string out;
+  auto add = [&out](const std::string& key, const auto& value) {
+    out += key;
+    out += ':';
+    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
+      out += std::to_string(value);
+    } else {
+      out += value;
+    }
+    out += "\r\n";
+  };
+  raft::Status st = driver_->status();
+  if (all || section == "server") {
+    out += "# Server\r\n";
+    add("redis_version", std::string("7.0.0"));
+    add("raftkv_version", std::string(kVersion));
+    add("redis_mode", std::string("cluster"));
+    add("process_id", static_cast<int64_t>(::getpid()));
+    add("tcp_port", static_cast<int64_t>(options_.listen_client.port));
+    add("uptime_in_seconds", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                      std::chrono::steady_clock::now() - started_)
+                                                      .count()));
+    out += "\r\n";
+  }
+  if (all || section == "clients") {
+    out += "# Clients\r\n";
+    add("connected_clients", stats_.connected_clients);
+    out += "\r\n";
+  }
+  if (all || section == "stats") {
+    out += "# Stats\r\n";
+    add("total_connections_received", stats_.total_connections);
+    add("total_commands_processed", stats_.total_commands);
+    add("writes_ok", stats_.writes_ok);
+    add("reads_ok", stats_.reads_ok);
+    add("redirects", stats_.redirects);
+    add("errors", stats_.errors);
+    add("unknown_outcomes", stats_.unknown_outcomes);
+    add("pending_writes", driver_->pending_writes());
+    add("pending_reads", driver_->pending_reads());
+    out += "\r\n";
+  }
+  if (all || section == "raft") {
+    out += "# Raft\r\n";
+    add("raft_node_id", st.id);
+    add("raft_role", std::string(raft::to_string(st.role)));
+    add("raft_term", st.term);
+    add("raft_leader_id", st.leader);
+    add("raft_commit_index", st.commit);
+    add("raft_applied_index", st.applied);
+    add("raft_last_log_index", st.last_index);
+    std::string members;
+    for (raft::NodeId id : st.conf.voters) {
+      if (!members.empty()) members += ',';
+      members += std::to_string(id);
+    }
+    add("raft_members", members);
+    add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
+    out += "\r\n";
+  }
+  if (all || section == "keyspace") {
+    out += "# Keyspace\r\n";
+    if (machine_.key_count() > 0) {
+      add("db0", "keys=" + std::to_string(machine_.key_count()) + ",expires=0,avg_ttl=0");
+    }
+  }
+  return out;
+}
+
+std::string Server::cluster_reply(const kv::Argv& argv) const {
+  std::string sub = argv.size() > 1 ? lower(argv[1]) : "";
+  raft::Status st = driver_->status();
+  raft::NodeId leader = st.leader;
+  // Members in the order: leader first, then the others.
+  std::vector<raft::NodeId> order;
+  if (leader != raft::kNoNode) order.push_back(leader);
+  for (raft::NodeId id : st.conf.voters) {
+    if (id != leader) order.push_back(id);
+  }
+  auto split = [](const std::string& addr) -> std::pair<std::string, int64_t> {
+    auto a = net::parse_peer_address(addr);
+    if (!a) return {addr, 0};
+    return {a->host, a->port};
+  };
+  std::string out;
+  kv::RespWriter w(&out);
+  if (sub == "info") {
+    std::string text;
+    text += std::string("cluster_state:") + (leader != raft::kNoNode ? "ok" : "fail") + "\r\n";
+    text += "cluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\n";
+    text += "cluster_slots_pfail:0\r\ncluster_slots_fail:0\r\n";
+    text += "cluster_known_nodes:" + std::to_string(st.conf.voters.size()) + "\r\n";
+    text += "cluster_size:1\r\n";
+    text += "cluster_current_epoch:" + std::to_string(st.term) + "\r\n";
+    text += "cluster_my_epoch:" + std::to_string(st.term) + "\r\n";
+    w.bulk(text);
+  } else if (sub == "myid") {
+    w.bulk(cluster_node_id(st.id));
+  } else if (sub == "nodes") {
+    std::string text;
+    for (raft::NodeId id : order) {
+      auto addr = members_.client_address(id);
+      if (!addr) continue;
+      auto peer = options_.initial_cluster.find(id);
+      int peer_port = peer == options_.initial_cluster.end() ? 0 : peer->second.port;
+      std::string flags = id == st.id ? "myself," : "";
+      flags += id == leader ? "master" : "slave";
+      text += cluster_node_id(id) + " " + *addr + "@" + std::to_string(peer_port) + " " + flags +
+              " " + (id == leader ? "-" : cluster_node_id(leader)) + " 0 0 " +
+              std::to_string(st.term) + " connected" + (id == leader ? " 0-16383" : "") + "\n";
+    }
+    w.bulk(text);
+  } else if (sub == "slots") {
+    auto leader_addr = members_.client_address(leader);
+    if (leader == raft::kNoNode || !leader_addr) {
+      w.array_header(0);
+    } else {
+      std::vector<raft::NodeId> known;
+      for (raft::NodeId id : order) {
+        if (members_.client_address(id)) known.push_back(id);
+      }
+      w.array_header(1);
+      w.array_header(2 + known.size());
+      w.integer(0);
+      w.integer(16383);
+      for (raft::NodeId id : known) {
+        auto [host, port] = split(*members_.client_address(id));
+        w.array_header(3);
+        w.bulk(host);
+        w.integer(port);
+        w.bulk(cluster_node_id(id));
+      }
+    }
+  } else if (sub == "shards") {
+    std::vector<raft::NodeId> known;
+    for (raft::NodeId id : order) {
+      if (members_.client_address(id)) known.push_back(id);
+    }
+    w.array_header(1);
+    w.array_header(4);
+    w.bulk("slots");
+    w.array_header(2);
+    w.integer(0);
+    w.integer(16383);
+    w.bulk("nodes");
+    w.array_header(known.size());
+    for (raft::NodeId id : known) {
+      auto [host, port] = split(*members_.client_address(id));
+      w.array_header(14);
+      w.bulk("id");
+      w.bulk(cluster_node_id(id));
+      w.bulk("port");
+      w.integer(port);
+      w.bulk("ip");
+      w.bulk(host);
+      w.bulk("endpoint");
+      w.bulk(host);
+      w.bulk("role");
+      w.bulk(id == leader ? "master" : "replica");
+      w.bulk("replication-offset");
+      w.integer(static_cast<int64_t>(id == st.id ? st.applied : 0));
+      w.bulk("health");
+      w.bulk("online");
+    }
+  } else {
+    w.error("ERR unknown subcommand '" + (argv.size() > 1 ? argv[1] : std::string()) +
+            "'. Try CLUSTER HELP.");
+  }
+  return out;
+}
+
+}  // namespace raftkv::server
