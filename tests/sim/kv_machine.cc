@@ -8,7 +8,8 @@ namespace raftkv::sim {
 std::string KvMachine::apply(const raft::Entry& entry) {
   assert(entry.index == applied_ + 1);
   applied_ = entry.index;
-  if (entry.data.empty()) return {};
+  // No-ops of new leaders, and configuration entries, which belong to the core.
+  if (entry.data.empty() || entry.type != raft::EntryType::kNormal) return {};
   auto cmd = decode(entry.data);
   if (!cmd) return "malformed";
   LastWrite& last = last_write_[cmd->client];

@@ -46,7 +46,7 @@ std::string format_message(const raft::Message& m) {
     case raft::MessageType::kSnapshot:
       if (m.snapshot) out += " snap " + std::to_string(m.snapshot->meta.index);
       break;
-    case raft::MessageType::kHup:
+    default:  // the type and the endpoints say it all; new types need no edit here
       break;
   }
   return out;
