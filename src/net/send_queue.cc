@@ -16,6 +16,7 @@ Lane lane_for(raft::MessageType type) {
     // Small, and a linearizable read waits on each of them.
     case T::kReadIndex:
     case T::kReadIndexResp:
+    case T::kTimeoutNow:
       return Lane::kPriority;
     case T::kHup:
     case T::kApp:

@@ -54,6 +54,7 @@ void to_proto(const raft::Message& m, Message* p) {
   p->set_hint_term(m.hint_term);
   p->set_read_seq(m.read_seq);
   p->set_context(m.context);
+  p->set_transfer(m.transfer);
   if (m.snapshot) to_proto(*m.snapshot, p->mutable_snapshot());
 }
 
@@ -94,7 +95,7 @@ bool from_proto(const Snapshot& p, raft::Snapshot* snap) {
 }
 
 bool from_proto(const Message& p, raft::Message* m) {
-  if (p.type() < MSG_HUP || p.type() > MSG_READ_INDEX_RESP) return false;
+  if (p.type() < MSG_HUP || p.type() > MSG_TIMEOUT_NOW) return false;
   m->type = static_cast<raft::MessageType>(p.type());
   m->from = p.from();
   m->to = p.to();
@@ -112,6 +113,7 @@ bool from_proto(const Message& p, raft::Message* m) {
   m->hint_term = p.hint_term();
   m->read_seq = p.read_seq();
   m->context = p.context();
+  m->transfer = p.transfer();
   m->snapshot.reset();
   if (p.has_snapshot()) {
     if (!from_proto(p.snapshot(), &m->snapshot.emplace())) return false;

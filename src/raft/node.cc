@@ -23,6 +23,12 @@ const char* to_string(ProposeError e) {
   switch (e) {
     case ProposeError::kNotLeader:
       return "not leader";
+    case ProposeError::kTransferring:
+      return "leadership transfer in progress";
+    case ProposeError::kConfChangePending:
+      return "a configuration change is pending";
+    case ProposeError::kInvalidConf:
+      return "invalid configuration";
   }
   return "?";
 }
@@ -44,7 +50,9 @@ Node::Node(const Config& config, Storage* storage)
   }
   if (config.applied > log_.applied()) log_.applied_to(std::min(config.applied, log_.committed()));
   prev_hard_state_ = init.hard_state;
-  apply_conf_state(init.conf);
+  base_conf_ = init.conf;
+  load_conf_history();
+  refresh_conf();
   become_follower(term_, kNoNode);
 }
 
@@ -71,6 +79,8 @@ void Node::reset(Term term) {
   reads_.clear();
   deferred_reads_.clear();
   append_pending_ = false;
+  lead_transferee_ = kNoNode;
+  transfer_elapsed_ = 0;
 }
 
 void Node::reset_randomized_election_timeout() {
@@ -104,6 +114,9 @@ void Node::become_leader() {
   role_ = Role::kLeader;
   lead_ = id_;
   if (auto* self = tracker_.progress(id_)) self->become_replicate();
+  // Any configuration entry in our log may be uncommitted: no new change until our own
+  // no-op (and so everything before it) commits.
+  pending_conf_index_ = log_.last_index();
   // An entry of the new term: committing it commits everything before it (Figure 8), and
   // until it commits the leader defers reads.
   append_entry(EntryType::kNormal, {});
@@ -137,6 +150,10 @@ void Node::tick_election() {
 void Node::tick_heartbeat() {
   ++heartbeat_elapsed_;
   ++election_elapsed_;
+  if (lead_transferee_ != kNoNode && ++transfer_elapsed_ >= config_.election_tick) {
+    lead_transferee_ = kNoNode;  // the target did not take over in time: lead on
+    transfer_elapsed_ = 0;
+  }
   if (election_elapsed_ >= config_.election_tick) {
     election_elapsed_ = 0;
     if (config_.check_quorum) {
@@ -164,7 +181,7 @@ void Node::campaign() {
   start_election(config_.pre_vote);
 }
 
-void Node::start_election(bool pre_vote) {
+void Node::start_election(bool pre_vote, bool transfer) {
   Term vote_term;
   MessageType type;
   if (pre_vote) {
@@ -189,6 +206,7 @@ void Node::start_election(bool pre_vote) {
     m.term = vote_term;
     m.index = log_.last_index();
     m.log_term = log_.last_term();
+    m.transfer = transfer;
     send(std::move(m));
   }
 }
@@ -244,7 +262,7 @@ void Node::step(const Message& m) {
   }
   if (m.term > term_) {
     bool vote_request = m.type == MessageType::kVote || m.type == MessageType::kPreVote;
-    if (vote_request && config_.check_quorum && lead_ != kNoNode &&
+    if (vote_request && !m.transfer && config_.check_quorum && lead_ != kNoNode &&
         election_elapsed_ < config_.election_tick) {
       // We heard from a live leader within the minimum election timeout: this candidate
       // is disruptive (e.g. just back from a partition). Ignore it without raising our term.
@@ -375,6 +393,11 @@ void Node::step_follower(const Message& m) {
     case MessageType::kReadIndexResp:
       read_states_.push_back(ReadState{m.index, m.context});
       break;
+    case MessageType::kTimeoutNow:
+      // The leader hands over: campaign at once, skipping PreVote, and have voters ignore
+      // their lease (the leader asked for this election).
+      if (promotable()) start_election(false, true);
+      break;
     default:
       ++dropped_messages_;
       break;
@@ -395,8 +418,10 @@ void Node::handle_append(const Message& m) {
     send(std::move(r));
     return;
   }
+  Index conflict = log_.match_term(m.index, m.log_term) ? log_.find_conflict(m.entries) : 0;
   if (auto last = log_.maybe_append(m.index, m.log_term, m.entries,
                                     config_.bugs.truncate_matching_suffix)) {
+    if (conflict != 0) record_conf_entries(m.entries, conflict);
     log_.commit_to(std::min(m.commit, *last));
     r.index = *last;
   } else {
@@ -440,7 +465,9 @@ void Node::handle_snapshot(const Message& m) {
     r.index = log_.last_index();
   } else {
     log_.restore(*m.snapshot);
-    apply_conf_state(meta.conf);
+    base_conf_ = meta.conf;
+    conf_history_.clear();
+    refresh_conf();
     r.index = log_.last_index();
   }
   send(std::move(r));
@@ -455,18 +482,22 @@ void Node::append_entry(EntryType type, std::string data) {
   e.index = log_.last_index() + 1;
   e.type = type;
   e.data = std::move(data);
-  log_.append({std::move(e)});
+  Index index = e.index;
+  log_.append({e});
+  if (e.type == EntryType::kConfChange) record_conf_entries({std::move(e)}, index);
   // The leader's own copy counts once persisted: see advance().
 }
 
 Node::ProposeResult Node::propose(std::string data) {
   if (role_ != Role::kLeader) return {std::nullopt, ProposeError::kNotLeader};
+  if (lead_transferee_ != kNoNode) return {std::nullopt, ProposeError::kTransferring};
   append_entry(EntryType::kNormal, std::move(data));
   append_pending_ = true;
   return {Proposed{log_.last_index(), term_}, std::nullopt};
 }
 
 bool Node::send_append(NodeId to, bool send_if_empty) {
+  if (role_ != Role::kLeader) return false;  // e.g. just stepped down after a conf change
   Progress* pr = tracker_.progress(to);
   if (pr == nullptr || pr->is_paused()) return false;
   Index prev = pr->next - 1;
@@ -561,6 +592,11 @@ void Node::handle_append_response(const Message& m, Progress& pr) {
   }
   while (send_append(m.from, false)) {
   }
+  // Re-read the progress: committing may have changed the configuration (and the map).
+  const Progress* now = tracker_.progress(m.from);
+  if (now && m.from == lead_transferee_ && now->match == log_.last_index()) {
+    send_timeout_now(m.from);
+  }
 }
 
 void Node::handle_heartbeat_response(const Message& m, Progress& pr) {
@@ -584,7 +620,9 @@ bool Node::maybe_commit() {
   } else {
     advanced = log_.maybe_commit(idx, term_);
   }
-  if (advanced && !deferred_reads_.empty() && committed_entry_in_current_term()) {
+  if (advanced) maybe_finish_conf_change();
+  if (advanced && role_ == Role::kLeader && !deferred_reads_.empty() &&
+      committed_entry_in_current_term()) {
     auto deferred = std::move(deferred_reads_);
     deferred_reads_.clear();
     for (auto& ctx : deferred) read_index(std::move(ctx));
@@ -732,8 +770,135 @@ void Node::advance(const Ready& rd) {
   }
 }
 
-void Node::apply_conf_state(const ConfState& cs) {
-  tracker_.set_conf(cs, log_.last_index() + 1);
+// ---------------------------------------------------------------------------------------
+// Membership
+
+void Node::load_conf_history() {
+  conf_history_.clear();
+  Index first = log_.first_index(), last = log_.last_index();
+  if (first > last) return;
+  auto ents = log_.slice(first, last + 1, UINT64_MAX);
+  if (ents.ok()) record_conf_entries(*ents, first);
+}
+
+void Node::record_conf_entries(const std::vector<Entry>& entries, Index from) {
+  // Entries from `from` on replaced whatever was there: forget configurations they
+  // overwrote, then take the ones they bring. A configuration counts once appended.
+  conf_history_.erase(conf_history_.lower_bound(from), conf_history_.end());
+  for (const Entry& e : entries) {
+    if (e.index < from || e.type != EntryType::kConfChange) continue;
+    if (auto cc = decode_conf_change(e.data)) {
+      conf_history_[e.index] = std::move(*cc);
+    } else {
+      ++dropped_messages_;  // undecodable: cannot come from a correct leader; ignore it
+    }
+  }
+  refresh_conf();
+}
+
+const ConfChange* Node::latest_conf_change() const {
+  return conf_history_.empty() ? nullptr : &conf_history_.rbegin()->second;
+}
+
+void Node::refresh_conf() {
+  const ConfChange* latest = latest_conf_change();
+  const ConfState& conf = latest ? latest->conf : base_conf_;
+  if (conf == tracker_.conf()) return;
+  tracker_.set_conf(conf, log_.last_index() + 1);
+  if (Progress* self = tracker_.progress(id_); self && role_ == Role::kLeader) {
+    self->match = std::max(self->match, log_.stable_last_index());
+  }
+}
+
+ConfState Node::conf_at(Index index) const {
+  auto it = conf_history_.upper_bound(index);
+  if (it == conf_history_.begin()) return base_conf_;
+  return std::prev(it)->second.conf;
+}
+
+Node::ProposeResult Node::propose_conf_change(const ConfState& target, std::string context) {
+  if (role_ != Role::kLeader) return {std::nullopt, ProposeError::kNotLeader};
+  if (lead_transferee_ != kNoNode) return {std::nullopt, ProposeError::kTransferring};
+  const ConfState& cur = tracker_.conf();
+  // One change at a time, and only once an entry of this term has committed: otherwise a
+  // change from an older term, not yet committed, could still be replaced (the bug found
+  // in single-server changes; the same rule keeps joint changes simple).
+  bool in_flight =
+      cur.joint() || pending_conf_index_ > log_.committed() || !committed_entry_in_current_term();
+  if (in_flight && !config_.bugs.allow_concurrent_conf_changes) {
+    return {std::nullopt, ProposeError::kConfChangePending};
+  }
+  auto sorted = [](std::vector<NodeId> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  std::vector<NodeId> voters = sorted(target.voters), learners = sorted(target.learners);
+  std::vector<NodeId> old_voters = sorted(cur.voters);
+  bool overlap = std::any_of(learners.begin(), learners.end(), [&](NodeId id) {
+    return std::binary_search(voters.begin(), voters.end(), id) ||
+           std::binary_search(old_voters.begin(), old_voters.end(), id);  // no direct demotion
+  });
+  if (voters.empty() || !target.voters_outgoing.empty() || overlap ||
+      std::count(voters.begin(), voters.end(), kNoNode) ||
+      std::count(learners.begin(), learners.end(), kNoNode)) {
+    return {std::nullopt, ProposeError::kInvalidConf};
+  }
+  ConfChange cc;
+  cc.conf.voters = voters;
+  cc.conf.learners = learners;
+  // Changing voters goes through the joint configuration C(old,new); learners alone
+  // affect no quorum and change in one step.
+  if (voters != old_voters && !config_.bugs.skip_joint_consensus)
+    cc.conf.voters_outgoing = old_voters;
+  cc.context = std::move(context);
+  append_entry(EntryType::kConfChange, encode_conf_change(cc));
+  pending_conf_index_ = log_.last_index();
+  append_pending_ = true;
+  return {Proposed{log_.last_index(), term_}, std::nullopt};
+}
+
+void Node::maybe_finish_conf_change() {
+  if (role_ != Role::kLeader || pending_conf_index_ > log_.committed()) return;
+  const ConfState& conf = tracker_.conf();
+  if (conf.joint()) {
+    // C(old,new) is committed: move on to C(new), carrying the same context.
+    const ConfChange* latest = latest_conf_change();
+    ConfChange leave;
+    leave.conf.voters = conf.voters;
+    leave.conf.learners = conf.learners;
+    leave.context = latest ? latest->context : std::string();
+    append_entry(EntryType::kConfChange, encode_conf_change(leave));
+    pending_conf_index_ = log_.last_index();
+    append_pending_ = true;
+  } else if (!tracker_.is_voter(id_)) {
+    // C(new) without us is committed: our job is done. Stepping down lets the remaining
+    // voters elect a leader (a graceful caller transfers leadership first).
+    become_follower(term_, kNoNode);
+  }
+}
+
+std::optional<ProposeError> Node::transfer_leadership(NodeId target) {
+  if (role_ != Role::kLeader) return ProposeError::kNotLeader;
+  if (target == id_) return std::nullopt;
+  if (!tracker_.is_voter(target)) return ProposeError::kInvalidConf;
+  lead_transferee_ = target;
+  transfer_elapsed_ = 0;
+  const Progress* pr = tracker_.progress(target);
+  if (pr->match == log_.last_index()) {
+    send_timeout_now(target);
+  } else {
+    send_append(target);
+  }
+  return std::nullopt;
+}
+
+void Node::send_timeout_now(NodeId to) {
+  Message m;
+  m.type = MessageType::kTimeoutNow;
+  m.to = to;
+  m.term = term_;
+  send(std::move(m));
 }
 
 Status Node::status() const {
@@ -747,6 +912,7 @@ Status Node::status() const {
   s.applied = log_.applied();
   s.last_index = log_.last_index();
   s.conf = tracker_.conf();
+  s.lead_transferee = lead_transferee_;
   return s;
 }
 

@@ -27,12 +27,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "raft/conf_change.h"
 #include "raft/progress.h"
 #include "raft/raft_log.h"
 #include "raft/read_index.h"
@@ -68,10 +70,12 @@ struct Config {
   // Test-only switches that deliberately break the algorithm, so the simulator can prove
   // its checks catch each bug. Never set outside tests.
   struct InjectedBugs {
-    bool skip_election_restriction = false;  // grant votes to candidates with stale logs
-    bool commit_previous_term = false;       // count replicas for old-term entries
-    bool truncate_matching_suffix = false;   // truncate even when entries match
-    bool unconfirmed_reads = false;          // release reads without a heartbeat round
+    bool skip_election_restriction = false;      // grant votes to candidates with stale logs
+    bool commit_previous_term = false;           // count replicas for old-term entries
+    bool truncate_matching_suffix = false;       // truncate even when entries match
+    bool unconfirmed_reads = false;              // release reads without a heartbeat round
+    bool skip_joint_consensus = false;           // switch voters in one step, no C(old,new)
+    bool allow_concurrent_conf_changes = false;  // accept a change while one is in flight
   } bugs;
 };
 
@@ -102,7 +106,11 @@ struct Ready {
 };
 
 enum class ProposeError {
-  kNotLeader,  // only the leader appends or answers reads; status().leader names it
+  kNotLeader,          // only the leader appends or answers reads; status().leader names it
+  kTransferring,       // a leadership transfer is under way: retry at the new leader
+  kConfChangePending,  // a membership change is in flight, or the leader's term has no
+                       // committed entry yet (the single-server-change bug): retry later
+  kInvalidConf,        // the requested configuration is not acceptable
 };
 const char* to_string(ProposeError e);
 
@@ -123,6 +131,7 @@ struct Status {
   Index applied = 0;
   Index last_index = 0;
   ConfState conf;
+  NodeId lead_transferee = kNoNode;
 };
 
 class Node {
@@ -150,6 +159,20 @@ class Node {
   // Returns kNotLeader when no leader is known.
   std::optional<ProposeError> read_index(std::string context);
 
+  // Membership change by joint consensus (Raft §6). `target` lists the voters and learners
+  // the cluster should end with (voters_outgoing must be empty). If the voters change, the
+  // leader appends C(old,new) — decisions then need majorities of both sets — and, once that
+  // commits, appends C(new) by itself. Changing only learners takes one step. A
+  // configuration takes effect as soon as it is appended, on every node. Refused while
+  // another change is in flight or before the leader has committed an entry of its term.
+  // `context` is carried in the entries for the application (e.g. member addresses).
+  ProposeResult propose_conf_change(const ConfState& target, std::string context);
+  // Hands leadership to `target`: proposals are refused meanwhile, the target is brought up
+  // to date and told to campaign at once (TimeoutNow). Abandoned after an election timeout.
+  std::optional<ProposeError> transfer_leadership(NodeId target);
+  // The configuration in effect at log index `index` (for snapshot metadata).
+  ConfState conf_at(Index index) const;
+
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& rd);
@@ -175,7 +198,7 @@ class Node {
   void become_leader();
   void reset(Term term);
   void reset_randomized_election_timeout();
-  void start_election(bool pre_vote);
+  void start_election(bool pre_vote, bool transfer = false);
   void poll_votes();
   bool past_election_timeout() const { return election_elapsed_ >= randomized_timeout_; }
 
@@ -202,7 +225,12 @@ class Node {
   bool maybe_commit();
   bool committed_entry_in_current_term() const;
   void release_reads(std::vector<PendingRead> reads);
-  void apply_conf_state(const ConfState& cs);
+  void load_conf_history();
+  void record_conf_entries(const std::vector<Entry>& entries, Index from);
+  void refresh_conf();
+  const ConfChange* latest_conf_change() const;
+  void maybe_finish_conf_change();
+  void send_timeout_now(NodeId to);
   bool promotable() const;
   void flush_broadcasts();
   Index applied_after(const std::vector<Entry>& committed) const;
@@ -223,6 +251,14 @@ class Node {
   int heartbeat_elapsed_ = 0;
   int randomized_timeout_ = 0;
   bool append_pending_ = false;  // proposals not yet broadcast; flushed by ready()
+
+  // Membership: the configuration the log starts from (snapshot / bootstrap) and every
+  // configuration entry in the log after it. The one in effect is the last appended.
+  ConfState base_conf_;
+  std::map<Index, ConfChange> conf_history_;
+  Index pending_conf_index_ = 0;  // last configuration entry the leader appended
+  NodeId lead_transferee_ = kNoNode;
+  int transfer_elapsed_ = 0;
   uint64_t dropped_messages_ = 0;
 
   std::vector<Message> msgs_;

@@ -39,7 +39,9 @@ class Result {
 
 struct InitialState {
   HardState hard_state;
-  ConfState conf;  // configuration as of the last entry in storage
+  // The configuration as of the first index - 1 (the snapshot's, or the bootstrap one).
+  // Configuration entries in the log after it are found by the core itself.
+  ConfState conf;
 };
 
 class Storage {

@@ -28,6 +28,8 @@ const char* to_string(MessageType t) {
       return "ReadIndex";
     case MessageType::kReadIndexResp:
       return "ReadIndexResp";
+    case MessageType::kTimeoutNow:
+      return "TimeoutNow";
   }
   return "?";
 }

@@ -88,6 +88,7 @@ enum class MessageType : uint8_t {
   kSnapshot,       // InstallSnapshot
   kReadIndex,      // follower -> leader: request a read index for `context`
   kReadIndexResp,  // leader -> follower: `index` is safe to read at once applied
+  kTimeoutNow,     // leadership transfer: the leader tells the target to campaign now
 };
 
 const char* to_string(MessageType t);
@@ -120,6 +121,9 @@ struct Message {
   std::string context;
 
   std::optional<Snapshot> snapshot;  // kSnapshot only
+
+  // kVote/kPreVote of a leadership transfer: voters ignore their leader lease for it.
+  bool transfer = false;
 
   bool operator==(const Message&) const = default;
 };

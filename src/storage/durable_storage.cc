@@ -202,17 +202,9 @@ Status DurableStorage::set_conf_state(const raft::ConfState& conf) {
 
 raft::InitialState DurableStorage::initial_state() const {
   std::lock_guard<std::mutex> lock(mu_);
-  raft::InitialState init{mem_.hard_state(), base_.conf};
-  // The configuration as of the last entry: the latest configuration-change entry in the
-  // log (its data is an encoded ConfState), else the snapshot's.
-  for (Index i = mem_.last_index(); i >= mem_.first_index() && i > 0; --i) {
-    raft::Result<std::vector<Entry>> e = mem_.entries(i, i + 1, 0);
-    if (e && e->front().type == raft::EntryType::kConfChange &&
-        proto::decode(e->front().data, &init.conf)) {
-      break;
-    }
-  }
-  return init;
+  // The configuration the log starts from; the core derives later ones from the log's
+  // configuration-change entries (src/raft/conf_change.h).
+  return raft::InitialState{mem_.hard_state(), base_.conf};
 }
 
 raft::Result<std::vector<Entry>> DurableStorage::entries(Index lo, Index hi,

@@ -87,12 +87,13 @@ TEST(CodecTest, EveryMessageFieldRoundTrips) {
   m.hint_term = 8;
   m.read_seq = 9;
   m.context = binary_bytes();
+  m.transfer = true;
   m.snapshot = Snapshot{SnapshotMeta{10, 2, ConfState{{1}, {}, {}}}, "img"};
   EXPECT_EQ(round_trip(m), m);
 }
 
 TEST(CodecTest, EveryMessageTypeRoundTrips) {
-  for (int t = 0; t <= static_cast<int>(MessageType::kReadIndexResp); ++t) {
+  for (int t = 0; t <= static_cast<int>(MessageType::kTimeoutNow); ++t) {
     Message m;
     m.type = static_cast<MessageType>(t);
     EXPECT_EQ(round_trip(m), m) << "type " << t;

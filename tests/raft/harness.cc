@@ -42,6 +42,14 @@ std::vector<NodeId> Cluster::ids() const {
   return out;
 }
 
+void Cluster::add_node(NodeId id, const ConfState& conf) {
+  Peer p;
+  p.storage = std::make_unique<MemoryStorage>();
+  p.storage->set_conf_state(conf);
+  peers_.emplace(id, std::move(p));
+  make_node(id);
+}
+
 void Cluster::restart(NodeId id) {
   Peer& p = peers_.at(id);
   p.applied.clear();

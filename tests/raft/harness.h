@@ -36,6 +36,9 @@ class Cluster {
   MemoryStorage& storage(NodeId id) { return *peers_.at(id).storage; }
   std::vector<NodeId> ids() const;
 
+  // Adds node `id` with empty storage that starts from configuration `conf` (empty: it
+  // learns the configuration from the leader's log).
+  void add_node(NodeId id, const ConfState& conf = {});
   // Re-creates node `id` from what its storage holds, as after a crash and restart.
   // Unpersisted state is lost (there is none: process() persists every Ready at once).
   void restart(NodeId id);
