@@ -40,7 +40,8 @@ Status DurableStorage::recover(RecoveryReport* report) {
       return Status::Corruption(snapshot_file_name(snap.meta.index) +
                                 ": term differs from the log's record of it");
     }
-    snap.data = std::move(on_disk.data);  // the log's conf is newer if set_conf_state ran
+    // The log's conf is newer if set_conf_state ran.
+    if (options_.keep_snapshot_data) snap.data = std::move(on_disk.data);
   }
   base_ = snap.meta;
   mem_.apply_snapshot(std::move(snap));
@@ -133,7 +134,8 @@ Status DurableStorage::save(const std::optional<raft::HardState>& hard_state,
   if (install) {
     install_seq_ = seq;
     base_ = snapshot->meta;
-    mem_.apply_snapshot(*snapshot);
+    mem_.apply_snapshot(options_.keep_snapshot_data ? *snapshot
+                                                    : raft::Snapshot{snapshot->meta, {}});
   }
   if (begin != entries.end()) mem_.append(std::vector<Entry>(begin, entries.end()));
   if (hard_state) mem_.set_hard_state(*hard_state);
@@ -152,6 +154,32 @@ Status DurableStorage::compact(Index index, const raft::ConfState& conf, std::st
   }
   snap.data = std::move(data);
   RAFTKV_RETURN_IF_ERROR(fail(write_snapshot_file(fs_, options_.dir, snap)));
+  return record_compaction(snap);
+}
+
+Status DurableStorage::adopt_snapshot(const raft::SnapshotMeta& meta) {
+  RAFTKV_RETURN_IF_ERROR(check_writable());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (meta.index <= base_.index) return Status::InvalidArgument("index already compacted");
+    raft::Result<raft::Term> t = mem_.term(meta.index);
+    if (!t || *t != meta.term) {
+      return Status::InvalidArgument("the log no longer holds the snapshot's last entry");
+    }
+  }
+  raft::Snapshot snap{meta, {}};
+  if (options_.keep_snapshot_data) {
+    // Read back (and so verify) what the other writer put there.
+    RAFTKV_RETURN_IF_ERROR(read_snapshot_file(fs_, options_.dir, meta.index, &snap));
+    if (snap.meta.index != meta.index || snap.meta.term != meta.term) {
+      return Status::InvalidArgument(snapshot_file_name(meta.index) + ": metadata differs");
+    }
+  }
+  return record_compaction(snap);
+}
+
+// The snapshot file is durable: log the compaction, then drop what it makes obsolete.
+Status DurableStorage::record_compaction(raft::Snapshot snap) {
   std::string records;
   append_record(RecordType::kCompact, proto::encode(snap.meta), &records);
   RAFTKV_RETURN_IF_ERROR(write_records(records));
@@ -159,7 +187,8 @@ Status DurableStorage::compact(Index index, const raft::ConfState& conf, std::st
   {
     std::lock_guard<std::mutex> lock(mu_);
     base_ = snap.meta;
-    (void)mem_.compact(index, conf, std::move(snap.data));
+    (void)mem_.compact(snap.meta.index, snap.meta.conf,
+                       options_.keep_snapshot_data ? std::move(snap.data) : std::string());
   }
   RAFTKV_RETURN_IF_ERROR(remove_obsolete_segments());
   if (old_base > 0) {
@@ -168,6 +197,32 @@ Status DurableStorage::compact(Index index, const raft::ConfState& conf, std::st
     RAFTKV_RETURN_IF_ERROR(fail(fs_->sync_dir(options_.dir)));
   }
   return Status::Ok();
+}
+
+Status DurableStorage::read_snapshot(raft::Snapshot* out) const {
+  // A compaction may delete the file between reading base_ and opening it; then the newer
+  // one is current, so try again.
+  for (int attempt = 0;; ++attempt) {
+    raft::SnapshotMeta meta;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      meta = base_;
+    }
+    if (meta.index == 0) {
+      *out = raft::Snapshot{};
+      return Status::Ok();
+    }
+    Status s = read_snapshot_file(fs_, options_.dir, meta.index, out);
+    bool replaced;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      replaced = base_.index != meta.index;
+    }
+    if (s.ok() || !replaced || attempt >= 3) {
+      if (s.ok()) out->meta = meta;  // the log's conf is newer if set_conf_state ran
+      return s;
+    }
+  }
 }
 
 // Deletes the oldest segments while every entry in them is covered by the snapshot (or was

@@ -37,6 +37,10 @@ struct DurableStorageOptions {
   // Truncate the log at damage instead of refusing to open; what is discarded is listed in
   // the RecoveryReport. May lose acknowledged entries: for an operator's explicit decision.
   bool repair = false;
+  // Keep the current snapshot's state-machine image in memory so that snapshot() returns
+  // it. A server that streams snapshots from the file turns this off: snapshot() then
+  // returns the metadata only and read_snapshot() reads the image from disk when needed.
+  bool keep_snapshot_data = true;
 };
 
 class DurableStorage : public raft::Storage {
@@ -68,6 +72,17 @@ class DurableStorage : public raft::Storage {
   // `conf`, then deletes segments and snapshot files it makes obsolete.
   Status compact(raft::Index index, const raft::ConfState& conf, std::string data);
 
+  // Like compact(), for a snapshot whose file was already written with write_snapshot_file
+  // (snapshot_file.h), for example by a forked child: logs it and deletes what it makes
+  // obsolete. Fails with kInvalidArgument, changing nothing, when meta.index is already
+  // compacted or the log's term there differs (a snapshot was installed meanwhile); the
+  // caller then removes the file (recovery would too).
+  Status adopt_snapshot(const raft::SnapshotMeta& meta);
+
+  // Reads the current snapshot (metadata and image) from its file, checksums verified.
+  // Safe from any thread, also while compaction replaces the file. Empty if there is none.
+  Status read_snapshot(raft::Snapshot* out) const;
+
   // Durably sets the configuration the log starts from (bootstrapping a new cluster).
   Status set_conf_state(const raft::ConfState& conf);
 
@@ -83,6 +98,7 @@ class DurableStorage : public raft::Storage {
   // Appends framed records (starting a segment first if needed) and syncs.
   Status write_records(const std::string& records);
   Status remove_obsolete_segments();
+  Status record_compaction(raft::Snapshot snap);
   Status check_writable() const;
   // Records the first failure of a file operation outside the log (snapshot files).
   Status fail(Status s);
