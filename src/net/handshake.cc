@@ -1,34 +1,84 @@
 #include "net/handshake.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "net/byte_order.h"
+#include "net/peer_address.h"
 
 namespace raftkv::net {
 namespace {
 
 constexpr std::string_view kMagic = "RKVP";
-constexpr char kVersion = 1;
+constexpr char kVersion1 = 1;  // no client address
+constexpr char kVersion2 = 2;  // length-prefixed cluster id and client address
 constexpr size_t kFixedBytes = kMagic.size() + 1 + sizeof(uint64_t);
+
+static_assert(kFixedBytes + 2 * sizeof(uint16_t) + kMaxClusterIdBytes + kMaxClientAddressBytes <=
+              kMaxHandshakeFrameBytes);
+
+void append_field(std::string_view field, std::string* out) {
+  append_big_endian(static_cast<uint16_t>(field.size()), out);
+  out->append(field);
+}
+
+// Takes a u16-length-prefixed field of at most `max` bytes off the front of *rest.
+std::optional<std::string> take_field(std::string_view* rest, size_t max) {
+  if (rest->size() < sizeof(uint16_t)) return std::nullopt;
+  const size_t length = load_big_endian<uint16_t>(*rest);
+  rest->remove_prefix(sizeof(uint16_t));
+  if (length > max || length > rest->size()) return std::nullopt;
+  std::string field(rest->substr(0, length));
+  rest->remove_prefix(length);
+  return field;
+}
 
 }  // namespace
 
+bool valid_client_address(std::string_view address) {
+  if (address.empty()) return true;
+  // The address ends up in CLUSTER replies to clients, so nothing that could break a line.
+  const bool printable =
+      std::all_of(address.begin(), address.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  return printable && address.size() <= kMaxClientAddressBytes &&
+         parse_peer_address(address).has_value();
+}
+
 std::string encode_handshake(const Handshake& h) {
+  const bool v2 = !h.client_address.empty();
   std::string out(kMagic);
-  out.push_back(kVersion);
+  out.push_back(v2 ? kVersion2 : kVersion1);
   append_big_endian(static_cast<uint64_t>(h.node_id), &out);
-  out += h.cluster_id;
+  if (v2) {
+    append_field(h.cluster_id, &out);
+    append_field(h.client_address, &out);
+  } else {
+    out += h.cluster_id;
+  }
   return out;
 }
 
 std::optional<Handshake> decode_handshake(std::string_view payload) {
-  if (payload.size() < kFixedBytes || !payload.starts_with(kMagic) ||
-      payload[kMagic.size()] != kVersion) {
-    return std::nullopt;
-  }
+  if (payload.size() < kFixedBytes || !payload.starts_with(kMagic)) return std::nullopt;
+  const char version = payload[kMagic.size()];
   Handshake h;
   h.node_id = load_big_endian<uint64_t>(payload.substr(kMagic.size() + 1));
-  h.cluster_id = std::string(payload.substr(kFixedBytes));
+  std::string_view rest = payload.substr(kFixedBytes);
+  if (version == kVersion1) {
+    h.cluster_id = std::string(rest);
+  } else if (version == kVersion2) {
+    std::optional<std::string> cluster_id = take_field(&rest, kMaxClusterIdBytes);
+    if (!cluster_id) return std::nullopt;
+    std::optional<std::string> client_address = take_field(&rest, kMaxClientAddressBytes);
+    if (!client_address || !rest.empty() || !valid_client_address(*client_address)) {
+      return std::nullopt;
+    }
+    h.cluster_id = std::move(*cluster_id);
+    h.client_address = std::move(*client_address);
+  } else {
+    return std::nullopt;
+  }
   if (h.node_id == raft::kNoNode || h.cluster_id.size() > kMaxClusterIdBytes) return std::nullopt;
   return h;
 }

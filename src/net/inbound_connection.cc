@@ -115,13 +115,14 @@ bool InboundConnection::accept_handshake(std::string_view payload) {
     return false;
   }
   peer_ = h->node_id;
-  if (!sink_->on_handshake(peer_, shared_from_this())) {
+  if (!sink_->on_handshake(*h, shared_from_this()) || closed_) {
     close();
     return false;
   }
   handshake_timer_.cancel();
   reader_.set_max_frame_bytes(max_frame_bytes_);
-  log_->info("net: peer {} connected from {}", peer_, remote_);
+  log_->info("net: peer {} connected from {} (client address '{}')", peer_, remote_,
+             h->client_address);
   return true;
 }
 

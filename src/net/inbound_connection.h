@@ -26,7 +26,7 @@ class InboundSink {
  public:
   virtual ~InboundSink() = default;
   // A valid handshake of our cluster arrived; returning false refuses the connection.
-  virtual bool on_handshake(raft::NodeId peer, const std::shared_ptr<InboundConnection>& conn) = 0;
+  virtual bool on_handshake(const Handshake& h, const std::shared_ptr<InboundConnection>& conn) = 0;
   virtual void on_message(raft::Message m, size_t frame_bytes) = 0;
   virtual void on_bad_message(raft::NodeId peer) = 0;
   // The connection was refused before or at the handshake.

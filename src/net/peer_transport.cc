@@ -50,6 +50,14 @@ void PeerTransport::remove_peer(raft::NodeId id) {
   core_->remove_peer(id);
 }
 
+void PeerTransport::set_peer_info_handler(PeerInfoHandler handler) {
+  core_->set_peer_info_handler(std::move(handler));
+}
+
+std::map<raft::NodeId, std::string> PeerTransport::peer_client_addresses() const {
+  return core_->peer_client_addresses();
+}
+
 TransportStats PeerTransport::stats() const {
   return core_->stats();
 }

@@ -8,16 +8,18 @@
 // handshake and the queueing policy.
 //
 // THREADING. The io_context must be run by exactly one thread (the "io thread"). The
-// handler passed to the constructor is called on it. Every method must be called on the io
-// thread, except post_send(), which may be called from any thread while the transport
-// exists. Destroy the transport on the io thread (or after the io_context stopped); after
-// the destructor returns the handler is never called again.
+// message handler passed to the constructor and the peer info handler are called on it.
+// Every method must be called on the io thread, except post_send(), which may be called
+// from any thread while the transport exists. Destroy the transport on the io thread (or
+// after the io_context stopped); after the destructor returns the handlers are never
+// called again.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -37,6 +39,10 @@ class PeerTransport {
   // Called once per message received, in the order each peer sent them. May throw: the
   // exception is logged and the message counted as received.
   using MessageHandler = std::function<void(raft::Message)>;
+  // Called when a peer's handshake carries a client address (TransportOptions::
+  // advertised_client_address) other than the last one reported for that peer. May throw:
+  // the exception is logged and the address still counts as reported.
+  using PeerInfoHandler = std::function<void(raft::NodeId, const std::string& client_address)>;
 
   // `peers` maps every member's id to its peer address, ours included (that is where we
   // listen unless options.listen_address says otherwise). Nothing happens until start().
@@ -64,6 +70,11 @@ class PeerTransport {
   // Adds a peer or changes its address (the connection restarts; its queue is discarded).
   void set_peer(raft::NodeId id, PeerAddress address);
   void remove_peer(raft::NodeId id);
+
+  // Call before start(), so that no handshake goes unreported.
+  void set_peer_info_handler(PeerInfoHandler handler);
+  // The last client address each peer advertised (peers that advertised none are absent).
+  std::map<raft::NodeId, std::string> peer_client_addresses() const;
 
   TransportStats stats() const;
 

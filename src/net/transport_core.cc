@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/frame.h"
+#include "net/handshake.h"
 #include "proto/codec.h"
 
 namespace raftkv::net {
@@ -59,6 +60,10 @@ std::shared_ptr<OutboundConnection> TransportCore::make_outbound(raft::NodeId id
 
 std::error_code TransportCore::start() {
   if (started_ || closed_) return std::make_error_code(std::errc::operation_not_permitted);
+  if (!valid_client_address(options_.advertised_client_address)) {
+    log_->error("net: invalid advertised client address '{}'", options_.advertised_client_address);
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   std::optional<PeerAddress> listen = options_.listen_address;
   if (!listen) {
     const auto own = addresses_.find(self_);
@@ -205,6 +210,11 @@ TransportStats TransportCore::stats() const {
   for (const auto& [id, weak] : inbound_by_peer_) {
     if (!weak.expired()) peers[id].inbound_connected = true;
   }
+  for (const auto& [id, address] : client_addresses_) {
+    PeerStats& p = peers[id];
+    if (!outbound_.contains(id)) p.state = ConnectionState::kClosed;
+    p.client_address = address;
+  }
   for (auto& [id, p] : peers) {
     p.id = id;
     out.peers.push_back(std::move(p));
@@ -212,9 +222,10 @@ TransportStats TransportCore::stats() const {
   return out;
 }
 
-bool TransportCore::on_handshake(raft::NodeId peer,
+bool TransportCore::on_handshake(const Handshake& h,
                                  const std::shared_ptr<InboundConnection>& conn) {
   if (closed_) return false;
+  const raft::NodeId peer = h.node_id;
   // A peer keeps one connection to us; a new one means it reconnected, so the old one is
   // dead or about to be.
   std::weak_ptr<InboundConnection>& current = inbound_by_peer_[peer];
@@ -224,7 +235,25 @@ bool TransportCore::on_handshake(raft::NodeId peer,
     previous->close();
   }
   current = conn;
-  return true;
+  learn_client_address(peer, h.client_address);
+  return !closed_;  // the handler may have destroyed the transport
+}
+
+void TransportCore::learn_client_address(raft::NodeId peer, const std::string& client_address) {
+  if (client_address.empty()) return;  // a v1 peer, or one that advertises nothing
+  std::string& known = client_addresses_[peer];
+  if (known == client_address) return;
+  log_->info("net: peer {} serves clients at {}", peer, client_address);
+  known = client_address;
+  if (!peer_info_handler_) return;
+  // Like the message handler: whatever it throws must not unwind into Asio.
+  try {
+    peer_info_handler_(peer, client_address);
+  } catch (const std::exception& e) {
+    log_->error("net: the peer info handler threw: {}", e.what());
+  } catch (...) {
+    log_->error("net: the peer info handler threw a non-standard exception");
+  }
 }
 
 void TransportCore::on_message(raft::Message m, size_t frame_bytes) {

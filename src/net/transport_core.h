@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -23,6 +24,7 @@ namespace raftkv::net {
 class TransportCore : public InboundSink, public std::enable_shared_from_this<TransportCore> {
  public:
   using MessageHandler = std::function<void(raft::Message)>;
+  using PeerInfoHandler = std::function<void(raft::NodeId, const std::string& client_address)>;
 
   TransportCore(asio::io_context& io, raft::NodeId self, std::map<raft::NodeId, PeerAddress> peers,
                 MessageHandler on_message, TransportOptions options);
@@ -36,10 +38,14 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   void send(raft::Message m);
   void set_peer(raft::NodeId id, PeerAddress address);
   void remove_peer(raft::NodeId id);
+  void set_peer_info_handler(PeerInfoHandler handler) { peer_info_handler_ = std::move(handler); }
   TransportStats stats() const;
+  const std::map<raft::NodeId, std::string>& peer_client_addresses() const {
+    return client_addresses_;
+  }
 
   // InboundSink
-  bool on_handshake(raft::NodeId peer, const std::shared_ptr<InboundConnection>& conn) override;
+  bool on_handshake(const Handshake& h, const std::shared_ptr<InboundConnection>& conn) override;
   void on_message(raft::Message m, size_t frame_bytes) override;
   void on_bad_message(raft::NodeId peer) override;
   void on_refused() override;
@@ -48,12 +54,15 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
 
  private:
   void accept();
+  // Records the client address of a handshake and reports it if it is new for that peer.
+  void learn_client_address(raft::NodeId peer, const std::string& client_address);
   std::shared_ptr<OutboundConnection> make_outbound(raft::NodeId id, PeerAddress address);
 
   asio::io_context& io_;
   const raft::NodeId self_;
   const TransportOptions options_;
   const MessageHandler handler_;
+  PeerInfoHandler peer_info_handler_;
   const std::shared_ptr<spdlog::logger> log_;
 
   asio::ip::tcp::acceptor acceptor_;
@@ -67,6 +76,8 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   std::map<const InboundConnection*, std::weak_ptr<InboundConnection>> inbound_;
   std::map<raft::NodeId, std::weak_ptr<InboundConnection>> inbound_by_peer_;
   std::map<raft::NodeId, ReceiveCounters> received_;
+  // The last non-empty client address each peer sent (kept after remove_peer: still true).
+  std::map<raft::NodeId, std::string> client_addresses_;
 
   uint64_t unroutable_messages_ = 0;
   uint64_t rejected_connections_ = 0;

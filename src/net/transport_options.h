@@ -18,6 +18,10 @@ namespace raftkv::net {
 struct TransportOptions {
   // Sent in every handshake; connections from another cluster are refused.
   std::string cluster_id = "raftkv";
+  // Our Redis client address ("host:port"), sent in every handshake so that peers learn it
+  // (PeerTransport::set_peer_info_handler). Empty: nothing is advertised, and the handshake
+  // stays at version 1. start() fails if it is not valid_client_address().
+  std::string advertised_client_address;
   // Where to listen; by default this node's own entry in the peer map. Port 0 picks a free
   // port (see PeerTransport::listen_port()).
   std::optional<PeerAddress> listen_address;

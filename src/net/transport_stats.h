@@ -36,6 +36,9 @@ struct ReceiveCounters {
 struct PeerStats {
   raft::NodeId id = raft::kNoNode;
   std::string address;
+  // The Redis client address from the peer's latest handshake that carried one; empty if
+  // none did (yet).
+  std::string client_address;
   ConnectionState state = ConnectionState::kConnecting;
   SendCounters sent;
   ReceiveCounters received;

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "net/handshake.h"
-
 namespace raftkv::net {
 namespace {
 
@@ -46,24 +44,6 @@ TEST(FrameReader, LimitChangeAppliesToLaterFrames) {
   reader.set_max_frame_bytes(8);
   ASSERT_EQ(reader.next(&payload), FrameReader::Next::kFrame);
   EXPECT_EQ(payload, "12345");
-}
-
-TEST(Handshake, RoundTrips) {
-  const Handshake h{0x0102030405060708, "prod-cluster"};
-  EXPECT_EQ(decode_handshake(encode_handshake(h)), h);
-  EXPECT_EQ(decode_handshake(encode_handshake({7, ""})), (Handshake{7, ""}));
-}
-
-TEST(Handshake, RejectsBadInput) {
-  std::string good = encode_handshake({3, "c"});
-  EXPECT_FALSE(decode_handshake(""));
-  EXPECT_FALSE(decode_handshake(good.substr(0, 8)));
-  EXPECT_FALSE(decode_handshake("GET / HTTP/1.1\r\n\r\n"));
-  EXPECT_FALSE(decode_handshake(encode_handshake({raft::kNoNode, "c"})));
-  EXPECT_FALSE(decode_handshake(encode_handshake({3, std::string(kMaxClusterIdBytes + 1, 'x')})));
-  std::string wrong_version = good;
-  wrong_version[4] = 9;
-  EXPECT_FALSE(decode_handshake(wrong_version));
 }
 
 }  // namespace

@@ -155,7 +155,7 @@ class RawClient {
 };
 
 std::string handshake_frame(raft::NodeId id, const std::string& cluster = "test-cluster") {
-  return make_frame(encode_handshake({id, cluster}));
+  return make_frame(encode_handshake({id, cluster, ""}));
 }
 
 TEST(PeerTransport, HostileInputClosesOnlyThatConnection) {
@@ -283,6 +283,89 @@ TEST(PeerTransport, PostSendWorksFromAnotherThreadAndAfterDestruction) {
   cluster.stop(1);
   run_for(io, 20ms);
   EXPECT_EQ(got.size(), 100u);
+}
+
+// Per node: every (peer, client address) its peer info handler reported, in order.
+using PeerInfoLog = std::vector<std::pair<raft::NodeId, std::string>>;
+
+std::unique_ptr<PeerTransport> start_advertising(asio::io_context& io, raft::NodeId self,
+                                                 std::map<raft::NodeId, PeerAddress> peers,
+                                                 const std::string& client_address,
+                                                 PeerInfoLog* log) {
+  TransportOptions options = test_options();
+  options.advertised_client_address = client_address;
+  auto t = std::make_unique<PeerTransport>(
+      io, self, std::move(peers), [](raft::Message) {}, options);
+  t->set_peer_info_handler(
+      [log](raft::NodeId peer, const std::string& address) { log->emplace_back(peer, address); });
+  EXPECT_FALSE(t->start());
+  return t;
+}
+
+TEST(PeerTransport, PeersLearnEachOthersClientAddressFromTheHandshake) {
+  asio::io_context io;
+  PeerInfoLog log1, log2, log3;
+  auto t1 = start_advertising(io, 1, {{1, {"127.0.0.1", 0}}}, "127.0.0.1:6379", &log1);
+  const uint16_t port1 = t1->listen_port();
+  auto t2 = start_advertising(io, 2, {{2, {"127.0.0.1", 0}}, {1, {"127.0.0.1", port1}}},
+                              "127.0.0.1:6380", &log2);
+  const uint16_t port2 = t2->listen_port();
+  t1->set_peer(2, {"127.0.0.1", port2});
+  // Node 3 advertises nothing, so it sends a version 1 handshake.
+  auto t3 = start_advertising(io, 3, {{3, {"127.0.0.1", 0}}, {1, {"127.0.0.1", port1}}}, "", &log3);
+  t1->set_peer(3, {"127.0.0.1", t3->listen_port()});
+
+  ASSERT_TRUE(run_until(io, [&] {
+    return !log1.empty() && !log2.empty() && peer_stats(t1->stats(), 3).inbound_connected;
+  }));
+  run_for(io, 20ms);
+  EXPECT_EQ(log1, (PeerInfoLog{{2, "127.0.0.1:6380"}}));
+  EXPECT_EQ(log2, (PeerInfoLog{{1, "127.0.0.1:6379"}}));
+  EXPECT_EQ(log3, (PeerInfoLog{{1, "127.0.0.1:6379"}}));
+  EXPECT_EQ(t1->peer_client_addresses(),
+            (std::map<raft::NodeId, std::string>{{2, "127.0.0.1:6380"}}));
+  EXPECT_EQ(peer_stats(t1->stats(), 2).client_address, "127.0.0.1:6380");
+  EXPECT_EQ(peer_stats(t1->stats(), 3).client_address, "");
+
+  // Node 2 restarts: the same address is not reported again, a new one is.
+  t2.reset();
+  ASSERT_TRUE(run_until(io, [&] { return !peer_stats(t1->stats(), 2).inbound_connected; }));
+  t2 = start_advertising(io, 2, {{2, {"127.0.0.1", port2}}, {1, {"127.0.0.1", port1}}},
+                         "127.0.0.1:6380", &log2);
+  ASSERT_TRUE(run_until(io, [&] { return peer_stats(t1->stats(), 2).inbound_connected; }));
+  t2.reset();
+  ASSERT_TRUE(run_until(io, [&] { return !peer_stats(t1->stats(), 2).inbound_connected; }));
+  t2 = start_advertising(io, 2, {{2, {"127.0.0.1", port2}}, {1, {"127.0.0.1", port1}}},
+                         "node2.example:7380", &log2);
+  ASSERT_TRUE(run_until(io, [&] { return log1.size() == 2; }));
+  EXPECT_EQ(log1[1], (std::pair<raft::NodeId, std::string>{2, "node2.example:7380"}));
+  EXPECT_EQ(t1->peer_client_addresses().at(2), "node2.example:7380");
+}
+
+TEST(PeerTransport, InvalidClientAddressesAreRefused) {
+  asio::io_context io;
+  TransportOptions options = test_options();
+  options.advertised_client_address = "no-port";
+  PeerTransport bad(
+      io, 1, {{1, {"127.0.0.1", 0}}}, [](raft::Message) {}, options);
+  EXPECT_EQ(bad.start(), std::make_error_code(std::errc::invalid_argument));
+
+  LoopbackCluster cluster(io);
+  cluster.start(1);
+  PeerTransport& t1 = *cluster.node(1).transport;
+  bool reported = false;
+  // Set after start(), which is fine only because no peer has connected yet.
+  t1.set_peer_info_handler([&](raft::NodeId, const std::string&) { reported = true; });
+  RawClient injected(io, cluster.node(1).port);
+  injected.write(make_frame(encode_handshake({9, "test-cluster", "h:1\r\n+OK"})));
+  RawClient oversized(io, cluster.node(1).port);
+  oversized.write(make_frame(
+      encode_handshake({9, "test-cluster", std::string(kMaxClientAddressBytes, 'h') + ":1"})));
+  ASSERT_TRUE(
+      run_until(io, [&] { return injected.closed_by_server() && oversized.closed_by_server(); }));
+  EXPECT_EQ(t1.stats().rejected_connections, 2u);
+  EXPECT_FALSE(reported);
+  EXPECT_TRUE(t1.peer_client_addresses().empty());
 }
 
 TEST(PeerTransport, StartFailsCleanlyWhenThePortIsTaken) {
