@@ -60,6 +60,8 @@ enum class CommandId : uint8_t {
   kFlushall,
   kSession,
   kSeq,
+  // the server's own, added later (ids are not persisted, but kept in addition order)
+  kBgsave,
 };
 
 // Flags, as COMMAND reports them.

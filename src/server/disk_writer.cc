@@ -15,9 +15,13 @@ DiskWriter::~DiskWriter() {
 }
 
 void DiskWriter::submit(std::shared_ptr<const PersistBatch> batch, Done done) {
+  submit_job([this, batch = std::move(batch)] { return sink_->save(*batch); }, std::move(done));
+}
+
+void DiskWriter::submit_job(Job job, Done done) {
   {
     std::lock_guard lock(mu_);
-    queue_.emplace_back(std::move(batch), std::move(done));
+    queue_.emplace_back(std::move(job), std::move(done));
   }
   cv_.notify_one();
 }
@@ -30,13 +34,13 @@ void DiskWriter::run() {
     auto work = std::move(queue_);
     queue_.clear();
     lock.unlock();
-    for (auto& [batch, done] : work) {
+    for (auto& [job, done] : work) {
       if (failed_) {
         // A failed fsync is never retried: what reached the disk is unknown.
         done(false, failure_);
         continue;
       }
-      if (auto err = sink_->save(*batch)) {
+      if (auto err = job()) {
         failed_ = true;
         failure_ = *err;
         done(false, failure_);

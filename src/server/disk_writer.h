@@ -42,6 +42,10 @@ class DiskWriter {
 
   // Queues a batch; batches are written in order.
   void submit(std::shared_ptr<const PersistBatch> batch, Done done);
+  // Queues other storage work (compaction) to run in order with the batches, since the
+  // storage takes one writer at a time. An error fails the writer like a failed save.
+  using Job = std::function<std::optional<std::string>()>;
+  void submit_job(Job job, Done done);
 
  private:
   void run();
@@ -49,7 +53,7 @@ class DiskWriter {
   std::unique_ptr<LogSink> sink_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<std::shared_ptr<const PersistBatch>, Done>> queue_;
+  std::vector<std::pair<Job, Done>> queue_;
   bool stopping_ = false;
   bool failed_ = false;
   std::string failure_;

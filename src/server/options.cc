@@ -79,6 +79,12 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                  "time before a pending client request is answered with an error")
       ->check(CLI::Range(10, 3600000))
       ->capture_default_str();
+  app.add_option("--snapshot-entries", o.snapshot_entries,
+                 "snapshot and compact the log after this many applied entries (0: never)")
+      ->capture_default_str();
+  app.add_option("--snapshot-bytes", o.snapshot_bytes,
+                 "snapshot and compact the log after this many bytes of applied entries (0: never)")
+      ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

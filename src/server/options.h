@@ -28,6 +28,11 @@ struct ServerOptions {
   // A client request not answered within this time gets an error (a write: -UNKNOWN).
   int request_timeout_ms = 5000;
 
+  // Take a snapshot (and compact the log) once this many entries, or this many bytes of
+  // entries, were applied since the last one; 0 turns a criterion off.
+  uint64_t snapshot_entries = 100000;
+  uint64_t snapshot_bytes = 128ull << 20;
+
   std::string log_level = "info";
   bool fsync = true;  // never turn off outside benchmarks: acknowledged writes may be lost
 };

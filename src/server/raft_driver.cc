@@ -143,14 +143,26 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
   persisting_ = false;
   if (stopped_) return;
   if (!ok) {
-    // Nothing in this batch may be acknowledged. A node that cannot write cannot take part
-    // safely: stop stepping the core (a leader thereby stops heartbeating and is replaced).
-    spdlog::critical("storage failed, this node stops serving: {}", error);
-    failed_ = true;
-    fail_everything(RequestError::kStorage);
+    // Nothing in this batch may be acknowledged.
+    fail_storage(error);
     return;
   }
   if (!rd->messages_after_persist.empty()) send_(std::move(rd->messages_after_persist));
+
+  if (rd->snapshot && !rd->snapshot->empty()) {
+    // The leader's snapshot replaced the log: the state machine must jump to it before the
+    // entries after it are applied.
+    if (std::string err = machine_->restore(*rd->snapshot); !err.empty()) {
+      fail_storage("cannot restore the installed snapshot: " + err);
+      return;
+    }
+    const raft::Index index = rd->snapshot->meta.index;
+    while (!pending_writes_.empty() && pending_writes_.begin()->first <= index) {
+      auto done = std::move(pending_writes_.begin()->second.done);
+      pending_writes_.erase(pending_writes_.begin());
+      done(RequestError::kUnknown, {});  // its outcome is inside the snapshot, unseen
+    }
+  }
 
   for (const raft::Entry& e : rd->committed_entries) {
     std::string reply = machine_->apply(e);
@@ -176,6 +188,29 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
   }
   node_->advance(*rd);
   schedule_process();
+}
+
+void RaftDriver::fail_storage(const std::string& error) {
+  // A node that cannot write cannot take part safely: stop stepping the core (a leader
+  // thereby stops heartbeating and is replaced).
+  spdlog::critical("storage failed, this node stops serving: {}", error);
+  failed_ = true;
+  fail_everything(RequestError::kStorage);
+}
+
+void RaftDriver::run_on_disk(DiskWriter::Job job,
+                             std::function<void(std::optional<std::string>)> done) {
+  disk_->submit_job(std::move(job), [this, done = std::move(done)](bool ok, std::string error) {
+    asio::post(io_, [this, ok, error = std::move(error), done] {
+      if (stopped_) return;
+      if (!ok) {
+        fail_storage(error);
+        done(error);
+        return;
+      }
+      done(std::nullopt);
+    });
+  });
 }
 
 void RaftDriver::expire_requests() {

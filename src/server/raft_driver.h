@@ -49,6 +49,9 @@ class StateMachine {
   // Applies a committed entry (index order, each exactly once per process lifetime) and
   // returns the reply for the client that proposed it.
   virtual std::string apply(const raft::Entry& entry) = 0;
+  // Replaces the whole state with a snapshot installed from the leader (already durable),
+  // before any entry after it is applied. Returns why the image is unusable, or empty.
+  virtual std::string restore(const raft::Snapshot& snapshot) = 0;
 };
 
 class RaftDriver {
@@ -80,6 +83,10 @@ class RaftDriver {
   // Asks for a linearizable read point; `ready` runs when reading local state is safe.
   void read(ReadReady ready);
 
+  // Runs `job` on the disk thread, in order with the log writes (e.g. compaction); `done`
+  // runs on the io thread with its error. An error means the storage failed: the node stops.
+  void run_on_disk(DiskWriter::Job job, std::function<void(std::optional<std::string>)> done);
+
   // Why this node cannot take reads or writes now (not leader, no leader, failed disk).
   std::optional<RequestError> unavailable() const;
 
@@ -109,6 +116,7 @@ class RaftDriver {
   void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error);
   void expire_requests();
   void fail_everything(RequestError why);
+  void fail_storage(const std::string& error);
 
   asio::io_context& io_;
   Options options_;

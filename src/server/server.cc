@@ -5,6 +5,7 @@
 #include <random>
 
 #include "net/peer_transport.h"
+#include "proto/codec.h"
 #include "server/data_dir.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
@@ -44,7 +45,8 @@ std::string Server::open() {
     return err;
   }
   storage::DurableStorageOptions so;
-  so.dir = options_.data_dir + "/raft";
+  so.dir = storage_dir();
+  so.keep_snapshot_data = false;  // the image stays on disk; read when it must be sent
   storage::RecoveryReport report;
   if (auto s = storage::DurableStorage::open(fs_.get(), so, &storage_, &report); !s.ok()) {
     return "cannot open the log in " + so.dir + ": " + s.to_string();
@@ -66,7 +68,34 @@ std::string Server::open() {
                  init.hard_state.commit);
   }
 
+  // The newest snapshot, then only the log after it. A snapshot that cannot be loaded stops
+  // the node: starting empty would silently lose the state (the storage already refused a
+  // damaged file when it opened).
+  if (std::string err = restore_at_startup(); !err.empty()) {
+    return "cannot load the snapshot in " + so.dir + ": " + err +
+           "; refusing to start with an empty state (move the data directory away to have "
+           "this node rebuilt from the leader's snapshot)";
+  }
+  const raft::Index snapshot_index = storage_->snapshot().meta.index;
+  applied_index_ = snapshot_index;
+  // Anything protobuf initialises lazily is set up now, before a snapshot child may fork
+  // while another thread holds a lock inside it.
+  (void)proto::encode(raft::Snapshot{});
+  taker_ = std::make_unique<SnapshotTaker>(io_);
+  loader_ = std::make_unique<BackgroundWorker>();
+  sender_ = std::make_unique<SnapshotSender>(
+      SnapshotSender::Options{},
+      [this](raft::Message m) {
+        m.from = options_.id;
+        transport_->send(std::move(m));
+      },
+      [this](raft::NodeId peer) { load_snapshot_for(peer); }, std::random_device{}() << 20);
+  receiver_ = std::make_unique<SnapshotReceiver>(
+      options_.id, /*max_bytes=*/16ull << 30,
+      [this](raft::Message m) { transport_->send(std::move(m)); });
+
   RaftDriver::Options dopts;
+  dopts.raft.applied = snapshot_index;
   dopts.raft.id = options_.id;
   dopts.raft.election_tick = options_.election_ticks;
   dopts.raft.heartbeat_tick = options_.heartbeat_ticks;
@@ -78,15 +107,15 @@ std::string Server::open() {
   driver_ = std::make_unique<RaftDriver>(
       io_, dopts, storage_.get(),
       std::make_unique<DiskWriter>(std::make_unique<DurableSink>(storage_.get())), this,
-      [this](std::vector<raft::Message> msgs) { transport_->send(std::move(msgs)); });
+      [this](std::vector<raft::Message> msgs) { send_to_peers(std::move(msgs)); });
 
   net::TransportOptions topts;
   topts.cluster_id = options_.cluster_id;
   topts.listen_address = options_.listen_peer;
   topts.logger = spdlog::default_logger();
   transport_ = std::make_unique<net::PeerTransport>(
-      io_, options_.id, options_.initial_cluster, [this](raft::Message m) { driver_->step(m); },
-      topts);
+      io_, options_.id, options_.initial_cluster,
+      [this](raft::Message m) { on_peer_message(std::move(m)); }, topts);
   if (auto ec = transport_->start()) {
     return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
   }
@@ -169,6 +198,9 @@ void Server::on_disconnect() {
 }
 
 std::string Server::apply(const raft::Entry& entry) {
+  applied_index_ = entry.index;
+  ++entries_since_snapshot_;
+  bytes_since_snapshot_ += entry.data.size();
   if (MemberDirectory::is_member_entry(entry.data)) {
     if (!members_.apply(entry.data)) spdlog::warn("ignoring a malformed member entry");
     machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
@@ -182,6 +214,7 @@ void Server::watch_role() {
   role_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec) return;
     on_role_change();
+    snapshot_tick();
     watch_role();
   });
 }

@@ -10,11 +10,15 @@
 #include <string>
 
 #include "kv/state_machine.h"
+#include "server/background_worker.h"
 #include "server/client_connection.h"
 #include "server/member_directory.h"
 #include "server/options.h"
 #include "server/raft_driver.h"
 #include "server/server_stats.h"
+#include "server/snapshot_receiver.h"
+#include "server/snapshot_sender.h"
+#include "server/snapshot_taker.h"
 
 namespace raftkv::net {
 class PeerTransport;
@@ -41,6 +45,7 @@ class Server : public CommandHandler, public StateMachine {
   void on_disconnect() override;
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
+  std::string restore(const raft::Snapshot& snapshot) override;
 
  private:
   void accept();
@@ -53,6 +58,31 @@ class Server : public CommandHandler, public StateMachine {
   std::string info(const std::string& section) const;
   std::string cluster_reply(const kv::Argv& argv) const;
   uint64_t now_ms() const;
+  std::string storage_dir() const { return options_.data_dir + "/raft"; }
+
+  // Snapshots (server_snapshots.cc).
+  struct SnapshotStats {
+    uint64_t taken = 0;
+    uint64_t failed = 0;
+    uint64_t installed = 0;  // from the leader
+    raft::Index last_index = 0;
+    uint64_t last_fork_usec = 0;
+    uint64_t last_duration_ms = 0;
+    uint64_t last_compact_ms = 0;
+    std::string last_status = "none";
+  };
+  std::string restore_at_startup();
+  std::string restore_image(const raft::Snapshot& snapshot);
+  // Starts a snapshot at the applied index; empty, or why not.
+  std::string start_snapshot();
+  void maybe_snapshot();
+  void on_snapshot_written(raft::SnapshotMeta meta, std::chrono::steady_clock::time_point t0,
+                           bool ok, const std::string& error);
+  void send_to_peers(std::vector<raft::Message> msgs);
+  void on_peer_message(raft::Message m);
+  void snapshot_tick();
+  void load_snapshot_for(raft::NodeId peer);
+  std::string snapshot_info() const;
 
   ServerOptions options_;
   asio::io_context io_;
@@ -66,6 +96,14 @@ class Server : public CommandHandler, public StateMachine {
   kv::StateMachine machine_;
   MemberDirectory members_;
   ServerStats stats_;
+  raft::Index applied_index_ = 0;
+  uint64_t entries_since_snapshot_ = 0;
+  uint64_t bytes_since_snapshot_ = 0;
+  SnapshotStats snapshot_stats_;
+  std::unique_ptr<SnapshotTaker> taker_;
+  std::unique_ptr<SnapshotSender> sender_;
+  std::unique_ptr<SnapshotReceiver> receiver_;
+  std::unique_ptr<BackgroundWorker> loader_;  // reads snapshot files to send them
   std::vector<std::weak_ptr<ClientConnection>> connections_;
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;

@@ -146,6 +146,14 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
     case kv::CommandId::kCluster:
       slot.complete(cluster_reply(argv));
       return;
+    case kv::CommandId::kBgsave: {
+      // Like Redis: start a snapshot of this node now (the log is compacted once it is
+      // written); INFO persistence tells when it is done.
+      std::string err = start_snapshot();
+      slot.complete(err.empty() ? kv::encode_simple("Background saving started")
+                                : kv::encode_error("ERR " + err));
+      return;
+    }
     default:
       slot.complete(kv::encode_error("ERR unsupported command"));
       return;
@@ -214,6 +222,7 @@ std::string Server::info(const std::string& section) const {
     add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
     out += "\r\n";
   }
+  if (all || section == "persistence") out += snapshot_info();
   if (all || section == "keyspace") {
     out += "# Keyspace\r\n";
     if (machine_.key_count() > 0) {

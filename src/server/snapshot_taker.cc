@@ -1,0 +1,54 @@
+#include "server/snapshot_taker.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace raftkv::server {
+
+SnapshotTaker::~SnapshotTaker() {
+  if (child_ > 0 && !reaped_) ::kill(child_, SIGKILL);
+  if (waiter_.joinable()) waiter_.join();
+}
+
+std::string SnapshotTaker::start(ChildWork work, Done done) {
+  if (busy()) return "a snapshot is already being taken";
+  if (waiter_.joinable()) waiter_.join();  // the previous waiter has finished by now
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
+  if (pid == 0) {
+    bool ok = work();
+    ::_exit(ok ? 0 : 1);
+  }
+  last_fork_time_ =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  child_ = pid;
+  reaped_ = false;
+  waiter_ = std::thread([this, pid, done = std::move(done)]() mutable {
+    int status = 0;
+    pid_t r;
+    do {
+      r = ::waitpid(pid, &status, 0);
+    } while (r < 0 && errno == EINTR);
+    reaped_ = true;
+    bool ok = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::string error;
+    if (!ok) {
+      error = r != pid ? std::string("waitpid failed: ") + std::strerror(errno)
+              : WIFSIGNALED(status)
+                  ? "snapshot child killed by signal " + std::to_string(WTERMSIG(status))
+                  : "snapshot child failed to write the snapshot file";
+    }
+    asio::post(io_, [this, ok, error = std::move(error), done = std::move(done)] {
+      child_ = 0;
+      done(ok, error);
+    });
+  });
+  return "";
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,147 @@
+"""Integration tests of snapshots and log compaction with real raftkv processes: a follower
+that missed compacted entries comes back through InstallSnapshot (chunked) and converges,
+disk use stays bounded under a long (bounded) write load, a node restarts from its
+snapshot, BGSAVE works, and a damaged snapshot stops a node with a clear error."""
+import glob
+import os
+import time
+import unittest
+
+import redis
+
+from cluster import Cluster
+
+
+def dir_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def write_batch(c, node, prefix, n, size=100, timeout=30.0):
+    """Writes n keys through a pipeline at `node` (retrying redirects and errors)."""
+    deadline = time.time() + timeout
+    value = "v" * size
+    done = 0
+    while done < n and time.time() < deadline:
+        try:
+            cl = c.client(node, timeout=5)
+            p = cl.pipeline(transaction=False)
+            chunk = min(500, n - done)
+            for k in range(done, done + chunk):
+                p.set(f"{prefix}{k}", value)
+            p.execute()
+            done += chunk
+        except (redis.exceptions.ResponseError, redis.exceptions.ConnectionError,
+                redis.exceptions.TimeoutError):
+            time.sleep(0.05)
+            node = c.leader()
+    if done < n:
+        raise AssertionError(f"wrote only {done} of {n} keys")
+    return node
+
+
+def persistence(c, i):
+    return c.client(i, timeout=5).info("persistence")
+
+
+class SnapshotTest(unittest.TestCase):
+    def setUp(self):
+        # Small thresholds so a few thousand writes take several snapshots.
+        self.c = Cluster(3, extra_args=["--snapshot-entries=2000", "--snapshot-bytes=0"])
+
+    def tearDown(self):
+        result = self._outcome.result
+        if any(t is self for t, _ in result.failures + result.errors):
+            for i in self.c.ids:
+                print(f"--- node {i} log tail ---\n{self.c.log_text(i)}")
+        self.c.close()
+
+    def wait_snapshot(self, i, above, timeout=20.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            info = persistence(self.c, i)
+            if info["last_snapshot_index"] > above and info["snapshot_in_progress"] == 0:
+                return info
+            time.sleep(0.05)
+        self.fail(f"node {i} took no snapshot past {above}: {persistence(self.c, i)}")
+
+    def test_stopped_follower_catches_up_through_install_snapshot(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        write_batch(self.c, leader, "before:", 500)
+        self.c.wait_converged()
+        self.c.kill(follower)
+        leader = write_batch(self.c, leader, "while-down:", 8000)
+        info = self.wait_snapshot(leader, 5000)
+        self.assertGreater(info["log_first_index"], 5000, "the leader compacted its log")
+        self.c.start(follower)
+        self.c.wait_converged(timeout=30)
+        self.assertGreaterEqual(persistence(self.c, follower)["snapshots_installed"], 1)
+        self.assertGreaterEqual(persistence(self.c, leader)["snapshot_transfers_completed"], 1)
+        keyspace = self.c.client(follower).info("keyspace")  # DBSIZE would redirect
+        self.assertEqual(keyspace["db0"]["keys"], 8500)
+        # And it keeps replicating normally afterwards.
+        write_batch(self.c, self.c.leader(), "after:", 200)
+        self.c.wait_converged(timeout=20)
+
+    def test_disk_use_stays_bounded_under_a_long_write_load(self):
+        leader = self.c.leader()
+        sizes = []
+        for round_ in range(8):  # 8 x 3000 overwrites of the same 3000 keys
+            leader = write_batch(self.c, leader, "k:", 3000, size=200)
+            self.wait_snapshot(leader, (round_ + 1) * 2000)
+            sizes.append(dir_bytes(f"{self.c.dir}/node{leader}"))
+        # The state is constant (3000 keys), so after compaction the disk use must not keep
+        # growing with the number of writes: the last size is close to the early ones.
+        self.assertLess(sizes[-1], 2.5 * max(sizes[:3]), sizes)
+        snaps = glob.glob(f"{self.c.dir}/node{leader}/raft/snap-*.snap")
+        self.assertEqual(len(snaps), 1, snaps)
+
+    def test_restart_loads_the_snapshot_and_replays_only_the_tail(self):
+        leader = self.c.leader()
+        write_batch(self.c, leader, "a:", 5000)
+        self.wait_snapshot(leader, 4000)
+        self.c.wait_converged()
+        before = self.c.digests()
+        for i in self.c.ids:
+            self.c.stop(i)
+        for i in self.c.ids:
+            self.c.start(i)
+        self.c.leader()
+        self.assertEqual(self.c.wait_converged(timeout=20), before)
+        for i in self.c.ids:
+            self.assertIn("restored snapshot at index", self.c.log_text(i))
+
+    def test_bgsave_takes_a_snapshot_now(self):
+        leader = self.c.leader()
+        write_batch(self.c, leader, "b:", 300)
+        cl = self.c.client(leader)
+        self.assertTrue(cl.execute_command("BGSAVE"))  # redis-py reads the status as True
+        info = self.wait_snapshot(leader, 299)
+        self.assertEqual(info["last_snapshot_status"], "ok")
+
+    def test_damaged_snapshot_stops_the_node_with_a_clear_error(self):
+        leader = self.c.leader()
+        write_batch(self.c, leader, "d:", 300)
+        self.c.client(leader).execute_command("BGSAVE")
+        self.wait_snapshot(leader, 299)
+        self.c.stop(leader)
+        snap = glob.glob(f"{self.c.dir}/node{leader}/raft/snap-*.snap")[0]
+        with open(snap, "r+b") as f:
+            f.seek(os.path.getsize(snap) // 2)
+            b = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([b[0] ^ 0xFF]))
+        with self.assertRaises(RuntimeError) as ctx:
+            self.c.start(leader)
+        self.assertIn(os.path.basename(snap), str(ctx.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
