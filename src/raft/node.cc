@@ -872,8 +872,21 @@ void Node::maybe_finish_conf_change() {
     pending_conf_index_ = log_.last_index();
     append_pending_ = true;
   } else if (!tracker_.is_voter(id_)) {
-    // C(new) without us is committed: our job is done. Stepping down lets the remaining
-    // voters elect a leader (a graceful caller transfers leadership first).
+    // C(new) without us is committed: our job is done. Hand over to the most up-to-date
+    // remaining voter at once (TimeoutNow) instead of leaving the cluster to wait out an
+    // election timeout, then step down.
+    NodeId successor = kNoNode;
+    Index best = 0;
+    for (const auto& [id, pr] : tracker_.all()) {
+      if (id != id_ && tracker_.is_voter(id) && pr.match >= best) {
+        successor = id;
+        best = pr.match;
+      }
+    }
+    if (successor != kNoNode) {
+      send_append(successor);  // carries the commit index of C(new)
+      send_timeout_now(successor);
+    }
     become_follower(term_, kNoNode);
   }
 }
