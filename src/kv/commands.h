@@ -62,6 +62,7 @@ enum class CommandId : uint8_t {
   kSeq,
   // the server's own, added later (ids are not persisted, but kept in addition order)
   kBgsave,
+  kRaft,
 };
 
 // Flags, as COMMAND reports them.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "server/admin_cli.h"
 #include "server/local_cluster.h"
 #include "server/options.h"
 #include "server/server.h"
@@ -16,7 +17,8 @@ namespace {
 void usage(std::ostream& out) {
   out << "usage: raftkv <command> [options]\n"
          "  serve     run one node of a cluster (raftkv serve --help)\n"
-         "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n";
+         "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n"
+         "  member    show or change the membership of a running cluster (raftkv member --help)\n";
 }
 
 int serve(int argc, char** argv) {
@@ -49,6 +51,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (std::strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
+  if (std::strcmp(argv[1], "member") == 0) {
+    return raftkv::server::run_member_command(argc - 1, argv + 1);
+  }
   if (std::strcmp(argv[1], "cluster") == 0) {
     return raftkv::server::run_local_cluster(argc - 1, argv + 1, "/proc/self/exe");
   }

@@ -50,7 +50,8 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   ServerOptions o;
   std::string listen_client, listen_peer, advertise_client, cluster;
   const AddressValidator address;
-  app.add_option("--id", o.id, "this node's id (a member of --initial-cluster)")->required();
+  app.add_option("--id", o.id, "this node's id (a member of --initial-cluster, or new with --join)")
+      ->required();
   app.add_option("--data-dir", o.data_dir, "directory for the log, hard state and snapshots")
       ->required();
   app.add_option("--listen-client", listen_client, "address for Redis clients")
@@ -62,8 +63,16 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   app.add_option("--advertise-client", advertise_client,
                  "client address announced to others (default: --listen-client)")
       ->check(address);
-  app.add_option("--initial-cluster", cluster, "peer addresses: 1=HOST:PORT,2=HOST:PORT,...")
-      ->required();
+  std::string join;
+  auto* initial = app.add_option("--initial-cluster", cluster,
+                                 "peer addresses of a new cluster: 1=HOST:PORT,2=HOST:PORT,...");
+  auto* join_opt = app.add_option("--join", join,
+                                  "join an existing cluster: its members' peer addresses, "
+                                  "1=HOST:PORT,...; then add this node with RAFT ADD-LEARNER");
+  initial->excludes(join_opt);
+  app.add_option("--promote-max-lag", o.promote_max_lag,
+                 "RAFT PROMOTE refuses a learner more entries behind than this")
+      ->capture_default_str();
   app.add_option("--cluster-id", o.cluster_id, "name shared by all members")->capture_default_str();
   app.add_option("--tick-ms", o.tick_ms, "milliseconds per Raft tick")
       ->check(CLI::Range(1, 10000))
@@ -109,11 +118,26 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   o.listen_peer = *net::parse_peer_address(listen_peer);
   o.advertise_client =
       advertise_client.empty() ? o.listen_client : *net::parse_peer_address(advertise_client);
-  if (auto err = parse_cluster(cluster, &o.initial_cluster); !err.empty()) {
-    return fail("--initial-cluster: " + err);
+  if (cluster.empty() && join.empty()) {
+    return fail("one of --initial-cluster (a new cluster) or --join (an existing one) is required");
   }
-  if (!o.initial_cluster.count(o.id)) {
-    return fail("--id " + std::to_string(o.id) + " is not a member of --initial-cluster");
+  if (!join.empty()) {
+    if (auto err = parse_cluster(join, &o.initial_cluster); !err.empty()) {
+      return fail("--join: " + err);
+    }
+    if (o.initial_cluster.count(o.id)) {
+      return fail("--join lists --id " + std::to_string(o.id) +
+                  " already; a joining node needs a new id");
+    }
+    o.initial_cluster[o.id] = o.listen_peer;
+    o.join = true;
+  } else {
+    if (auto err = parse_cluster(cluster, &o.initial_cluster); !err.empty()) {
+      return fail("--initial-cluster: " + err);
+    }
+    if (!o.initial_cluster.count(o.id)) {
+      return fail("--id " + std::to_string(o.id) + " is not a member of --initial-cluster");
+    }
   }
   if (o.heartbeat_ticks >= o.election_ticks) {
     return fail("--heartbeat-ticks must be smaller than --election-ticks");

@@ -19,6 +19,12 @@ struct ServerOptions {
   net::PeerAddress listen_peer;
   net::PeerAddress advertise_client;                         // defaults to listen_client
   std::map<raft::NodeId, net::PeerAddress> initial_cluster;  // peer addresses of all members
+  // --join: this node joins an existing cluster (initial_cluster then holds the existing
+  // members' peer addresses and this node's own). It starts with no configuration and
+  // learns it from the leader once an operator adds it (RAFT ADD-LEARNER).
+  bool join = false;
+  // RAFT PROMOTE refuses a learner further than this many entries behind the leader.
+  uint64_t promote_max_lag = 1000;
   std::string cluster_id = "raftkv";
 
   // Timing: one tick every tick_ms; elections after [election_ticks, 2*election_ticks).

@@ -18,6 +18,10 @@ const char* to_string(RequestError e) {
       return "outcome unknown";
     case RequestError::kTimeout:
       return "timed out";
+    case RequestError::kBusy:
+      return "membership change or leadership transfer in progress";
+    case RequestError::kInvalid:
+      return "invalid configuration";
     case RequestError::kStorage:
       return "storage failure";
   }
@@ -81,15 +85,47 @@ void RaftDriver::propose(std::string data, WriteDone done) {
     done(err, {});
     return;
   }
-  auto r = node_->propose(std::move(data));
+  track_proposal(node_->propose(std::move(data)), std::move(done));
+}
+
+void RaftDriver::propose_conf_change(const raft::ConfState& target, std::string context,
+                                     WriteDone done) {
+  if (auto err = unavailable()) {
+    done(err, {});
+    return;
+  }
+  track_proposal(node_->propose_conf_change(target, std::move(context)), std::move(done));
+}
+
+void RaftDriver::track_proposal(raft::Node::ProposeResult r, WriteDone done) {
   if (!r.proposed) {
-    done(RequestError::kNotLeader, {});
+    done(from_propose_error(r.error.value_or(raft::ProposeError::kNotLeader)), {});
     return;
   }
   pending_writes_[r.proposed->index] =
       PendingWrite{r.proposed->term, std::move(done),
                    std::chrono::steady_clock::now() + options_.request_timeout};
   schedule_process();
+}
+
+std::optional<RequestError> RaftDriver::transfer_leadership(raft::NodeId target) {
+  if (auto err = unavailable()) return err;
+  if (auto e = node_->transfer_leadership(target)) return from_propose_error(*e);
+  schedule_process();
+  return std::nullopt;
+}
+
+RequestError RaftDriver::from_propose_error(raft::ProposeError e) {
+  switch (e) {
+    case raft::ProposeError::kNotLeader:
+      return RequestError::kNotLeader;
+    case raft::ProposeError::kTransferring:
+    case raft::ProposeError::kConfChangePending:
+      return RequestError::kBusy;
+    case raft::ProposeError::kInvalidConf:
+      return RequestError::kInvalid;
+  }
+  return RequestError::kNotLeader;
 }
 
 void RaftDriver::read(ReadReady ready) {
@@ -128,6 +164,9 @@ void RaftDriver::process() {
   if (!rd->hard_state && rd->entries.empty() && !rd->snapshot) {
     on_persisted(rd, true, {});
     return;
+  }
+  for (const raft::Entry& e : rd->entries) {
+    if (e.type == raft::EntryType::kConfChange) machine_->on_conf_entry_appended(e);
   }
   persisting_ = true;
   auto batch = std::make_shared<PersistBatch>();

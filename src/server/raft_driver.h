@@ -39,6 +39,8 @@ enum class RequestError {
   kUnknown,    // the write may or may not be applied (leadership lost, timed out)
   kTimeout,    // a read that could not be confirmed in time: not executed
   kStorage,    // the node's disk failed: it stopped accepting work
+  kBusy,       // a membership change or leadership transfer is under way: not executed
+  kInvalid,    // the requested configuration is not acceptable: not executed
 };
 const char* to_string(RequestError e);
 
@@ -52,6 +54,9 @@ class StateMachine {
   // Replaces the whole state with a snapshot installed from the leader (already durable),
   // before any entry after it is applied. Returns why the image is unusable, or empty.
   virtual std::string restore(const raft::Snapshot& snapshot) = 0;
+  // A configuration entry was appended to the local log (it takes effect now, before it
+  // commits): the application may need to reach the members it names.
+  virtual void on_conf_entry_appended(const raft::Entry& /*entry*/) {}
 };
 
 class RaftDriver {
@@ -82,6 +87,10 @@ class RaftDriver {
   void propose(std::string data, WriteDone done);
   // Asks for a linearizable read point; `ready` runs when reading local state is safe.
   void read(ReadReady ready);
+  // Membership change toward `target` (see raft::Node::propose_conf_change); `done` runs
+  // when the proposed entry is applied.
+  void propose_conf_change(const raft::ConfState& target, std::string context, WriteDone done);
+  std::optional<RequestError> transfer_leadership(raft::NodeId target);
 
   // Runs `job` on the disk thread, in order with the log writes (e.g. compaction); `done`
   // runs on the io thread with its error. An error means the storage failed: the node stops.
@@ -109,6 +118,8 @@ class RaftDriver {
     std::chrono::steady_clock::time_point deadline;
   };
 
+  void track_proposal(raft::Node::ProposeResult r, WriteDone done);
+  static RequestError from_propose_error(raft::ProposeError e);
   void schedule_tick();
   void on_tick();
   void schedule_process();

@@ -6,6 +6,7 @@
 
 #include "net/peer_transport.h"
 #include "proto/codec.h"
+#include "raft/conf_change.h"
 #include "server/data_dir.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
@@ -54,7 +55,10 @@ std::string Server::open() {
   for (const auto& action : report.actions) spdlog::warn("recovery: {}", action);
 
   raft::InitialState init = storage_->initial_state();
-  if (init.conf.voters.empty()) {
+  if (init.conf.voters.empty() && options_.join) {
+    spdlog::info("joining cluster '{}': waiting to be added (RAFT ADD-LEARNER {} ...)",
+                 options_.cluster_id, options_.id);
+  } else if (init.conf.voters.empty()) {
     // A brand-new node of a new cluster: the configuration comes from --initial-cluster.
     raft::ConfState conf;
     for (const auto& [id, _] : options_.initial_cluster) conf.voters.push_back(id);
@@ -113,9 +117,18 @@ std::string Server::open() {
   topts.cluster_id = options_.cluster_id;
   topts.listen_address = options_.listen_peer;
   topts.logger = spdlog::default_logger();
+  topts.advertised_client_address = options_.advertise_client.to_string();
+  // Peers: the command line's, then any the replicated directory knows (members added
+  // later, from a snapshot); the log replayed after start adds the rest.
+  peer_addresses_ = options_.initial_cluster;
+  for (const auto& [id, m] : members_.members()) {
+    if (auto a = net::parse_peer_address(m.peer); a && id != options_.id) peer_addresses_[id] = *a;
+  }
   transport_ = std::make_unique<net::PeerTransport>(
-      io_, options_.id, options_.initial_cluster,
-      [this](raft::Message m) { on_peer_message(std::move(m)); }, topts);
+      io_, options_.id, peer_addresses_, [this](raft::Message m) { on_peer_message(std::move(m)); },
+      topts);
+  transport_->set_peer_info_handler(
+      [this](raft::NodeId id, const std::string& client) { learned_clients_[id] = client; });
   if (auto ec = transport_->start()) {
     return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
   }
@@ -158,6 +171,32 @@ int Server::run() {
 }
 
 void Server::shutdown() {
+  // A leader first hands over, so the cluster does not wait out an election timeout.
+  if (!shutting_down_ && driver_->is_leader()) {
+    if (raft::NodeId to = best_transfer_target();
+        to != raft::kNoNode && !driver_->transfer_leadership(to)) {
+      shutting_down_ = true;
+      spdlog::info("handing leadership to node {} before stopping", to);
+      auto timer = std::make_shared<asio::steady_timer>(io_);
+      auto deadline = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(2 * options_.tick_ms * options_.election_ticks);
+      auto poll = std::make_shared<std::function<void()>>();
+      *poll = [this, timer, deadline, poll] {
+        if (!driver_->is_leader() || std::chrono::steady_clock::now() >= deadline) {
+          *poll = nullptr;  // break the self-reference
+          shutdown();
+          return;
+        }
+        timer->expires_after(std::chrono::milliseconds(options_.tick_ms));
+        timer->async_wait([poll](const asio::error_code& ec) {
+          if (!ec && *poll) (*poll)();
+        });
+      };
+      (*poll)();
+      return;
+    }
+  }
+  shutting_down_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
   role_timer_.cancel();
@@ -201,12 +240,60 @@ std::string Server::apply(const raft::Entry& entry) {
   applied_index_ = entry.index;
   ++entries_since_snapshot_;
   bytes_since_snapshot_ += entry.data.size();
+  if (entry.type == raft::EntryType::kConfChange) {
+    // The addresses of the members the change names become part of the replicated state.
+    if (auto cc = raft::decode_conf_change(entry.data)) {
+      if (auto members = MemberDirectory::decode_context(cc->context)) members_.merge(*members);
+      spdlog::info("configuration at index {}: {}", entry.index, describe_conf(cc->conf));
+    }
+    connect_to_members();
+    machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
+    return {};
+  }
   if (MemberDirectory::is_member_entry(entry.data)) {
     if (!members_.apply(entry.data)) spdlog::warn("ignoring a malformed member entry");
     machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
     return {};
   }
   return machine_.apply(entry.index, entry.data);
+}
+
+void Server::on_conf_entry_appended(const raft::Entry& entry) {
+  // In effect once appended: reach the members it names now (a new leader may need a
+  // member of C(new) to commit anything), although the directory changes only on apply.
+  auto cc = raft::decode_conf_change(entry.data);
+  if (!cc) return;
+  auto members = MemberDirectory::decode_context(cc->context);
+  if (!members) return;
+  for (const auto& [id, m] : *members) connect_to(id, m.peer);
+}
+
+void Server::connect_to_members() {
+  for (const auto& [id, m] : members_.members()) connect_to(id, m.peer);
+}
+
+void Server::connect_to(raft::NodeId id, const std::string& peer) {
+  if (id == options_.id || peer.empty()) return;
+  auto addr = net::parse_peer_address(peer);
+  if (!addr) return;
+  auto it = peer_addresses_.find(id);
+  if (it != peer_addresses_.end() && it->second == *addr) return;
+  peer_addresses_[id] = *addr;
+  if (transport_) transport_->set_peer(id, *addr);  // before start, open() passes them all
+}
+
+raft::NodeId Server::best_transfer_target() const {
+  const raft::Node& node = driver_->node();
+  raft::NodeId best = raft::kNoNode;
+  raft::Index best_match = 0;
+  for (const auto& [id, pr] : node.tracker().all()) {
+    if (id == options_.id || !node.tracker().is_voter(id)) continue;
+    if (best == raft::kNoNode || pr.match > best_match) {
+      best = id;
+      best_match = pr.match;
+    }
+  }
+  return best;
 }
 
 void Server::watch_role() {
@@ -228,6 +315,17 @@ void Server::on_role_change() {
     }
     last_role_ = st.role;
     last_term_ = st.term;
+  }
+  // A leader records the client addresses its peers announced, one entry at a time.
+  if (st.role == raft::Role::kLeader && !announcing_peer_) {
+    for (const auto& [id, client] : learned_clients_) {
+      if (members_.client_address(id) == client) continue;
+      announcing_peer_ = true;
+      driver_->propose(
+          MemberDirectory::encode_entry(id, client),
+          [this](std::optional<RequestError>, const std::string&) { announcing_peer_ = false; });
+      break;
+    }
   }
   // A leader makes sure the log says where clients reach it.
   if (st.role == raft::Role::kLeader && announced_term_ != st.term) {

@@ -6,10 +6,12 @@
 #include <asio.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "kv/state_machine.h"
+#include "net/peer_address.h"
 #include "server/background_worker.h"
 #include "server/client_connection.h"
 #include "server/member_directory.h"
@@ -46,11 +48,19 @@ class Server : public CommandHandler, public StateMachine {
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
   std::string restore(const raft::Snapshot& snapshot) override;
+  void on_conf_entry_appended(const raft::Entry& entry) override;
 
  private:
   void accept();
   void shutdown();
   void on_role_change();
+  // Membership (server_membership.cc and server.cc).
+  void connect_to_members();
+  void connect_to(raft::NodeId id, const std::string& peer);
+  raft::NodeId best_transfer_target() const;
+  void handle_raft_command(const kv::Argv& argv, ReplySlot& slot);
+  std::string members_reply() const;
+  static std::string describe_conf(const raft::ConfState& conf);
   void watch_role();
   std::string redirect_error(RequestError e) const;
   std::string request_error(RequestError e) const;
@@ -108,6 +118,10 @@ class Server : public CommandHandler, public StateMachine {
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
   raft::Term announced_term_ = 0;
+  std::map<raft::NodeId, net::PeerAddress> peer_addresses_;  // what the transport uses
+  std::map<raft::NodeId, std::string> learned_clients_;      // from peers' handshakes
+  bool announcing_peer_ = false;
+  bool shutting_down_ = false;
   uint64_t next_client_id_ = 1;
   std::chrono::steady_clock::time_point started_;
 };

@@ -63,6 +63,11 @@ std::string Server::request_error(RequestError e) const {
           "confirmed; it may or may not have been applied");
     case RequestError::kTimeout:
       return kv::encode_error("TRYAGAIN the read could not be confirmed in time; not executed");
+    case RequestError::kBusy:
+      return kv::encode_error(
+          "TRYAGAIN a membership change or leadership transfer is in progress; not executed");
+    case RequestError::kInvalid:
+      return kv::encode_error("ERR invalid configuration; not executed");
   }
   return kv::encode_error("ERR internal error");
 }
@@ -154,6 +159,9 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
                                 : kv::encode_error("ERR " + err));
       return;
     }
+    case kv::CommandId::kRaft:
+      handle_raft_command(argv, slot);
+      return;
     default:
       slot.complete(kv::encode_error("ERR unsupported command"));
       return;
@@ -219,6 +227,13 @@ std::string Server::info(const std::string& section) const {
       members += std::to_string(id);
     }
     add("raft_members", members);
+    std::string learners;
+    for (raft::NodeId id : st.conf.learners) {
+      if (!learners.empty()) learners += ',';
+      learners += std::to_string(id);
+    }
+    add("raft_learners", learners);
+    add("raft_joint", static_cast<int64_t>(st.conf.joint()));
     add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
     out += "\r\n";
   }

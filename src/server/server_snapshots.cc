@@ -35,9 +35,13 @@ std::string Server::restore_image(const raft::Snapshot& snapshot) {
     return "image is at index " + std::to_string(fresh.applied_index()) + ", not " +
            std::to_string(snapshot.meta.index);
   }
+  MemberDirectory members;
+  for (const auto& [id, value] : img.members) {
+    if (!members.set_encoded(id, value)) return "malformed member " + std::to_string(id);
+  }
   machine_ = std::move(fresh);
-  members_ = MemberDirectory();
-  for (auto& [id, address] : img.members) members_.set(id, std::move(address));
+  members_ = std::move(members);
+  connect_to_members();
   applied_index_ = snapshot.meta.index;
   entries_since_snapshot_ = bytes_since_snapshot_ = 0;
   return "";
@@ -88,7 +92,7 @@ std::string Server::start_snapshot() {
   auto t0 = Clock::now();
   // The child runs this on its copy-on-write view of the state at this instant.
   auto work = [this, meta] {
-    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members_.all())};
+    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members_.encoded())};
     return write_snapshot_file(fs_.get(), storage_dir(), snap).ok();
   };
   std::string err = taker_->start(std::move(work), [this, meta, t0](bool ok, const std::string& e) {

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
 import redis
 
@@ -154,21 +155,8 @@ class Cluster:
         ] + self.extra_args
 
     def start(self, i):
-        if i in self.logs:
-            self.logs[i].close()
-        log = open(f"{self.dir}/node{i}.log", "ab")
-        self.logs[i] = log
-        self.procs[i] = subprocess.Popen(self.args(i), stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.procs[i].poll() is not None:
-                raise RuntimeError(f"node {i} exited at start:\n{self.log_text(i)}")
-            try:
-                if self.client(i).ping():
-                    return
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError(f"node {i} did not start listening:\n{self.log_text(i)}")
+        joined = getattr(self, "joined_args", {})
+        self._spawn(i, joined[i] if i in joined else self.args(i))
 
     def kill(self, i, sig=signal.SIGKILL):
         p = self.procs.get(i)
@@ -196,6 +184,11 @@ class Cluster:
                 self.kill(i)
             except Exception:
                 pass
+        for i in list(self.procs):
+            try:
+                self.kill(i)
+            except Exception:
+                pass
         for p in self.proxies.values():
             p.close()
         for log in self.logs.values():
@@ -204,6 +197,47 @@ class Cluster:
             print(f"data kept in {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def add_node(self, i):
+        """Starts node `i` with --join (direct peer addresses, no proxies); an operator
+        still has to add it (RAFT ADD-LEARNER i peer client)."""
+        client_port, peer_port = free_ports(2)
+        self.client_port[i], self.peer_port[i] = client_port, peer_port
+        join = ",".join(f"{j}=127.0.0.1:{self.peer_port[j]}" for j in self.ids)
+        self.ids.append(i)
+        args = [
+            BINARY, "serve", f"--id={i}", f"--data-dir={self.dir}/node{i}",
+            f"--listen-client=127.0.0.1:{client_port}",
+            f"--listen-peer=127.0.0.1:{peer_port}", f"--join={join}",
+        ] + self.extra_args
+        self.joined_args = getattr(self, "joined_args", {})
+        self.joined_args[i] = args
+        self._spawn(i, args)
+
+    def _spawn(self, i, args):
+        if i in self.logs:
+            self.logs[i].close()
+        log = open(f"{self.dir}/node{i}.log", "ab")
+        self.logs[i] = log
+        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.procs[i].poll() is not None:
+                raise RuntimeError(f"node {i} exited at start:\n{self.log_text(i)}")
+            try:
+                if self.client(i).ping():
+                    return
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.02)
+        raise RuntimeError(f"node {i} did not start listening:\n{self.log_text(i)}")
+
+    def member(self, *args, node=None):
+        """Runs `raftkv member -s <node> ...`; returns (exit code, output)."""
+        node = node or self.leader()
+        r = subprocess.run([BINARY, "member", "-s", f"127.0.0.1:{self.client_port[node]}",
+                            *[str(a) for a in args]], capture_output=True, text=True,
+                           timeout=20)
+        return r.returncode, (r.stdout + r.stderr).strip()
 
     # -- network --------------------------------------------------------------------
     def cut(self, a, b):
@@ -270,6 +304,22 @@ class Cluster:
                     last = d
             time.sleep(0.05)
         raise AssertionError(f"nodes did not converge: {last}")
+
+
+class ClusterTestCase(unittest.TestCase):
+    """A test with a fresh cluster of `nodes` nodes, whose logs are printed if it fails."""
+
+    nodes = 3
+
+    def setUp(self):
+        self.c = Cluster(self.nodes)
+
+    def tearDown(self):
+        result = self._outcome.result
+        if any(t is self for t, _ in result.failures + result.errors):
+            for i in self.c.ids:
+                print(f"--- node {i} log tail ---\n{self.c.log_text(i)}")
+        self.c.close()
 
 
 def seeded_random():

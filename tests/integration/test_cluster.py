@@ -9,7 +9,7 @@ import unittest
 
 import redis
 
-from cluster import Cluster, seeded_random
+from cluster import Cluster, ClusterTestCase, seeded_random
 
 ELECTION_S = 0.6  # 10 ms ticks x 30 election ticks = 0.3-0.6 s
 
@@ -25,17 +25,7 @@ def write_until_ok(c, node, key, value, timeout=10.0):
     return False
 
 
-class ClusterTest(unittest.TestCase):
-    def setUp(self):
-        self.c = Cluster(3)
-
-    def tearDown(self):
-        result = self._outcome.result
-        if any(t is self for t, _ in result.failures + result.errors):
-            for i in self.c.ids:
-                print(f"--- node {i} log tail ---\n{self.c.log_text(i)}")
-        self.c.close()
-
+class ClusterTest(ClusterTestCase):
     def test_elects_one_leader_and_followers_redirect(self):
         leader = self.c.leader()
         infos = {i: self.c.info_raft(i) for i in self.c.ids}
