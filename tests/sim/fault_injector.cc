@@ -26,6 +26,7 @@ FaultInjector::FaultInjector(const FaultConfig& config, EventQueue& queue, Netwo
       partitions_(config.partitions),
       crashes_(config.crashes),
       pauses_(config.pauses),
+      disk_faults_(config.disk_faults),
       min_gap_(config.min_gap),
       max_gap_(config.max_gap),
       max_duration_(config.max_duration),
@@ -69,6 +70,7 @@ void FaultInjector::inject() {
   if (partitions_) kinds.push_back(0);
   if (crashes_) kinds.push_back(1);
   if (pauses_) kinds.push_back(2);
+  if (disk_faults_) kinds.push_back(3);
   ++injected_;
   switch (kinds[rng_.uniform(0, kinds.size() - 1)]) {
     case 0:
@@ -77,8 +79,11 @@ void FaultInjector::inject() {
     case 1:
       crash(pick_target());
       break;
-    default:
+    case 2:
       pause(pick_target());
+      break;
+    default:
+      disk_fault(pick_target());
       break;
   }
 }
@@ -194,6 +199,29 @@ void FaultInjector::restart(raft::NodeId id) {
   node.restart(forget_vote_);
 }
 
+void FaultInjector::disk_fault(raft::NodeId id) {
+  std::string what = nodes_[id - 1]->disk().inject_write_fault(rng_);
+  if (what.empty()) return;  // this disk cannot fail
+  note("fault: disk of n" + std::to_string(id) + ": " + what);
+  uint64_t fault = ++disk_fault_id_[id];
+  queue_.after(duration(), [this, id, fault] {
+    if (healed_ || disk_fault_id_[id] != fault) return;
+    nodes_[id - 1]->disk().clear_write_faults();
+    note("fault: disk of n" + std::to_string(id) + " repaired");
+  });
+}
+
+void FaultInjector::disk_failed(raft::NodeId id) {
+  SimNode& node = *nodes_[id - 1];
+  if (!node.up()) return;
+  if (node.node()->role() == raft::Role::kLeader) hooks_.leader_crashing(id);
+  node.crash();
+  uint64_t incarnation = node.incarnation();
+  queue_.after(rng_.uniform(min_down_, max_down_), [this, id, incarnation] {
+    if (nodes_[id - 1]->incarnation() == incarnation) restart(id);
+  });
+}
+
 void FaultInjector::pause(raft::NodeId id) {
   SimNode& node = *nodes_[id - 1];
   if (!node.live()) return;
@@ -212,6 +240,7 @@ void FaultInjector::heal_all() {
   healed_ = true;
   network_.heal();
   for (auto& node : nodes_) {
+    node->disk().clear_write_faults();
     if (!node->up()) restart(node->id());
     if (node->paused()) {
       note("resume n" + std::to_string(node->id()));

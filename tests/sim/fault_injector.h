@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ class FaultInjector {
   void crash_soon(raft::NodeId id, Time delay, std::string why);
   // Isolates `id` from every other node after `delay`, for a random duration.
   void isolate_soon(raft::NodeId id, Time delay, std::string why);
+  // The disk of `id` failed a write: crash it now and restart it later, also once the
+  // faults have healed (it must be back for the liveness phase).
+  void disk_failed(raft::NodeId id);
   uint64_t injected() const { return injected_; }
 
  private:
@@ -50,6 +54,7 @@ class FaultInjector {
   void crash(raft::NodeId id);
   void restart(raft::NodeId id);
   void pause(raft::NodeId id);
+  void disk_fault(raft::NodeId id);
   raft::NodeId pick_target();
   std::vector<raft::NodeId> shuffled_ids();
   Time duration() { return rng_.uniform(kTick, max_duration_); }
@@ -59,7 +64,7 @@ class FaultInjector {
   Network& network_;
   std::vector<std::unique_ptr<SimNode>>& nodes_;
   Rng rng_;
-  bool partitions_, crashes_, pauses_;
+  bool partitions_, crashes_, pauses_, disk_faults_;
   Time min_gap_, max_gap_, max_duration_, min_down_, max_down_;
   double target_leader_;
   bool forget_vote_;
@@ -68,6 +73,7 @@ class FaultInjector {
   bool healed_ = false;
   uint64_t partition_id_ = 0;  // the partition in force; its heal event checks it
   uint64_t injected_ = 0;
+  std::map<raft::NodeId, uint64_t> disk_fault_id_;  // the disk fault in force, per node
 };
 
 }  // namespace raftkv::sim

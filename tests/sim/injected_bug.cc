@@ -16,6 +16,8 @@ const char* to_string(InjectedBug bug) {
       return "unconfirmed_reads";
     case InjectedBug::kForgetVoteOnRestart:
       return "forget_vote_on_restart";
+    case InjectedBug::kSkipFsync:
+      return "skip_fsync";
   }
   return "?";
 }
@@ -23,7 +25,7 @@ const char* to_string(InjectedBug bug) {
 std::vector<InjectedBug> all_injected_bugs() {
   return {InjectedBug::kSkipElectionRestriction, InjectedBug::kCommitPreviousTerm,
           InjectedBug::kTruncateMatchingSuffix, InjectedBug::kUnconfirmedReads,
-          InjectedBug::kForgetVoteOnRestart};
+          InjectedBug::kForgetVoteOnRestart, InjectedBug::kSkipFsync};
 }
 
 std::optional<InjectedBug> parse_injected_bug(const std::string& name) {
@@ -50,6 +52,7 @@ void inject(InjectedBug bug, raft::Config& config) {
       break;
     case InjectedBug::kNone:
     case InjectedBug::kForgetVoteOnRestart:
+    case InjectedBug::kSkipFsync:
       break;
   }
 }

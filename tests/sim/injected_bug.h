@@ -1,5 +1,5 @@
-// The known bugs the simulator must be able to catch: four switches in the core's
-// Config::bugs, and one in the simulator's restart path.
+// The known bugs the simulator must be able to catch: switches in the core's Config::bugs,
+// one in the simulator's restart path, and one in the durable disk (durable_disk.h).
 #pragma once
 
 #include <optional>
@@ -17,6 +17,7 @@ enum class InjectedBug : uint8_t {
   kTruncateMatchingSuffix,
   kUnconfirmedReads,
   kForgetVoteOnRestart,
+  kSkipFsync,  // the durable disk's syncs do nothing (implies the durable disk)
 };
 
 const char* to_string(InjectedBug bug);

@@ -48,10 +48,17 @@ int main(int argc, char** argv) {
   app.add_option("--partitions", options.faults.partitions, "Inject partitions (on/off)");
   app.add_option("--crashes", options.faults.crashes, "Inject crashes and restarts (on/off)");
   app.add_option("--pauses", options.faults.pauses, "Inject paused nodes (on/off)");
+  std::string disk = "memory";
+  app.add_option("--disk", disk,
+                 "Node disks: memory (fast), or durable (the real write-ahead log on the "
+                 "fault-injecting file layer; crashes lose or tear unsynced writes)")
+      ->check(CLI::IsMember({"memory", "durable"}));
+  app.add_option("--disk-faults", options.faults.disk_faults,
+                 "Inject failed fsyncs and full disks (on/off; durable disk only)");
   app.add_option("--bug", bug,
                  "Inject a known bug: none, skip_election_restriction, "
                  "commit_previous_term, truncate_matching_suffix, "
-                 "unconfirmed_reads, forget_vote_on_restart");
+                 "unconfirmed_reads, forget_vote_on_restart, skip_fsync");
   CLI11_PARSE(app, argc, argv);
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
@@ -60,6 +67,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.bug = *parsed;
+  options.disk_kind =
+      disk == "durable" ? raftkv::sim::DiskKind::kDurable : raftkv::sim::DiskKind::kMemory;
   options.fault_time = fault_ticks * kTick;
   options.liveness_bound = liveness_ticks * kTick;
   if (seed) {

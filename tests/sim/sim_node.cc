@@ -98,7 +98,6 @@ void SimNode::write(const raft::Ready& rd, size_t entries, bool hard_state) {
     env_.on_persisted(id(), prefix, disk_->storage());
   }
   if (hard_state && rd.hard_state) disk_->write_hard_state(*rd.hard_state);
-  disk_->sync();
 }
 
 // Steps 2-5 of the durability contract for the Ready in flight.
@@ -106,6 +105,12 @@ void SimNode::finish_ready() {
   raft::Ready rd = std::move(*in_flight_);
   in_flight_.reset();
   write(rd, rd.entries.size(), true);
+  if (!disk_->sync()) {
+    // Nothing of this Ready is durable: send no acknowledgement, apply nothing, never
+    // advance. The node stops as after a crash; recovery finds what really is on disk.
+    env_.on_disk_failure(id(), disk_->error());
+    return;
+  }
   for (const auto& m : rd.messages_after_persist) env_.send(m);
   for (const auto& e : rd.committed_entries) apply(e);
   for (const auto& rs : rd.read_states) serve(rs);
@@ -151,7 +156,11 @@ void SimNode::serve(const raft::ReadState& rs) {
 
 void SimNode::crash() {
   if (!up()) return;
-  if (in_flight_) {
+  if (in_flight_ && disk_->models_torn_writes()) {
+    // The disk's own crash() cuts this write at some file operation and tears it.
+    env_.note("crash n" + std::to_string(id()) + " during its write");
+    write(*in_flight_, in_flight_->entries.size(), true);
+  } else if (in_flight_) {
     const raft::Ready& rd = *in_flight_;
     switch (rng_.uniform(0, 2)) {
       case 0:
@@ -162,11 +171,13 @@ void SimNode::crash() {
         env_.note("crash n" + std::to_string(id()) + " mid-write: " + std::to_string(n) + "/" +
                   std::to_string(rd.entries.size()) + " entries, no hard state");
         write(rd, n, false);
+        (void)disk_->sync();
         break;
       }
       default:
         env_.note("crash n" + std::to_string(id()) + " after its write, before the replies");
         write(rd, rd.entries.size(), true);
+        (void)disk_->sync();
         break;
     }
   }
@@ -182,11 +193,16 @@ void SimNode::crash() {
 
 void SimNode::restart(bool forget_vote) {
   if (up()) return;
+  std::string error;
+  if (!disk_->recover(&error)) {
+    env_.on_recovery_failure(id(), error);
+    return;
+  }
   if (forget_vote) {
     raft::HardState hs = disk_->hard_state();
     hs.vote = raft::kNoNode;
     disk_->write_hard_state(hs);
-    disk_->sync();
+    (void)disk_->sync();
   }
   raft::Config c = config_;
   c.applied = 0;  // the state machine is rebuilt by applying the committed log again

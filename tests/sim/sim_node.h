@@ -36,6 +36,12 @@ class NodeEnv {
   virtual void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) = 0;
   virtual void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied) = 0;
   virtual void on_restart(raft::NodeId id, const raft::HardState& persisted) = 0;
+  // The disk refused a write (full, failed fsync). The node has stopped without acting on
+  // the Ready; the environment crashes it and restarts it later.
+  virtual void on_disk_failure(raft::NodeId id, const std::string& error) = 0;
+  // A restarting node's disk cannot be recovered, or recovered without something that had
+  // been durable (an acknowledged write lost). The node stays down.
+  virtual void on_recovery_failure(raft::NodeId id, const std::string& error) = 0;
 };
 
 struct DiskLatency {
@@ -80,6 +86,8 @@ class SimNode {
   void pump();
   void persist_done(uint64_t incarnation);
   void finish_ready();
+  // Hands the disk rd's snapshot, its first `entries` entries and (if `hard_state`) its
+  // hard state; durable only after disk_->sync().
   void write(const raft::Ready& rd, size_t entries, bool hard_state);
   void apply(const raft::Entry& entry);
   void serve(const raft::ReadState& rs);

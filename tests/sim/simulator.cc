@@ -60,9 +60,17 @@ class Simulation : public NodeEnv, public ClientEnv {
   void on_restart(raft::NodeId id, const raft::HardState& persisted) override {
     monitor_.on_restart(id, persisted);
   }
+  void on_disk_failure(raft::NodeId id, const std::string& error) override {
+    note("n" + std::to_string(id) + " stops: its disk failed a write (" + error + ")");
+    faults_->disk_failed(id);
+  }
+  void on_recovery_failure(raft::NodeId id, const std::string& error) override {
+    fail("durability", "n" + std::to_string(id) + " after a crash: " + error);
+  }
 
  private:
   void build();
+  std::unique_ptr<NodeDisk> make_disk(const raft::ConfState& conf, uint64_t seed) const;
   void schedule_tick(raft::NodeId id, Time at);
   // Runs events up to `until`, checking after each; false once a property broke or
   // `done` holds (checked once per tick).
@@ -104,7 +112,7 @@ void Simulation::build() {
     c.max_inflight_msgs = options_.max_inflight;
     c.random_seed = rng_.next();
     inject(options_.bug, c);
-    nodes_.push_back(std::make_unique<SimNode>(c, std::make_unique<MemoryDisk>(conf), *this,
+    nodes_.push_back(std::make_unique<SimNode>(c, make_disk(conf, c.random_seed), *this,
                                                rng_.fork(), options_.disk));
     // Nodes tick at different phases, like real clocks started at different moments.
     schedule_tick(id, rng_.uniform(1, kTick));
@@ -126,6 +134,18 @@ void Simulation::build() {
                                             options_.bug == InjectedBug::kForgetVoteOnRestart,
                                             std::move(hooks));
   observed_.resize(nodes_.size());
+}
+
+std::unique_ptr<NodeDisk> Simulation::make_disk(const raft::ConfState& conf, uint64_t seed) const {
+  bool skip_fsync = options_.bug == InjectedBug::kSkipFsync;
+  if (options_.disk_kind == DiskKind::kMemory && !skip_fsync) {
+    return std::make_unique<MemoryDisk>(conf);
+  }
+  DurableDiskOptions d = options_.durable;
+  d.skip_fsync = d.skip_fsync || skip_fsync;
+  // Derived from the node's seed rather than drawn, so choosing the disk does not shift
+  // the rest of the run's random choices.
+  return std::make_unique<DurableDisk>(conf, seed ^ 0xD15C0FF5E7ULL, d);
 }
 
 void Simulation::schedule_tick(raft::NodeId id, Time at) {

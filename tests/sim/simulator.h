@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/durable_disk.h"
 #include "sim/injected_bug.h"
 #include "sim/linearizability.h"
 #include "sim/network.h"
@@ -37,6 +38,14 @@ struct FaultConfig {
   // Cuts a newly elected leader off before its first appends arrive, which leaves logs
   // with diverging uncommitted tails from different terms (the Figure 8 setting).
   double isolate_new_leader = 0.0;
+  // Write faults on disks that can fail (the durable disk): a failed fsync or a full disk,
+  // after which the node must stop rather than act on the failed write.
+  bool disk_faults = false;
+};
+
+enum class DiskKind : uint8_t {
+  kMemory,   // MemoryDisk: writes durable at once; fast
+  kDurable,  // DurableDisk: the real write-ahead log on the fault-injecting file layer
 };
 
 struct SimOptions {
@@ -48,6 +57,9 @@ struct SimOptions {
   NetworkConfig network{.loss = 0.02, .duplicate = 0.02};
   FaultConfig faults;
   DiskLatency disk;
+  DiskKind disk_kind = DiskKind::kMemory;
+  DurableDiskOptions durable;  // for DiskKind::kDurable
+
   ClientConfig client;  // nodes and keys are filled in from above
   InjectedBug bug = InjectedBug::kNone;
   int election_tick = 10;

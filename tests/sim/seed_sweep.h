@@ -1,0 +1,43 @@
+// Shared by the seed-sweep tests of each simulator feature (durable disk, membership):
+// run seeds 1..N of one configuration and require every run to pass. Sanitizer and Debug
+// builds define RAFTKV_SIM_SEED_DIVISOR to sweep a fraction of the seeds.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <iostream>
+#include <optional>
+
+#include "sim/run_summary.h"
+#include "sim/simulator.h"
+
+#ifndef RAFTKV_SIM_SEED_DIVISOR
+#define RAFTKV_SIM_SEED_DIVISOR 1
+#endif
+
+namespace raftkv::sim {
+
+inline constexpr uint64_t kSweepSeedDivisor = RAFTKV_SIM_SEED_DIVISOR;
+
+// Use as ASSERT_NO_FATAL_FAILURE(expect_seeds_pass(options, 200)).
+inline void expect_seeds_pass(const SimOptions& options, uint64_t seeds) {
+  RunSummary summary;
+  for (uint64_t seed = 1; seed <= seeds / kSweepSeedDivisor; ++seed) {
+    SimResult r = run_simulation(seed, options);
+    summary.add(r);
+    ASSERT_TRUE(r.ok()) << r.report();
+  }
+  std::cout << summary.describe(0);
+}
+
+// Looks for a failing seed in 1..max_seeds (an injected bug must be caught); none if all pass.
+inline std::optional<SimResult> first_failure(const SimOptions& options, uint64_t max_seeds) {
+  for (uint64_t seed = 1; seed <= max_seeds; ++seed) {
+    SimResult r = run_simulation(seed, options);
+    if (!r.ok()) return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace raftkv::sim
