@@ -1,7 +1,6 @@
 // raftkv: the server binary.
 //   raftkv serve ...     run one node
 //   raftkv cluster ...   run a local N-node cluster in the foreground (development)
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -9,6 +8,7 @@
 
 #include "server/admin_cli.h"
 #include "server/local_cluster.h"
+#include "server/log_context.h"
 #include "server/options.h"
 #include "server/server.h"
 
@@ -26,8 +26,7 @@ int serve(int argc, char** argv) {
   int rc = raftkv::server::parse_serve_options(argc, argv, &options);
   if (rc < 0) return 0;
   if (rc != 0) return rc;
-  auto logger = spdlog::stderr_color_mt("raftkv");
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [node " + std::to_string(options.id) + "] [%^%l%$] %v");
+  auto logger = raftkv::server::make_node_logger(options.id);
   logger->set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_default_logger(logger);
   try {

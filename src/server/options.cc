@@ -97,8 +97,9 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  app.add_flag("!--no-fsync", o.fsync,
-               "skip fsync (benchmarks only: acknowledged writes can be lost on a crash)");
+  app.add_flag("--repair-log", o.repair_log,
+               "cut a damaged log at the damage instead of refusing to start (loses what "
+               "follows it on this node; the cluster re-replicates what it still has)");
 
   try {
     app.parse(argc, argv);

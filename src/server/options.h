@@ -39,8 +39,11 @@ struct ServerOptions {
   uint64_t snapshot_entries = 100000;
   uint64_t snapshot_bytes = 128ull << 20;
 
+  // Open a damaged log by cutting it at the damage (listing what is discarded) instead of
+  // refusing to start. May lose acknowledged writes on this node: an operator's decision.
+  bool repair_log = false;
+
   std::string log_level = "info";
-  bool fsync = true;  // never turn off outside benchmarks: acknowledged writes may be lost
 };
 
 // Parses `raftkv serve` arguments (argv[0] is "serve"). On success fills `out` and

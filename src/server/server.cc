@@ -8,6 +8,7 @@
 #include "proto/codec.h"
 #include "raft/conf_change.h"
 #include "server/data_dir.h"
+#include "server/log_context.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
 
@@ -47,7 +48,8 @@ std::string Server::open() {
   }
   storage::DurableStorageOptions so;
   so.dir = storage_dir();
-  so.keep_snapshot_data = false;  // the image stays on disk; read when it must be sent
+  so.keep_snapshot_data = false;
+  so.repair = options_.repair_log;  // the image stays on disk; read when it must be sent
   storage::RecoveryReport report;
   if (auto s = storage::DurableStorage::open(fs_.get(), so, &storage_, &report); !s.ok()) {
     return "cannot open the log in " + so.dir + ": " + s.to_string();
@@ -55,6 +57,7 @@ std::string Server::open() {
   for (const auto& action : report.actions) spdlog::warn("recovery: {}", action);
 
   raft::InitialState init = storage_->initial_state();
+  g_log_term.store(init.hard_state.term, std::memory_order_relaxed);
   if (init.conf.voters.empty() && options_.join) {
     spdlog::info("joining cluster '{}': waiting to be added (RAFT ADD-LEARNER {} ...)",
                  options_.cluster_id, options_.id);
@@ -308,6 +311,7 @@ void Server::watch_role() {
 
 void Server::on_role_change() {
   raft::Status st = driver_->status();
+  g_log_term.store(st.term, std::memory_order_relaxed);
   if (st.role != last_role_ || st.term != last_term_) {
     if (st.role != last_role_) {
       spdlog::info("term {}: {} -> {} (leader {})", st.term, raft::to_string(last_role_),
