@@ -37,7 +37,8 @@ RaftDriver::RaftDriver(asio::io_context& io, Options options, raft::Storage* log
       disk_(std::move(disk)),
       machine_(machine),
       send_(std::move(send)),
-      tick_timer_(io) {}
+      tick_timer_(io),
+      persisted_hard_state_(log->initial_state().hard_state) {}
 
 RaftDriver::~RaftDriver() = default;
 
@@ -161,10 +162,19 @@ void RaftDriver::process() {
 
   auto rd = std::make_shared<raft::Ready>(node_->ready());
   if (!rd->messages.empty()) send_(std::move(rd->messages));
-  if (!rd->hard_state && rd->entries.empty() && !rd->snapshot) {
+  // The commit index alone needs no fsync: losing it in a crash is harmless (Raft treats
+  // it as volatile and re-learns it from the leader), so it is written with the next batch
+  // that has to be made durable anyway.
+  bool vote_changed = rd->hard_state && (rd->hard_state->term != persisted_hard_state_.term ||
+                                         rd->hard_state->vote != persisted_hard_state_.vote);
+  if (!vote_changed && rd->entries.empty() && !rd->snapshot) {
     on_persisted(rd, true, {});
     return;
   }
+  // Committed entries are already durable locally (the core hands out only those), so they
+  // are applied and their clients answered now, while this batch's new entries go to disk.
+  bool applied_early = !rd->snapshot;
+  if (applied_early) apply_ready(*rd);
   for (const raft::Entry& e : rd->entries) {
     if (e.type == raft::EntryType::kConfChange) machine_->on_conf_entry_appended(e);
   }
@@ -173,12 +183,15 @@ void RaftDriver::process() {
   batch->hard_state = rd->hard_state;
   batch->entries = rd->entries;
   batch->snapshot = rd->snapshot;
-  disk_->submit(batch, [this, rd](bool ok, std::string error) {
-    asio::post(io_, [this, rd, ok, error = std::move(error)] { on_persisted(rd, ok, error); });
+  disk_->submit(batch, [this, rd, applied_early](bool ok, std::string error) {
+    asio::post(io_, [this, rd, ok, applied_early, error = std::move(error)] {
+      on_persisted(rd, ok, error, applied_early);
+    });
   });
 }
 
-void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error) {
+void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
+                              bool applied_early) {
   persisting_ = false;
   if (stopped_) return;
   if (!ok) {
@@ -186,14 +199,22 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
     fail_storage(error);
     return;
   }
+  if (rd->hard_state) persisted_hard_state_ = *rd->hard_state;
   if (!rd->messages_after_persist.empty()) send_(std::move(rd->messages_after_persist));
+  if (!applied_early && !apply_ready(*rd)) return;
+  node_->advance(*rd);
+  schedule_process();
+}
+
+bool RaftDriver::apply_ready(const raft::Ready& ready) {
+  const raft::Ready* rd = &ready;
 
   if (rd->snapshot && !rd->snapshot->empty()) {
     // The leader's snapshot replaced the log: the state machine must jump to it before the
     // entries after it are applied.
     if (std::string err = machine_->restore(*rd->snapshot); !err.empty()) {
       fail_storage("cannot restore the installed snapshot: " + err);
-      return;
+      return false;
     }
     const raft::Index index = rd->snapshot->meta.index;
     while (!pending_writes_.empty() && pending_writes_.begin()->first <= index) {
@@ -225,8 +246,7 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
     pending_reads_.erase(it);
     ready(std::nullopt);
   }
-  node_->advance(*rd);
-  schedule_process();
+  return true;
 }
 
 void RaftDriver::fail_storage(const std::string& error) {

@@ -124,7 +124,11 @@ class RaftDriver {
   void on_tick();
   void schedule_process();
   void process();
-  void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error);
+  void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
+                    bool applied_early = false);
+  // Restores an installed snapshot, applies committed entries (answering their clients)
+  // and answers reads that became safe. False if the node failed doing so.
+  bool apply_ready(const raft::Ready& rd);
   void expire_requests();
   void fail_everything(RequestError why);
   void fail_storage(const std::string& error);
@@ -137,6 +141,7 @@ class RaftDriver {
   StateMachine* machine_;
   SendFn send_;
   asio::steady_timer tick_timer_;
+  raft::HardState persisted_hard_state_;  // term and vote as last made durable
   bool process_scheduled_ = false;
   bool persisting_ = false;
   bool stopped_ = false;
