@@ -125,7 +125,17 @@ void Node::become_leader() {
 
 bool Node::promotable() const {
   const Progress* self = tracker_.progress(id_);
-  return self != nullptr && !self->is_learner && tracker_.is_voter(id_);
+  if (self != nullptr && !self->is_learner && tracker_.is_voter(id_)) return true;
+  // Not a voter of the latest configuration, but that one is not committed yet: the node
+  // may still be needed for a quorum of the older one (the outgoing half of a joint
+  // configuration), and if it never stood, nobody might win (thesis §4.2.2: such a server
+  // "should still start new elections ... until the Cnew entry is committed"). Elections
+  // use the latest configuration, so its own vote does not count.
+  const ConfState committed = conf_at(log_.committed());
+  auto has = [this](const std::vector<NodeId>& v) {
+    return std::find(v.begin(), v.end(), id_) != v.end();
+  };
+  return has(committed.voters) || has(committed.voters_outgoing);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -186,6 +186,50 @@ TEST(Membership, OverwrittenConfigurationEntryIsUndone) {
   EXPECT_EQ(c.node(1).log().last_index(), c.node(2).log().last_index());
 }
 
+// Regression (found by the simulator): a node whose latest configuration excludes it, while
+// that configuration is not yet committed, must still campaign. Here leader 1 commits
+// C(old,new) = {2,3} & {1,2}, appends C(new) = {2,3}, and loses leadership before C(new)
+// leaves it. Nodes 2 and 3 are still joint and need 1's vote, which 1 refuses (its log is
+// longer); so only 1 can be elected (by C(new)'s quorum), and if it never stands the
+// cluster has no leader forever. Raft thesis §4.2.2: such a server "should still start new
+// elections, as it might still be needed until the Cnew entry is committed".
+TEST(Membership, NodeOutsideItsUncommittedConfigurationStillCampaigns) {
+  Cluster c(2);
+  c.campaign(1);
+  c.tick_all(1);
+  c.add_node(3);
+  c.filter = [](Message& m) {
+    for (const Entry& e : m.entries) {
+      if (e.type == EntryType::kConfChange && !decode_conf_change(e.data)->conf.joint()) {
+        return false;  // C(new) never leaves node 1
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({2, 3}), "").proposed);
+  c.deliver_all();
+  ASSERT_EQ(c.node(1).status().conf, voters({2, 3}));
+  ASSERT_TRUE(c.node(2).status().conf.joint());
+  ASSERT_TRUE(c.node(3).status().conf.joint());
+  // Node 1 is cut off until check-quorum makes it step down; 2 and 3 cannot win without it.
+  c.isolate(1);
+  c.tick_all(30);
+  ASSERT_EQ(c.node(1).role(), Role::kFollower);
+  c.heal();
+  c.filter = nullptr;
+  ASSERT_NE(c.elect_any(300), kNoNode) << "no leader: node 1 never campaigned";
+  c.tick_all(10);
+  NodeId l = c.leader();
+  EXPECT_TRUE(l == 2 || l == 3) << "leader " << l;
+  for (NodeId id : {2, 3}) EXPECT_EQ(c.node(id).status().conf, voters({2, 3})) << id;
+  // Once it knows C(new) committed, node 1 is truly removed and stays quiet.
+  Term term = c.node(l).term();
+  c.tick(1, 100);
+  EXPECT_EQ(c.node(1).role(), Role::kFollower);
+  c.tick_all(20);
+  EXPECT_EQ(c.node(l).term(), term);
+}
+
 // The configuration in effect is rebuilt from the log after a restart.
 TEST(Membership, ConfigurationSurvivesRestart) {
   Cluster c(3);
