@@ -62,8 +62,10 @@ class Server : public CommandHandler, public StateMachine {
   std::string members_reply() const;
   static std::string describe_conf(const raft::ConfState& conf);
   void watch_role();
-  std::string redirect_error(RequestError e) const;
-  std::string request_error(RequestError e) const;
+  // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
+  // must name for cluster clients to update the right slot.
+  std::string redirect_error(RequestError e, uint16_t key_slot = 0) const;
+  std::string request_error(RequestError e, uint16_t key_slot = 0) const;
   void handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec, ReplySlot& slot);
   std::string info(const std::string& section) const;
   std::string cluster_reply(const kv::Argv& argv) const;

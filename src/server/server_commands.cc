@@ -9,6 +9,7 @@
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/resp_writer.h"
+#include "server/hash_slot.h"
 #include "server/server.h"
 
 namespace raftkv::server {
@@ -37,10 +38,10 @@ uint64_t Server::now_ms() const {
                                    .count());
 }
 
-std::string Server::redirect_error(RequestError e) const {
+std::string Server::redirect_error(RequestError e, uint16_t key_slot) const {
   if (e == RequestError::kNotLeader) {
     if (auto addr = members_.client_address(driver_->leader())) {
-      return kv::encode_error("MOVED 0 " + *addr);
+      return kv::encode_error("MOVED " + std::to_string(key_slot) + " " + *addr);
     }
   }
   if (e == RequestError::kStorage) {
@@ -49,11 +50,11 @@ std::string Server::redirect_error(RequestError e) const {
   return kv::encode_error("CLUSTERDOWN no leader");
 }
 
-std::string Server::request_error(RequestError e) const {
+std::string Server::request_error(RequestError e, uint16_t key_slot) const {
   switch (e) {
     case RequestError::kNotLeader:
     case RequestError::kNoLeader:
-      return redirect_error(e);
+      return redirect_error(e, key_slot);
     case RequestError::kLost:
       return kv::encode_error("TRYAGAIN the write was lost in a leader change and not executed");
     case RequestError::kUnknown:
@@ -80,6 +81,9 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
     slot.complete(kv::encode_error(c.error));
     return;
   }
+  size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
+  uint16_t key_slot =
+      c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -100,40 +104,41 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
       }
       if (auto err = driver_->unavailable()) {
         ++stats_.redirects;
-        slot.complete(redirect_error(*err));  // not executed: the client goes elsewhere
+        slot.complete(redirect_error(*err, key_slot));  // not executed: go elsewhere
         return;
       }
-      driver_->read(
-          [this, argv = std::move(argv), c, slot](std::optional<RequestError> err) mutable {
-            if (err) {
-              ++stats_.errors;
-              slot.complete(request_error(*err));
-              return;
-            }
-            ++stats_.reads_ok;
-            kv::Argv cmd(argv.begin() + static_cast<long>(c.command_offset), argv.end());
-            slot.complete(machine_.read(cmd));
-          });
+      driver_->read([this, argv = std::move(argv), c, slot,
+                     key_slot](std::optional<RequestError> err) mutable {
+        if (err) {
+          ++stats_.errors;
+          slot.complete(request_error(*err, key_slot));
+          return;
+        }
+        ++stats_.reads_ok;
+        kv::Argv cmd(argv.begin() + static_cast<long>(c.command_offset), argv.end());
+        slot.complete(machine_.read(cmd));
+      });
       return;
     }
     case kv::Route::kWrite: {
       if (auto err = driver_->unavailable()) {
         ++stats_.redirects;
-        slot.complete(redirect_error(*err));  // not executed: the client goes elsewhere
+        slot.complete(redirect_error(*err, key_slot));  // not executed: go elsewhere
         return;
       }
       kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, now_ms());
-      driver_->propose(kv::encode_log_command(cmd), [this, slot](std::optional<RequestError> err,
-                                                                 const std::string& reply) mutable {
-        if (err) {
-          if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
-          ++stats_.errors;
-          slot.complete(request_error(*err));
-          return;
-        }
-        ++stats_.writes_ok;
-        slot.complete(reply);
-      });
+      driver_->propose(kv::encode_log_command(cmd),
+                       [this, slot, key_slot](std::optional<RequestError> err,
+                                              const std::string& reply) mutable {
+                         if (err) {
+                           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
+                           ++stats_.errors;
+                           slot.complete(request_error(*err, key_slot));
+                           return;
+                         }
+                         ++stats_.writes_ok;
+                         slot.complete(reply);
+                       });
       return;
     }
   }
@@ -238,6 +243,12 @@ std::string Server::info(const std::string& section) const {
     out += "\r\n";
   }
   if (all || section == "persistence") out += snapshot_info();
+  if (all || section == "cluster") {
+    // Cluster-mode clients check this before asking CLUSTER SLOTS.
+    out += "# Cluster\r\n";
+    add("cluster_enabled", static_cast<int64_t>(1));
+    out += "\r\n";
+  }
   if (all || section == "keyspace") {
     out += "# Keyspace\r\n";
     if (machine_.key_count() > 0) {
