@@ -513,19 +513,8 @@ bool Node::send_append(NodeId to, bool send_if_empty) {
   Index prev = pr->next - 1;
   auto prev_term = log_.term(prev);
   auto ents = log_.slice(pr->next, log_.last_index() + 1, config_.max_size_per_msg);
-  if (!prev_term || !ents.ok()) {
-    // The entries the follower needs are compacted: send the snapshot instead.
-    Snapshot snap = storage_->snapshot();
-    if (snap.empty()) return false;  // not ready yet; retried on the next heartbeat
-    Message m;
-    m.type = MessageType::kSnapshot;
-    m.to = to;
-    m.term = term_;
-    pr->become_snapshot(snap.meta.index);
-    m.snapshot = std::move(snap);
-    send(std::move(m));
-    return true;
-  }
+  // The entries the follower needs are compacted: send the snapshot instead.
+  if (!prev_term || !ents.ok()) return send_snapshot(to, *pr);
   if (ents->empty() && !send_if_empty) return false;
   Message m;
   m.type = MessageType::kApp;
@@ -540,6 +529,19 @@ bool Node::send_append(NodeId to, bool send_if_empty) {
   } else if (pr->state == ProgressState::kProbe) {
     pr->probe_sent = true;
   }
+  send(std::move(m));
+  return true;
+}
+
+bool Node::send_snapshot(NodeId to, Progress& pr) {
+  Snapshot snap = storage_->snapshot();
+  if (snap.empty()) return false;  // not ready yet; retried on the next heartbeat
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.to = to;
+  m.term = term_;
+  pr.become_snapshot(snap.meta.index);
+  m.snapshot = std::move(snap);
   send(std::move(m));
   return true;
 }
@@ -611,6 +613,14 @@ void Node::handle_append_response(const Message& m, Progress& pr) {
 
 void Node::handle_heartbeat_response(const Message& m, Progress& pr) {
   pr.probe_sent = false;  // the follower is reachable: allow the next probe
+  if (pr.state == ProgressState::kSnapshot && ++pr.snapshot_heartbeats >= config_.election_tick) {
+    // The follower answers but has not acknowledged its snapshot for an election timeout:
+    // the snapshot or the acknowledgement was lost (a dropped message, a follower that
+    // crashed before persisting it). Send it again; a follower that holds it answers with
+    // its commit index. A transport that streams snapshots keeps a transfer of the same
+    // snapshot that is still under way.
+    send_snapshot(m.from, pr);
+  }
   if (pr.state == ProgressState::kReplicate && pr.inflights.full()) pr.inflights.free_first_one();
   if (pr.match < log_.last_index()) send_append(m.from);
   if (m.read_seq > pr.read_seq_acked) {

@@ -218,6 +218,7 @@ class Node {
 
   void send(Message m);
   bool send_append(NodeId to, bool send_if_empty = true);
+  bool send_snapshot(NodeId to, Progress& pr);
   void send_heartbeat(NodeId to, uint64_t read_seq);
   void broadcast_append();
   void broadcast_heartbeat(uint64_t read_seq);

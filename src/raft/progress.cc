@@ -40,6 +40,7 @@ void Progress::become_replicate() {
 void Progress::become_snapshot(Index snapshot_index) {
   state = ProgressState::kSnapshot;
   pending_snapshot = snapshot_index;
+  snapshot_heartbeats = 0;
   probe_sent = false;
   inflights.reset();
 }
