@@ -46,7 +46,7 @@ struct Progress {
   bool probe_sent = false;  // in probe state: a message is out, wait for reply or heartbeat
   Index pending_snapshot = 0;
   int snapshot_heartbeats = 0;  // heartbeat answers since the snapshot was sent
-  bool recent_active = false;  // heard from within the current election timeout
+  bool recent_active = false;   // heard from within the current election timeout
   bool is_learner = false;
   uint64_t read_seq_acked = 0;  // highest read-confirmation round this peer acknowledged
   Inflights inflights;
