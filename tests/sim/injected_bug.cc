@@ -18,6 +18,10 @@ const char* to_string(InjectedBug bug) {
       return "forget_vote_on_restart";
     case InjectedBug::kSkipFsync:
       return "skip_fsync";
+    case InjectedBug::kSkipJointConsensus:
+      return "skip_joint_consensus";
+    case InjectedBug::kAllowConcurrentConfChanges:
+      return "allow_concurrent_conf_changes";
   }
   return "?";
 }
@@ -25,7 +29,13 @@ const char* to_string(InjectedBug bug) {
 std::vector<InjectedBug> all_injected_bugs() {
   return {InjectedBug::kSkipElectionRestriction, InjectedBug::kCommitPreviousTerm,
           InjectedBug::kTruncateMatchingSuffix, InjectedBug::kUnconfirmedReads,
-          InjectedBug::kForgetVoteOnRestart, InjectedBug::kSkipFsync};
+          InjectedBug::kForgetVoteOnRestart, InjectedBug::kSkipFsync,
+          InjectedBug::kSkipJointConsensus, InjectedBug::kAllowConcurrentConfChanges};
+}
+
+bool is_membership_bug(InjectedBug bug) {
+  return bug == InjectedBug::kSkipJointConsensus ||
+         bug == InjectedBug::kAllowConcurrentConfChanges;
 }
 
 std::optional<InjectedBug> parse_injected_bug(const std::string& name) {
@@ -49,6 +59,12 @@ void inject(InjectedBug bug, raft::Config& config) {
       break;
     case InjectedBug::kUnconfirmedReads:
       config.bugs.unconfirmed_reads = true;
+      break;
+    case InjectedBug::kSkipJointConsensus:
+      config.bugs.skip_joint_consensus = true;
+      break;
+    case InjectedBug::kAllowConcurrentConfChanges:
+      config.bugs.allow_concurrent_conf_changes = true;
       break;
     case InjectedBug::kNone:
     case InjectedBug::kForgetVoteOnRestart:

@@ -18,6 +18,9 @@ enum class InjectedBug : uint8_t {
   kUnconfirmedReads,
   kForgetVoteOnRestart,
   kSkipFsync,  // the durable disk's syncs do nothing (implies the durable disk)
+  // Membership bugs in the core (imply membership changes in the run).
+  kSkipJointConsensus,
+  kAllowConcurrentConfChanges,
 };
 
 const char* to_string(InjectedBug bug);
@@ -25,5 +28,7 @@ std::optional<InjectedBug> parse_injected_bug(const std::string& name);
 std::vector<InjectedBug> all_injected_bugs();  // every bug, without kNone
 // Sets the core's switch for `bug` (no-op for bugs that live in the simulator).
 void inject(InjectedBug bug, raft::Config& config);
+// True for the bugs that only membership changes can expose.
+bool is_membership_bug(InjectedBug bug);
 
 }  // namespace raftkv::sim

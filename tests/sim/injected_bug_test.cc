@@ -2,6 +2,7 @@
 // violation within a bounded number of seeds, and the real core passes those same seeds.
 #include <gtest/gtest.h>
 
+#include "sim/seed_sweep.h"
 #include "sim/simulator.h"
 
 namespace raftkv::sim {
@@ -14,18 +15,7 @@ struct BugCase {
 };
 
 std::string bug_name(const testing::TestParamInfo<BugCase>& info) {
-  std::string name = to_string(info.param.bug);
-  std::string out;
-  bool upper = true;
-  for (char c : name) {
-    if (c == '_') {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(c)) : c;
-    upper = false;
-  }
-  return out + std::to_string(info.param.nodes) + "Nodes";
+  return camel_case(to_string(info.param.bug)) + std::to_string(info.param.nodes) + "Nodes";
 }
 
 class InjectedBugs : public testing::TestWithParam<BugCase> {};

@@ -18,10 +18,18 @@ int main(int argc, char** argv) {
   // The profile is the base that every other option refines, so it is read first.
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--aggressive") options = raftkv::sim::aggressive_options(3);
+    if (std::string(argv[i]) == "--membership-mix") options = raftkv::sim::membership_options(3);
   }
   bool aggressive = false;  // applied above; declared so that CLI11 accepts and documents it
   app.add_flag("--aggressive", aggressive,
                "Start from the bug-hunting fault mix; other options refine it");
+  app.add_flag("--membership-mix", aggressive,
+               "Start from the bug-hunting mix with frequent membership changes");
+  app.add_option("--membership", options.membership.enabled,
+                 "Random membership changes and leadership transfers (on/off)");
+  app.add_option("--spares", options.membership.spare_nodes,
+                 "Nodes outside the initial cluster that changes can add")
+      ->check(CLI::Range(0, 8));
   uint64_t seeds = 100;
   uint64_t first_seed = 1;
   std::optional<uint64_t> seed;
@@ -58,7 +66,8 @@ int main(int argc, char** argv) {
   app.add_option("--bug", bug,
                  "Inject a known bug: none, skip_election_restriction, "
                  "commit_previous_term, truncate_matching_suffix, "
-                 "unconfirmed_reads, forget_vote_on_restart, skip_fsync");
+                 "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
+                 "skip_joint_consensus, allow_concurrent_conf_changes");
   CLI11_PARSE(app, argc, argv);
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
@@ -77,6 +86,10 @@ int main(int argc, char** argv) {
   }
   if (trace) options.trace_out = &std::cout;
 
+  if (raftkv::sim::pool_size(options) > 16) {
+    std::cerr << "--nodes plus --spares must be at most 16\n";
+    return 2;
+  }
   raftkv::sim::RunSummary summary;
   auto start = std::chrono::steady_clock::now();
   for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {

@@ -18,6 +18,7 @@ void RunSummary::add(const SimResult& r) {
   elections_ += s.elections;
   split_votes_ += s.split_votes;
   faults_ += s.faults;
+  conf_changes_ += s.conf_changes;
   if (s.linearizable == Linearizable::kUnknown) ++lin_unknown_;
 }
 
@@ -43,6 +44,9 @@ std::string RunSummary::describe(double seconds) const {
       elections_ ? 100.0 * static_cast<double>(split_votes_) / static_cast<double>(elections_)
                  : 0.0);
   out += buf;
+  if (conf_changes_ > 0) {
+    out += "membership changes and transfers accepted: " + std::to_string(conf_changes_) + "\n";
+  }
   if (!election_ticks_.empty()) {
     std::vector<int> t = election_ticks_;
     std::sort(t.begin(), t.end());

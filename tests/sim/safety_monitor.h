@@ -12,6 +12,11 @@
 //                        restart never falls below the commit index it had persisted
 //   state agreement      nodes that applied the same index hold the same state
 //   read safety          a read is served only once its index is applied
+//
+// No check counts a quorum itself: what is committed is learned from the nodes' own commit
+// indexes, and leader completeness bounds the commit term by the terms of nodes that knew
+// the commit. So the checks hold unchanged, and unweakened, while membership changes move
+// the quorums; nodes outside the configuration are observed like any other.
 #pragma once
 
 #include <cstdint>

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdint>
 #include <iostream>
 #include <optional>
+#include <string>
 
 #include "sim/run_summary.h"
 #include "sim/simulator.h"
@@ -38,6 +40,21 @@ inline std::optional<SimResult> first_failure(const SimOptions& options, uint64_
     if (!r.ok()) return r;
   }
   return std::nullopt;
+}
+
+// "skip_joint_consensus" -> "SkipJointConsensus", for parameterized test names.
+inline std::string camel_case(const std::string& name) {
+  std::string out;
+  bool upper = true;
+  for (char c : name) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
 }
 
 }  // namespace raftkv::sim

@@ -42,6 +42,21 @@ void SimNode::handle_request(const ClientRequest& req) {
   pump();
 }
 
+std::optional<raft::ProposeError> SimNode::propose_conf_change(const raft::ConfState& target,
+                                                               std::string context) {
+  if (!live()) return raft::ProposeError::kNotLeader;
+  auto result = node_->propose_conf_change(target, std::move(context));
+  pump();
+  return result.error;
+}
+
+std::optional<raft::ProposeError> SimNode::transfer_leadership(raft::NodeId target) {
+  if (!live()) return raft::ProposeError::kNotLeader;
+  auto error = node_->transfer_leadership(target);
+  pump();
+  return error;
+}
+
 void SimNode::refuse(const ClientRequest& req) {
   ClientReply r;
   r.client = req.command.client;

@@ -67,6 +67,10 @@ class SimNode {
   void tick();
   void receive(const raft::Message& m);
   void handle_request(const ClientRequest& req);
+  // Admin requests, as an operator's tool sends them to the leader (nothing if accepted).
+  std::optional<raft::ProposeError> propose_conf_change(const raft::ConfState& target,
+                                                        std::string context);
+  std::optional<raft::ProposeError> transfer_leadership(raft::NodeId target);
 
   // Power loss. Any Ready write in flight reaches the disk partly (nothing, a prefix of the
   // entries, or all of it), chosen at random; everything else in memory is gone.

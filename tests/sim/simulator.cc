@@ -29,7 +29,7 @@ class Simulation : public NodeEnv, public ClientEnv {
         rng_(seed),
         network_(options.network, rng_.fork()),
         trace_(options.trace_tail),
-        monitor_(options.nodes) {
+        monitor_(pool_size(options)) {
     trace_.set_output(options.trace_out);
     trace_.set_keep_all(options.keep_trace);
     result_.seed = seed;
@@ -91,6 +91,7 @@ class Simulation : public NodeEnv, public ClientEnv {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<std::unique_ptr<SimClient>> clients_;
   std::unique_ptr<FaultInjector> faults_;
+  std::unique_ptr<MembershipDriver> membership_;
   std::vector<const raft::Node*> observed_;
   std::map<raft::NodeId, raft::Index> leader_commit_;  // commit index last seen, per node
   raft::Term last_leader_term_ = 0;                    // newest term seen with a leader
@@ -103,7 +104,8 @@ class Simulation : public NodeEnv, public ClientEnv {
 void Simulation::build() {
   raft::ConfState conf;
   for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
-  for (raft::NodeId id : conf.voters) {
+  // Spare nodes start with an empty configuration: they learn it from the log once added.
+  for (raft::NodeId id = 1; id <= static_cast<raft::NodeId>(pool_size(options_)); ++id) {
     raft::Config c;
     c.id = id;
     c.election_tick = options_.election_tick;
@@ -112,13 +114,14 @@ void Simulation::build() {
     c.max_inflight_msgs = options_.max_inflight;
     c.random_seed = rng_.next();
     inject(options_.bug, c);
-    nodes_.push_back(std::make_unique<SimNode>(c, make_disk(conf, c.random_seed), *this,
+    raft::ConfState initial = id <= conf.voters.size() ? conf : raft::ConfState{};
+    nodes_.push_back(std::make_unique<SimNode>(c, make_disk(initial, c.random_seed), *this,
                                                rng_.fork(), options_.disk));
     // Nodes tick at different phases, like real clocks started at different moments.
     schedule_tick(id, rng_.uniform(1, kTick));
   }
   ClientConfig cc = options_.client;
-  cc.nodes = options_.nodes;
+  cc.nodes = pool_size(options_);
   cc.keys = options_.keys;
   for (int i = 1; i <= options_.clients; ++i) {
     clients_.push_back(
@@ -134,6 +137,14 @@ void Simulation::build() {
                                             options_.bug == InjectedBug::kForgetVoteOnRestart,
                                             std::move(hooks));
   observed_.resize(nodes_.size());
+  MembershipConfig mc = options_.membership;
+  mc.enabled = mc.enabled || is_membership_bug(options_.bug);
+  MembershipDriver::Hooks mh;
+  mh.note = [this](std::string text) { note(std::move(text)); };
+  mh.leader = [this] { return current_leader(); };
+  // Forked only with membership changes on, so runs without them keep their seeds' meaning.
+  membership_ = std::make_unique<MembershipDriver>(
+      mc, queue_, nodes_, mc.enabled ? rng_.fork() : Rng(0), std::move(mh));
 }
 
 std::unique_ptr<NodeDisk> Simulation::make_disk(const raft::ConfState& conf, uint64_t seed) const {
@@ -284,11 +295,21 @@ std::string Simulation::liveness_problem() const {
   if (l.log().committed() < l.log().last_index()) {
     return "leader n" + std::to_string(leader) + " has not committed its log";
   }
+  // Members must have the whole log; nodes outside the configuration (never added, or
+  // removed) need not, as nothing replicates to them.
+  const raft::ConfState conf = l.status().conf;
+  auto member = [&conf](raft::NodeId id) {
+    for (const auto* set : {&conf.voters, &conf.voters_outgoing, &conf.learners}) {
+      if (std::count(set->begin(), set->end(), id)) return true;
+    }
+    return false;
+  };
   for (const auto& n : nodes_) {
     const raft::Node& node = *n->node();
     if (node.role() == raft::Role::kLeader && node.id() != leader) {
       return "n" + std::to_string(node.id()) + " still believes it leads";
     }
+    if (!member(node.id())) continue;
     if (n->kv().applied() != l.log().committed() ||
         node.log().last_index() != l.log().last_index()) {
       return "n" + std::to_string(node.id()) + " has applied " + std::to_string(n->kv().applied()) +
@@ -302,6 +323,7 @@ SimResult Simulation::run() {
   build();
   for (auto& c : clients_) c->start();
   faults_->start(10 * kTick, options_.fault_time);
+  membership_->start(10 * kTick, options_.fault_time);
 
   bool ok = run_until(options_.fault_time);
   if (ok) {
@@ -346,6 +368,7 @@ void Simulation::finish_stats() {
   SimStats& s = result_.stats;
   s.end = now();
   s.faults = faults_->injected();
+  s.conf_changes = membership_->proposed();
   for (auto& c : clients_) {
     for (const Operation& op : c->history()) {
       switch (op.outcome) {
@@ -390,6 +413,21 @@ SimOptions aggressive_options(int nodes) {
   o.client.think_max = kTick;
   o.client.give_up = 0.05;
   return o;
+}
+
+SimOptions membership_options(int nodes) {
+  SimOptions o = aggressive_options(nodes);
+  o.membership.enabled = true;
+  o.membership.min_gap = kTick;
+  o.membership.max_gap = 8 * kTick;
+  o.membership.retry = kTick / 2;
+  o.membership.replace_majority_weight = 4;
+  return o;
+}
+
+int pool_size(const SimOptions& options) {
+  bool membership = options.membership.enabled || is_membership_bug(options.bug);
+  return options.nodes + (membership ? options.membership.spare_nodes : 0);
 }
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options) {

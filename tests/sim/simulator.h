@@ -13,6 +13,7 @@
 #include "sim/durable_disk.h"
 #include "sim/injected_bug.h"
 #include "sim/linearizability.h"
+#include "sim/membership_driver.h"
 #include "sim/network.h"
 #include "sim/safety_monitor.h"
 #include "sim/sim_client.h"
@@ -59,6 +60,8 @@ struct SimOptions {
   DiskLatency disk;
   DiskKind disk_kind = DiskKind::kMemory;
   DurableDiskOptions durable;  // for DiskKind::kDurable
+  // Random membership changes; the cluster starts with `nodes` voters plus the spares.
+  MembershipConfig membership;
 
   ClientConfig client;  // nodes and keys are filled in from above
   InjectedBug bug = InjectedBug::kNone;
@@ -79,6 +82,7 @@ struct SimStats {
   uint64_t ops_failed = 0;
   uint64_t ops_unknown = 0;
   uint64_t faults = 0;
+  uint64_t conf_changes = 0;  // membership changes and transfers the leaders accepted
   // Ticks from the crash of a leader until a leader of a newer term emerged.
   std::vector<int> election_ticks;
   uint64_t elections = 0;    // terms in which some node stood as candidate
@@ -105,6 +109,11 @@ struct SimResult {
 // nodes that come back almost at once, one entry per message, more clients and keys that
 // collide. The injected-bug tests use it; the real core must pass it too.
 SimOptions aggressive_options(int nodes);
+// The aggressive mix plus frequent membership changes that favour replacing a majority of
+// the voters at once: the setting that exposes membership bugs. The real core passes it.
+SimOptions membership_options(int nodes);
+// Nodes in the run: the initial voters plus, with membership changes, the spares.
+int pool_size(const SimOptions& options);
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options);
 
