@@ -467,7 +467,7 @@ void Node::handle_snapshot(const Message& m) {
     return;
   }
   const SnapshotMeta& meta = m.snapshot->meta;
-  if (meta.index <= log_.committed()) {
+  if (meta.index <= log_.committed() && !config_.bugs.install_stale_snapshot) {
     r.index = log_.committed();
   } else if (log_.match_term(meta.index, meta.term)) {
     // We already hold the snapshot's last entry: just learn that it is committed.

@@ -76,6 +76,7 @@ struct Config {
     bool unconfirmed_reads = false;              // release reads without a heartbeat round
     bool skip_joint_consensus = false;           // switch voters in one step, no C(old,new)
     bool allow_concurrent_conf_changes = false;  // accept a change while one is in flight
+    bool install_stale_snapshot = false;         // install a snapshot at or below the commit index
   } bugs;
 };
 

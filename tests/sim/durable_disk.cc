@@ -102,6 +102,15 @@ bool DurableDisk::sync() {
   return false;
 }
 
+bool DurableDisk::compact(raft::Index index, const raft::ConfState& conf, std::string data) {
+  if (index < storage_->first_index()) return true;  // already compacted
+  storage::Status s = storage_->compact(index, conf, std::move(data));
+  if (s.ok()) return true;
+  failed_compaction_ = index;
+  error_ = s.to_string();
+  return false;
+}
+
 void DurableDisk::crash(Rng& rng) {
   if (!storage_) return;
   // The read side mirrors exactly what saves made durable (DurableStorage updates it only
@@ -114,6 +123,8 @@ void DurableDisk::crash(Rng& rng) {
   }
   acked.interrupted = std::move(failed_);
   failed_.reset();
+  acked.interrupted_compaction = failed_compaction_;
+  failed_compaction_.reset();
   if (!batch_.empty()) {
     // The power fails during this batch's save(): after 0 to 3 of its file operations
     // (typically the append, the fdatasync, and a segment's creation and directory sync).
@@ -153,10 +164,20 @@ std::string DurableDisk::check_recovered(const Acknowledged& acked) const {
            std::to_string(acked.hard_state.commit) + " was durable";
   }
   if (cut && cut->snapshot) return {};  // the interrupted write may have replaced the log
-  // Entries the interrupted write did not overwrite must all be back.
+  // Entries the interrupted write did not overwrite must all be back, except those an
+  // interrupted compaction's snapshot replaced (it holds the state they produced).
   raft::Index end = acked.first + acked.terms.size();
   if (cut && !cut->entries.empty()) end = std::min(end, cut->entries.front().index);
-  for (raft::Index i = acked.first; i < end; ++i) {
+  raft::Index from = acked.first;
+  if (acked.interrupted_compaction && storage_->first_index() > from) {
+    raft::Index base = storage_->first_index() - 1;
+    if (base > *acked.interrupted_compaction) {
+      return "recovered a snapshot at " + std::to_string(base) + " past the compaction at " +
+             std::to_string(*acked.interrupted_compaction);
+    }
+    from = base;  // its term must still be the acknowledged one
+  }
+  for (raft::Index i = from; i < end; ++i) {
     auto t = storage_->term(i);
     if (!t.ok() || *t != acked.terms[i - acked.first]) {
       return "lost acknowledged entry " + std::to_string(i) + "/" +

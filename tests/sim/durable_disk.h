@@ -41,6 +41,7 @@ class DurableDisk : public NodeDisk {
   void write_hard_state(const raft::HardState& hs) override { batch_.hard_state = hs; }
   bool sync() override;
   std::string error() const override { return error_; }
+  bool compact(raft::Index index, const raft::ConfState& conf, std::string data) override;
 
   void crash(Rng& rng) override;
   bool models_torn_writes() const override { return true; }
@@ -66,6 +67,9 @@ class DurableDisk : public NodeDisk {
     raft::Index first = 0;
     std::vector<raft::Term> terms;  // of entries first, first + 1, ...
     std::optional<Batch> interrupted;
+    // A compaction that failed part-way: recovery may find its snapshot, which then
+    // replaces the entries up to this index.
+    std::optional<raft::Index> interrupted_compaction;
   };
 
   storage::Status save_batch();
@@ -77,7 +81,8 @@ class DurableDisk : public NodeDisk {
   bool verify_recovery_;
   std::unique_ptr<storage::DurableStorage> storage_;
   Batch batch_;
-  std::optional<Batch> failed_;  // the batch of the last save() that failed
+  std::optional<Batch> failed_;                   // the batch of the last save() that failed
+  std::optional<raft::Index> failed_compaction_;  // the index of a compact() that failed
   std::optional<Acknowledged> acked_;
   std::string error_;
 };

@@ -22,20 +22,26 @@ const char* to_string(InjectedBug bug) {
       return "skip_joint_consensus";
     case InjectedBug::kAllowConcurrentConfChanges:
       return "allow_concurrent_conf_changes";
+    case InjectedBug::kInstallStaleSnapshot:
+      return "install_stale_snapshot";
   }
   return "?";
 }
 
 std::vector<InjectedBug> all_injected_bugs() {
   return {InjectedBug::kSkipElectionRestriction, InjectedBug::kCommitPreviousTerm,
-          InjectedBug::kTruncateMatchingSuffix, InjectedBug::kUnconfirmedReads,
-          InjectedBug::kForgetVoteOnRestart, InjectedBug::kSkipFsync,
-          InjectedBug::kSkipJointConsensus, InjectedBug::kAllowConcurrentConfChanges};
+          InjectedBug::kTruncateMatchingSuffix,  InjectedBug::kUnconfirmedReads,
+          InjectedBug::kForgetVoteOnRestart,     InjectedBug::kSkipFsync,
+          InjectedBug::kSkipJointConsensus,      InjectedBug::kAllowConcurrentConfChanges,
+          InjectedBug::kInstallStaleSnapshot};
+}
+
+bool is_snapshot_bug(InjectedBug bug) {
+  return bug == InjectedBug::kInstallStaleSnapshot;
 }
 
 bool is_membership_bug(InjectedBug bug) {
-  return bug == InjectedBug::kSkipJointConsensus ||
-         bug == InjectedBug::kAllowConcurrentConfChanges;
+  return bug == InjectedBug::kSkipJointConsensus || bug == InjectedBug::kAllowConcurrentConfChanges;
 }
 
 std::optional<InjectedBug> parse_injected_bug(const std::string& name) {
@@ -65,6 +71,9 @@ void inject(InjectedBug bug, raft::Config& config) {
       break;
     case InjectedBug::kAllowConcurrentConfChanges:
       config.bugs.allow_concurrent_conf_changes = true;
+      break;
+    case InjectedBug::kInstallStaleSnapshot:
+      config.bugs.install_stale_snapshot = true;
       break;
     case InjectedBug::kNone:
     case InjectedBug::kForgetVoteOnRestart:

@@ -21,6 +21,8 @@ enum class InjectedBug : uint8_t {
   // Membership bugs in the core (imply membership changes in the run).
   kSkipJointConsensus,
   kAllowConcurrentConfChanges,
+  // A snapshot bug in the core (implies log compaction in the run).
+  kInstallStaleSnapshot,
 };
 
 const char* to_string(InjectedBug bug);
@@ -30,5 +32,7 @@ std::vector<InjectedBug> all_injected_bugs();  // every bug, without kNone
 void inject(InjectedBug bug, raft::Config& config);
 // True for the bugs that only membership changes can expose.
 bool is_membership_bug(InjectedBug bug);
+// True for the bugs that only log compaction and InstallSnapshot can expose.
+bool is_snapshot_bug(InjectedBug bug);
 
 }  // namespace raftkv::sim

@@ -26,6 +26,12 @@ class KvMachine {
   // A hash of the whole state (data and the dedup table): equal states, equal digests.
   uint64_t digest() const;
 
+  // The whole state (applied index, data and the dedup table) as a snapshot image, and
+  // back (kv_snapshot.cc). Deterministic: equal states give equal images. restore() returns
+  // false, leaving the machine unchanged, if the image is damaged.
+  std::string serialize() const;
+  bool restore(const std::string& image);
+
  private:
   struct LastWrite {
     uint64_t seq = 0;

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--aggressive") options = raftkv::sim::aggressive_options(3);
     if (std::string(argv[i]) == "--membership-mix") options = raftkv::sim::membership_options(3);
+    if (std::string(argv[i]) == "--snapshot-mix") options = raftkv::sim::snapshot_options(3);
   }
   bool aggressive = false;  // applied above; declared so that CLI11 accepts and documents it
   app.add_flag("--aggressive", aggressive,
@@ -30,6 +31,13 @@ int main(int argc, char** argv) {
   app.add_option("--spares", options.membership.spare_nodes,
                  "Nodes outside the initial cluster that changes can add")
       ->check(CLI::Range(0, 8));
+  app.add_flag("--snapshot-mix", aggressive,
+               "Start from the bug-hunting mix with log compaction and lagging followers");
+  app.add_option("--compaction", options.compaction.enabled,
+                 "Nodes compact their logs every few entries; followers lag (on/off)");
+  app.add_option("--compact-every", options.compaction.max_interval,
+                 "Most entries applied between two compactions of a node")
+      ->check(CLI::Range(1, 1000000));
   uint64_t seeds = 100;
   uint64_t first_seed = 1;
   std::optional<uint64_t> seed;
@@ -67,8 +75,10 @@ int main(int argc, char** argv) {
                  "Inject a known bug: none, skip_election_restriction, "
                  "commit_previous_term, truncate_matching_suffix, "
                  "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
-                 "skip_joint_consensus, allow_concurrent_conf_changes");
+                 "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot");
   CLI11_PARSE(app, argc, argv);
+  options.compaction.min_interval =
+      std::min(options.compaction.min_interval, options.compaction.max_interval);
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
   if (!parsed) {

@@ -32,8 +32,13 @@ class NodeDisk {
   // Makes every write so far durable. False if the disk failed it (full, failed fsync):
   // nothing of it may be treated as durable, and the node must stop as if it crashed.
   virtual bool sync() = 0;
-  // Why the last sync() failed.
+  // Why the last sync() or compact() failed.
   virtual std::string error() const { return {}; }
+  // Log compaction: durably records a snapshot of the state machine (`data`) at `index`, an
+  // applied and therefore stable entry, with configuration `conf`, and discards the log up
+  // to it. Nothing to do if `index` is already compacted. False if the disk failed it: the
+  // node must stop as after a failed sync().
+  virtual bool compact(raft::Index index, const raft::ConfState& conf, std::string data) = 0;
 
   // The machine lost power: writes since the last sync() may be lost, in whatever way the
   // disk model allows. storage() then shows what a restarted node will find.
@@ -65,6 +70,10 @@ class MemoryDisk : public NodeDisk {
   void write_entries(const std::vector<raft::Entry>& entries) override { storage_.append(entries); }
   void write_hard_state(const raft::HardState& hs) override { storage_.set_hard_state(hs); }
   bool sync() override { return true; }
+  bool compact(raft::Index index, const raft::ConfState& conf, std::string data) override {
+    (void)storage_.compact(index, conf, std::move(data));  // kCompacted: nothing to do
+    return true;
+  }
   void crash(Rng& /*rng*/) override {}
 
  private:

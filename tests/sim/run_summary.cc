@@ -19,6 +19,9 @@ void RunSummary::add(const SimResult& r) {
   split_votes_ += s.split_votes;
   faults_ += s.faults;
   conf_changes_ += s.conf_changes;
+  compactions_ += s.compactions;
+  snapshots_sent_ += s.snapshots_sent;
+  snapshots_installed_ += s.snapshots_installed;
   if (s.linearizable == Linearizable::kUnknown) ++lin_unknown_;
 }
 
@@ -46,6 +49,17 @@ std::string RunSummary::describe(double seconds) const {
   out += buf;
   if (conf_changes_ > 0) {
     out += "membership changes and transfers accepted: " + std::to_string(conf_changes_) + "\n";
+  }
+  if (compactions_ > 0) {
+    std::snprintf(
+        buf, sizeof buf,
+        "snapshots: %llu compactions, %llu InstallSnapshot sent, %llu installed "
+        "(%.1f per run)\n",
+        static_cast<unsigned long long>(compactions_),
+        static_cast<unsigned long long>(snapshots_sent_),
+        static_cast<unsigned long long>(snapshots_installed_),
+        runs_ ? static_cast<double>(snapshots_installed_) / static_cast<double>(runs_) : 0.0);
+    out += buf;
   }
   if (!election_ticks_.empty()) {
     std::vector<int> t = election_ticks_;

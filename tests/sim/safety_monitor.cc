@@ -119,6 +119,13 @@ void SafetyMonitor::on_persisted(raft::NodeId id, const std::vector<raft::Entry>
 }
 
 void SafetyMonitor::on_applied(raft::NodeId id, const raft::Entry& e, uint64_t digest) {
+  raft::Index& last = applied_by_[id];
+  if (e.index != last + 1) {
+    fail("state-machine safety", n(id) + " applied entry " + std::to_string(e.index) +
+                                     " right after index " + std::to_string(last));
+    return;
+  }
+  last = e.index;
   auto [it, inserted] = applied_.try_emplace(e.index, e.term, hash_data(e.data));
   if (!inserted && it->second != std::make_pair(e.term, hash_data(e.data))) {
     fail("state-machine safety", n(id) + " applied entry " + std::to_string(e.index) + "/" +
@@ -152,6 +159,35 @@ void SafetyMonitor::on_read_served(raft::NodeId id, const raft::ReadState& rs,
 
 void SafetyMonitor::on_restart(raft::NodeId id, const raft::HardState& persisted) {
   last_commit_[id] = persisted.commit;
+  applied_by_[id] = 0;  // a new process: its state machine starts empty
+}
+
+void SafetyMonitor::on_snapshot_restored(raft::NodeId id, const raft::SnapshotMeta& meta,
+                                         uint64_t digest, bool installed) {
+  std::string what = n(id) + (installed ? " installed" : " restored") + " a snapshot at " +
+                     std::to_string(meta.index) + "/" + std::to_string(meta.term);
+  raft::Index& last = applied_by_[id];
+  if (meta.index < last) {
+    fail("state-machine safety",
+         what + ", rewinding the state it had applied up to " + std::to_string(last));
+    return;
+  }
+  last = meta.index;
+  // The snapshot's last entry is committed: it must be the one committed and applied there.
+  auto c = committed_.find(meta.index);
+  auto a = applied_.find(meta.index);
+  raft::Term other = c != committed_.end() ? c->second.term
+                     : a != applied_.end() ? a->second.first
+                                           : meta.term;
+  if (other != meta.term) {
+    fail("state-machine safety", what + " but " + std::to_string(meta.index) + "/" +
+                                     std::to_string(other) + " is committed there");
+    return;
+  }
+  auto [st, fresh] = state_at_.try_emplace(meta.index, digest);
+  if (!fresh && st->second != digest) {
+    fail("state agreement", what + " whose state differs from another node's at that index");
+  }
 }
 
 void SafetyMonitor::final_check(const std::vector<const raft::Storage*>& logs) {
@@ -163,6 +199,17 @@ void SafetyMonitor::final_check(const std::vector<const raft::Storage*>& logs) {
   };
   for (size_t a = 0; a < logs.size(); ++a) {
     const raft::Storage& la = *logs[a];
+    // The compacted prefix is known by its snapshot's last entry, which is committed.
+    raft::Index base = la.first_index() - 1;
+    auto c = committed_.find(base);
+    if (base > 0 && c != committed_.end() && la.term(base).ok() &&
+        *la.term(base) != c->second.term) {
+      fail("state-machine safety", n(a + 1) + "'s snapshot ends at " + std::to_string(base) + "/" +
+                                       std::to_string(*la.term(base)) + ", but " +
+                                       std::to_string(base) + "/" + std::to_string(c->second.term) +
+                                       " was committed");
+      return;
+    }
     // Every entry a node persisted as committed is the committed one.
     raft::Index commit = std::min(la.initial_state().hard_state.commit, la.last_index());
     for (raft::Index i = la.first_index(); i <= commit; ++i) {

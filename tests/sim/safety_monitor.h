@@ -7,10 +7,13 @@
 //                        the same predecessor everywhere (so equal entries imply equal
 //                        prefixes); checked pairwise on every log at the end
 //   leader completeness  a leader of term T holds every entry committed in a term < T
-//   state-machine safety no two nodes commit or apply different entries at one index
+//   state-machine safety no two nodes commit or apply different entries at one index; each
+//                        node applies its log in order, without gaps, and a snapshot it
+//                        installs is of a committed entry and never rewinds what it applied
 //   commit monotonicity  a node's commit index never decreases while it runs, and after a
 //                        restart never falls below the commit index it had persisted
-//   state agreement      nodes that applied the same index hold the same state
+//   state agreement      nodes that applied the same index hold the same state (also
+//                        when one of them got there by restoring a snapshot)
 //   read safety          a read is served only once its index is applied
 //
 // No check counts a quorum itself: what is committed is learned from the nodes' own commit
@@ -38,7 +41,9 @@ struct Violation {
 
 class SafetyMonitor {
  public:
-  explicit SafetyMonitor(int nodes) : last_commit_(static_cast<size_t>(nodes) + 1, 0) {}
+  explicit SafetyMonitor(int nodes)
+      : last_commit_(static_cast<size_t>(nodes) + 1, 0),
+        applied_by_(static_cast<size_t>(nodes) + 1, 0) {}
 
   // After every event: roles, terms and commit indexes of the running nodes (nullptr: down).
   void observe(const std::vector<const raft::Node*>& nodes);
@@ -47,6 +52,10 @@ class SafetyMonitor {
   void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest);
   void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied);
   void on_restart(raft::NodeId id, const raft::HardState& persisted);
+  // A node's state machine was replaced by a snapshot's image (installed from the leader,
+  // or its own disk's at a restart); `digest` is the restored state's.
+  void on_snapshot_restored(raft::NodeId id, const raft::SnapshotMeta& meta, uint64_t digest,
+                            bool installed);
   // Every stored log against every other, and each against the committed entries.
   void final_check(const std::vector<const raft::Storage*>& logs);
 
@@ -79,6 +88,7 @@ class SafetyMonitor {
   std::map<raft::Term, raft::NodeId> leaders_;
   std::set<raft::Term> candidate_terms_;
   std::vector<raft::Index> last_commit_;  // per node, this incarnation
+  std::vector<raft::Index> applied_by_;   // per node, this incarnation: last applied index
   std::map<raft::Index, Committed> committed_;
   std::map<std::pair<raft::Index, raft::Term>, Stored> stored_;
   std::map<raft::Index, std::pair<raft::Term, size_t>> applied_;  // term, data hash

@@ -127,9 +127,55 @@ void SimNode::finish_ready() {
     return;
   }
   for (const auto& m : rd.messages_after_persist) env_.send(m);
+  // A snapshot from the leader replaces the state machine before any later entry applies.
+  if (rd.snapshot && !restore(*rd.snapshot, true)) return;
   for (const auto& e : rd.committed_entries) apply(e);
   for (const auto& rs : rd.read_states) serve(rs);
   node_->advance(rd);
+  maybe_compact();
+}
+
+bool SimNode::restore(const raft::Snapshot& snapshot, bool installed) {
+  KvMachine kv;
+  if (!kv.restore(snapshot.data) || kv.applied() != snapshot.meta.index) {
+    env_.on_recovery_failure(id(), "the snapshot image at index " +
+                                       std::to_string(snapshot.meta.index) + " is unusable");
+    return false;
+  }
+  kv_ = std::move(kv);
+  if (installed) ++snapshots_installed_;
+  env_.note("n" + std::to_string(id()) + (installed ? " installs" : " restores") +
+            " the snapshot at " + std::to_string(snapshot.meta.index) + "/" +
+            std::to_string(snapshot.meta.term));
+  env_.on_snapshot_restored(id(), snapshot.meta, kv_.digest(), installed);
+  // Proposals the snapshot covers never apply here; their clients time out and retry
+  // (the dedup table makes that safe).
+  pending_writes_.erase(pending_writes_.begin(), pending_writes_.upper_bound(snapshot.meta.index));
+  return true;
+}
+
+void SimNode::maybe_compact() {
+  if (compact_every_ == 0 || compaction_scheduled_) return;
+  if (kv_.applied() < disk_->storage().first_index() - 1 + compact_every_) return;
+  // An event of its own, as a server's background snapshot is, so that the safety monitor
+  // first sees the commits of the entries it discards.
+  compaction_scheduled_ = true;
+  uint64_t incarnation = incarnation_;
+  env_.schedule(0, [this, incarnation] { compact(incarnation); });
+}
+
+void SimNode::compact(uint64_t incarnation) {
+  if (incarnation != incarnation_) return;  // crashed meanwhile
+  compaction_scheduled_ = false;
+  if (!live()) return;  // paused: the next applied batch tries again
+  raft::Index index = kv_.applied();
+  if (index < disk_->storage().first_index()) return;
+  if (!disk_->compact(index, node_->conf_at(index), kv_.serialize())) {
+    env_.on_disk_failure(id(), disk_->error());
+    return;
+  }
+  ++compactions_;
+  env_.note("n" + std::to_string(id()) + " compacts its log up to " + std::to_string(index));
 }
 
 void SimNode::apply(const raft::Entry& entry) {
@@ -203,6 +249,7 @@ void SimNode::crash() {
   write_done_while_paused_ = false;
   pending_writes_.clear();
   pending_reads_.clear();
+  compaction_scheduled_ = false;
   ++incarnation_;
 }
 
@@ -224,6 +271,12 @@ void SimNode::restart(bool forget_vote) {
   c.random_seed = config_.random_seed + incarnation_ * 0x9E3779B97F4A7C15ULL;
   kv_ = KvMachine();
   env_.on_restart(id(), disk_->hard_state());
+  // ...from the disk's snapshot, if it has one, and the log after it.
+  raft::Snapshot snapshot = disk_->storage().snapshot();
+  if (!snapshot.empty()) {
+    if (!restore(snapshot, false)) return;
+    c.applied = snapshot.meta.index;
+  }
   node_ = std::make_unique<raft::Node>(c, &disk_->storage());
   pump();
 }

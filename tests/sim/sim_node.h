@@ -36,6 +36,10 @@ class NodeEnv {
   virtual void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) = 0;
   virtual void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied) = 0;
   virtual void on_restart(raft::NodeId id, const raft::HardState& persisted) = 0;
+  // The state machine was replaced by a snapshot's image: one installed from the leader
+  // (`installed`), or the disk's own at a restart. `digest` is the restored state's.
+  virtual void on_snapshot_restored(raft::NodeId id, const raft::SnapshotMeta& meta,
+                                    uint64_t digest, bool installed) = 0;
   // The disk refused a write (full, failed fsync). The node has stopped without acting on
   // the Ready; the environment crashes it and restarts it later.
   virtual void on_disk_failure(raft::NodeId id, const std::string& error) = 0;
@@ -63,6 +67,11 @@ class SimNode {
   const KvMachine& kv() const { return kv_; }
   NodeDisk& disk() { return *disk_; }
   uint64_t incarnation() const { return incarnation_; }
+  // Log compaction (0: never): once this many entries were applied since the disk's last
+  // snapshot, the node snapshots its state machine and compacts its disk up to there.
+  void set_compaction_interval(uint64_t entries) { compact_every_ = entries; }
+  uint64_t compactions() const { return compactions_; }
+  uint64_t snapshots_installed() const { return snapshots_installed_; }
 
   void tick();
   void receive(const raft::Message& m);
@@ -94,6 +103,10 @@ class SimNode {
   // hard state; durable only after disk_->sync().
   void write(const raft::Ready& rd, size_t entries, bool hard_state);
   void apply(const raft::Entry& entry);
+  // Replaces the state machine with a snapshot's image; false (reported) if unusable.
+  bool restore(const raft::Snapshot& snapshot, bool installed);
+  void maybe_compact();
+  void compact(uint64_t incarnation);
   void serve(const raft::ReadState& rs);
   void refuse(const ClientRequest& req);
 
@@ -111,6 +124,10 @@ class SimNode {
   bool write_done_while_paused_ = false;
   std::multimap<raft::Index, PendingWrite> pending_writes_;
   std::map<std::string, ClientRequest> pending_reads_;  // by read context
+  uint64_t compact_every_ = 0;
+  bool compaction_scheduled_ = false;
+  uint64_t compactions_ = 0;
+  uint64_t snapshots_installed_ = 0;
 };
 
 }  // namespace raftkv::sim

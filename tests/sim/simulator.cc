@@ -60,6 +60,10 @@ class Simulation : public NodeEnv, public ClientEnv {
   void on_restart(raft::NodeId id, const raft::HardState& persisted) override {
     monitor_.on_restart(id, persisted);
   }
+  void on_snapshot_restored(raft::NodeId id, const raft::SnapshotMeta& meta, uint64_t digest,
+                            bool installed) override {
+    monitor_.on_snapshot_restored(id, meta, digest, installed);
+  }
   void on_disk_failure(raft::NodeId id, const std::string& error) override {
     note("n" + std::to_string(id) + " stops: its disk failed a write (" + error + ")");
     faults_->disk_failed(id);
@@ -70,6 +74,7 @@ class Simulation : public NodeEnv, public ClientEnv {
 
  private:
   void build();
+  void build_compaction();
   std::unique_ptr<NodeDisk> make_disk(const raft::ConfState& conf, uint64_t seed) const;
   void schedule_tick(raft::NodeId id, Time at);
   // Runs events up to `until`, checking after each; false once a property broke or
@@ -92,6 +97,7 @@ class Simulation : public NodeEnv, public ClientEnv {
   std::vector<std::unique_ptr<SimClient>> clients_;
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<MembershipDriver> membership_;
+  std::unique_ptr<LaggingFollowers> lagging_;
   std::vector<const raft::Node*> observed_;
   std::map<raft::NodeId, raft::Index> leader_commit_;  // commit index last seen, per node
   raft::Term last_leader_term_ = 0;                    // newest term seen with a leader
@@ -145,6 +151,27 @@ void Simulation::build() {
   // Forked only with membership changes on, so runs without them keep their seeds' meaning.
   membership_ = std::make_unique<MembershipDriver>(
       mc, queue_, nodes_, mc.enabled ? rng_.fork() : Rng(0), std::move(mh));
+  build_compaction();
+}
+
+void Simulation::build_compaction() {
+  CompactionConfig cc = options_.compaction;
+  cc.enabled = compaction_on(options_);
+  // Forked only with compaction on, so runs without it keep their seeds' meaning.
+  Rng rng = cc.enabled ? rng_.fork() : Rng(0);
+  if (cc.enabled) {
+    for (auto& n : nodes_)
+      n->set_compaction_interval(rng.uniform(cc.min_interval, cc.max_interval));
+  }
+  LaggingFollowers::Hooks hooks;
+  hooks.note = [this](std::string text) { note(std::move(text)); };
+  hooks.leader = [this] { return current_leader(); };
+  hooks.isolate = [this](raft::NodeId id, std::string why) {
+    faults_->isolate_soon(id, 0, std::move(why));
+  };
+  lagging_ = std::make_unique<LaggingFollowers>(cc, queue_, nodes_, rng.fork(),
+                                                options_.bug == InjectedBug::kForgetVoteOnRestart,
+                                                std::move(hooks));
 }
 
 std::unique_ptr<NodeDisk> Simulation::make_disk(const raft::ConfState& conf, uint64_t seed) const {
@@ -168,6 +195,7 @@ void Simulation::schedule_tick(raft::NodeId id, Time at) {
 
 void Simulation::send(const raft::Message& m) {
   ++result_.stats.messages;
+  if (m.type == raft::MessageType::kSnapshot) ++result_.stats.snapshots_sent;
   if (m.type == raft::MessageType::kVoteResp && !m.reject &&
       rng_.chance(options_.faults.crash_after_vote)) {
     faults_->crash_soon(m.from, rng_.uniform(0, 30),
@@ -324,6 +352,7 @@ SimResult Simulation::run() {
   for (auto& c : clients_) c->start();
   faults_->start(10 * kTick, options_.fault_time);
   membership_->start(10 * kTick, options_.fault_time);
+  lagging_->start(10 * kTick, options_.fault_time);
 
   bool ok = run_until(options_.fault_time);
   if (ok) {
@@ -369,6 +398,11 @@ void Simulation::finish_stats() {
   s.end = now();
   s.faults = faults_->injected();
   s.conf_changes = membership_->proposed();
+  s.faults += lagging_->injected();
+  for (const auto& n : nodes_) {
+    s.compactions += n->compactions();
+    s.snapshots_installed += n->snapshots_installed();
+  }
   for (auto& c : clients_) {
     for (const Operation& op : c->history()) {
       switch (op.outcome) {
@@ -428,6 +462,16 @@ SimOptions membership_options(int nodes) {
 int pool_size(const SimOptions& options) {
   bool membership = options.membership.enabled || is_membership_bug(options.bug);
   return options.nodes + (membership ? options.membership.spare_nodes : 0);
+}
+
+SimOptions snapshot_options(int nodes) {
+  SimOptions o = aggressive_options(nodes);
+  o.compaction.enabled = true;
+  return o;
+}
+
+bool compaction_on(const SimOptions& options) {
+  return options.compaction.enabled || is_snapshot_bug(options.bug);
 }
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/compaction.h"
 #include "sim/durable_disk.h"
 #include "sim/injected_bug.h"
 #include "sim/linearizability.h"
@@ -62,6 +63,8 @@ struct SimOptions {
   DurableDiskOptions durable;  // for DiskKind::kDurable
   // Random membership changes; the cluster starts with `nodes` voters plus the spares.
   MembershipConfig membership;
+  // Log compaction on every node and lagging followers that need InstallSnapshot.
+  CompactionConfig compaction;
 
   ClientConfig client;  // nodes and keys are filled in from above
   InjectedBug bug = InjectedBug::kNone;
@@ -82,7 +85,10 @@ struct SimStats {
   uint64_t ops_failed = 0;
   uint64_t ops_unknown = 0;
   uint64_t faults = 0;
-  uint64_t conf_changes = 0;  // membership changes and transfers the leaders accepted
+  uint64_t conf_changes = 0;         // membership changes and transfers the leaders accepted
+  uint64_t compactions = 0;          // log compactions, over all nodes
+  uint64_t snapshots_sent = 0;       // InstallSnapshot messages the leaders sent
+  uint64_t snapshots_installed = 0;  // snapshots followers installed from a leader
   // Ticks from the crash of a leader until a leader of a newer term emerged.
   std::vector<int> election_ticks;
   uint64_t elections = 0;    // terms in which some node stood as candidate
@@ -114,6 +120,11 @@ SimOptions aggressive_options(int nodes);
 SimOptions membership_options(int nodes);
 // Nodes in the run: the initial voters plus, with membership changes, the spares.
 int pool_size(const SimOptions& options);
+// The aggressive mix with log compaction every few entries and lagging followers, so that
+// InstallSnapshot happens many times per run. The real core passes it.
+SimOptions snapshot_options(int nodes);
+// Whether nodes compact their logs in this run (asked for, or implied by the bug).
+bool compaction_on(const SimOptions& options);
 
 SimResult run_simulation(uint64_t seed, const SimOptions& options);
 
