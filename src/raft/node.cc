@@ -470,9 +470,11 @@ void Node::handle_snapshot(const Message& m) {
   if (meta.index <= log_.committed() && !config_.bugs.install_stale_snapshot) {
     r.index = log_.committed();
   } else if (log_.match_term(meta.index, meta.term)) {
-    // We already hold the snapshot's last entry: just learn that it is committed.
+    // We already hold the snapshot's last entry: just learn that it is committed. Answer
+    // with what is known to match the leader — the committed prefix — not our last index:
+    // entries after the snapshot may be a deposed leader's and must not count as replicated.
     log_.commit_to(meta.index);
-    r.index = log_.last_index();
+    r.index = log_.committed();
   } else {
     log_.restore(*m.snapshot);
     base_conf_ = meta.conf;

@@ -70,3 +70,32 @@ TEST(Snapshot, ALostSnapshotAcknowledgementIsRecovered) {
 
 }  // namespace
 }  // namespace raftkv::raft::test
+
+namespace raftkv::raft::test {
+namespace {
+
+// A follower that already holds a snapshot's last entry keeps its log, but must not claim
+// that the entries after it match the leader: they may be a deposed leader's. Its answer
+// names only the committed prefix, so the leader cannot count a divergent entry.
+TEST(Snapshot, FollowerHoldingTheSnapshotEntryAcknowledgesOnlyWhatMatches) {
+  Cluster c(3);
+  c.set_log(2, {1, 1, 2, 2}, 2);  // indexes 3 and 4 come from a term-2 leader that lost
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.from = 1;
+  m.to = 2;
+  m.term = 3;
+  m.snapshot = Snapshot{SnapshotMeta{2, 1, ConfState{{1, 2, 3}, {}, {}}}, "image"};
+  c.node(2).step(m);
+  Message ack;
+  for (const auto& out : c.take_messages()) {
+    if (out.from == 2 && out.type == MessageType::kAppResp) ack = out;
+  }
+  ASSERT_EQ(ack.type, MessageType::kAppResp);
+  EXPECT_FALSE(ack.reject);
+  EXPECT_EQ(ack.index, 2u) << "acknowledged entries beyond the snapshot that may diverge";
+  EXPECT_EQ(c.node(2).log().last_index(), 4u) << "the matching log is kept";
+}
+
+}  // namespace
+}  // namespace raftkv::raft::test
