@@ -194,7 +194,7 @@ void Server::snapshot_tick() {
     if (sender_->active() > 0) sender_->cancel_all();
   } else {
     // A follower that acknowledged its snapshot (or caught up otherwise) needs no more chunks.
-    for (const auto& [id, _] : options_.initial_cluster) {
+    for (const auto& [id, _] : peer_addresses_) {  // every member, also those added later
       const raft::Progress* pr = driver_->node().tracker().progress(id);
       if (sender_->sending_to(id) &&
           (pr == nullptr || pr->state != raft::ProgressState::kSnapshot)) {
