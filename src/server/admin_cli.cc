@@ -1,6 +1,6 @@
 #include "server/admin_cli.h"
+#include "server/cli_parse.h"
 
-#include <CLI/CLI.hpp>
 #include <asio.hpp>
 #include <iostream>
 #include <optional>
@@ -75,15 +75,7 @@ int run_member_command(int argc, const char* const* argv) {
   set_voters->add_option("ids", voters)->required();
   auto* transfer = app.add_subcommand("transfer", "hand leadership to a voter");
   transfer->add_option("id", id)->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "raftkv member: " << e.what() << "\n";
-    return 2;
-  }
+  if (auto exit_code = parse_command_line(app, argc, argv, "raftkv member")) return *exit_code;
   auto server = net::parse_peer_address(server_text);
   if (!server || server->port == 0) {
     std::cerr << "raftkv member: --server '" << server_text << "' is not HOST:PORT\n";

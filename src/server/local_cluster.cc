@@ -1,10 +1,10 @@
 #include "server/local_cluster.h"
+#include "server/cli_parse.h"
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -45,15 +45,7 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
   app.add_option("--data-dir", data_dir, "parent directory of the nodes' data directories")
       ->capture_default_str();
   app.add_option("extra", extra, "further options passed to every `raftkv serve` (after --)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "raftkv cluster: " << e.what() << "\n";
-    return 2;
-  }
+  if (auto exit_code = parse_command_line(app, argc, argv, "raftkv cluster")) return *exit_code;
 
   std::string cluster;
   for (int i = 1; i <= nodes; ++i) {

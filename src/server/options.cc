@@ -1,6 +1,6 @@
 #include "server/options.h"
+#include "server/cli_parse.h"
 
-#include <CLI/CLI.hpp>
 #include <charconv>
 #include <iostream>
 #include <sstream>
@@ -101,14 +101,8 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                "cut a damaged log at the damage instead of refusing to start (loses what "
                "follows it on this node; the cluster re-replicates what it still has)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return -1;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "raftkv serve: " << e.what() << "\n(run 'raftkv serve --help' for usage)\n";
-    return 2;
+  if (auto exit_code = parse_command_line(app, argc, argv, "raftkv serve")) {
+    return *exit_code == 0 ? -1 : *exit_code;  // -1: help was printed, exit 0
   }
 
   auto fail = [](const std::string& why) {
