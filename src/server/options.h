@@ -38,6 +38,9 @@ struct ServerOptions {
   // entries, were applied since the last one; 0 turns a criterion off.
   uint64_t snapshot_entries = 100000;
   uint64_t snapshot_bytes = 128ull << 20;
+  // Size at which the write-ahead log starts a new segment file. Compaction deletes whole
+  // segments, so disk use is bounded by about the snapshot plus this much per segment kept.
+  uint64_t wal_segment_bytes = 64ull << 20;
 
   // Open a damaged log by cutting it at the damage (listing what is discarded) instead of
   // refusing to start. May lose acknowledged writes on this node: an operator's decision.

@@ -49,7 +49,9 @@ std::string Server::open() {
   storage::DurableStorageOptions so;
   so.dir = storage_dir();
   so.keep_snapshot_data = false;
-  so.repair = options_.repair_log;  // the image stays on disk; read when it must be sent
+  so.repair = options_.repair_log;
+  so.segment_bytes =
+      options_.wal_segment_bytes;  // the image stays on disk; read when it must be sent
   storage::RecoveryReport report;
   if (auto s = storage::DurableStorage::open(fs_.get(), so, &storage_, &report); !s.ok()) {
     return "cannot open the log in " + so.dir + ": " + s.to_string();
