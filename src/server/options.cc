@@ -91,6 +91,10 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   app.add_option("--snapshot-entries", o.snapshot_entries,
                  "snapshot and compact the log after this many applied entries (0: never)")
       ->capture_default_str();
+  app.add_option("--snapshot-timeout-ms", o.snapshot_timeout_ms,
+                 "kill a snapshot child still running after this long (the snapshot is retried)")
+      ->check(CLI::Range(uint64_t{100}, uint64_t{86400000}))
+      ->capture_default_str();
   app.add_option("--wal-segment-bytes", o.wal_segment_bytes,
                  "start a new log segment file at this size (compaction deletes whole segments)")
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))

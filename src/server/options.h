@@ -41,6 +41,8 @@ struct ServerOptions {
   // Size at which the write-ahead log starts a new segment file. Compaction deletes whole
   // segments, so disk use is bounded by about the snapshot plus this much per segment kept.
   uint64_t wal_segment_bytes = 64ull << 20;
+  // A snapshot child still running after this long is killed and the snapshot retried.
+  uint64_t snapshot_timeout_ms = 600000;
 
   // Open a damaged log by cutting it at the damage (listing what is discarded) instead of
   // refusing to start. May lose acknowledged writes on this node: an operator's decision.

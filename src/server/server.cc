@@ -90,7 +90,8 @@ std::string Server::open() {
   // Anything protobuf initialises lazily is set up now, before a snapshot child may fork
   // while another thread holds a lock inside it.
   (void)proto::encode(raft::Snapshot{});
-  taker_ = std::make_unique<SnapshotTaker>(io_);
+  taker_ =
+      std::make_unique<SnapshotTaker>(io_, std::chrono::milliseconds(options_.snapshot_timeout_ms));
   loader_ = std::make_unique<BackgroundWorker>();
   sender_ = std::make_unique<SnapshotSender>(
       SnapshotSender::Options{},

@@ -28,6 +28,10 @@ std::string SnapshotTaker::start(ChildWork work, Done done) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   child_ = pid;
   reaped_ = false;
+  watchdog_.expires_after(timeout_);
+  watchdog_.async_wait([this, pid](const asio::error_code& ec) {
+    if (!ec && child_ == pid && !reaped_) ::kill(pid, SIGKILL);
+  });
   waiter_ = std::thread([this, pid, done = std::move(done)]() mutable {
     int status = 0;
     pid_t r;
@@ -45,6 +49,7 @@ std::string SnapshotTaker::start(ChildWork work, Done done) {
     }
     asio::post(io_, [this, ok, error = std::move(error), done = std::move(done)] {
       child_ = 0;
+      watchdog_.cancel();
       done(ok, error);
     });
   });

@@ -26,7 +26,10 @@ class SnapshotTaker {
   // Runs on the io thread once the child has exited.
   using Done = std::function<void(bool ok, const std::string& error)>;
 
-  explicit SnapshotTaker(asio::io_context& io) : io_(io) {}
+  // A child still running after `timeout` is killed (the snapshot then fails and is retried
+  // by the policy): whatever hangs it, it must not stop snapshots for good.
+  SnapshotTaker(asio::io_context& io, std::chrono::milliseconds timeout)
+      : io_(io), timeout_(timeout), watchdog_(io) {}
   // Kills a child still running (its temporary file is removed by the next recovery) and
   // waits for it.
   ~SnapshotTaker();
@@ -41,6 +44,8 @@ class SnapshotTaker {
 
  private:
   asio::io_context& io_;
+  std::chrono::milliseconds timeout_;
+  asio::steady_timer watchdog_;
   pid_t child_ = 0;
   std::atomic<bool> reaped_{false};  // never signal a pid that may have been reused
   std::thread waiter_;

@@ -22,15 +22,26 @@ BINARY = os.environ.get("RAFTKV_BIN", "")
 
 
 def free_ports(n):
-    """n distinct free TCP ports on 127.0.0.1 (held briefly to avoid duplicates)."""
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
+    """n distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range: ports the
+    kernel hands out itself (bind to 0) can be taken meanwhile by some outgoing connection's
+    local end, which made a node fail with "Address already in use"."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+    except OSError:
+        ephemeral_low = 32768
+    rng = random.Random()
+    ports = []
+    while len(ports) < n:
+        port = rng.randrange(10000, ephemeral_low)
+        if port in ports:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
     return ports
 
 

@@ -56,7 +56,9 @@ class SnapshotTest(unittest.TestCase):
         # Small log segments, so compaction (which deletes whole segments) visibly
         # reclaims space within this short test.
         self.c = Cluster(3, extra_args=["--snapshot-entries=2000", "--snapshot-bytes=0",
-                                        "--wal-segment-bytes=262144"])
+                                        "--wal-segment-bytes=262144",
+                                        # a hung snapshot child is killed and retried
+                                        "--snapshot-timeout-ms=5000"])
 
     def tearDown(self):
         result = self._outcome.result
