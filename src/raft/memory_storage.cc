@@ -80,6 +80,10 @@ std::optional<StorageError> MemoryStorage::compact(Index index, const ConfState&
   Term t = entries_[index - offset].term;
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(index - offset));
   entries_.front().data.clear();
+  // initial_state().conf is the configuration as of first_index() - 1: now the snapshot's.
+  // (Configuration entries up to `index` are gone, so nothing else could tell a restarting
+  // node that, say, a member was removed.)
+  conf_ = conf;
   snapshot_ = Snapshot{SnapshotMeta{index, t, conf}, std::move(data)};
   return std::nullopt;
 }

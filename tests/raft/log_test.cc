@@ -77,6 +77,8 @@ TEST(MemoryStorage, CompactionKeepsTermOfTheSnapshotIndex) {
   EXPECT_EQ(s.entries(2, 4, UINT64_MAX).error(), StorageError::kCompacted);
   EXPECT_EQ(s.entries(3, 5, UINT64_MAX)->size(), 2u);
   EXPECT_EQ(s.snapshot().meta.index, 2u);
+  // A restart starts from the snapshot's configuration, not the bootstrap one.
+  EXPECT_EQ(s.initial_state().conf, (ConfState{{1}, {}, {}}));
   EXPECT_EQ(s.compact(2, {}, "").value(), StorageError::kCompacted);
   EXPECT_EQ(s.compact(9, {}, "").value(), StorageError::kUnavailable);
 }
