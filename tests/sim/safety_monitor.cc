@@ -97,12 +97,14 @@ void SafetyMonitor::check_leader_holds(raft::NodeId id, const raft::Node& node, 
 }
 
 void SafetyMonitor::on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
-                                 const raft::Storage& storage) {
+                                 const raft::Storage& storage, const raft::Snapshot* snapshot) {
   for (size_t k = 0; k < entries.size(); ++k) {
     const raft::Entry& e = entries[k];
     raft::Term prev = 0;
     if (k > 0) {
       prev = entries[k - 1].term;
+    } else if (snapshot && snapshot->meta.index + 1 == e.index) {
+      prev = snapshot->meta.term;
     } else if (e.index > 1) {
       auto t = storage.term(e.index - 1);
       prev = t.ok() ? *t : 0;

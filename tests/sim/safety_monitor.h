@@ -48,7 +48,7 @@ class SafetyMonitor {
   // After every event: roles, terms and commit indexes of the running nodes (nullptr: down).
   void observe(const std::vector<const raft::Node*>& nodes);
   void on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
-                    const raft::Storage& storage);
+                    const raft::Storage& storage, const raft::Snapshot* snapshot = nullptr);
   void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest);
   void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied);
   void on_restart(raft::NodeId id, const raft::HardState& persisted);

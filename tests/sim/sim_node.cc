@@ -110,7 +110,7 @@ void SimNode::write(const raft::Ready& rd, size_t entries, bool hard_state) {
     std::vector<raft::Entry> prefix(rd.entries.begin(),
                                     rd.entries.begin() + static_cast<long>(entries));
     disk_->write_entries(prefix);
-    env_.on_persisted(id(), prefix, disk_->storage());
+    env_.on_persisted(id(), prefix, disk_->storage(), rd.snapshot ? &*rd.snapshot : nullptr);
   }
   if (hard_state && rd.hard_state) disk_->write_hard_state(*rd.hard_state);
 }

@@ -31,8 +31,10 @@ class NodeEnv {
   virtual void reply(const ClientReply& r) = 0;
   virtual void note(std::string text) = 0;
   // Observation hooks for the safety monitor.
+  // `snapshot`: one written in the same batch (a disk may hold it back until the sync, so
+  // the storage cannot tell the term before the first entry yet).
   virtual void on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
-                            const raft::Storage& storage) = 0;
+                            const raft::Storage& storage, const raft::Snapshot* snapshot) = 0;
   virtual void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) = 0;
   virtual void on_read_served(raft::NodeId id, const raft::ReadState& rs, raft::Index applied) = 0;
   virtual void on_restart(raft::NodeId id, const raft::HardState& persisted) = 0;

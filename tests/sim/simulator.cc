@@ -48,8 +48,8 @@ class Simulation : public NodeEnv, public ClientEnv {
   void request(raft::NodeId to, const ClientRequest& req) override;
   uint64_t next_op_id() override { return ++op_ids_; }
   void on_persisted(raft::NodeId id, const std::vector<raft::Entry>& entries,
-                    const raft::Storage& storage) override {
-    monitor_.on_persisted(id, entries, storage);
+                    const raft::Storage& storage, const raft::Snapshot* snapshot) override {
+    monitor_.on_persisted(id, entries, storage, snapshot);
   }
   void on_applied(raft::NodeId id, const raft::Entry& entry, uint64_t digest) override {
     monitor_.on_applied(id, entry, digest);
