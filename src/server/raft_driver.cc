@@ -206,17 +206,15 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
   schedule_process();
 }
 
-bool RaftDriver::apply_ready(const raft::Ready& ready) {
-  const raft::Ready* rd = &ready;
-
-  if (rd->snapshot && !rd->snapshot->empty()) {
+bool RaftDriver::apply_ready(const raft::Ready& rd) {
+  if (rd.snapshot && !rd.snapshot->empty()) {
     // The leader's snapshot replaced the log: the state machine must jump to it before the
     // entries after it are applied.
-    if (std::string err = machine_->restore(*rd->snapshot); !err.empty()) {
+    if (std::string err = machine_->restore(*rd.snapshot); !err.empty()) {
       fail_storage("cannot restore the installed snapshot: " + err);
       return false;
     }
-    const raft::Index index = rd->snapshot->meta.index;
+    const raft::Index index = rd.snapshot->meta.index;
     while (!pending_writes_.empty() && pending_writes_.begin()->first <= index) {
       auto done = std::move(pending_writes_.begin()->second.done);
       pending_writes_.erase(pending_writes_.begin());
@@ -224,7 +222,7 @@ bool RaftDriver::apply_ready(const raft::Ready& ready) {
     }
   }
 
-  for (const raft::Entry& e : rd->committed_entries) {
+  for (const raft::Entry& e : rd.committed_entries) {
     std::string reply = machine_->apply(e);
     auto it = pending_writes_.find(e.index);
     if (it == pending_writes_.end()) continue;
@@ -236,7 +234,7 @@ bool RaftDriver::apply_ready(const raft::Ready& ready) {
       w.done(RequestError::kLost, {});  // another entry took this index: ours never will
     }
   }
-  for (const raft::ReadState& rs : rd->read_states) {
+  for (const raft::ReadState& rs : rd.read_states) {
     uint64_t id = 0;
     if (rs.context.size() != sizeof id) continue;
     std::memcpy(&id, rs.context.data(), sizeof id);
