@@ -1,6 +1,7 @@
 #include "server/snapshot_taker.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,9 +19,14 @@ std::string SnapshotTaker::start(ChildWork work, Done done) {
   if (busy()) return "a snapshot is already being taken";
   if (waiter_.joinable()) waiter_.join();  // the previous waiter has finished by now
   auto t0 = std::chrono::steady_clock::now();
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
   if (pid == 0) {
+    // The child must not outlive its node (kill -9 of the server): the snapshot is then
+    // useless, and a hung child would linger forever.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
     bool ok = work();
     ::_exit(ok ? 0 : 1);
   }
