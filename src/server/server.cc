@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+#include <set>
 
 #include "net/peer_transport.h"
 #include "proto/codec.h"
@@ -138,6 +139,7 @@ std::string Server::open() {
   if (auto ec = transport_->start()) {
     return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
   }
+  connect_to_members(driver_->status().conf);  // drop members removed before a restart
 
   asio::error_code ec;
   asio::ip::tcp::resolver resolver(io_);
@@ -251,8 +253,8 @@ std::string Server::apply(const raft::Entry& entry) {
     if (auto cc = raft::decode_conf_change(entry.data)) {
       if (auto members = MemberDirectory::decode_context(cc->context)) members_.merge(*members);
       spdlog::info("configuration at index {}: {}", entry.index, describe_conf(cc->conf));
+      connect_to_members(cc->conf);
     }
-    connect_to_members();
     machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
     return {};
   }
@@ -274,8 +276,24 @@ void Server::on_conf_entry_appended(const raft::Entry& entry) {
   for (const auto& [id, m] : *members) connect_to(id, m.peer);
 }
 
-void Server::connect_to_members() {
-  for (const auto& [id, m] : members_.members()) connect_to(id, m.peer);
+void Server::connect_to_members(const raft::ConfState& conf) {
+  std::set<raft::NodeId> members(conf.voters.begin(), conf.voters.end());
+  members.insert(conf.voters_outgoing.begin(), conf.voters_outgoing.end());
+  members.insert(conf.learners.begin(), conf.learners.end());
+  for (raft::NodeId id : members) {
+    if (auto peer = members_.peer_address(id)) connect_to(id, *peer);
+  }
+  // A configuration without a node: stop dialling it (it was removed). A joining node has
+  // no configuration yet and keeps the peers it was given.
+  if (conf.voters.empty()) return;
+  for (auto it = peer_addresses_.begin(); it != peer_addresses_.end();) {
+    if (it->first == options_.id || members.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (transport_) transport_->remove_peer(it->first);
+    it = peer_addresses_.erase(it);
+  }
 }
 
 void Server::connect_to(raft::NodeId id, const std::string& peer) {

@@ -55,7 +55,8 @@ class Server : public CommandHandler, public StateMachine {
   void shutdown();
   void on_role_change();
   // Membership (server_membership.cc and server.cc).
-  void connect_to_members();
+  // Makes the transport reach exactly the members of `conf` (besides this node).
+  void connect_to_members(const raft::ConfState& conf);
   void connect_to(raft::NodeId id, const std::string& peer);
   raft::NodeId best_transfer_target() const;
   void handle_raft_command(const kv::Argv& argv, ReplySlot& slot);

@@ -41,7 +41,7 @@ std::string Server::restore_image(const raft::Snapshot& snapshot) {
   }
   machine_ = std::move(fresh);
   members_ = std::move(members);
-  connect_to_members();
+  connect_to_members(snapshot.meta.conf);
   applied_index_ = snapshot.meta.index;
   entries_since_snapshot_ = bytes_since_snapshot_ = 0;
   return "";
