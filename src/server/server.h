@@ -62,6 +62,8 @@ class Server : public CommandHandler, public StateMachine {
   void handle_raft_command(const kv::Argv& argv, ReplySlot& slot);
   std::string members_reply() const;
   static std::string describe_conf(const raft::ConfState& conf);
+  // "1,2,3": how INFO and the logs list node ids.
+  static std::string join_ids(const std::vector<raft::NodeId>& ids);
   void watch_role();
   // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
   // must name for cluster clients to update the right slot.

@@ -226,18 +226,8 @@ std::string Server::info(const std::string& section) const {
     add("raft_commit_index", st.commit);
     add("raft_applied_index", st.applied);
     add("raft_last_log_index", st.last_index);
-    std::string members;
-    for (raft::NodeId id : st.conf.voters) {
-      if (!members.empty()) members += ',';
-      members += std::to_string(id);
-    }
-    add("raft_members", members);
-    std::string learners;
-    for (raft::NodeId id : st.conf.learners) {
-      if (!learners.empty()) learners += ',';
-      learners += std::to_string(id);
-    }
-    add("raft_learners", learners);
+    add("raft_members", join_ids(st.conf.voters));
+    add("raft_learners", join_ids(st.conf.learners));
     add("raft_joint", static_cast<int64_t>(st.conf.joint()));
     add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
     out += "\r\n";

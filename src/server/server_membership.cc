@@ -40,18 +40,18 @@ void erase(std::vector<raft::NodeId>* v, raft::NodeId id) {
   std::erase(*v, id);
 }
 
-std::string ids(const std::vector<raft::NodeId>& v) {
+}  // namespace
+
+std::string Server::join_ids(const std::vector<raft::NodeId>& ids) {
   std::string out;
-  for (raft::NodeId id : v) out += (out.empty() ? "" : ",") + std::to_string(id);
+  for (raft::NodeId id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
   return out;
 }
 
-}  // namespace
-
 std::string Server::describe_conf(const raft::ConfState& conf) {
-  std::string out = "voters " + ids(conf.voters);
-  if (conf.joint()) out += " and " + ids(conf.voters_outgoing) + " (joint)";
-  if (!conf.learners.empty()) out += ", learners " + ids(conf.learners);
+  std::string out = "voters " + join_ids(conf.voters);
+  if (conf.joint()) out += " and " + join_ids(conf.voters_outgoing) + " (joint)";
+  if (!conf.learners.empty()) out += ", learners " + join_ids(conf.learners);
   return out;
 }
 
