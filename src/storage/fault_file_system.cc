@@ -73,6 +73,10 @@ class FaultFileSystem::MemFile : public File {
     RAFTKV_RETURN_IF_ERROR(check(true));
     return fs_->truncate(inode_.get(), path_, size);
   }
+  Status allocate(uint64_t size) override {
+    RAFTKV_RETURN_IF_ERROR(check(true));
+    return fs_->allocate(inode_.get(), path_, size);
+  }
   Status size(uint64_t* out) override {
     RAFTKV_RETURN_IF_ERROR(check(false));
     *out = inode_->visible.size();
@@ -148,6 +152,18 @@ Status FaultFileSystem::write(Inode* inode, const std::string& path, uint64_t of
 Status FaultFileSystem::truncate(Inode* inode, const std::string& path, uint64_t size) {
   (void)path;
   RAFTKV_RETURN_IF_ERROR(begin_mutation());
+  inode->visible.resize(size, '\0');
+  inode->pending.push_back(PendingChange{size, std::nullopt});
+  return Status::Ok();
+}
+
+// Modelled as an extending truncation: until synced, a crash may leave the old size.
+Status FaultFileSystem::allocate(Inode* inode, const std::string& path, uint64_t size) {
+  RAFTKV_RETURN_IF_ERROR(begin_mutation());
+  if (size <= inode->visible.size()) return Status::Ok();
+  if (capacity_ && used_bytes() - inode->visible.size() + size > *capacity_) {
+    return Status::NoSpace("fallocate " + path + ": No space left on device (injected)");
+  }
   inode->visible.resize(size, '\0');
   inode->pending.push_back(PendingChange{size, std::nullopt});
   return Status::Ok();

@@ -77,6 +77,7 @@ class FaultFileSystem : public FileSystem {
   Status write(Inode* inode, const std::string& path, uint64_t offset, std::string_view data);
   Status sync_file(Inode* inode, const std::string& path);
   Status truncate(Inode* inode, const std::string& path, uint64_t size);
+  Status allocate(Inode* inode, const std::string& path, uint64_t size);
   uint64_t used_bytes() const;
 
   std::mt19937_64 rng_;

@@ -39,6 +39,11 @@ class File {
   // fdatasync: the file's data and size are durable once this returns ok.
   virtual Status sync() = 0;
   virtual Status truncate(uint64_t size) = 0;
+  // Makes the file at least `size` bytes long, the new bytes reading as zeros, with their
+  // space reserved where the file system can (fallocate): later writes inside it change no
+  // file size, so their fdatasync need not commit the file system's journal. Fails with
+  // kNoSpace when the disk cannot hold it. Durable with the next sync().
+  virtual Status allocate(uint64_t size) = 0;
   virtual Status size(uint64_t* out) = 0;
 };
 

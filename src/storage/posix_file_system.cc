@@ -84,6 +84,15 @@ class PosixFile : public File {
     }
     return Status::Ok();
   }
+  Status allocate(uint64_t size) override {
+    if (::fallocate(fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) return Status::Ok();
+    int err = errno;
+    if (err != EOPNOTSUPP && err != ENOSYS) return errno_status("fallocate " + path_, err);
+    // No fallocate on this file system: a sparse extension still reads as zeros.
+    uint64_t current = 0;
+    RAFTKV_RETURN_IF_ERROR(this->size(&current));
+    return current >= size ? Status::Ok() : truncate(size);
+  }
 
   Status size(uint64_t* out) override {
     struct stat st;

@@ -29,10 +29,12 @@ void append_record(RecordType type, std::string_view payload, std::string* out) 
 }
 
 // A crash can leave a prefix of the last write (the model of fault_file_system.h), or, on a
-// real file system, a tail of zeros where the size grew before the data reached the disk.
-// Anything else wrong is corruption.
+// real file system, zeros where the data had not reached the disk yet. Anything else wrong
+// is corruption.
 ScanResult scan_record(std::string_view data, ScannedRecord* out, std::string* why) {
-  if (data.empty()) return ScanResult::kEnd;
+  // Zeros are the unwritten, preallocated rest of a segment. A record header is never all
+  // zero (its type is at least 1), so this cannot swallow a record.
+  if (all_zero(data.substr(0, kRecordHeaderSize)) && all_zero(data)) return ScanResult::kEnd;
   if (data.size() < kRecordHeaderSize) {
     // Too short for a header: only a tear can do that.
     return ScanResult::kTorn;
@@ -41,7 +43,8 @@ ScanResult scan_record(std::string_view data, ScannedRecord* out, std::string* w
   uint8_t type = static_cast<uint8_t>(data[4]);
   bool header_ok = get_u32(data.substr(8)) == checksum32(data.substr(0, 8));
   if (!header_ok) {
-    if (all_zero(data)) return ScanResult::kTorn;
+    // A write torn inside the header, in a preallocated (zero-filled) segment.
+    if (all_zero(data.substr(kRecordHeaderSize))) return ScanResult::kTorn;
     *why = "bad record header checksum";
     return ScanResult::kCorrupt;
   }

@@ -33,7 +33,7 @@ void append_record(RecordType type, std::string_view payload, std::string* out);
 
 enum class ScanResult {
   kRecord,   // a whole, valid record
-  kEnd,      // clean end of data
+  kEnd,      // clean end of data: nothing more, or nothing but zeros
   kTorn,     // an incomplete or damaged record followed by nothing but zeros: a torn write
   kCorrupt,  // damage that a torn write cannot explain
 };

@@ -16,6 +16,12 @@ bool all_zero(std::string_view data) {
   return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
 }
 
+// Bytes up to the last non-zero one: what a preallocated region really holds.
+size_t used_length(std::string_view data) {
+  auto last = std::find_if(data.rbegin(), data.rend(), [](char c) { return c != 0; });
+  return static_cast<size_t>(data.rend() - last);
+}
+
 }  // namespace
 
 Status Wal::open(FileSystem* fs, const WalOptions& options, const Visitor& visit,
@@ -52,7 +58,7 @@ Status Wal::recover(const Visitor& visit, RecoveryReport* report) {
   if (!segments_.empty()) {
     std::string path = join_path(options_.dir, segment_name(segments_.back()));
     RAFTKV_RETURN_IF_ERROR(fs_->open(path, OpenMode::kReadWrite, &active_));
-    RAFTKV_RETURN_IF_ERROR(active_->size(&active_size_));
+    active_size_ = recovered_end_;  // new records overwrite the zeros after the last one
   }
   return Status::Ok();
 }
@@ -106,26 +112,39 @@ Status Wal::recover_segment(size_t i, const Visitor& visit, RecoveryReport* repo
       r = ScanResult::kCorrupt;
       why = v.message();
     }
-    if (r == ScanResult::kEnd) return Status::Ok();
+    if (r == ScanResult::kEnd && (last || rest.empty())) {
+      recovered_end_ = offset;
+      return Status::Ok();
+    }
+    if (r == ScanResult::kEnd) {
+      // A finished segment is cut to its records before the next one starts (finish_active),
+      // so zeros at its end mean records were lost.
+      r = ScanResult::kCorrupt;
+      why = "segment ends in zeros (truncated segment)";
+    }
     if (r == ScanResult::kTorn && last) {
       report->actions.push_back("cut torn tail of " + name + " at offset " +
-                                std::to_string(offset) + " (" + std::to_string(rest.size()) +
+                                std::to_string(offset) + " (" + std::to_string(used_length(rest)) +
                                 " bytes)");
       break;
     }
     if (r == ScanResult::kTorn) why = "segment ends inside a record (truncated segment)";
     std::string what = at(name, offset) + ": " + why;
     if (!options_.repair) return Status::Corruption(what);
-    report->actions.push_back("repair: " + what + "; discarding " + std::to_string(rest.size()) +
-                              " bytes of " + name + " from that offset");
+    report->actions.push_back("repair: " + what + "; discarding " +
+                              std::to_string(used_length(rest)) + " bytes of " + name +
+                              " from that offset");
     RAFTKV_RETURN_IF_ERROR(discard_from(i + 1, report));
     *stop = true;
     break;
   }
-  // Cut the segment at `offset` so new records follow the last valid one.
+  // Cut the segment at `offset` so new records follow the last valid one, and zero what
+  // followed: a stale record there must never be read back as part of the log.
   std::unique_ptr<File> f;
   RAFTKV_RETURN_IF_ERROR(fs_->open(path, OpenMode::kReadWrite, &f));
   RAFTKV_RETURN_IF_ERROR(f->truncate(offset));
+  if (last) RAFTKV_RETURN_IF_ERROR(f->allocate(std::max<uint64_t>(offset, data.size())));
+  recovered_end_ = offset;
   return f->sync();
 }
 
@@ -151,15 +170,31 @@ bool Wal::needs_new_segment() const {
   return !active_ || active_size_ >= options_.segment_bytes;
 }
 
+// Cuts the active segment's preallocated zeros off and makes that durable, so that only the
+// last segment ever ends in zeros (recovery treats zeros anywhere else as lost records).
+Status Wal::finish_active() {
+  if (!active_) return Status::Ok();
+  uint64_t size = 0;
+  RAFTKV_RETURN_IF_ERROR(active_->size(&size));
+  if (size == active_size_) return Status::Ok();
+  RAFTKV_RETURN_IF_ERROR(active_->truncate(active_size_));
+  return active_->sync();
+}
+
 Status Wal::start_segment(std::string_view preamble) {
   if (!failure_.ok()) return Status::Failed(failure_.to_string());
+  if (Status s = finish_active(); !s.ok()) return fail(s);
   uint64_t seq = segments_.empty() ? 1 : segments_.back() + 1;
   std::string path = join_path(options_.dir, segment_name(seq));
   std::unique_ptr<File> f;
   Status s = fs_->open(path, OpenMode::kCreateTruncate, &f);
   std::string data = encode_file_header(kSegmentMagic, seq);
   data.append(preamble);
-  if (s.ok()) s = f->append(data);
+  if (s.ok()) s = f->write_at(0, data);
+  // Reserving the whole segment now keeps each later write's fdatasync from having to
+  // commit a new file size to the journal: with several nodes on one disk it is the
+  // difference between about 190 and 125 us per sync (docs/storage.md).
+  if (s.ok()) s = f->allocate(options_.segment_bytes);
   if (!s.ok()) return fail(s);
   segments_.push_back(seq);
   active_ = std::move(f);
@@ -171,7 +206,7 @@ Status Wal::start_segment(std::string_view preamble) {
 Status Wal::write(std::string_view records) {
   if (!failure_.ok()) return Status::Failed(failure_.to_string());
   if (!active_) return Status::InvalidArgument("no active segment");
-  Status s = active_->append(records);
+  Status s = active_->write_at(active_size_, records);
   if (s.ok()) s = active_->sync();
   if (s.ok() && dir_sync_pending_) s = fs_->sync_dir(options_.dir);
   if (!s.ok()) return fail(s);

@@ -6,12 +6,15 @@
 // fdatasync per write() call (plus a directory sync when the call created a segment). Once
 // the active segment reaches segment_bytes, the next write starts a new segment whose first
 // records are a caller-supplied preamble (so that older segments can later be deleted).
+// Segments are preallocated to segment_bytes (zeros after the last record), which makes each
+// fdatasync cheaper; a finished segment is cut back to its records before the next starts.
 //
 // Failure: after any failed write or sync the log enters a failed state and refuses further
 // writes with kFailed. A failed fsync is never retried: Linux may already have dropped the
 // data it failed to write, so a second, successful fsync would prove nothing.
 //
 // Recovery (open): segments are read in order and each valid record handed to a visitor.
+//   - zeros after the last record of the last segment are its unwritten preallocated rest;
 //   - a torn record at the end of the last segment (a crash mid-write) is cut off;
 //   - a last segment whose file header is torn is removed;
 //   - any other damage, a torn record in an earlier segment, a missing segment in the
@@ -75,13 +78,15 @@ class Wal {
   Status recover(const Visitor& visit, RecoveryReport* report);
   Status recover_segment(size_t i, const Visitor& visit, RecoveryReport* report, bool* stop);
   Status discard_from(size_t i, RecoveryReport* report);
+  Status finish_active();
   Status fail(Status s);
 
   FileSystem* fs_;
   WalOptions options_;
   std::vector<uint64_t> segments_;
   std::unique_ptr<File> active_;
-  uint64_t active_size_ = 0;
+  uint64_t active_size_ = 0;    // where the next record goes: the end of the records
+  uint64_t recovered_end_ = 0;  // recovery: end of the last segment's records
   bool dir_sync_pending_ = false;
   Status failure_;
 };

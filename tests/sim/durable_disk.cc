@@ -25,6 +25,7 @@ class NoSyncFile : public storage::File {
   }
   storage::Status sync() override { return storage::Status::Ok(); }
   storage::Status truncate(uint64_t size) override { return f_->truncate(size); }
+  storage::Status allocate(uint64_t size) override { return f_->allocate(size); }
   storage::Status size(uint64_t* out) override { return f_->size(out); }
 
  private:

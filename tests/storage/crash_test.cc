@@ -238,6 +238,12 @@ size_t first_entry_offset(const std::string& contents) {
   return 0;
 }
 
+// Where a segment's records end: a segment is preallocated, so zeros may follow them.
+size_t records_end(const std::string& contents) {
+  size_t end = contents.find_last_not_of('\0');
+  return end == std::string::npos ? 0 : end + 1;
+}
+
 struct RecordPart {
   const char* name;
   size_t offset;  // within the record
@@ -307,7 +313,7 @@ TEST_F(DamageTest, UnknownFormatVersionIsReported) {
 TEST_F(DamageTest, DamagedLastRecordIsCutAsATornTail) {
   const std::string& last = segments_.back();
   std::string c = fs_.contents(last);
-  flip_bit(last, c.size() - 3);  // payload of the final record (the hard state)
+  flip_bit(last, records_end(c) - 3);  // payload of the final record (the hard state)
   ASSERT_OK(reopen());
   ASSERT_EQ(report_.actions.size(), 1u);
   EXPECT_NE(report_.actions[0].find("cut torn tail"), std::string::npos);
@@ -318,10 +324,76 @@ TEST_F(DamageTest, DamagedLastRecordIsCutAsATornTail) {
 TEST_F(DamageTest, TruncatedLastSegmentIsATornTail) {
   const std::string& last = segments_.back();
   std::string c = fs_.contents(last);
-  fs_.set_contents(last, c.substr(0, c.size() - 70));
+  fs_.set_contents(last, c.substr(0, records_end(c) - 70));
   ASSERT_OK(reopen());
   EXPECT_LT(storage_->last_index(), 30u);
   EXPECT_EQ(testing::all_entries(*storage_), entries(1, storage_->last_index(), 1, 40));
+}
+
+TEST_F(DamageTest, FinishedSegmentsAreCutToTheirRecords) {
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    std::string c = fs_.contents(segments_[i]);
+    EXPECT_EQ(c.size(), records_end(c)) << segments_[i];
+  }
+}
+
+TEST(PreallocationTest, NewRecordsOverwriteThePreallocatedZerosAfterARestart) {
+  FaultFileSystem fs(5);
+  const DurableStorageOptions big{kDir, 4096, false};
+  std::unique_ptr<DurableStorage> s;
+  ASSERT_OK(DurableStorage::open(&fs, big, &s));
+  ASSERT_OK(s->save(HardState{1, 1, 0}, entries(1, 3, 1, 40), std::nullopt));
+  const std::string seg = std::string(kDir) + "/" + segment_name(1);
+  std::string c = fs.contents(seg);
+  EXPECT_EQ(c.size(), 4096u) << "the segment is preallocated";
+  size_t before = records_end(c);
+  ASSERT_LT(before, 4096u);
+
+  RecoveryReport report;
+  s.reset();
+  ASSERT_OK(DurableStorage::open(&fs, big, &s, &report));
+  EXPECT_TRUE(report.actions.empty()) << "zeros after the records are not damage";
+  ASSERT_OK(s->save(HardState{1, 1, 3}, entries(4, 4, 1, 5), std::nullopt));
+  c = fs.contents(seg);
+  EXPECT_GT(records_end(c), before);
+  EXPECT_EQ(c.size(), 4096u) << "written inside the preallocated space";
+
+  s.reset();
+  ASSERT_OK(DurableStorage::open(&fs, big, &s));
+  EXPECT_EQ(testing::all_entries(*s), [] {
+    auto e = entries(1, 3, 1, 40);
+    auto more = entries(4, 4, 1, 5);
+    e.insert(e.end(), more.begin(), more.end());
+    return e;
+  }());
+  EXPECT_EQ(s->hard_state(), (HardState{1, 1, 3}));
+}
+
+TEST_F(DamageTest, TornTailIsZeroedSoNothingStaleFollowsNewRecords) {
+  const std::string& last = segments_.back();
+  std::string c = fs_.contents(last);
+  size_t final_record = 32;  // after the file header
+  for (;;) {
+    ScannedRecord rec;
+    std::string why;
+    ASSERT_EQ(scan_record(std::string_view(c).substr(final_record), &rec, &why),
+              ScanResult::kRecord);
+    if (final_record + rec.size >= records_end(c)) break;
+    final_record += rec.size;
+  }
+  flip_bit(last, records_end(c) - 3);  // the final record becomes a torn tail
+  ASSERT_OK(reopen());
+  EXPECT_EQ(fs_.contents(last),
+            c.substr(0, final_record) + std::string(c.size() - final_record, '\0'))
+      << "cut at the torn record, zeros after it, the size kept";
+}
+
+TEST_F(DamageTest, ZerosAtTheEndOfAFinishedSegmentRefuseToOpen) {
+  std::string c = fs_.contents(segments_[1]);
+  fs_.set_contents(segments_[1], c + std::string(64, '\0'));
+  Status st = reopen();
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("segment ends in zeros"), std::string::npos) << st.to_string();
 }
 
 TEST_F(DamageTest, TruncatedMiddleSegmentRefusesToOpen) {

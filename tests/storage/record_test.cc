@@ -34,10 +34,20 @@ TEST(RecordTest, EveryPrefixOfARecordIsTorn) {
   }
 }
 
-TEST(RecordTest, ZeroTailIsTorn) {
+// The unwritten rest of a preallocated segment.
+TEST(RecordTest, ZerosAreTheCleanEnd) {
   ScannedRecord rec;
   std::string why;
-  EXPECT_EQ(scan_record(std::string(4096, '\0'), &rec, &why), ScanResult::kTorn);
+  EXPECT_EQ(scan_record(std::string(4096, '\0'), &rec, &why), ScanResult::kEnd);
+  EXPECT_EQ(scan_record(std::string(3, '\0'), &rec, &why), ScanResult::kEnd);
+}
+
+// Zeros where a header should be, but data after them: a record went missing in the middle.
+TEST(RecordTest, ZerosBeforeDataAreCorrupt) {
+  ScannedRecord rec;
+  std::string why;
+  std::string data = std::string(64, '\0') + framed("later record");
+  EXPECT_EQ(scan_record(data, &rec, &why), ScanResult::kCorrupt);
 }
 
 struct FlipCase {
