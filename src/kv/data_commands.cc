@@ -132,7 +132,7 @@ void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::
 void execute_set(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
   SetOptions opts;
   if (const auto error = parse_set_options(argv, &opts); !error.empty()) return out->error(error);
-  const std::string* current = store.find(argv[1]);
+  std::string* current = store.find(argv[1]);
   const bool exists = current != nullptr;
   if (opts.get) {
     if (exists) {
@@ -145,7 +145,11 @@ void execute_set(KvStore& store, std::span<const std::string> argv, RespWriter* 
     if (!opts.get) out->null_bulk();
     return;
   }
-  store.set(argv[1], argv[2]);
+  if (exists) {
+    *current = argv[2];  // no second lookup
+  } else {
+    store.set(argv[1], argv[2]);
+  }
   if (!opts.get) out->simple("OK");
 }
 

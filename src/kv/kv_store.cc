@@ -16,30 +16,42 @@ uint64_t key_hash(std::string_view key) {
 }
 
 const std::string* KvStore::find(std::string_view key) const {
-  const auto it = map_.find(KeyRef{key_hash(key), key});
-  return it == map_.end() ? nullptr : &it->second;
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 std::string* KvStore::find(std::string_view key) {
-  const auto it = map_.find(KeyRef{key_hash(key), key});
-  return it == map_.end() ? nullptr : &it->second;
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+std::string* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
+                                 std::string value) {
+  auto it = map_.emplace_hint(hint, Key{hash, std::string(key)}, std::move(value));
+  try {
+    index_.emplace(std::string_view(it->first.name), &it->second);
+  } catch (...) {
+    map_.erase(it);  // keep the two in step if the index cannot grow
+    throw;
+  }
+  return &it->second;
 }
 
 bool KvStore::set(std::string_view key, std::string value) {
-  const KeyRef ref{key_hash(key), key};
-  auto it = map_.lower_bound(ref);
-  if (it != map_.end() && it->first.hash == ref.hash && it->first.name == key) {
-    it->second = std::move(value);
+  if (std::string* current = find(key)) {
+    *current = std::move(value);
     return false;
   }
-  map_.emplace_hint(it, Key{ref.hash, std::string(key)}, std::move(value));
+  const KeyRef ref{key_hash(key), key};
+  insert_new(map_.lower_bound(ref), ref.hash, key, std::move(value));
   return true;
 }
 
 bool KvStore::erase(std::string_view key) {
-  const auto it = map_.find(KeyRef{key_hash(key), key});
-  if (it == map_.end()) return false;
-  map_.erase(it);
+  const auto at = index_.find(key);
+  if (at == index_.end()) return false;
+  index_.erase(at);
+  map_.erase(map_.find(KeyRef{key_hash(key), key}));
   return true;
 }
 
@@ -91,7 +103,7 @@ std::string KvStore::digest_hex() const {
 bool KvStore::append_in_order(std::string_view key, std::string value) {
   const KeyRef ref{key_hash(key), key};
   if (!map_.empty() && !Less()(map_.rbegin()->first, ref)) return false;
-  map_.emplace_hint(map_.end(), Key{ref.hash, std::string(key)}, std::move(value));
+  insert_new(map_.end(), ref.hash, key, std::move(value));
   return true;
 }
 
