@@ -91,8 +91,20 @@ void ClientConnection::complete(uint64_t seq, std::string bytes) {
     ++first_seq_;
     popped = true;
   }
-  if (popped) flush();
+  // Nothing else outstanding: send now. Otherwise more replies may complete in this turn
+  // (pipelined commands confirmed together) and should share the send.
+  if (popped && replies_.empty()) flush();
+  if (popped && !replies_.empty()) schedule_flush();
   if (reading_paused_) read_more();
+}
+
+void ClientConnection::schedule_flush() {
+  if (flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
 }
 
 void ClientConnection::flush() {

@@ -55,6 +55,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void on_read(size_t n);
   void complete(uint64_t seq, std::string bytes);
   void flush();
+  // Flushes once the current event-loop turn ends, so that every reply completed in it (a
+  // confirmed batch of reads, a committed batch of writes) leaves in one send.
+  void schedule_flush();
 
   asio::ip::tcp::socket socket_;
   CommandHandler* handler_;
@@ -70,6 +73,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string out_;       // bytes being written
   std::string out_next_;  // bytes ready to write after the current write
   bool writing_ = false;
+  bool flush_scheduled_ = false;
   bool reading_paused_ = false;
   bool close_after_flush_ = false;
   bool closed_ = false;
