@@ -720,6 +720,18 @@ void Node::send(Message m) {
   // acknowledgement promises its entries are. Everything else may leave at once.
   bool after_persist = m.type == MessageType::kVote || m.type == MessageType::kVoteResp ||
                        m.type == MessageType::kAppResp;
+  if (after_persist && m.type == MessageType::kAppResp && !m.reject &&
+      !msgs_after_persist_.empty()) {
+    // Acknowledgements are cumulative and all of one batch leave together: one for the
+    // highest index says everything the earlier ones said. Under load a follower steps
+    // several appends per disk write; this keeps it to one answer per write.
+    Message& prev = msgs_after_persist_.back();
+    if (prev.type == MessageType::kAppResp && !prev.reject && prev.to == m.to &&
+        prev.term == m.term && prev.index <= m.index) {
+      prev = std::move(m);
+      return;
+    }
+  }
   (after_persist ? msgs_after_persist_ : msgs_).push_back(std::move(m));
 }
 

@@ -270,6 +270,39 @@ TEST(Replication, AcknowledgementsWaitForPersistence) {
   c.node(2).advance(rd);
 }
 
+// Several appends stepped before one persist are answered by one cumulative acknowledgement
+// for the highest index, which the leader takes as matching everything before it.
+TEST(Replication, AppendsSteppedTogetherGetOneAcknowledgement) {
+  Cluster c(2);
+  c.campaign(1);
+  c.tick_all(1);
+  ASSERT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kReplicate);
+  std::vector<Message> appends;
+  for (int i = 0; i < 3; ++i) {
+    c.node(1).propose("v" + std::to_string(i));
+    for (auto& m : c.node(1).take_messages()) {
+      if (m.to == 2 && m.type == MessageType::kApp) appends.push_back(m);
+    }
+  }
+  ASSERT_EQ(appends.size(), 3u);
+  for (const auto& m : appends) c.node(2).step(m);
+  Ready rd = c.node(2).ready();
+  std::vector<Message> acks;
+  for (const auto& m : rd.messages_after_persist) {
+    if (m.type == MessageType::kAppResp) acks.push_back(m);
+  }
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].index, appends.back().entries.back().index);
+  c.storage(2).append(rd.entries);
+  c.node(2).advance(rd);
+  Ready leader = c.node(1).ready();  // the leader persists its own copy
+  c.storage(1).append(leader.entries);
+  c.node(1).advance(leader);
+  c.node(1).step(acks[0]);
+  EXPECT_EQ(c.node(1).tracker().progress(2)->match, appends.back().entries.back().index);
+  EXPECT_EQ(c.node(1).log().committed(), appends.back().entries.back().index);
+}
+
 // Flow control: in the replicate state at most max_inflight_msgs appends are unacknowledged,
 // and each carries at most max_size_per_msg bytes (but at least one entry).
 TEST(Replication, InflightWindowAndMessageSizeAreBounded) {
