@@ -179,6 +179,8 @@ void RaftDriver::process() {
     if (e.type == raft::EntryType::kConfChange) machine_->on_conf_entry_appended(e);
   }
   persisting_ = true;
+  ++persisted_batches_;
+  persisted_entries_ += rd->entries.size();
   auto batch = std::make_shared<PersistBatch>();
   batch->hard_state = rd->hard_state;
   batch->entries = rd->entries;

@@ -105,6 +105,9 @@ class RaftDriver {
   bool failed() const { return failed_; }
   uint64_t pending_writes() const { return pending_writes_.size(); }
   uint64_t pending_reads() const { return pending_reads_.size(); }
+  // Batches handed to the disk that needed an fsync, and the entries they carried.
+  uint64_t persisted_batches() const { return persisted_batches_; }
+  uint64_t persisted_entries() const { return persisted_entries_; }
   const raft::Node& node() const { return *node_; }
 
  private:
@@ -150,6 +153,8 @@ class RaftDriver {
   std::map<raft::Index, PendingWrite> pending_writes_;
   std::map<uint64_t, PendingRead> pending_reads_;
   uint64_t next_read_id_ = 1;
+  uint64_t persisted_batches_ = 0;
+  uint64_t persisted_entries_ = 0;
   std::chrono::steady_clock::time_point next_expiry_check_;
 };
 

@@ -1,5 +1,6 @@
 // The Redis-facing half of the server: routing each command (local, read, write, or the
 // server's own INFO and CLUSTER), redirects, and the error texts for every outcome.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/resp_writer.h"
+#include "net/peer_transport.h"
 #include "server/hash_slot.h"
 #include "server/server.h"
 
@@ -230,6 +232,15 @@ std::string Server::info(const std::string& section) const {
     add("raft_learners", join_ids(st.conf.learners));
     add("raft_joint", static_cast<int64_t>(st.conf.joint()));
     add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
+    // Each persisted batch is one fdatasync: entries per batch is the group-commit factor.
+    add("raft_log_batches_persisted", driver_->persisted_batches());
+    add("raft_log_entries_persisted", driver_->persisted_entries());
+    for (const net::PeerStats& p : transport_->stats().peers) {
+      add("raft_peer_" + std::to_string(p.id),
+          fmt::format("state={},address={},sent={},received={},dropped={},queued={}",
+                      net::to_string(p.state), p.address, p.sent.messages_sent,
+                      p.received.messages_received, p.sent.messages_dropped, p.queued_messages));
+    }
     out += "\r\n";
   }
   if (all || section == "persistence") out += snapshot_info();
