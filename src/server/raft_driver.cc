@@ -134,15 +134,25 @@ void RaftDriver::read(ReadReady ready) {
     ready(err);
     return;
   }
+  // One ReadIndex round confirms any number of reads, so all reads of this turn share
+  // one request (and one entry in the core's queue) instead of one each.
+  read_batch_.push_back(std::move(ready));
+  schedule_process();
+}
+
+void RaftDriver::submit_read_batch() {
+  if (read_batch_.empty()) return;
+  std::vector<ReadReady> batch = std::move(read_batch_);
+  read_batch_.clear();
   uint64_t id = next_read_id_++;
   std::string ctx(reinterpret_cast<const char*>(&id), sizeof id);
-  if (auto err = node_->read_index(std::move(ctx))) {
-    ready(RequestError::kNoLeader);
+  if (node_->read_index(std::move(ctx))) {
+    for (auto& ready : batch) ready(RequestError::kNoLeader);
     return;
   }
-  pending_reads_[id] =
-      PendingRead{std::move(ready), std::chrono::steady_clock::now() + options_.request_timeout};
-  schedule_process();
+  pending_read_count_ += batch.size();
+  pending_reads_[id] = PendingReadBatch{
+      std::move(batch), std::chrono::steady_clock::now() + options_.request_timeout};
 }
 
 void RaftDriver::schedule_process() {
@@ -156,6 +166,7 @@ void RaftDriver::schedule_process() {
 
 void RaftDriver::process() {
   if (stopped_ || failed_) return;
+  submit_read_batch();
   // Messages that depend on nothing unpersisted leave at once, even mid-batch.
   if (auto msgs = node_->take_messages(); !msgs.empty()) send_(std::move(msgs));
   if (persisting_ || !node_->has_ready()) return;
@@ -242,9 +253,10 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
     std::memcpy(&id, rs.context.data(), sizeof id);
     auto it = pending_reads_.find(id);
     if (it == pending_reads_.end()) continue;
-    auto ready = std::move(it->second.ready);
+    auto batch = std::move(it->second.ready);
     pending_reads_.erase(it);
-    ready(std::nullopt);
+    pending_read_count_ -= batch.size();
+    for (auto& ready : batch) ready(std::nullopt);
   }
   return true;
 }
@@ -287,9 +299,10 @@ void RaftDriver::expire_requests() {
   }
   for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
     if (it->second.deadline <= now) {
-      auto ready = std::move(it->second.ready);
+      auto batch = std::move(it->second.ready);
       it = pending_reads_.erase(it);
-      ready(RequestError::kTimeout);
+      pending_read_count_ -= batch.size();
+      for (auto& ready : batch) ready(RequestError::kTimeout);
     } else {
       ++it;
     }
@@ -303,7 +316,14 @@ void RaftDriver::fail_everything(RequestError why) {
     w.done(why == RequestError::kStorage ? why : RequestError::kUnknown, {});
   auto reads = std::move(pending_reads_);
   pending_reads_.clear();
-  for (auto& [_, r] : reads) r.ready(why == RequestError::kStorage ? why : RequestError::kTimeout);
+  pending_read_count_ = 0;
+  auto unsubmitted = std::move(read_batch_);
+  read_batch_.clear();
+  const RequestError read_error = why == RequestError::kStorage ? why : RequestError::kTimeout;
+  for (auto& [_, batch] : reads) {
+    for (auto& ready : batch.ready) ready(read_error);
+  }
+  for (auto& ready : unsubmitted) ready(read_error);
 }
 
 }  // namespace raftkv::server

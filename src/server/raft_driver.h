@@ -104,10 +104,12 @@ class RaftDriver {
   bool is_leader() const { return node_->role() == raft::Role::kLeader; }
   bool failed() const { return failed_; }
   uint64_t pending_writes() const { return pending_writes_.size(); }
-  uint64_t pending_reads() const { return pending_reads_.size(); }
+  uint64_t pending_reads() const { return pending_read_count_ + read_batch_.size(); }
   // Batches handed to the disk that needed an fsync, and the entries they carried.
   uint64_t persisted_batches() const { return persisted_batches_; }
   uint64_t persisted_entries() const { return persisted_entries_; }
+  // ReadIndex requests handed to the core; each serves every read of one event-loop turn.
+  uint64_t read_index_requests() const { return next_read_id_ - 1; }
   const raft::Node& node() const { return *node_; }
 
  private:
@@ -116,8 +118,9 @@ class RaftDriver {
     WriteDone done;
     std::chrono::steady_clock::time_point deadline;
   };
-  struct PendingRead {
-    ReadReady ready;
+  // Reads that share one ReadIndex request: all that arrived in one event-loop turn.
+  struct PendingReadBatch {
+    std::vector<ReadReady> ready;
     std::chrono::steady_clock::time_point deadline;
   };
 
@@ -127,6 +130,8 @@ class RaftDriver {
   void on_tick();
   void schedule_process();
   void process();
+  // Hands the reads gathered this turn to the core as one ReadIndex request.
+  void submit_read_batch();
   void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
                     bool applied_early = false);
   // Restores an installed snapshot, applies committed entries (answering their clients)
@@ -151,7 +156,9 @@ class RaftDriver {
   bool failed_ = false;
 
   std::map<raft::Index, PendingWrite> pending_writes_;
-  std::map<uint64_t, PendingRead> pending_reads_;
+  std::map<uint64_t, PendingReadBatch> pending_reads_;  // by ReadIndex context id
+  uint64_t pending_read_count_ = 0;                     // reads in pending_reads_
+  std::vector<ReadReady> read_batch_;                   // not yet handed to the core
   uint64_t next_read_id_ = 1;
   uint64_t persisted_batches_ = 0;
   uint64_t persisted_entries_ = 0;

@@ -117,8 +117,10 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
           return;
         }
         ++stats_.reads_ok;
-        kv::Argv cmd(argv.begin() + static_cast<long>(c.command_offset), argv.end());
-        slot.complete(machine_.read(cmd));
+        if (c.command_offset > 0) {  // a prefix (the session extension) to strip
+          argv.erase(argv.begin(), argv.begin() + static_cast<long>(c.command_offset));
+        }
+        slot.complete(machine_.read(argv));
       });
       return;
     }

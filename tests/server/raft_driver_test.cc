@@ -1,0 +1,122 @@
+// RaftDriver on a single-voter node: real disk thread, durable storage over the in-memory
+// fault-injecting file system, no sockets. Checks what the driver adds to the core: how
+// reads are batched into ReadIndex requests and how requests end when the node stops.
+#include "server/raft_driver.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/durable_storage.h"
+#include "storage/fault_file_system.h"
+
+namespace raftkv::server {
+namespace {
+
+class RecordingMachine : public StateMachine {
+ public:
+  std::string apply(const raft::Entry& e) override {
+    applied.push_back(e.data);
+    return "applied:" + e.data;
+  }
+  std::string restore(const raft::Snapshot&) override { return {}; }
+  std::vector<std::string> applied;
+};
+
+class DurableSink : public LogSink {
+ public:
+  explicit DurableSink(storage::DurableStorage* s) : s_(s) {}
+  std::optional<std::string> save(const PersistBatch& b) override {
+    auto st = s_->save(b.hard_state, b.entries, b.snapshot);
+    return st.ok() ? std::nullopt : std::optional<std::string>(st.to_string());
+  }
+
+ private:
+  storage::DurableStorage* s_;
+};
+
+class RaftDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(storage::DurableStorage::open(&fs_, {"log", 1 << 20, false}, &log_).ok());
+    ASSERT_TRUE(log_->set_conf_state(raft::ConfState{{1}, {}, {}}).ok());
+    RaftDriver::Options o;
+    o.raft.id = 1;
+    o.raft.election_tick = 3;
+    o.raft.random_seed = 7;
+    o.tick = std::chrono::milliseconds(1);
+    driver_ = std::make_unique<RaftDriver>(
+        io_, o, log_.get(), std::make_unique<DiskWriter>(std::make_unique<DurableSink>(log_.get())),
+        &machine_, [](std::vector<raft::Message>) {});
+    driver_->start();
+    ASSERT_TRUE(run_until([&] { return driver_->is_leader(); }));
+  }
+  void TearDown() override {
+    driver_->stop();
+    driver_.reset();  // joins the disk thread
+  }
+
+  // Runs the event loop until `done` holds (checked between handlers) or 5 s pass.
+  template <typename Pred>
+  bool run_until(Pred done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.restart();
+      io_.run_one_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+  storage::FaultFileSystem fs_{1};
+  std::unique_ptr<storage::DurableStorage> log_;
+  asio::io_context io_;
+  RecordingMachine machine_;
+  std::unique_ptr<RaftDriver> driver_;
+};
+
+TEST_F(RaftDriverTest, ReadsOfOneTurnShareOneReadIndexRequest) {
+  std::optional<std::string> reply;
+  driver_->propose("x", [&](std::optional<RequestError> err, const std::string& r) {
+    ASSERT_FALSE(err);
+    reply = r;
+  });
+  ASSERT_TRUE(run_until([&] { return reply.has_value(); }));
+  EXPECT_EQ(*reply, "applied:x");
+
+  const uint64_t before = driver_->read_index_requests();
+  int ok = 0;
+  for (int i = 0; i < 100; ++i) {
+    driver_->read([&](std::optional<RequestError> err) { ok += err ? 0 : 1; });
+  }
+  EXPECT_EQ(driver_->pending_reads(), 100u);
+  ASSERT_TRUE(run_until([&] { return ok == 100; }));
+  EXPECT_EQ(driver_->read_index_requests(), before + 1) << "one request for the whole turn";
+  EXPECT_EQ(driver_->pending_reads(), 0u);
+
+  // A read in a later turn is a new request.
+  bool later = false;
+  driver_->read([&](std::optional<RequestError> err) { later = !err; });
+  ASSERT_TRUE(run_until([&] { return later; }));
+  EXPECT_EQ(driver_->read_index_requests(), before + 2);
+}
+
+TEST_F(RaftDriverTest, ReadsNotYetHandedToTheCoreFailWhenTheNodeStops) {
+  std::vector<RequestError> errors;
+  for (int i = 0; i < 3; ++i) {
+    driver_->read([&](std::optional<RequestError> err) {
+      ASSERT_TRUE(err);
+      errors.push_back(*err);
+    });
+  }
+  driver_->stop();
+  EXPECT_EQ(errors, std::vector<RequestError>(3, RequestError::kTimeout));
+  EXPECT_EQ(driver_->pending_reads(), 0u);
+}
+
+}  // namespace
+}  // namespace raftkv::server
