@@ -16,20 +16,20 @@ uint64_t key_hash(std::string_view key) {
 }
 
 const std::string* KvStore::find(std::string_view key) const {
-  const auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  const Map::value_type* entry = index_.find(key, key_hash(key));
+  return entry == nullptr ? nullptr : &entry->second;
 }
 
 std::string* KvStore::find(std::string_view key) {
-  const auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  Map::value_type* entry = index_.find(key, key_hash(key));
+  return entry == nullptr ? nullptr : &entry->second;
 }
 
 std::string* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
                                  std::string value) {
   auto it = map_.emplace_hint(hint, Key{hash, std::string(key)}, std::move(value));
   try {
-    index_.emplace(std::string_view(it->first.name), &it->second);
+    index_.insert(&*it, hash);
   } catch (...) {
     map_.erase(it);  // keep the two in step if the index cannot grow
     throw;
@@ -48,10 +48,9 @@ bool KvStore::set(std::string_view key, std::string value) {
 }
 
 bool KvStore::erase(std::string_view key) {
-  const auto at = index_.find(key);
-  if (at == index_.end()) return false;
-  index_.erase(at);
-  map_.erase(map_.find(KeyRef{key_hash(key), key}));
+  const uint64_t hash = key_hash(key);
+  if (!index_.erase(key, hash)) return false;
+  map_.erase(map_.find(KeyRef{hash, key}));
   return true;
 }
 

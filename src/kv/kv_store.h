@@ -19,8 +19,8 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+#include "kv/flat_index.h"
 
 namespace raftkv::kv {
 
@@ -85,18 +85,19 @@ class KvStore {
     }
   };
 
-  struct ViewHash {
-    size_t operator()(std::string_view key) const { return key_hash(key); }
+  using Map = std::map<Key, std::string, Less>;
+  struct KeyOf {
+    std::string_view operator()(const Map::value_type& entry) const { return entry.first.name; }
   };
   // Inserts a key known to be absent, at `hint` in the ordered map.
-  using Map = std::map<Key, std::string, Less>;
+
   std::string* insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
                           std::string value);
 
   Map map_;
-  // Every key of map_, viewing the key stored there, to its value there (std::map nodes
-  // never move, so the views and pointers stay valid until the key is erased).
-  std::unordered_map<std::string_view, std::string*, ViewHash> index_;
+  // Every entry of map_ by the hash of its key (std::map nodes never move, so the pointers
+  // stay valid until the key is erased).
+  FlatIndex<Map::value_type, KeyOf> index_;
 };
 
 }  // namespace raftkv::kv
