@@ -752,17 +752,17 @@ std::vector<Message> Node::take_messages() {
 }
 
 Index Node::applied_after(const std::vector<Entry>& committed) const {
-  return committed.empty() ? log_.applied() : committed.back().index;
+  return committed.empty() ? log_.applying() : committed.back().index;
 }
 
 bool Node::has_ready() const {
   if (!msgs_.empty() || !msgs_after_persist_.empty()) return true;
   if (role_ == Role::kLeader && (append_pending_ || reads_.round_needed())) return true;
-  if (!log_.unstable_entries().empty() || log_.unstable_snapshot()) return true;
+  if (log_.has_entries_to_persist() || log_.snapshot_to_persist()) return true;
   if (HardState{term_, vote_, log_.committed()} != prev_hard_state_) return true;
   if (log_.has_next_committed_entries()) return true;
   for (const auto& rs : read_states_) {
-    if (rs.index <= log_.applied()) return true;
+    if (rs.index <= log_.applying()) return true;
   }
   return false;
 }
@@ -772,13 +772,16 @@ Ready Node::ready() {
   Ready rd;
   HardState hs{term_, vote_, log_.committed()};
   if (hs != prev_hard_state_) rd.hard_state = hs;
-  rd.snapshot = log_.unstable_snapshot();
-  rd.entries = log_.unstable_entries();
+  prev_hard_state_ = hs;  // later Readies carry only what changes after this one
+  rd.snapshot = log_.snapshot_to_persist();
+  rd.entries = log_.entries_to_persist();
+  log_.accept_unstable();
   rd.messages = std::move(msgs_);
   msgs_.clear();
   rd.messages_after_persist = std::move(msgs_after_persist_);
   msgs_after_persist_.clear();
   rd.committed_entries = log_.next_committed_entries();
+  if (!rd.committed_entries.empty()) log_.accept_applying(rd.committed_entries.back().index);
   Index applied = applied_after(rd.committed_entries);
   if (rd.snapshot) applied = std::max(applied, rd.snapshot->meta.index);
   auto keep = std::partition(read_states_.begin(), read_states_.end(),
@@ -789,7 +792,6 @@ Ready Node::ready() {
 }
 
 void Node::advance(const Ready& rd) {
-  if (rd.hard_state) prev_hard_state_ = *rd.hard_state;
   if (rd.snapshot) {
     log_.stable_snapshot_to(rd.snapshot->meta.index);
     if (rd.snapshot->meta.index > log_.applied()) log_.applied_to(rd.snapshot->meta.index);

@@ -20,10 +20,15 @@
 //      stable locally), and serve `read_states` (each is safe: applied >= its index);
 //   5. call advance(ready). Only then does the leader count its own copy of the entries
 //      toward the commit majority, so an entry is never committed on an unsynced disk.
-// ready() must not be called again before advance() of the previous batch. While a batch is
-// being persisted the node keeps running: take_messages() hands out the messages that may
-// leave at once (heartbeats, appends, heartbeat answers), so a slow disk never delays
-// heartbeats into an election.
+// Several batches may be in flight: ready() may be called again before the previous
+// batch's advance(), and each new batch carries only what the earlier ones did not (an
+// entry overwritten by a new leader is handed out again). Batches must then be persisted
+// in the order they were returned (a later one's messages_after_persist only after every
+// earlier batch is durable), applied in that order, and advance()d in that order. A batch
+// holding a snapshot should be finished before the next is taken: its committed_entries
+// follow the snapshot. While batches are being persisted the node keeps running:
+// take_messages() hands out the messages that may leave at once (heartbeats, appends,
+// heartbeat answers), so a slow disk never delays heartbeats into an election.
 #pragma once
 
 #include <cstdint>

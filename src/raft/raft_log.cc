@@ -8,7 +8,8 @@ namespace raftkv::raft {
 RaftLog::RaftLog(Storage* storage, uint64_t max_committed_size)
     : storage_(storage),
       max_committed_size_(max_committed_size),
-      unstable_offset_(storage->last_index() + 1) {
+      unstable_offset_(storage->last_index() + 1),
+      in_progress_(unstable_offset_) {
   // Everything up to the first index is covered by a snapshot and therefore committed and
   // applied; the caller restores the state machine from that snapshot.
   committed_ = storage->first_index() - 1;
@@ -102,6 +103,8 @@ Index RaftLog::append(const std::vector<Entry>& entries) {
 
 void RaftLog::truncate_and_append(const std::vector<Entry>& entries) {
   Index after = entries.front().index;
+  // Whatever is replaced must be persisted again, even if an earlier batch carried it.
+  in_progress_ = std::min(in_progress_, after);
   if (after == unstable_offset_ + unstable_.size()) {
     unstable_.insert(unstable_.end(), entries.begin(), entries.end());
   } else if (after <= unstable_offset_) {
@@ -165,21 +168,41 @@ void RaftLog::stable_to(Index index, Term t) {
   if (k >= unstable_.size() || unstable_[k].term != t) return;
   unstable_.erase(unstable_.begin(), unstable_.begin() + static_cast<long>(k + 1));
   unstable_offset_ = index + 1;
+  in_progress_ = std::max(in_progress_, unstable_offset_);
 }
 
 void RaftLog::stable_snapshot_to(Index index) {
-  if (unstable_snapshot_ && unstable_snapshot_->meta.index == index) unstable_snapshot_.reset();
+  if (unstable_snapshot_ && unstable_snapshot_->meta.index == index) {
+    unstable_snapshot_.reset();
+    snapshot_in_progress_ = false;
+  }
+}
+
+std::vector<Entry> RaftLog::entries_to_persist() const {
+  if (!has_entries_to_persist()) return {};
+  return std::vector<Entry>(unstable_.begin() + static_cast<long>(in_progress_ - unstable_offset_),
+                            unstable_.end());
+}
+
+std::optional<Snapshot> RaftLog::snapshot_to_persist() const {
+  if (snapshot_in_progress_) return std::nullopt;
+  return unstable_snapshot_;
+}
+
+void RaftLog::accept_unstable() {
+  in_progress_ = unstable_offset_ + unstable_.size();
+  snapshot_in_progress_ = unstable_snapshot_.has_value();
 }
 
 bool RaftLog::has_next_committed_entries() const {
-  Index lo = std::max(applied_ + 1, first_index());
+  Index lo = std::max(applying() + 1, first_index());
   Index hi = std::min(committed_, stable_last_index());
   return lo <= hi && !unstable_snapshot_;
 }
 
 std::vector<Entry> RaftLog::next_committed_entries() const {
   if (!has_next_committed_entries()) return {};
-  Index lo = std::max(applied_ + 1, first_index());
+  Index lo = std::max(applying() + 1, first_index());
   Index hi = std::min(committed_, stable_last_index()) + 1;
   auto r = slice(lo, hi, max_committed_size_);
   assert(r.ok());
@@ -189,8 +212,10 @@ std::vector<Entry> RaftLog::next_committed_entries() const {
 void RaftLog::restore(Snapshot snapshot) {
   committed_ = snapshot.meta.index;
   unstable_offset_ = snapshot.meta.index + 1;
+  in_progress_ = unstable_offset_;
   unstable_.clear();
   unstable_snapshot_ = std::move(snapshot);
+  snapshot_in_progress_ = false;
 }
 
 }  // namespace raftkv::raft

@@ -2,6 +2,7 @@
 // an incoming snapshot) that the caller has not yet persisted.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -51,9 +52,18 @@ class RaftLog {
   void commit_to(Index index);
   void applied_to(Index index);
 
-  // Unstable tail handed to the caller to persist.
+  // Unstable tail: not yet known to be durable.
   const std::vector<Entry>& unstable_entries() const { return unstable_; }
   const std::optional<Snapshot>& unstable_snapshot() const { return unstable_snapshot_; }
+  // The part of the unstable tail not yet handed to the caller to persist. Several batches
+  // may be on their way to disk at once (Node::ready before the previous advance); each
+  // hands out only what the earlier ones did not, and an overwrite by a new leader makes
+  // the overwritten part due again.
+  std::vector<Entry> entries_to_persist() const;
+  bool has_entries_to_persist() const { return in_progress_ < unstable_offset_ + unstable_.size(); }
+  std::optional<Snapshot> snapshot_to_persist() const;
+  // Marks everything unstable as handed out.
+  void accept_unstable();
   // The caller has persisted entries up to (index, term) / the snapshot at index.
   void stable_to(Index index, Term term);
   void stable_snapshot_to(Index index);
@@ -63,6 +73,10 @@ class RaftLog {
   // Committed, persisted entries not yet handed out for applying.
   bool has_next_committed_entries() const;
   std::vector<Entry> next_committed_entries() const;
+  // Entries up to `index` have been handed out for applying (applied_to follows later).
+  void accept_applying(Index index) { applying_ = std::max(applying_, index); }
+  // Highest index handed out for applying: applied, or about to be.
+  Index applying() const { return std::max(applied_, applying_); }
 
   // Replaces the log with a snapshot received from the leader.
   void restore(Snapshot snapshot);
@@ -75,8 +89,11 @@ class RaftLog {
   std::optional<Snapshot> unstable_snapshot_;
   std::vector<Entry> unstable_;  // unstable_[i].index == unstable_offset_ + i
   Index unstable_offset_;
+  Index in_progress_;                  // unstable entries below it are on their way to disk
+  bool snapshot_in_progress_ = false;  // unstable_snapshot_ is on its way to disk
   Index committed_ = 0;
   Index applied_ = 0;
+  Index applying_ = 0;
 };
 
 }  // namespace raftkv::raft

@@ -38,7 +38,7 @@ RaftDriver::RaftDriver(asio::io_context& io, Options options, raft::Storage* log
       machine_(machine),
       send_(std::move(send)),
       tick_timer_(io),
-      persisted_hard_state_(log->initial_state().hard_state) {}
+      submitted_hard_state_(log->initial_state().hard_state) {}
 
 RaftDriver::~RaftDriver() = default;
 
@@ -169,50 +169,69 @@ void RaftDriver::process() {
   submit_read_batch();
   // Messages that depend on nothing unpersisted leave at once, even mid-batch.
   if (auto msgs = node_->take_messages(); !msgs.empty()) send_(std::move(msgs));
-  if (persisting_ || !node_->has_ready()) return;
+  // Several batches may be on their way to disk (the disk thread writes them in order):
+  // the next one is formed and queued while the previous fsync runs, instead of after
+  // its completion has come back through the event loop. A snapshot batch is finished
+  // first, because later committed entries apply on top of it.
+  while (!stopped_ && !failed_ && batches_in_flight_ < kMaxBatchesInFlight &&
+         !snapshot_in_flight_ && node_->has_ready()) {
+    take_ready();
+  }
+}
 
+void RaftDriver::take_ready() {
   auto rd = std::make_shared<raft::Ready>(node_->ready());
   if (!rd->messages.empty()) send_(std::move(rd->messages));
   // The commit index alone needs no fsync: losing it in a crash is harmless (Raft treats
   // it as volatile and re-learns it from the leader), so it is written with the next batch
   // that has to be made durable anyway.
-  bool vote_changed = rd->hard_state && (rd->hard_state->term != persisted_hard_state_.term ||
-                                         rd->hard_state->vote != persisted_hard_state_.vote);
-  if (!vote_changed && rd->entries.empty() && !rd->snapshot) {
-    on_persisted(rd, true, {});
-    return;
-  }
+  bool vote_changed = rd->hard_state && (rd->hard_state->term != submitted_hard_state_.term ||
+                                         rd->hard_state->vote != submitted_hard_state_.vote);
+  if (rd->hard_state) submitted_hard_state_ = *rd->hard_state;
+  bool needs_disk = vote_changed || !rd->entries.empty() || rd->snapshot;
   // Committed entries are already durable locally (the core hands out only those), so they
   // are applied and their clients answered now, while this batch's new entries go to disk.
   bool applied_early = !rd->snapshot;
-  if (applied_early) apply_ready(*rd);
+  if (applied_early && !apply_ready(*rd)) return;
+  if (!needs_disk && batches_in_flight_ == 0) {
+    on_persisted(rd, true, {}, applied_early);
+    return;
+  }
   for (const raft::Entry& e : rd->entries) {
     if (e.type == raft::EntryType::kConfChange) machine_->on_conf_entry_appended(e);
   }
-  persisting_ = true;
+  ++batches_in_flight_;
+  if (rd->snapshot) snapshot_in_flight_ = true;
+  DiskWriter::Done done = [this, rd, applied_early](bool ok, std::string error) {
+    asio::post(io_, [this, rd, ok, applied_early, error = std::move(error)] {
+      --batches_in_flight_;
+      if (rd->snapshot) snapshot_in_flight_ = false;
+      on_persisted(rd, ok, error, applied_early);
+    });
+  };
+  if (!needs_disk) {
+    // Nothing to write, but its acknowledgements must not overtake the batches before it.
+    disk_->submit_job([] { return std::optional<std::string>(); }, std::move(done));
+    return;
+  }
   ++persisted_batches_;
   persisted_entries_ += rd->entries.size();
   auto batch = std::make_shared<PersistBatch>();
   batch->hard_state = rd->hard_state;
   batch->entries = rd->entries;
   batch->snapshot = rd->snapshot;
-  disk_->submit(batch, [this, rd, applied_early](bool ok, std::string error) {
-    asio::post(io_, [this, rd, ok, applied_early, error = std::move(error)] {
-      on_persisted(rd, ok, error, applied_early);
-    });
-  });
+  disk_->submit(batch, std::move(done));
 }
 
 void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
                               bool applied_early) {
-  persisting_ = false;
   if (stopped_) return;
   if (!ok) {
-    // Nothing in this batch may be acknowledged.
-    fail_storage(error);
+    // Nothing in this batch (or any later one) may be acknowledged.
+    if (!failed_) fail_storage(error);
     return;
   }
-  if (rd->hard_state) persisted_hard_state_ = *rd->hard_state;
+  if (failed_) return;
   if (!rd->messages_after_persist.empty()) send_(std::move(rd->messages_after_persist));
   if (!applied_early && !apply_ready(*rd)) return;
   node_->advance(*rd);

@@ -3,13 +3,15 @@
 // carries out each Ready batch in the order the durability contract demands
 // (src/raft/node.h):
 //
-//   io thread:   take Ready -> send `messages` -> hand the persistence work to the disk
+//   io thread:   take Ready -> send `messages` -> apply committed entries (already
+//                durable locally) -> hand the persistence work to the disk
 //   disk thread: write + fsync (one fsync for the whole batch: group commit)
-//   io thread:   update the in-memory log -> send `messages_after_persist` -> apply
-//                committed entries -> answer reads -> advance
+//   io thread:   send `messages_after_persist` -> answer reads -> advance
 //
-// While a batch is on disk the core keeps stepping messages and heartbeats keep flowing
-// (Node::take_messages), and every proposal that arrives meanwhile joins the next batch.
+// Up to kMaxBatchesInFlight batches are queued to the disk thread at once, written in
+// order: the next batch is ready to write the moment an fsync ends. While batches are on
+// disk the core keeps stepping messages and heartbeats keep flowing (Node::take_messages),
+// and every proposal that arrives meanwhile joins the next batch.
 //
 // The core reads its stable log from the Storage the disk thread writes to; that storage
 // must allow reads concurrent with one writer, and show entries only once durable
@@ -130,10 +132,12 @@ class RaftDriver {
   void on_tick();
   void schedule_process();
   void process();
+  // Takes one Ready and starts its work (see the class comment).
+  void take_ready();
   // Hands the reads gathered this turn to the core as one ReadIndex request.
   void submit_read_batch();
   void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
-                    bool applied_early = false);
+                    bool applied_early);
   // Restores an installed snapshot, applies committed entries (answering their clients)
   // and answers reads that became safe. False if the node failed doing so.
   bool apply_ready(const raft::Ready& rd);
@@ -149,9 +153,11 @@ class RaftDriver {
   StateMachine* machine_;
   SendFn send_;
   asio::steady_timer tick_timer_;
-  raft::HardState persisted_hard_state_;  // term and vote as last made durable
+  raft::HardState submitted_hard_state_;  // term and vote as last handed to the disk
   bool process_scheduled_ = false;
-  bool persisting_ = false;
+  static constexpr int kMaxBatchesInFlight = 4;
+  int batches_in_flight_ = 0;  // Ready batches queued to or being written by the disk thread
+  bool snapshot_in_flight_ = false;
   bool stopped_ = false;
   bool failed_ = false;
 

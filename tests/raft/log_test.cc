@@ -65,6 +65,55 @@ TEST(RaftLog, CommittedEntriesStopAtTheStableIndex) {
   EXPECT_EQ(log.next_committed_entries().size(), 2u);
 }
 
+// Several batches in flight: each hands out only what the earlier ones did not, and an
+// entry a new leader overwrites while it is on its way to disk is handed out again.
+TEST(RaftLog, BatchesInFlightHandOutEachEntryOnceUnlessOverwritten) {
+  MemoryStorage storage;
+  RaftLog log(&storage, UINT64_MAX);
+  ASSERT_TRUE(log.maybe_append(0, 0, entries_with_terms({1, 1, 1})));
+  std::vector<Entry> first = log.entries_to_persist();
+  ASSERT_EQ(first.size(), 3u);
+  log.accept_unstable();
+  EXPECT_FALSE(log.has_entries_to_persist());
+  EXPECT_TRUE(log.entries_to_persist().empty());
+
+  // A new leader (term 2) overwrites index 3 while batch 1 is still being written.
+  ASSERT_TRUE(log.maybe_append(2, 1, {Entry{2, 3, EntryType::kNormal, "new"}}));
+  std::vector<Entry> second = log.entries_to_persist();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].index, 3u);
+  EXPECT_EQ(second[0].term, 2u);
+  log.accept_unstable();
+
+  // Batch 1 completes: its last entry (3, term 1) is gone, so nothing is marked stable yet.
+  storage.append(first);
+  log.stable_to(3, 1);
+  EXPECT_EQ(log.stable_last_index(), 0u);
+  // Batch 2 completes.
+  storage.append(second);
+  log.stable_to(3, 2);
+  EXPECT_EQ(log.stable_last_index(), 3u);
+  EXPECT_EQ(*log.term(3), 2u);
+  EXPECT_FALSE(log.has_entries_to_persist());
+}
+
+TEST(RaftLog, CommittedEntriesAreHandedOutOnceWhileBeingApplied) {
+  MemoryStorage storage;
+  RaftLog log(&storage, UINT64_MAX);
+  log.append(entries_with_terms({1, 1}));
+  storage.append(log.unstable_entries());
+  log.stable_to(2, 1);
+  log.commit_to(2);
+  auto batch = log.next_committed_entries();
+  ASSERT_EQ(batch.size(), 2u);
+  log.accept_applying(2);
+  EXPECT_FALSE(log.has_next_committed_entries()) << "already handed out, not yet applied";
+  EXPECT_EQ(log.applied(), 0u);
+  EXPECT_EQ(log.applying(), 2u);
+  log.applied_to(2);
+  EXPECT_EQ(log.applied(), 2u);
+}
+
 TEST(MemoryStorage, CompactionKeepsTermOfTheSnapshotIndex) {
   MemoryStorage s;
   s.append(entries_with_terms({1, 1, 2, 3}));

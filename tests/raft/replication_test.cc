@@ -303,6 +303,42 @@ TEST(Replication, AppendsSteppedTogetherGetOneAcknowledgement) {
   EXPECT_EQ(c.node(1).log().committed(), appends.back().entries.back().index);
 }
 
+// The leader may take its next batch before the previous one is durable: each carries only
+// new entries, committed entries are handed out once, and the leader counts its own copy
+// only as each batch is advanced.
+TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
+  Cluster c(1);
+  c.campaign(1);
+  ASSERT_EQ(c.node(1).role(), Role::kLeader);
+  c.node(1).propose("a");
+  Ready rd1 = c.node(1).ready();
+  c.node(1).propose("b");
+  Ready rd2 = c.node(1).ready();
+  ASSERT_FALSE(rd1.entries.empty());
+  ASSERT_EQ(rd2.entries.size(), 1u);
+  EXPECT_EQ(rd2.entries[0].data, "b");
+  EXPECT_EQ(rd2.entries[0].index, rd1.entries.back().index + 1);
+  EXPECT_FALSE(c.node(1).has_ready()) << "nothing new to hand out";
+
+  c.storage(1).append(rd1.entries);
+  c.node(1).advance(rd1);
+  EXPECT_EQ(c.node(1).log().committed(), rd1.entries.back().index) << "b is not durable yet";
+  Ready rd3 = c.node(1).ready();
+  ASSERT_FALSE(rd3.committed_entries.empty());
+  EXPECT_EQ(rd3.committed_entries.back().data, "a");
+  Ready rd4 = c.node(1).ready();  // before rd3 is advanced
+  EXPECT_TRUE(rd4.committed_entries.empty()) << "a is handed out once";
+
+  c.storage(1).append(rd2.entries);
+  c.node(1).advance(rd2);
+  c.node(1).advance(rd3);
+  c.node(1).advance(rd4);
+  EXPECT_EQ(c.node(1).log().committed(), rd2.entries[0].index);
+  Ready rd5 = c.node(1).ready();
+  ASSERT_EQ(rd5.committed_entries.size(), 1u);
+  EXPECT_EQ(rd5.committed_entries[0].data, "b");
+}
+
 // Flow control: in the replicate state at most max_inflight_msgs appends are unacknowledged,
 // and each carries at most max_size_per_msg bytes (but at least one entry).
 TEST(Replication, InflightWindowAndMessageSizeAreBounded) {

@@ -67,27 +67,37 @@ void SimNode::refuse(const ClientRequest& req) {
   env_.reply(r);
 }
 
-// Starts the next Ready if none is being written. Its `messages` leave at once; the rest
-// waits for the write to complete.
+// Starts Readies while fewer than max_in_flight are being written (and none holds a
+// snapshot, which must finish before later entries apply). Their `messages` leave at
+// once; the rest waits for the writes, which complete in order.
 void SimNode::pump() {
-  while (live() && !in_flight_ && node_->has_ready()) {
+  while (live() && static_cast<int>(in_flight_.size()) < latency_.max_in_flight &&
+         !snapshot_in_flight() && node_->has_ready()) {
     raft::Ready rd = node_->ready();
     for (const auto& m : rd.messages) env_.send(m);
-    in_flight_ = std::move(rd);
-    if (rng_.chance(latency_.instant)) {
+    in_flight_.push_back(std::move(rd));
+    if (in_flight_.size() == 1 && rng_.chance(latency_.instant)) {
       finish_ready();
       continue;
     }
+    // Each scheduled completion finishes the oldest write: the disk keeps their order.
     uint64_t incarnation = incarnation_;
     env_.schedule(rng_.uniform(1, latency_.max),
                   [this, incarnation] { persist_done(incarnation); });
   }
 }
 
+bool SimNode::snapshot_in_flight() const {
+  for (const raft::Ready& rd : in_flight_) {
+    if (rd.snapshot) return true;
+  }
+  return false;
+}
+
 void SimNode::persist_done(uint64_t incarnation) {
-  if (incarnation != incarnation_ || !in_flight_) return;  // the node crashed meanwhile
+  if (incarnation != incarnation_ || in_flight_.empty()) return;  // crashed meanwhile
   if (paused_) {
-    write_done_while_paused_ = true;
+    ++writes_done_while_paused_;
     return;
   }
   finish_ready();
@@ -97,10 +107,11 @@ void SimNode::persist_done(uint64_t incarnation) {
 void SimNode::resume() {
   if (!paused_) return;
   paused_ = false;
-  if (write_done_while_paused_) {
-    write_done_while_paused_ = false;
+  for (; writes_done_while_paused_ > 0 && !in_flight_.empty() && live();
+       --writes_done_while_paused_) {
     finish_ready();
   }
+  writes_done_while_paused_ = 0;
   pump();
 }
 
@@ -117,12 +128,14 @@ void SimNode::write(const raft::Ready& rd, size_t entries, bool hard_state) {
 
 // Steps 2-5 of the durability contract for the Ready in flight.
 void SimNode::finish_ready() {
-  raft::Ready rd = std::move(*in_flight_);
-  in_flight_.reset();
+  raft::Ready rd = std::move(in_flight_.front());
+  in_flight_.pop_front();
   write(rd, rd.entries.size(), true);
   if (!disk_->sync()) {
     // Nothing of this Ready is durable: send no acknowledgement, apply nothing, never
     // advance. The node stops as after a crash; recovery finds what really is on disk.
+    // The writes queued behind it never start (the server's disk writer fails them too).
+    in_flight_.clear();
     env_.on_disk_failure(id(), disk_->error());
     return;
   }
@@ -217,12 +230,13 @@ void SimNode::serve(const raft::ReadState& rs) {
 
 void SimNode::crash() {
   if (!up()) return;
-  if (in_flight_ && disk_->models_torn_writes()) {
+  // Only the oldest write can be under way; the later ones had not started.
+  if (!in_flight_.empty() && disk_->models_torn_writes()) {
     // The disk's own crash() cuts this write at some file operation and tears it.
     env_.note("crash n" + std::to_string(id()) + " during its write");
-    write(*in_flight_, in_flight_->entries.size(), true);
-  } else if (in_flight_) {
-    const raft::Ready& rd = *in_flight_;
+    write(in_flight_.front(), in_flight_.front().entries.size(), true);
+  } else if (!in_flight_.empty()) {
+    const raft::Ready& rd = in_flight_.front();
     switch (rng_.uniform(0, 2)) {
       case 0:
         env_.note("crash n" + std::to_string(id()) + " before its write");
@@ -244,9 +258,9 @@ void SimNode::crash() {
   }
   disk_->crash(rng_);
   node_.reset();
-  in_flight_.reset();
+  in_flight_.clear();
   paused_ = false;
-  write_done_while_paused_ = false;
+  writes_done_while_paused_ = 0;
   pending_writes_.clear();
   pending_reads_.clear();
   compaction_scheduled_ = false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,9 @@ class NodeEnv {
 struct DiskLatency {
   double instant = 0.5;  // probability a Ready's write completes at once
   Time max = 20;         // otherwise uniform in [1, max]
+  // Ready batches a node may have on their way to disk at once (written in order), as the
+  // server's RaftDriver does; 1 is the strict take-persist-advance cycle.
+  int max_in_flight = 3;
 };
 
 class SimNode {
@@ -99,6 +103,7 @@ class SimNode {
   };
 
   void pump();
+  bool snapshot_in_flight() const;
   void persist_done(uint64_t incarnation);
   void finish_ready();
   // Hands the disk rd's snapshot, its first `entries` entries and (if `hard_state`) its
@@ -122,8 +127,8 @@ class SimNode {
   KvMachine kv_;
   uint64_t incarnation_ = 0;
   bool paused_ = false;
-  std::optional<raft::Ready> in_flight_;  // handed out by ready(), being written
-  bool write_done_while_paused_ = false;
+  std::deque<raft::Ready> in_flight_;  // handed out by ready(), being written, in order
+  int writes_done_while_paused_ = 0;
   std::multimap<raft::Index, PendingWrite> pending_writes_;
   std::map<std::string, ClientRequest> pending_reads_;  // by read context
   uint64_t compact_every_ = 0;
