@@ -1,5 +1,7 @@
 #include "server/background_worker.h"
 
+#include <pthread.h>
+
 namespace raftkv::server {
 
 BackgroundWorker::BackgroundWorker() : thread_([this] { run(); }) {}
@@ -22,6 +24,7 @@ void BackgroundWorker::post(std::function<void()> task) {
 }
 
 void BackgroundWorker::run() {
+  pthread_setname_np(pthread_self(), "raftkv-bg");
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });

@@ -22,6 +22,11 @@ struct PersistBatch {
   std::optional<raft::Snapshot> snapshot;
 };
 
+// Appends `next` to `into` as if `into` were written first and `next` after it: entries of
+// `next` replace those of `into` from their first index on, and its hard state wins.
+// Neither may hold a snapshot.
+void merge_batches(PersistBatch* into, const PersistBatch& next);
+
 // Durable log behind the writer; implemented over src/storage's write-ahead log.
 class LogSink {
  public:
@@ -40,8 +45,13 @@ class DiskWriter {
   DiskWriter(const DiskWriter&) = delete;
   DiskWriter& operator=(const DiskWriter&) = delete;
 
-  // Queues a batch; batches are written in order.
+  // Queues a batch; batches are written in order. Batches that are queued together when
+  // the thread looks for work are written with one save (one fsync) — group commit across
+  // batches — unless one holds a snapshot; each still gets its own `done`.
   void submit(std::shared_ptr<const PersistBatch> batch, Done done);
+  // Saves made (fsyncs, at most one each) and batches they carried, for tests and stats.
+  uint64_t saves() const;
+  uint64_t batches_saved() const;
   // Queues other storage work (compaction) to run in order with the batches, since the
   // storage takes one writer at a time. An error fails the writer like a failed save.
   using Job = std::function<std::optional<std::string>()>;
@@ -50,10 +60,21 @@ class DiskWriter {
  private:
   void run();
 
+  struct Work {
+    std::shared_ptr<const PersistBatch> batch;  // a batch to save, or
+    Job job;                                    // other storage work
+    Done done;
+  };
+  // Runs work[i] (merged with the batches that follow it) and returns the next index.
+  size_t run_from(std::vector<Work>& work, size_t i);
+  void finish(Done& done, const std::optional<std::string>& error);
+
   std::unique_ptr<LogSink> sink_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<Job, Done>> queue_;
+  std::vector<Work> queue_;
+  uint64_t saves_ = 0;          // guarded by mu_
+  uint64_t batches_saved_ = 0;  // guarded by mu_
   bool stopping_ = false;
   bool failed_ = false;
   std::string failure_;

@@ -210,8 +210,9 @@ void RaftDriver::take_ready() {
     });
   };
   if (!needs_disk) {
-    // Nothing to write, but its acknowledgements must not overtake the batches before it.
-    disk_->submit_job([] { return std::optional<std::string>(); }, std::move(done));
+    // Nothing to write, but its acknowledgements must not overtake the batches before it:
+    // an empty batch in the same queue (merged into its neighbours' save, no fsync alone).
+    disk_->submit(std::make_shared<PersistBatch>(), std::move(done));
     return;
   }
   ++persisted_batches_;

@@ -110,6 +110,8 @@ class RaftDriver {
   // Batches handed to the disk that needed an fsync, and the entries they carried.
   uint64_t persisted_batches() const { return persisted_batches_; }
   uint64_t persisted_entries() const { return persisted_entries_; }
+  // Writes the disk thread made for them: batches queued together share one (one fsync).
+  uint64_t disk_saves() const { return disk_->saves(); }
   // ReadIndex requests handed to the core; each serves every read of one event-loop turn.
   uint64_t read_index_requests() const { return next_read_id_ - 1; }
   const raft::Node& node() const { return *node_; }

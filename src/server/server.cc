@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include <random>
@@ -173,6 +175,7 @@ int Server::run() {
   spdlog::info("serving Redis clients on {} (advertised as {}), peers on {}",
                options_.listen_client.to_string(), options_.advertise_client.to_string(),
                options_.listen_peer.to_string());
+  pthread_setname_np(pthread_self(), "raftkv-io");  // the event loop, in top -H and perf
   io_.run();
   spdlog::info("stopped");
   return 0;

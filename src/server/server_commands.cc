@@ -234,9 +234,11 @@ std::string Server::info(const std::string& section) const {
     add("raft_learners", join_ids(st.conf.learners));
     add("raft_joint", static_cast<int64_t>(st.conf.joint()));
     add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
-    // Each persisted batch is one fdatasync: entries per batch is the group-commit factor.
+    // Ready batches that needed the disk, and the writes (at most one fdatasync each) that
+    // carried them: entries per write is the group-commit factor.
     add("raft_log_batches_persisted", driver_->persisted_batches());
     add("raft_log_entries_persisted", driver_->persisted_entries());
+    add("raft_log_writes", driver_->disk_saves());
     for (const net::PeerStats& p : transport_->stats().peers) {
       add("raft_peer_" + std::to_string(p.id),
           fmt::format("state={},address={},sent={},received={},dropped={},queued={}",
