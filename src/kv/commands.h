@@ -63,6 +63,16 @@ enum class CommandId : uint8_t {
   // the server's own, added later (ids are not persisted, but kept in addition order)
   kBgsave,
   kRaft,
+  // key expiry
+  kTtl,
+  kPttl,
+  kExpire,
+  kPexpire,
+  kExpireat,
+  kPexpireat,
+  kPersist,
+  kSetex,
+  kPsetex,
 };
 
 // Flags, as COMMAND reports them.

@@ -1,5 +1,6 @@
 #include "kv/data_commands.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -24,40 +25,111 @@ bool equals_ci(std::string_view a, std::string_view b) {
   return true;
 }
 
+// How an expiry argument counts: relative seconds/milliseconds (EX, PX, EXPIRE, PEXPIRE,
+// SETEX, PSETEX) or absolute Unix seconds/milliseconds (EXAT, PXAT, EXPIREAT, PEXPIREAT).
+enum class ExpiryUnit { kNone, kSeconds, kMilliseconds, kUnixSeconds, kUnixMilliseconds };
+
+struct ExpiryArg {
+  ExpiryUnit unit = ExpiryUnit::kNone;
+  int64_t amount = 0;
+};
+
+// The deadline in Unix milliseconds for `amount` in `unit` at log time `now`; nothing if
+// it does not fit (Redis: "invalid expire time"). May be <= now (already expired).
+std::optional<int64_t> deadline_of(ExpiryUnit unit, int64_t amount, uint64_t now) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const bool seconds = unit == ExpiryUnit::kSeconds || unit == ExpiryUnit::kUnixSeconds;
+  if (seconds && (amount > kMax / 1000 || amount < -kMax / 1000)) return std::nullopt;
+  int64_t ms = seconds ? amount * 1000 : amount;
+  if (unit == ExpiryUnit::kSeconds || unit == ExpiryUnit::kMilliseconds) {
+    const auto base = static_cast<int64_t>(std::min<uint64_t>(now, kMax / 2));
+    if (ms > kMax - base) return std::nullopt;
+    ms += base;
+  }
+  return ms;
+}
+
+ExpiryUnit unit_of(CommandId id) {
+  switch (id) {
+    case CommandId::kExpire:
+    case CommandId::kSetex:
+      return ExpiryUnit::kSeconds;
+    case CommandId::kPexpire:
+    case CommandId::kPsetex:
+      return ExpiryUnit::kMilliseconds;
+    case CommandId::kExpireat:
+      return ExpiryUnit::kUnixSeconds;
+    default:
+      return ExpiryUnit::kUnixMilliseconds;  // kPexpireat
+  }
+}
+
+// EXPIRE's Redis 7 condition flags.
+struct ExpireFlags {
+  bool nx = false, xx = false, gt = false, lt = false;
+};
+
+std::string parse_expire_flags(const CommandSpec& spec, std::span<const std::string> argv,
+                               ExpireFlags* flags) {
+  for (size_t i = 3; i < argv.size(); ++i) {
+    if (equals_ci(argv[i], "nx")) {
+      flags->nx = true;
+    } else if (equals_ci(argv[i], "xx")) {
+      flags->xx = true;
+    } else if (equals_ci(argv[i], "gt")) {
+      flags->gt = true;
+    } else if (equals_ci(argv[i], "lt")) {
+      flags->lt = true;
+    } else {
+      return "ERR Unsupported option " + argv[i];
+    }
+  }
+  if (flags->nx && (flags->xx || flags->gt || flags->lt)) {
+    return "ERR NX and XX, GT or LT options at the same time are not compatible";
+  }
+  if (flags->gt && flags->lt) return "ERR GT and LT options at the same time are not compatible";
+  (void)spec;
+  return {};
+}
+
 // SET's options, parsed as Redis 7 does (later options may not contradict earlier ones).
 struct SetOptions {
   bool nx = false;
   bool xx = false;
   bool get = false;
-  bool expiry = false;  // EX, PX, EXAT or PXAT: rejected, raftkv keys do not expire
   bool keep_ttl = false;
+  ExpiryArg expiry;  // EX, PX, EXAT or PXAT
 };
 
 std::string parse_set_options(std::span<const std::string> argv, SetOptions* opts) {
   for (size_t j = 3; j < argv.size(); ++j) {
     const std::string_view opt = argv[j];
     const bool has_next = j + 1 < argv.size();
+    const bool has_expiry = opts->expiry.unit != ExpiryUnit::kNone;
     if (equals_ci(opt, "nx") && !opts->xx) {
       opts->nx = true;
     } else if (equals_ci(opt, "xx") && !opts->nx) {
       opts->xx = true;
     } else if (equals_ci(opt, "get")) {
       opts->get = true;
-    } else if (equals_ci(opt, "keepttl") && !opts->expiry) {
+    } else if (equals_ci(opt, "keepttl") && !has_expiry) {
       opts->keep_ttl = true;
     } else if ((equals_ci(opt, "ex") || equals_ci(opt, "px") || equals_ci(opt, "exat") ||
                 equals_ci(opt, "pxat")) &&
-               !opts->keep_ttl && has_next) {
-      opts->expiry = true;
+               !opts->keep_ttl && !has_expiry && has_next) {
+      opts->expiry.unit = equals_ci(opt, "ex")     ? ExpiryUnit::kSeconds
+                          : equals_ci(opt, "px")   ? ExpiryUnit::kMilliseconds
+                          : equals_ci(opt, "exat") ? ExpiryUnit::kUnixSeconds
+                                                   : ExpiryUnit::kUnixMilliseconds;
       const auto amount = parse_int64(argv[++j]);
       if (!amount) return std::string(kNotInteger);
-      if (*amount <= 0) return "ERR invalid expire time in 'set' command";
+      if (*amount <= 0 || !deadline_of(opts->expiry.unit, *amount, 0)) {
+        return "ERR invalid expire time in 'set' command";
+      }
+      opts->expiry.amount = *amount;
     } else {
       return std::string(kSyntaxError);
     }
-  }
-  if (opts->expiry) {
-    return "ERR key expiry (SET EX/PX/EXAT/PXAT) is not supported: raftkv keys never expire";
   }
   return {};
 }
@@ -129,7 +201,7 @@ void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::
   out->integer(value);
 }
 
-void execute_set(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now, RespWriter* out) {
   SetOptions opts;
   if (const auto error = parse_set_options(argv, &opts); !error.empty()) return out->error(error);
   std::string* current = store.find(argv[1]);
@@ -150,14 +222,29 @@ void execute_set(KvStore& store, std::span<const std::string> argv, RespWriter* 
   } else {
     store.set(argv[1], argv[2]);
   }
+  if (opts.expiry.unit != ExpiryUnit::kNone) {
+    const int64_t at = *deadline_of(opts.expiry.unit, opts.expiry.amount, now);
+    if (at <= static_cast<int64_t>(now)) {
+      store.erase(argv[1]);  // an absolute time already past: the key is gone at once
+    } else {
+      store.set_expire(argv[1], static_cast<uint64_t>(at));
+    }
+  } else if (!opts.keep_ttl) {
+    store.persist(argv[1]);  // a plain SET discards the old deadline, as in Redis
+  }
   if (!opts.get) out->simple("OK");
 }
 
-void execute_scan(const KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+void execute_scan(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                  RespWriter* out) {
   ScanArgs scan;
   if (const auto error = parse_scan(argv, &scan); !error.empty()) return out->error(error);
   auto page = store.scan(scan.cursor, scan.count, scan.pattern);
   if (scan.other_type) page.keys.clear();
+  if (store.expires() > 0) {
+    std::erase_if(page.keys,
+                  [&](const std::string& key) { return store.find_live(key, now) == nullptr; });
+  }
   out->array_header(2);
   out->bulk(std::to_string(page.next_cursor));
   out->array_header(page.keys.size());
@@ -194,6 +281,27 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       ScanArgs scan;
       return parse_scan(argv, &scan);
     }
+    case CommandId::kSetex:
+    case CommandId::kPsetex: {
+      const auto amount = parse_int64(argv[2]);
+      if (!amount) return std::string(kNotInteger);
+      if (*amount <= 0 || !deadline_of(unit_of(spec.id), *amount, 0)) {
+        return "ERR invalid expire time in '" + std::string(spec.name) + "' command";
+      }
+      return {};
+    }
+    case CommandId::kExpire:
+    case CommandId::kPexpire:
+    case CommandId::kExpireat:
+    case CommandId::kPexpireat: {
+      const auto amount = parse_int64(argv[2]);
+      if (!amount) return std::string(kNotInteger);
+      if (!deadline_of(unit_of(spec.id), *amount, 0)) {
+        return "ERR invalid expire time in '" + std::string(spec.name) + "' command";
+      }
+      ExpireFlags flags;
+      return parse_expire_flags(spec, argv, &flags);
+    }
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -204,16 +312,18 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
 }
 
 void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  RespWriter* out) {
+                  uint64_t now, RespWriter* out) {
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
+  // A key whose deadline has passed reads as absent even before a write purges it.
+  const auto live = [&](const std::string& key) { return store.find_live(key, now); };
   switch (spec.id) {
     case CommandId::kGet:
-      if (const std::string* value = store.find(argv[1])) return out->bulk(*value);
+      if (const std::string* value = live(argv[1])) return out->bulk(*value);
       return out->null_bulk();
     case CommandId::kMget:
       out->array_header(argv.size() - 1);
       for (size_t i = 1; i < argv.size(); ++i) {
-        if (const std::string* value = store.find(argv[i])) {
+        if (const std::string* value = live(argv[i])) {
           out->bulk(*value);
         } else {
           out->null_bulk();
@@ -222,19 +332,29 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return;
     case CommandId::kExists: {
       int64_t count = 0;
-      for (size_t i = 1; i < argv.size(); ++i) count += store.find(argv[i]) != nullptr ? 1 : 0;
+      for (size_t i = 1; i < argv.size(); ++i) count += live(argv[i]) != nullptr ? 1 : 0;
       return out->integer(count);
     }
     case CommandId::kStrlen: {
-      const std::string* value = store.find(argv[1]);
+      const std::string* value = live(argv[1]);
       return out->integer(value == nullptr ? 0 : static_cast<int64_t>(value->size()));
     }
     case CommandId::kType:
-      return out->simple(store.find(argv[1]) != nullptr ? "string" : "none");
+      return out->simple(live(argv[1]) != nullptr ? "string" : "none");
+    case CommandId::kTtl:
+    case CommandId::kPttl: {
+      if (live(argv[1]) == nullptr) return out->integer(-2);
+      const uint64_t at = store.expire_at(argv[1]);
+      if (at == 0) return out->integer(-1);
+      const int64_t ms = static_cast<int64_t>(at - now);
+      // Redis rounds TTL to the nearest second.
+      return out->integer(spec.id == CommandId::kPttl ? ms : (ms + 500) / 1000);
+    }
     case CommandId::kDbsize:
+      // Like Redis, counts keys whose deadline passed but that no write has purged yet.
       return out->integer(static_cast<int64_t>(store.size()));
     case CommandId::kScan:
-      return execute_scan(store, argv, out);
+      return execute_scan(store, argv, now, out);
     case CommandId::kDebug:
       return out->simple(store.digest_hex());
     default:
@@ -242,12 +362,55 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
   }
 }
 
+void execute_expire(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                    uint64_t now, RespWriter* out) {
+  if (store.find(argv[1]) == nullptr) return out->integer(0);
+  ExpireFlags flags;
+  (void)parse_expire_flags(spec, argv, &flags);  // validated already
+  const int64_t at = *deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);
+  const uint64_t current = store.expire_at(argv[1]);  // 0: none, i.e. infinite
+  if (flags.nx && current != 0) return out->integer(0);
+  if (flags.xx && current == 0) return out->integer(0);
+  if (flags.gt && (current == 0 || at <= static_cast<int64_t>(current))) return out->integer(0);
+  if (flags.lt && current != 0 && at >= static_cast<int64_t>(current)) return out->integer(0);
+  if (at <= static_cast<int64_t>(now)) {
+    store.erase(argv[1]);  // a deadline in the past deletes the key now, as in Redis
+  } else {
+    store.set_expire(argv[1], static_cast<uint64_t>(at));
+  }
+  return out->integer(1);
+}
+
 void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                   RespWriter* out) {
+                   uint64_t now, RespWriter* out) {
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
+  // Keys this command names whose deadline has passed are gone before it runs, so that it
+  // sees exactly what a read at the same log time would.
+  if (store.expires() > 0 && spec.first_key > 0) {
+    const size_t last = spec.last_key < 0 ? argv.size() - 1 : static_cast<size_t>(spec.last_key);
+    for (size_t i = static_cast<size_t>(spec.first_key); i <= last && i < argv.size();
+         i += static_cast<size_t>(std::max(spec.key_step, 1))) {
+      if (store.find(argv[i]) != nullptr && store.find_live(argv[i], now) == nullptr) {
+        store.erase(argv[i]);
+      }
+    }
+  }
   switch (spec.id) {
     case CommandId::kSet:
-      return execute_set(store, argv, out);
+      return execute_set(store, argv, now, out);
+    case CommandId::kSetex:
+    case CommandId::kPsetex:
+      store.set(argv[1], argv[3]);
+      store.set_expire(argv[1], static_cast<uint64_t>(
+                                    *deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now)));
+      return out->simple("OK");
+    case CommandId::kExpire:
+    case CommandId::kPexpire:
+    case CommandId::kExpireat:
+    case CommandId::kPexpireat:
+      return execute_expire(store, spec, argv, now, out);
+    case CommandId::kPersist:
+      return out->integer(store.find(argv[1]) != nullptr && store.persist(argv[1]) ? 1 : 0);
     case CommandId::kGetset: {
       const std::string* current = store.find(argv[1]);
       if (current != nullptr) {
@@ -256,6 +419,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
         out->null_bulk();
       }
       store.set(argv[1], argv[2]);
+      store.persist(argv[1]);  // GETSET discards the deadline, as in Redis
       return;
     }
     case CommandId::kDel: {
@@ -282,7 +446,10 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return out->integer(static_cast<int64_t>(old_size + argv[2].size()));
     }
     case CommandId::kMset:
-      for (size_t i = 1; i + 1 < argv.size(); i += 2) store.set(argv[i], argv[i + 1]);
+      for (size_t i = 1; i + 1 < argv.size(); i += 2) {
+        store.set(argv[i], argv[i + 1]);
+        store.persist(argv[i]);
+      }
       return out->simple("OK");
     case CommandId::kFlushall:
       store.clear();

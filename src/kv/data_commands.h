@@ -24,14 +24,16 @@ inline constexpr size_t kMaxValueSize = size_t{512} << 20;
 // message, or an empty string when the arguments are acceptable.
 std::string validate_arguments(const CommandSpec& spec, std::span<const std::string> argv);
 
-// Executes a Route::kRead command and appends its reply.
+// Executes a Route::kRead command and appends its reply. `now` (Unix ms) decides which
+// keys have expired: keys whose deadline is <= now read as absent.
 void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  RespWriter* out);
+                  uint64_t now, RespWriter* out);
 
 // Executes a data-changing Route::kWrite command (not SESSION or SEQ, which the state
 // machine handles) and appends its reply. Deterministic: the reply and the new state
-// depend only on the store and argv.
+// depend only on the store, argv and `now`, the entry's log time (Unix ms), which also
+// turns relative expiry times (EX, EXPIRE, ...) into deadlines.
 void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                   RespWriter* out);
+                   uint64_t now, RespWriter* out);
 
 }  // namespace raftkv::kv

@@ -50,8 +50,27 @@ bool KvStore::set(std::string_view key, std::string value) {
 bool KvStore::erase(std::string_view key) {
   const uint64_t hash = key_hash(key);
   if (!index_.erase(key, hash)) return false;
+  expiry_.remove(key);
   map_.erase(map_.find(KeyRef{hash, key}));
   return true;
+}
+
+const std::string* KvStore::find_live(std::string_view key, uint64_t now) const {
+  const std::string* value = find(key);
+  if (value == nullptr || expiry_.size() == 0) return value;
+  const uint64_t at = expiry_.get(key);
+  return at != 0 && at <= now ? nullptr : value;
+}
+
+size_t KvStore::purge_expired(uint64_t now, size_t limit) {
+  size_t purged = 0;
+  while (purged < limit) {
+    std::optional<std::string> due = expiry_.first_due(now);
+    if (!due) break;
+    erase(*due);
+    ++purged;
+  }
+  return purged;
 }
 
 KvStore::ScanPage KvStore::scan(uint64_t cursor, size_t count, std::string_view pattern) const {
@@ -89,6 +108,13 @@ std::string KvStore::digest_hex() const {
     XXH3_128bits_update(state, header.data(), header.size());
     XXH3_128bits_update(state, k.name.data(), k.name.size());
     XXH3_128bits_update(state, v.data(), v.size());
+    if (const uint64_t at = expiry_.size() == 0 ? 0 : expiry_.get(k.name); at != 0) {
+      // Only keys with a deadline hash one, so digests of data without any are unchanged.
+      header.clear();
+      ByteWriter(&header).fixed64(at);
+      XXH3_128bits_update(state, "\x01", 1);
+      XXH3_128bits_update(state, header.data(), header.size());
+    }
   }
   const XXH128_hash_t digest = XXH3_128bits_digest(state);
   static constexpr char kHex[] = "0123456789abcdef";

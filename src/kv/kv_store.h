@@ -19,7 +19,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+#include "kv/expiry_table.h"
 #include "kv/flat_index.h"
 
 namespace raftkv::kv {
@@ -43,8 +45,26 @@ class KvStore {
   void clear() {
     index_.clear();
     map_.clear();
+    expiry_.clear();
   }
   size_t size() const { return map_.size(); }
+
+  // --- expiry (deadlines in log-time milliseconds; see expiry_table.h) ---
+  // The value, unless the key is missing or its deadline is <= now.
+  const std::string* find_live(std::string_view key, uint64_t now) const;
+  // The key's deadline, 0 if none.
+  uint64_t expire_at(std::string_view key) const { return expiry_.get(key); }
+  // Gives an existing key a deadline (> 0).
+  void set_expire(std::string_view key, uint64_t at) { expiry_.set(key, at); }
+  // Removes the key's deadline; false if it had none.
+  bool persist(std::string_view key) { return expiry_.remove(key); }
+  // Erases up to `limit` keys whose deadline is <= now, earliest first; returns how many.
+  size_t purge_expired(uint64_t now, size_t limit);
+  size_t expires() const { return expiry_.size(); }
+  template <typename Fn>
+  void for_each_expiry(Fn&& fn) const {
+    expiry_.for_each(std::forward<Fn>(fn));
+  }
 
   struct ScanPage {
     uint64_t next_cursor = 0;  // 0 when the scan is complete
@@ -54,8 +74,8 @@ class KvStore {
   // `cursor`, returning those that match the glob `pattern` (empty: all).
   ScanPage scan(uint64_t cursor, size_t count, std::string_view pattern) const;
 
-  // 32 hex digits (XXH3-128 over every key and value in store order); all zeros when the
-  // store is empty, like Redis's DEBUG DIGEST.
+  // 32 hex digits (XXH3-128 over every key, value and deadline in store order); all zeros
+  // when the store is empty, like Redis's DEBUG DIGEST.
   std::string digest_hex() const;
 
   // Calls fn(key, value) for every entry in store order.
@@ -98,6 +118,7 @@ class KvStore {
   // Every entry of map_ by the hash of its key (std::map nodes never move, so the pointers
   // stay valid until the key is erased).
   FlatIndex<Map::value_type, KeyOf> index_;
+  ExpiryTable expiry_;  // only keys present in map_
 };
 
 }  // namespace raftkv::kv

@@ -20,6 +20,7 @@ std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   if (!command) return encode_error("ERR corrupt log entry");
   log_time_ms_ = std::max(log_time_ms_, command->time_ms);
   sessions_.expire(log_time_ms_);
+  store_.purge_expired(log_time_ms_, kExpiredKeysPurgedPerEntry);
   return apply_command(index, *command);
 }
 
@@ -45,7 +46,7 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
   std::string reply;
   RespWriter out(&reply);
   if (command.session_id == 0) {
-    execute_write(store_, *c.spec, command.argv, &out);
+    execute_write(store_, *c.spec, command.argv, log_time_ms_, &out);
     return reply;
   }
   Session* session = sessions_.find(command.session_id);
@@ -61,24 +62,24 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
     sessions_.touch(command.session_id, index, log_time_ms_);
     return session->last_reply;
   }
-  execute_write(store_, *c.spec, command.argv, &out);
+  execute_write(store_, *c.spec, command.argv, log_time_ms_, &out);
   session->last_seq = command.seq;
   session->last_reply = reply;
   sessions_.touch(command.session_id, index, log_time_ms_);
   return reply;
 }
 
-void StateMachine::read(const Argv& argv, RespWriter* out) const {
+void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) const {
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (c.route != Route::kRead) return out->error("ERR not a read command");
-  execute_read(store_, *c.spec, argv, out);
+  execute_read(store_, *c.spec, argv, std::max(now_ms, log_time_ms_), out);
 }
 
-std::string StateMachine::read(const Argv& argv) const {
+std::string StateMachine::read(const Argv& argv, uint64_t now_ms) const {
   std::string reply;
   RespWriter out(&reply);
-  read(argv, &out);
+  read(argv, now_ms, &out);
   return reply;
 }
 

@@ -39,13 +39,18 @@ class StateMachine {
 
   // Executes a read command (Route::kRead) against the current state and appends its
   // reply. The server calls it once applied_index() has reached the read's read index.
-  // Any argv is safe; non-reads get an error reply.
-  void read(const Argv& argv, RespWriter* out) const;
-  std::string read(const Argv& argv) const;
+  // Any argv is safe; non-reads get an error reply. Keys whose deadline is at or before
+  // max(now_ms, log_time_ms()) read as absent: `now_ms` is the serving node's wall clock,
+  // so a key disappears for readers on time even when no write has advanced log time.
+  void read(const Argv& argv, uint64_t now_ms, RespWriter* out) const;
+  std::string read(const Argv& argv, uint64_t now_ms) const;
+  // The same at log time (no clock): what every replica agrees on.
+  std::string read(const Argv& argv) const { return read(argv, 0); }
 
   uint64_t applied_index() const { return applied_index_; }
   uint64_t log_time_ms() const { return log_time_ms_; }
   size_t key_count() const { return store_.size(); }
+  size_t expiring_key_count() const { return store_.expires(); }
   size_t session_count() const { return sessions_.size(); }
   // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).
   std::string digest() const { return store_.digest_hex(); }
@@ -66,5 +71,9 @@ class StateMachine {
   uint64_t applied_index_ = 0;
   uint64_t log_time_ms_ = 0;  // the largest time_ms among applied entries
 };
+
+// Expired keys each applied entry removes at most, earliest deadline first: bounded work
+// per entry, the same on every replica. (Commands also drop the expired keys they name.)
+inline constexpr size_t kExpiredKeysPurgedPerEntry = 64;
 
 }  // namespace raftkv::kv

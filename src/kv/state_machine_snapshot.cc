@@ -1,12 +1,14 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP1"                    magic and format version (8 bytes)
+//   "RKVSNAP2"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
 //   key_count, then key_count x (key bytes, value bytes)       in KvStore order
 //   session_count, then session_count x
 //     (id, last_seq, last_used_index, last_used_ms, last_reply bytes)   in id order
+//   expiry_count, then expiry_count x (key bytes, deadline ms)          in key order
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 1 ("RKVSNAP1") is the same without the expiry section; it is still read.
 // Both orders are canonical, so equal states serialize to equal bytes on every replica.
 #include <xxhash.h>
 
@@ -19,7 +21,8 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP1";
+constexpr std::string_view kMagic = "RKVSNAP2";
+constexpr std::string_view kMagicV1 = "RKVSNAP1";  // before key expiry
 constexpr size_t kChecksumSize = 8;
 
 uint64_t checksum(std::string_view bytes) {
@@ -47,6 +50,11 @@ std::string StateMachine::serialize() const {
     w.varint(session.last_used_ms);
     w.bytes(session.last_reply);
   }
+  w.varint(store_.expires());
+  store_.for_each_expiry([&](std::string_view key, uint64_t at) {
+    w.bytes(key);
+    w.varint(at);
+  });
   w.fixed64(checksum(out));
   return out;
 }
@@ -57,7 +65,8 @@ Status StateMachine::restore(std::string_view image) {
   ByteReader trailer(image.substr(body.size()));
   uint64_t expected = 0;
   trailer.fixed64(&expected);
-  if (body.substr(0, kMagic.size()) != kMagic) {
+  const bool v1 = body.substr(0, kMagic.size()) == kMagicV1;
+  if (body.substr(0, kMagic.size()) != kMagic && !v1) {
     return Status::error("not a raftkv state machine snapshot (bad magic or version)");
   }
   if (checksum(body) != expected) return Status::error("snapshot checksum mismatch");
@@ -94,6 +103,17 @@ Status StateMachine::restore(std::string_view image) {
     if (!sessions.insert(id, std::move(session))) {
       return Status::error("snapshot sessions duplicated");
     }
+  }
+  uint64_t expiry_count = 0;
+  if (!v1 && !r.varint(&expiry_count)) return Status::error("snapshot expiries truncated");
+  for (uint64_t i = 0; i < expiry_count; ++i) {
+    std::string_view key;
+    uint64_t at = 0;
+    if (!r.bytes(&key) || !r.varint(&at)) return Status::error("snapshot expiries truncated");
+    if (at == 0 || store.find(key) == nullptr || store.expire_at(key) != 0) {
+      return Status::error("snapshot expiry for a missing key, duplicated or zero");
+    }
+    store.set_expire(key, at);
   }
   if (!r.at_end()) return Status::error("snapshot has trailing bytes");
 

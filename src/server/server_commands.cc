@@ -120,7 +120,7 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
         if (c.command_offset > 0) {  // a prefix (the session extension) to strip
           argv.erase(argv.begin(), argv.begin() + static_cast<long>(c.command_offset));
         }
-        slot.complete(machine_.read(argv));
+        slot.complete(machine_.read(argv, now_ms()));  // wall clock: see kv expiry
       });
       return;
     }
@@ -257,7 +257,8 @@ std::string Server::info(const std::string& section) const {
   if (all || section == "keyspace") {
     out += "# Keyspace\r\n";
     if (machine_.key_count() > 0) {
-      add("db0", "keys=" + std::to_string(machine_.key_count()) + ",expires=0,avg_ttl=0");
+      add("db0", "keys=" + std::to_string(machine_.key_count()) +
+                     ",expires=" + std::to_string(machine_.expiring_key_count()) + ",avg_ttl=0");
     }
   }
   return out;

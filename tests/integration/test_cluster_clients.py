@@ -1,6 +1,7 @@
-"""Unmodified cluster-mode Redis clients: redis-py's RedisCluster discovers the leader from
-CLUSTER SLOTS (started against a follower), follows -MOVED when leadership moves, and
-finds the new leader after the old one is killed."""
+"""Unmodified Redis clients: redis-py's RedisCluster discovers the leader from CLUSTER SLOTS
+(started against a follower), follows -MOVED when leadership moves, and finds the new
+leader after the old one is killed; redis-py's own expiry helpers (SET EX/PX, SETEX,
+EXPIRE, TTL, PERSIST) behave as against Redis, on every replica and across a failover."""
 import time
 import unittest
 
@@ -71,3 +72,39 @@ class ClusterClientTest(ClusterTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class KeyExpiryTest(ClusterTestCase):
+    def test_expiry_through_redis_py_on_every_replica_and_after_failover(self):
+        leader = self.c.leader()
+        r = self.c.client(leader)
+        self.assertTrue(r.set("short", "v", px=700))
+        self.assertTrue(r.setex("long", 100, "x"))
+        self.assertTrue(r.set("plain", "p"))
+        self.assertTrue(r.expire("plain", 200))
+        self.assertTrue(r.persist("plain"))
+        self.assertEqual(r.ttl("plain"), -1)
+        self.assertIn(r.ttl("long"), (99, 100))
+        self.assertEqual(r.get("short"), b"v")
+        time.sleep(1.0)
+        # Past its deadline the key reads as absent at once, before any write purges it.
+        self.assertIsNone(r.get("short"))
+        self.assertEqual(r.ttl("short"), -2)
+        self.assertEqual(r.exists("short", "long", "plain"), 2)
+        # The next write purges it at that log position on every replica alike.
+        self.assertTrue(r.set("tick", "1"))
+        digests = self.c.wait_converged()
+        self.assertEqual(len(set(digests.values())), 1, digests)
+        for i in self.c.ids:  # INFO answers locally, also on followers
+            db0 = self.c.client(i).info("keyspace")["db0"]
+            self.assertEqual((db0["keys"], db0["expires"]), (3, 1), f"node {i}")
+
+        # A new leader keeps the deadlines it replicated.
+        self.c.kill(leader)
+        survivors = [i for i in self.c.ids if i != leader]
+        new_leader = self.c.leader(among=survivors, timeout=10)
+        r2 = self.c.client(new_leader)
+        self.assertIsNone(r2.get("short"))
+        self.assertIn(r2.ttl("long"), range(90, 101))
+        self.assertEqual(r2.ttl("plain"), -1)
+

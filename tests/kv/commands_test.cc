@@ -65,8 +65,19 @@ TEST(Classify, WritesAreValidatedBeforeProposing) {
             "ERR value is not an integer or out of range");
   EXPECT_EQ(classify({"SET", "k", "v", "EX", "0"}).error,
             "ERR invalid expire time in 'set' command");
-  EXPECT_NE(classify({"SET", "k", "v", "PX", "100"}).error.find("not supported"),
-            std::string::npos);
+  EXPECT_EQ(classify({"SET", "k", "v", "PX", "100"}).error, "");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX", "5", "KEEPTTL"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX", "5", "PX", "5"}).error, "ERR syntax error");
+  EXPECT_EQ(classify({"SET", "k", "v", "EX", "9223372036854775807"}).error,
+            "ERR invalid expire time in 'set' command");
+  EXPECT_EQ(classify({"SETEX", "k", "0", "v"}).error, "ERR invalid expire time in 'setex' command");
+  EXPECT_EQ(classify({"EXPIRE", "k", "x"}).error, "ERR value is not an integer or out of range");
+  EXPECT_EQ(classify({"EXPIRE", "k", "10", "NX", "XX"}).error,
+            "ERR NX and XX, GT or LT options at the same time are not compatible");
+  EXPECT_EQ(classify({"EXPIRE", "k", "10", "GT", "LT"}).error,
+            "ERR GT and LT options at the same time are not compatible");
+  EXPECT_EQ(classify({"EXPIRE", "k", "10", "SOON"}).error, "ERR Unsupported option SOON");
+  EXPECT_EQ(classify({"EXPIRE", "k", "-5"}).error, "") << "a past deadline deletes the key";
   EXPECT_EQ(classify({"SET", "k", "v", "nx", "get", "keepttl"}).error, "");
   EXPECT_EQ(classify({"FLUSHALL", "ASYNC"}).error, "");
   EXPECT_EQ(classify({"FLUSHALL", "x"}).error, "ERR syntax error");

@@ -27,7 +27,7 @@ class KvHarness {
       case Route::kWrite:
         return sm.apply(++index, encode_log_command(make_log_command(argv, c, time_ms)));
       case Route::kRead:
-        sm.read(argv, &out);
+        sm.read(argv, time_ms, &out);
         return reply;
       case Route::kLocal:
         execute_local(*c.spec, argv, &client, &out);
