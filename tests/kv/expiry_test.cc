@@ -143,8 +143,8 @@ TEST(Expiry, ReplicasAndSnapshotsAgree) {
 }
 
 TEST(Expiry, SnapshotsOfTheFirstFormatStillRestore) {
-  // A version-1 image: no expiry section (built by hand: magic, applied 3, log time 7,
-  // one key "k"="v", no sessions, then the checksum).
+  // A version-1 image is a version-2 image of a state without deadlines, minus the
+  // (empty) expiry section, with the old magic and its own checksum.
   KvHarness kv;
   kv.run({"SET", "k", "v"});
   std::string v2 = kv.sm.serialize();
