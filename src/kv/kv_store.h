@@ -61,6 +61,7 @@ class KvStore {
   // Erases up to `limit` keys whose deadline is <= now, earliest first; returns how many.
   size_t purge_expired(uint64_t now, size_t limit);
   size_t expires() const { return expiry_.size(); }
+  bool has_due(uint64_t now) const { return expiry_.first_due(now).has_value(); }
   template <typename Fn>
   void for_each_expiry(Fn&& fn) const {
     expiry_.for_each(std::forward<Fn>(fn));

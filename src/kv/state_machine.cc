@@ -29,6 +29,11 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
   // the outcome of any entry, however it got into the log, the same everywhere.
   const Classification c = classify(command.argv);
   if (!c.ok()) return encode_error(c.error);
+  if (c.spec->id == CommandId::kPing && command.session_id == 0) {
+    // An expiry tick: it only carries log time forward, so that due keys go.
+    store_.purge_expired(log_time_ms_, kExpiredKeysPurgedPerTick);
+    return encode_simple("PONG");
+  }
   if (c.route != Route::kWrite || c.spec->id == CommandId::kSeq) {
     return encode_error("ERR not a write command");
   }
@@ -67,6 +72,13 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
   session->last_reply = reply;
   sessions_.touch(command.session_id, index, log_time_ms_);
   return reply;
+}
+
+LogCommand expiry_tick_command(uint64_t now_ms) {
+  LogCommand tick;
+  tick.time_ms = now_ms;
+  tick.argv = {"PING"};
+  return tick;
 }
 
 void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) const {

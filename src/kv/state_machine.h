@@ -51,6 +51,9 @@ class StateMachine {
   uint64_t log_time_ms() const { return log_time_ms_; }
   size_t key_count() const { return store_.size(); }
   size_t expiring_key_count() const { return store_.expires(); }
+  // Some key's deadline is at or before `now_ms`: the leader then proposes an expiry tick
+  // (expiry_tick_command) so that idle clusters reclaim expired keys too.
+  bool has_expired_keys(uint64_t now_ms) const { return store_.has_due(now_ms); }
   size_t session_count() const { return sessions_.size(); }
   // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).
   std::string digest() const { return store_.digest_hex(); }
@@ -75,5 +78,10 @@ class StateMachine {
 // Expired keys each applied entry removes at most, earliest deadline first: bounded work
 // per entry, the same on every replica. (Commands also drop the expired keys they name.)
 inline constexpr size_t kExpiredKeysPurgedPerEntry = 64;
+// An expiry tick (a PING entry, which changes nothing else) purges up to this many.
+inline constexpr size_t kExpiredKeysPurgedPerTick = 4096;
+
+// The log command of an expiry tick at leader time `now_ms`.
+LogCommand expiry_tick_command(uint64_t now_ms);
 
 }  // namespace raftkv::kv

@@ -329,8 +329,20 @@ void Server::watch_role() {
     if (ec) return;
     on_role_change();
     snapshot_tick();
+    expiry_tick();
     watch_role();
   });
+}
+
+void Server::expiry_tick() {
+  // Writes purge due keys as they apply; this covers a cluster that takes no writes. One
+  // tick at a time, each purging up to kExpiredKeysPurgedPerTick keys on every replica.
+  if (expiry_tick_pending_ || !driver_->is_leader()) return;
+  if (!machine_.has_expired_keys(now_ms())) return;
+  expiry_tick_pending_ = true;
+  driver_->propose(
+      kv::encode_log_command(kv::expiry_tick_command(now_ms())),
+      [this](std::optional<RequestError>, const std::string&) { expiry_tick_pending_ = false; });
 }
 
 void Server::on_role_change() {

@@ -96,6 +96,8 @@ class Server : public CommandHandler, public StateMachine {
   void send_to_peers(std::vector<raft::Message> msgs);
   void on_peer_message(raft::Message m);
   void snapshot_tick();
+  // On the leader: proposes an expiry tick while keys are past their deadline (kv docs).
+  void expiry_tick();
   void load_snapshot_for(raft::NodeId peer);
   std::string snapshot_info() const;
 
@@ -126,6 +128,7 @@ class Server : public CommandHandler, public StateMachine {
   std::map<raft::NodeId, net::PeerAddress> peer_addresses_;  // what the transport uses
   std::map<raft::NodeId, std::string> learned_clients_;      // from peers' handshakes
   bool announcing_peer_ = false;
+  bool expiry_tick_pending_ = false;
   bool shutting_down_ = false;
   uint64_t next_client_id_ = 1;
   std::chrono::steady_clock::time_point started_;

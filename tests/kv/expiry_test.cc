@@ -123,6 +123,26 @@ TEST(Expiry, PurgingIsBoundedPerEntryAndEarliestFirst) {
   EXPECT_EQ(kv.sm.expiring_key_count(), 0u);
 }
 
+// The leader's expiry tick (for clusters without writes): a PING entry that purges due
+// keys, more per entry than an ordinary write, and changes nothing else.
+TEST(Expiry, AnExpiryTickPurgesDueKeys) {
+  KvHarness kv;
+  for (int i = 0; i < 100; ++i) {
+    kv.run({"SET", "k" + std::to_string(i), "v", "PX", std::to_string(1000 + i)});
+  }
+  kv.run({"SET", "stays", "v", "EX", "1000"});
+  EXPECT_FALSE(kv.sm.has_expired_keys(kv.time_ms));
+  EXPECT_TRUE(kv.sm.has_expired_keys(kv.time_ms + 1000));
+  const std::string digest_before = kv.sm.digest();
+  EXPECT_EQ(kv.sm.apply(++kv.index, encode_log_command(expiry_tick_command(kv.time_ms))),
+            "+PONG\r\n");
+  EXPECT_EQ(kv.sm.digest(), digest_before) << "nothing due yet";
+  EXPECT_EQ(kv.sm.apply(++kv.index, encode_log_command(expiry_tick_command(kv.time_ms + 5000))),
+            "+PONG\r\n");
+  EXPECT_EQ(kv.sm.key_count(), 1u);
+  EXPECT_FALSE(kv.sm.has_expired_keys(kv.time_ms + 5000));
+}
+
 // Replicas that apply the same entries agree, whatever their clocks: expiry follows the
 // entries' time, and snapshots carry the deadlines.
 TEST(Expiry, ReplicasAndSnapshotsAgree) {
