@@ -62,6 +62,12 @@ constexpr std::array kTable = {
     CommandSpec{"persist", kPersist, 2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"setex", kSetex, 4, kW, kWrite, 1, 1, 1},
     CommandSpec{"psetex", kPsetex, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"flushdb", kFlushdb, -1, kW, kWrite, 0, 0, 0},
+    CommandSpec{"setnx", kSetnx, 3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"getdel", kGetdel, 2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"unlink", kUnlink, -2, kW | kF, kWrite, 1, -1, 1},
+    CommandSpec{"msetnx", kMsetnx, -3, kW, kWrite, 1, -1, 2},
+    CommandSpec{"keys", kKeys, 2, kR, kRead, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };

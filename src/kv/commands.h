@@ -73,6 +73,13 @@ enum class CommandId : uint8_t {
   kPersist,
   kSetex,
   kPsetex,
+  // more string and keyspace commands
+  kFlushdb,
+  kSetnx,
+  kGetdel,
+  kUnlink,
+  kMsetnx,
+  kKeys,
 };
 
 // Flags, as COMMAND reports them.

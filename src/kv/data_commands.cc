@@ -269,9 +269,11 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       return {};
     }
     case CommandId::kMset:
+    case CommandId::kMsetnx:
       if (argv.size() % 2 == 0) return wrong_arity_error(spec.name);
       return {};
     case CommandId::kFlushall:
+    case CommandId::kFlushdb:
       if (argv.size() > 2 ||
           (argv.size() == 2 && !equals_ci(argv[1], "sync") && !equals_ci(argv[1], "async"))) {
         return std::string(kSyntaxError);
@@ -350,6 +352,15 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       // Redis rounds TTL to the nearest second.
       return out->integer(spec.id == CommandId::kPttl ? ms : (ms + 500) / 1000);
     }
+    case CommandId::kKeys: {
+      // Every key matching the pattern, like SCAN without a cursor (O(n), as in Redis).
+      const std::string_view pattern = argv[1] == "*" ? std::string_view() : argv[1];
+      auto all = store.scan(0, std::max<size_t>(store.size(), 1), pattern);
+      std::erase_if(all.keys, [&](const std::string& key) { return live(key) == nullptr; });
+      out->array_header(all.keys.size());
+      for (const auto& key : all.keys) out->bulk(key);
+      return;
+    }
     case CommandId::kDbsize:
       // Like Redis, counts keys whose deadline passed but that no write has purged yet.
       return out->integer(static_cast<int64_t>(store.size()));
@@ -422,7 +433,26 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       store.persist(argv[1]);  // GETSET discards the deadline, as in Redis
       return;
     }
-    case CommandId::kDel: {
+    case CommandId::kSetnx:
+      if (store.find(argv[1]) != nullptr) return out->integer(0);
+      store.set(argv[1], argv[2]);
+      return out->integer(1);
+    case CommandId::kGetdel: {
+      const std::string* current = store.find(argv[1]);
+      if (current == nullptr) return out->null_bulk();
+      out->bulk(*current);
+      store.erase(argv[1]);
+      return;
+    }
+    case CommandId::kMsetnx:
+      // All or nothing: set none if any key exists.
+      for (size_t i = 1; i + 1 < argv.size(); i += 2) {
+        if (store.find(argv[i]) != nullptr) return out->integer(0);
+      }
+      for (size_t i = 1; i + 1 < argv.size(); i += 2) store.set(argv[i], argv[i + 1]);
+      return out->integer(1);
+    case CommandId::kDel:
+    case CommandId::kUnlink: {
       int64_t deleted = 0;
       for (size_t i = 1; i < argv.size(); ++i) deleted += store.erase(argv[i]) ? 1 : 0;
       return out->integer(deleted);
@@ -452,6 +482,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       }
       return out->simple("OK");
     case CommandId::kFlushall:
+    case CommandId::kFlushdb:  // one database: the same
       store.clear();
       return out->simple("OK");
     default:

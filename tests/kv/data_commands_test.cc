@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "kv/resp_parser.h"
 #include "kv_harness.h"
 
 namespace raftkv::kv {
@@ -191,6 +192,33 @@ TEST(DataCommands, DigestIsIndependentOfInsertionOrder) {
   c.run({"SET", "ab", "c"});
   d.run({"SET", "a", "bc"});
   EXPECT_NE(c.sm.digest(), d.sm.digest());
+}
+
+TEST(DataCommands, KeysSetnxGetdelMsetnxUnlinkFlushdb) {
+  KvHarness kv;
+  for (const char* k : {"user:1", "user:2", "order:1"}) kv.run({"SET", k, "v"});
+  kv.run({"SET", "gone", "v", "PX", "10"});
+  kv.time_ms += 10;
+  // KEYS: every live matching key, in no particular order (parse the reply as a set).
+  RespParser parser;
+  std::vector<Argv> replies;
+  ASSERT_TRUE(parser.feed(kv.run({"KEYS", "user:*"}), &replies));
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(std::set<std::string>(replies[0].begin(), replies[0].end()),
+            (std::set<std::string>{"user:1", "user:2"}));
+  replies.clear();
+  ASSERT_TRUE(parser.feed(kv.run({"KEYS", "*"}), &replies));
+  EXPECT_EQ(replies[0].size(), 3u) << "the expired key is not listed";
+  EXPECT_EQ(kv.run({"SETNX", "user:1", "x"}), ":0\r\n");
+  EXPECT_EQ(kv.run({"SETNX", "new", "x"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"GETDEL", "new"}), "$1\r\nx\r\n");
+  EXPECT_EQ(kv.run({"EXISTS", "new"}), ":0\r\n");
+  EXPECT_EQ(kv.run({"MSETNX", "a", "1", "user:2", "2"}), ":0\r\n");
+  EXPECT_EQ(kv.run({"EXISTS", "a"}), ":0\r\n") << "all or nothing";
+  EXPECT_EQ(kv.run({"MSETNX", "a", "1", "b", "2"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"UNLINK", "a", "b", "nope"}), ":2\r\n");
+  EXPECT_EQ(kv.run({"FLUSHDB"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"DBSIZE"}), ":0\r\n");
 }
 
 TEST(StateMachine, NoOpAndCorruptEntriesAndReplays) {
