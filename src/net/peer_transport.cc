@@ -54,6 +54,10 @@ void PeerTransport::set_peer_info_handler(PeerInfoHandler handler) {
   core_->set_peer_info_handler(std::move(handler));
 }
 
+void PeerTransport::set_unreachable_handler(std::function<void(raft::NodeId)> handler) {
+  core_->set_unreachable_handler(std::move(handler));
+}
+
 std::map<raft::NodeId, std::string> PeerTransport::peer_client_addresses() const {
   return core_->peer_client_addresses();
 }

@@ -73,6 +73,8 @@ class PeerTransport {
 
   // Call before start(), so that no handshake goes unreported.
   void set_peer_info_handler(PeerInfoHandler handler);
+  // See TransportCore::set_unreachable_handler.
+  void set_unreachable_handler(std::function<void(raft::NodeId)> handler);
   // The last client address each peer advertised (peers that advertised none are absent).
   std::map<raft::NodeId, std::string> peer_client_addresses() const;
 

@@ -162,6 +162,10 @@ void TransportCore::send(raft::Message m) {
                 raft::to_string(m.type), m.to, payload.size(), options_.max_frame_bytes);
     return;
   }
+  if (m.type == raft::MessageType::kApp && it->second->state() != ConnectionState::kConnected &&
+      unreachable_handler_) {
+    asio::post(io_, [handler = unreachable_handler_, peer = m.to] { handler(peer); });
+  }
   it->second->enqueue(lane_for(m.type), make_frame(payload));
 }
 

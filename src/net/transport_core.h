@@ -39,6 +39,12 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   void set_peer(raft::NodeId id, PeerAddress address);
   void remove_peer(raft::NodeId id);
   void set_peer_info_handler(PeerInfoHandler handler) { peer_info_handler_ = std::move(handler); }
+  // Called (posted, never from inside send) when a Raft append is queued for a peer whose
+  // connection is not up; the node then stops streaming to it (Node::report_unreachable).
+  using UnreachableHandler = std::function<void(raft::NodeId)>;
+  void set_unreachable_handler(UnreachableHandler handler) {
+    unreachable_handler_ = std::move(handler);
+  }
   TransportStats stats() const;
   const std::map<raft::NodeId, std::string>& peer_client_addresses() const {
     return client_addresses_;
@@ -63,6 +69,7 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   const TransportOptions options_;
   const MessageHandler handler_;
   PeerInfoHandler peer_info_handler_;
+  UnreachableHandler unreachable_handler_;
   const std::shared_ptr<spdlog::logger> log_;
 
   asio::ip::tcp::acceptor acceptor_;

@@ -942,6 +942,12 @@ std::optional<ProposeError> Node::transfer_leadership(NodeId target) {
   return std::nullopt;
 }
 
+void Node::report_unreachable(NodeId id) {
+  if (role_ != Role::kLeader || id == id_) return;
+  Progress* pr = tracker_.progress(id);
+  if (pr != nullptr && pr->state == ProgressState::kReplicate) pr->become_probe();
+}
+
 void Node::send_timeout_now(NodeId to) {
   Message m;
   m.type = MessageType::kTimeoutNow;

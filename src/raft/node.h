@@ -176,6 +176,11 @@ class Node {
   // Hands leadership to `target`: proposals are refused meanwhile, the target is brought up
   // to date and told to campaign at once (TimeoutNow). Abandoned after an election timeout.
   std::optional<ProposeError> transfer_leadership(NodeId target);
+  // The transport could not deliver to `id` (its connection is down): a leader stops
+  // streaming appends to it and probes with one message at a time until it answers, so
+  // nothing piles up for a node that may come back with a different log (etcd's
+  // ReportUnreachable).
+  void report_unreachable(NodeId id);
   // The configuration in effect at log index `index` (for snapshot metadata).
   ConfState conf_at(Index index) const;
 

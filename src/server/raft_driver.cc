@@ -116,6 +116,11 @@ std::optional<RequestError> RaftDriver::transfer_leadership(raft::NodeId target)
   return std::nullopt;
 }
 
+void RaftDriver::report_unreachable(raft::NodeId id) {
+  if (stopped_ || failed_) return;
+  node_->report_unreachable(id);
+}
+
 RequestError RaftDriver::from_propose_error(raft::ProposeError e) {
   switch (e) {
     case raft::ProposeError::kNotLeader:

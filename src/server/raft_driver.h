@@ -93,6 +93,7 @@ class RaftDriver {
   // when the proposed entry is applied.
   void propose_conf_change(const raft::ConfState& target, std::string context, WriteDone done);
   std::optional<RequestError> transfer_leadership(raft::NodeId target);
+  void report_unreachable(raft::NodeId id);
 
   // Runs `job` on the disk thread, in order with the log writes (e.g. compaction); `done`
   // runs on the io thread with its error. An error means the storage failed: the node stops.

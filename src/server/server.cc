@@ -138,6 +138,7 @@ std::string Server::open() {
       topts);
   transport_->set_peer_info_handler(
       [this](raft::NodeId id, const std::string& client) { learned_clients_[id] = client; });
+  transport_->set_unreachable_handler([this](raft::NodeId id) { driver_->report_unreachable(id); });
   if (auto ec = transport_->start()) {
     return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
   }

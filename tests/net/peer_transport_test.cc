@@ -136,6 +136,22 @@ TEST(PeerTransport, BoundedQueueDropsWhilePeerIsDownAndPriorityLaneGoesFirst) {
   EXPECT_EQ(to2.queued_messages, 0u);
 }
 
+TEST(PeerTransport, AppendsForAPeerThatIsNotConnectedAreReportedUnreachable) {
+  asio::io_context io;
+  LoopbackCluster cluster(io, test_options());
+  cluster.start(1);
+  cluster.add_address(1, 2, unused_port());  // nobody listens there
+  PeerTransport& t1 = *cluster.node(1).transport;
+  std::vector<raft::NodeId> reported;
+  t1.set_unreachable_handler([&](raft::NodeId id) { reported.push_back(id); });
+  t1.send(small_message(MessageType::kHeartbeat, 1, 2, 1));
+  run_for(io, 20ms);
+  EXPECT_TRUE(reported.empty()) << "only appends are reported";
+  t1.send(small_message(MessageType::kApp, 1, 2, 2));
+  run_for(io, 20ms);
+  EXPECT_EQ(reported, (std::vector<raft::NodeId>{2}));
+}
+
 // A raw TCP client of a transport's peer port, for feeding it hostile bytes.
 class RawClient {
  public:

@@ -339,6 +339,26 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
   EXPECT_EQ(rd5.committed_entries[0].data, "b");
 }
 
+// A follower the transport cannot reach is probed one message at a time instead of being
+// streamed to, so appends do not pile up for a node that is down.
+TEST(Replication, AnUnreachableFollowerIsProbedNotStreamedTo) {
+  Cluster c(2);
+  c.campaign(1);
+  c.tick_all(1);
+  ASSERT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kReplicate);
+  c.node(1).report_unreachable(2);
+  EXPECT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kProbe);
+  size_t appends = 0;
+  for (int i = 0; i < 10; ++i) {
+    c.node(1).propose("x");
+    for (const auto& m : c.node(1).take_messages())
+      appends += m.to == 2 && m.type == MessageType::kApp;
+  }
+  EXPECT_EQ(appends, 1u) << "one probe, then paused until the follower answers";
+  c.node(1).report_unreachable(1);  // itself: ignored
+  c.node(2).report_unreachable(1);  // not a leader: ignored
+}
+
 // Flow control: in the replicate state at most max_inflight_msgs appends are unacknowledged,
 // and each carries at most max_size_per_msg bytes (but at least one entry).
 TEST(Replication, InflightWindowAndMessageSizeAreBounded) {
