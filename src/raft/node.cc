@@ -69,6 +69,7 @@ void Node::reset(Term term) {
   heartbeat_elapsed_ = 0;
   reset_randomized_election_timeout();
   tracker_.reset_votes();
+  self_vote_pending_ = false;
   for (auto& [id, pr] : tracker_.all()) {
     bool learner = pr.is_learner;
     pr = Progress(static_cast<size_t>(std::max(1, config_.max_inflight_msgs)));
@@ -203,10 +204,19 @@ void Node::start_election(bool pre_vote, bool transfer) {
     vote_term = term_;
     type = MessageType::kVote;
   }
-  tracker_.record_vote(id_, true);
-  if (tracker_.tally_votes() == VoteResult::kWon) {  // a single-voter cluster
-    poll_votes();
-    return;
+  if (pre_vote) {
+    // A pre-vote changes no state: it may count itself at once.
+    tracker_.record_vote(id_, true);
+    if (tracker_.tally_votes() == VoteResult::kWon) {  // a single-voter cluster
+      poll_votes();
+      return;
+    }
+  } else {
+    // A real vote counts only once the new term and the vote for ourselves are durable
+    // (advance() of the batch that carries them), like every other vote: otherwise a
+    // crash before the fsync could leave us leader of a term in which, restarted with the
+    // old term, we then vote for someone else. (A single voter would win at once.)
+    self_vote_pending_ = true;
   }
   for (NodeId id : tracker_.members()) {
     if (id == id_ || !tracker_.is_voter(id)) continue;
@@ -792,6 +802,12 @@ Ready Node::ready() {
 }
 
 void Node::advance(const Ready& rd) {
+  if (self_vote_pending_ && role_ == Role::kCandidate && rd.hard_state &&
+      rd.hard_state->term == term_ && rd.hard_state->vote == id_) {
+    self_vote_pending_ = false;
+    tracker_.record_vote(id_, true);
+    poll_votes();
+  }
   if (rd.snapshot) {
     log_.stable_snapshot_to(rd.snapshot->meta.index);
     if (rd.snapshot->meta.index > log_.applied()) log_.applied_to(rd.snapshot->meta.index);

@@ -278,6 +278,8 @@ class Node {
   std::vector<ReadState> read_states_;       // confirmed, waiting for applied >= index
   std::vector<std::string> deferred_reads_;  // waiting for a commit in the leader's term
   HardState prev_hard_state_;
+  // A candidate's vote for itself, not counted until the batch carrying it is advanced.
+  bool self_vote_pending_ = false;
 };
 
 }  // namespace raftkv::raft

@@ -278,5 +278,20 @@ TEST(Election, RandomizedTimeoutIsWithinTTo2T) {
   }
 }
 
+// Raft persists currentTerm and votedFor before answering a vote request; a candidate's
+// vote for itself is no different. A single voter therefore becomes leader only when the
+// batch carrying its new term and vote is advanced, never on an unsynced vote.
+TEST(Election, ACandidateCountsItsOwnVoteOnlyOnceDurable) {
+  Cluster c(1);
+  c.node(1).campaign();
+  EXPECT_EQ(c.node(1).role(), Role::kCandidate) << "its vote for itself is not durable yet";
+  Ready rd = c.node(1).ready();
+  ASSERT_TRUE(rd.hard_state);
+  EXPECT_EQ(rd.hard_state->vote, 1u);
+  c.storage(1).set_hard_state(*rd.hard_state);
+  c.node(1).advance(rd);
+  EXPECT_EQ(c.node(1).role(), Role::kLeader);
+}
+
 }  // namespace
 }  // namespace raftkv::raft::test

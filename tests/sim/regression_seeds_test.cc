@@ -37,5 +37,22 @@ TEST(RegressionSeeds, EntryAfterASnapshotInTheSameBatch) {
   expect_passes(104147, options);
 }
 
+// raftkv-sim --disk durable --disk-faults on --membership-mix --compaction on --nodes 5
+// --seed 9042767: the configuration had shrunk to the single voter n3, which campaigned and
+// counted its own vote at once, becoming leader of term 4 before that term and vote were
+// durable; its fsync then failed, it restarted in term 3 and voted for n1 (still running
+// on an older, joint configuration) in term 4: two leaders in term 4. A candidate now
+// counts its own vote only when the batch carrying it is advanced.
+TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
+  SimOptions options = membership_options(3);
+  options.nodes = 5;
+  options.compaction.enabled = true;
+  options.disk_kind = DiskKind::kDurable;
+  options.faults.disk_faults = true;
+  options.compaction.min_interval =
+      std::min(options.compaction.min_interval, options.compaction.max_interval);
+  expect_passes(9042767, options);
+}
+
 }  // namespace
 }  // namespace raftkv::sim

@@ -110,6 +110,11 @@ TEST(SafetyMonitor, ReportsALeaderMissingACommittedEntry) {
   c.id = 2;
   raft::Node b(c, &s);
   b.campaign();
+  // It counts its own vote once the new term and vote are durable.
+  raft::Ready rd = b.ready();
+  ASSERT_TRUE(rd.hard_state);
+  s.set_hard_state(*rd.hard_state);
+  b.advance(rd);
   ASSERT_EQ(b.role(), raft::Role::kLeader);
   ASSERT_EQ(b.term(), 3u);
   // Its no-op at index 1 has term 3: not the committed 1/1.
