@@ -85,12 +85,17 @@ TEST(DiskWriterTest, BatchesQueuedTogetherShareOneSave) {
     for (auto& d : done) EXPECT_TRUE(d.get_future().get());
     EXPECT_EQ(writer.saves(), 2u);
     EXPECT_EQ(writer.batches_saved(), 4u);
+    std::vector<PersistBatch> saved;
+    {
+      std::lock_guard lock(sink->mu);  // the writer (and with it the sink) is still alive
+      saved = sink->saved;
+    }
+    ASSERT_EQ(saved.size(), 2u);
+    ASSERT_EQ(saved[1].entries.size(), 2u);
+    EXPECT_EQ(saved[1].entries[0].index, 2u);
+    EXPECT_EQ(saved[1].entries[1].index, 3u);
+    EXPECT_EQ(saved[1].hard_state, (raft::HardState{1, 1, 2}));
   }
-  ASSERT_EQ(sink->saved.size(), 2u);
-  ASSERT_EQ(sink->saved[1].entries.size(), 2u);
-  EXPECT_EQ(sink->saved[1].entries[0].index, 2u);
-  EXPECT_EQ(sink->saved[1].entries[1].index, 3u);
-  EXPECT_EQ(sink->saved[1].hard_state, (raft::HardState{1, 1, 2}));
 }
 
 TEST(DiskWriterTest, AFailedSaveFailsItsBatchesAndEveryLaterOne) {
