@@ -183,11 +183,7 @@ class Cluster:
         return p is not None and p.poll() is None
 
     def log_text(self, i):
-        try:
-            with open(f"{self.dir}/node{i}.log", "rb") as f:
-                return f.read().decode(errors="replace")[-4000:]
-        except OSError:
-            return ""
+        return log_tail(f"{self.dir}/node{i}.log")
 
     def close(self):
         for i in self.ids:
@@ -315,6 +311,15 @@ class Cluster:
                     last = d
             time.sleep(0.05)
         raise AssertionError(f"nodes did not converge: {last}")
+
+
+def log_tail(path, size=4000):
+    """The last `size` characters of a node's log file ("" if there is none)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")[-size:]
+    except OSError:
+        return ""
 
 
 class ClusterTestCase(unittest.TestCase):

@@ -15,6 +15,8 @@ import tempfile
 import time
 import unittest
 
+from cluster import ClusterTestCase, log_tail
+
 BINARY = os.environ.get("RAFTKV_BIN")
 SUBNET = "10.77.0"
 
@@ -131,11 +133,7 @@ class NetnsCluster:
                         f"{self.ip_of(j)}/32", check=False)
 
     def log_text(self, i):
-        try:
-            with open(f"{self.dir}/node{i}.log", "rb") as f:
-                return f.read().decode(errors="replace")[-3000:]
-        except OSError:
-            return ""
+        return log_tail(f"{self.dir}/node{i}.log")
 
     def close(self):
         for p in self.procs.values():
@@ -148,16 +146,12 @@ class NetnsCluster:
 
 
 @unittest.skipUnless(BINARY and netns_available(), "needs RAFTKV_BIN, root and ip netns")
-class NetnsPartitionTest(unittest.TestCase):
+class NetnsPartitionTest(ClusterTestCase):
     def setUp(self):
         self.c = NetnsCluster(3)
 
     def tearDown(self):
-        result = self._outcome.result
-        if any(t is self for t, _ in result.failures + result.errors):
-            for i in self.c.ids:
-                print(f"--- node {i} log tail ---\n{self.c.log_text(i)}")
-        self.c.close()
+        super().tearDown()  # prints the logs of a failed test, then closes the cluster
         leftovers = run("ip", "netns", "list").stdout
         self.assertNotIn(self.c.tag, leftovers, "namespaces left behind")
 
