@@ -28,6 +28,7 @@ constexpr std::array kTable = {
     CommandSpec{"client", kClient, -2, kN | kA, kLocal, 0, 0, 0},
     CommandSpec{"command", kCommand, -1, kN, kLocal, 0, 0, 0},
     CommandSpec{"select", kSelect, 2, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"config", kConfig, -2, kN | kA, kLocal, 0, 0, 0},
     CommandSpec{"readonly", kReadOnlyMode, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"readwrite", kReadWriteMode, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"quit", kQuit, -1, kN | kF, kServer, 0, 0, 0},

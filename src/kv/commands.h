@@ -80,6 +80,7 @@ enum class CommandId : uint8_t {
   kUnlink,
   kMsetnx,
   kKeys,
+  kConfig,
 };
 
 // Flags, as COMMAND reports them.

@@ -1,7 +1,10 @@
 #include "kv/local_commands.h"
 
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "kv/glob.h"
 #include "kv/int_parse.h"
 
 namespace raftkv::kv {
@@ -100,6 +103,44 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
   out->error(unknown_subcommand_error(argv[1], "client"));
 }
 
+// CONFIG GET answers, for tools that ask (redis-benchmark asks for "save" and
+// "appendonly"), what raftkv's fixed behaviour corresponds to. Nothing is settable at run
+// time: settings are `raftkv serve` options.
+constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
+    {"appendfsync", "always"},  // every write is fsynced on a majority before the reply
+    {"appendonly", "yes"},      // every write is in the (Raft) log
+    {"databases", "1"},
+    {"maxmemory", "0"},
+    {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
+};
+
+void execute_config(std::span<const std::string> argv, RespWriter* out) {
+  const std::string sub = lower(argv[1]);
+  if (sub == "get") {
+    if (argv.size() < 3) return out->error(wrong_arity_error("config|get"));
+    std::vector<std::pair<std::string_view, std::string_view>> hits;
+    for (const auto& entry : kConfigValues) {
+      for (size_t i = 2; i < argv.size(); ++i) {
+        if (glob_match(argv[i], entry.first)) {
+          hits.push_back(entry);
+          break;
+        }
+      }
+    }
+    out->array_header(hits.size() * 2);
+    for (const auto& [name, value] : hits) {
+      out->bulk(name);
+      out->bulk(value);
+    }
+    return;
+  }
+  if (sub == "set" || sub == "resetstat" || sub == "rewrite") {
+    return out->error("ERR CONFIG " + sub +
+                      " is not supported: raftkv's settings are `raftkv serve` options");
+  }
+  out->error(unknown_subcommand_error(argv[1], "config"));
+}
+
 }  // namespace
 
 void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,
@@ -124,6 +165,8 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     case CommandId::kReadOnlyMode:
     case CommandId::kReadWriteMode:
       return out->simple("OK");
+    case CommandId::kConfig:
+      return execute_config(argv, out);
     default:
       return out->error("ERR internal error: not a local command");
   }

@@ -151,5 +151,18 @@ TEST(LocalCommands, CommandIntrospection) {
   EXPECT_EQ(kv.run({"COMMAND", "FOO"}), "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n");
 }
 
+// CONFIG GET answers what raftkv's fixed behaviour corresponds to (redis-benchmark asks
+// for "save" and "appendonly" before it starts); nothing can be set.
+TEST(LocalCommands, ConfigGetDescribesFixedBehaviourAndSetIsRefused) {
+  KvHarness kv;
+  EXPECT_EQ(kv.run({"CONFIG", "GET", "appendonly"}), "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n");
+  EXPECT_EQ(kv.run({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(kv.run({"CONFIG", "GET", "append*", "databases"}),
+            "*6\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n"
+            "$9\r\ndatabases\r\n$1\r\n1\r\n");
+  EXPECT_EQ(kv.run({"CONFIG", "GET", "nothing"}), "*0\r\n");
+  EXPECT_EQ(kv.run({"CONFIG", "SET", "save", ""}).substr(0, 26), "-ERR CONFIG set is not sup");
+}
+
 }  // namespace
 }  // namespace raftkv::kv
