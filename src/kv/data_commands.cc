@@ -69,8 +69,7 @@ struct ExpireFlags {
   bool nx = false, xx = false, gt = false, lt = false;
 };
 
-std::string parse_expire_flags(const CommandSpec& spec, std::span<const std::string> argv,
-                               ExpireFlags* flags) {
+std::string parse_expire_flags(std::span<const std::string> argv, ExpireFlags* flags) {
   for (size_t i = 3; i < argv.size(); ++i) {
     if (equals_ci(argv[i], "nx")) {
       flags->nx = true;
@@ -88,7 +87,6 @@ std::string parse_expire_flags(const CommandSpec& spec, std::span<const std::str
     return "ERR NX and XX, GT or LT options at the same time are not compatible";
   }
   if (flags->gt && flags->lt) return "ERR GT and LT options at the same time are not compatible";
-  (void)spec;
   return {};
 }
 
@@ -302,7 +300,7 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
         return "ERR invalid expire time in '" + std::string(spec.name) + "' command";
       }
       ExpireFlags flags;
-      return parse_expire_flags(spec, argv, &flags);
+      return parse_expire_flags(argv, &flags);
     }
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
@@ -377,7 +375,7 @@ void execute_expire(KvStore& store, const CommandSpec& spec, std::span<const std
                     uint64_t now, RespWriter* out) {
   if (store.find(argv[1]) == nullptr) return out->integer(0);
   ExpireFlags flags;
-  (void)parse_expire_flags(spec, argv, &flags);  // validated already
+  (void)parse_expire_flags(argv, &flags);  // validated already
   const int64_t at = *deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);
   const uint64_t current = store.expire_at(argv[1]);  // 0: none, i.e. infinite
   if (flags.nx && current != 0) return out->integer(0);
