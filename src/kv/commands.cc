@@ -35,6 +35,7 @@ constexpr std::array kTable = {
     CommandSpec{"info", kInfo, -1, kN, kServer, 0, 0, 0},
     CommandSpec{"cluster", kCluster, -2, kN, kServer, 0, 0, 0},
     CommandSpec{"bgsave", kBgsave, -1, kN | kA, kServer, 0, 0, 0},
+    CommandSpec{"time", kTime, 1, kN | kF, kServer, 0, 0, 0},
     CommandSpec{"raft", kRaft, -2, kN | kA, kServer, 0, 0, 0},
     CommandSpec{"get", kGet, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"mget", kMget, -2, kR | kF, kRead, 1, -1, 1},

@@ -81,6 +81,7 @@ enum class CommandId : uint8_t {
   kMsetnx,
   kKeys,
   kConfig,
+  kTime,
 };
 
 // Flags, as COMMAND reports them.

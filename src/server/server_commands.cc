@@ -1,8 +1,10 @@
 // The Redis-facing half of the server: routing each command (local, read, write, or the
 // server's own INFO and CLUSTER), redirects, and the error texts for every outcome.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -171,11 +173,38 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
     case kv::CommandId::kRaft:
       handle_raft_command(argv, slot);
       return;
+    case kv::CommandId::kTime: {
+      // This node's clock (the kv layer has none): [seconds, microseconds], as in Redis.
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      std::string out;
+      kv::RespWriter w(&out);
+      w.array_header(2);
+      w.bulk(std::to_string(us / 1'000'000));
+      w.bulk(std::to_string(us % 1'000'000));
+      slot.complete(std::move(out));
+      return;
+    }
     default:
       slot.complete(kv::encode_error("ERR unsupported command"));
       return;
   }
 }
+
+namespace {
+
+// Resident set size from /proc/self/statm (0 where there is none).
+uint64_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+}  // namespace
 
 std::string Server::info(const std::string& section) const {
   bool all = section == "default" || section == "all" || section == "everything";
@@ -206,6 +235,18 @@ std::string Server::info(const std::string& section) const {
   if (all || section == "clients") {
     out += "# Clients\r\n";
     add("connected_clients", stats_.connected_clients);
+    add("blocked_clients", static_cast<int64_t>(0));  // no blocking commands
+    out += "\r\n";
+  }
+  if (all || section == "memory") {
+    // Bytes the allocator has handed out (Redis's used_memory), and the resident set.
+    out += "# Memory\r\n";
+    const struct mallinfo2 heap = ::mallinfo2();
+    add("used_memory", static_cast<uint64_t>(heap.uordblks + heap.hblkhd));
+    add("used_memory_human",
+        fmt::format("{:.2f}M",
+                    static_cast<double>(heap.uordblks + heap.hblkhd) / (1024.0 * 1024.0)));
+    add("used_memory_rss", resident_bytes());
     out += "\r\n";
   }
   if (all || section == "stats") {

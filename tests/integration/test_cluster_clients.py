@@ -112,3 +112,17 @@ class KeyExpiryTest(ClusterTestCase):
         self.assertIn(r2.ttl("long"), range(90, 101))
         self.assertEqual(r2.ttl("plain"), -1)
 
+
+
+class OperatorToolsTest(ClusterTestCase):
+    def test_info_memory_clients_and_time_as_redis_tools_read_them(self):
+        # redis-cli --stat reads used_memory and blocked_clients; redis-py's time() reads TIME.
+        r = self.c.client(self.c.leader())
+        memory = r.info("memory")
+        self.assertGreater(memory["used_memory"], 0)
+        self.assertGreater(memory["used_memory_rss"], 0)
+        self.assertEqual(r.info("clients")["blocked_clients"], 0)
+        self.assertIn("used_memory", r.info())  # in the default sections too
+        seconds, micros = r.time()
+        self.assertLess(abs(seconds + micros / 1e6 - time.time()), 5)
+        self.assertTrue(0 <= micros < 1_000_000)
