@@ -97,6 +97,8 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
   }
   // Client libraries announce themselves (lib-name, lib-ver); nothing to record.
   if (sub == "setinfo" && argv.size() == 4) return out->simple("OK");
+  // Plain CLIENT LIST is the server's (it knows every connection); filters are not offered.
+  if (sub == "list") return out->error("ERR CLIENT LIST filters (TYPE, ID) are not supported");
   if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo") {
     return out->error(wrong_arity_error("client|" + sub));
   }

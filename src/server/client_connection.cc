@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 namespace raftkv::server {
 
 namespace {
@@ -27,7 +29,7 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler*
 }
 
 void ClientConnection::start() {
-  handler_->on_connect();
+  handler_->on_connect(*this);
   read_more();
 }
 
@@ -37,7 +39,7 @@ void ClientConnection::close() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  handler_->on_disconnect();
+  handler_->on_disconnect(*this);
 }
 
 void ClientConnection::read_more() {
@@ -62,6 +64,12 @@ void ClientConnection::read_more() {
 void ClientConnection::on_read(size_t n) {
   std::vector<kv::Argv> commands;
   bool ok = parser_.feed(std::string_view(read_buf_.data(), n), &commands);
+  if (!commands.empty()) {
+    last_command_at_ = std::chrono::steady_clock::now();
+    last_command_ = commands.back().empty() ? "NULL" : commands.back()[0];
+    for (char& c : last_command_)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   for (auto& argv : commands) {
     uint64_t seq = next_seq_++;
     replies_.emplace_back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -36,8 +37,9 @@ class CommandHandler {
  public:
   virtual ~CommandHandler() = default;
   virtual void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) = 0;
-  virtual void on_connect() {}
-  virtual void on_disconnect() {}
+  // The connection is valid from on_connect until on_disconnect returns.
+  virtual void on_connect(const ClientConnection& /*conn*/) {}
+  virtual void on_disconnect(const ClientConnection& /*conn*/) {}
 };
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
@@ -48,6 +50,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void close();
   const kv::ClientState& state() const { return state_; }
   const std::string& peer() const { return peer_; }
+  // For CLIENT LIST: when it connected, when its last command arrived, and which.
+  std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
+  std::chrono::steady_clock::time_point last_command_at() const { return last_command_at_; }
+  const std::string& last_command() const { return last_command_; }
 
  private:
   friend class ReplySlot;
@@ -77,6 +83,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   bool reading_paused_ = false;
   bool close_after_flush_ = false;
   bool closed_ = false;
+  std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_command_at_ = connected_at_;
+  std::string last_command_ = "NULL";
 };
 
 }  // namespace raftkv::server

@@ -239,13 +239,15 @@ void Server::accept() {
   });
 }
 
-void Server::on_connect() {
+void Server::on_connect(const ClientConnection& conn) {
   ++stats_.connected_clients;
   ++stats_.total_connections;
+  clients_[conn.state().id] = &conn;
 }
 
-void Server::on_disconnect() {
+void Server::on_disconnect(const ClientConnection& conn) {
   --stats_.connected_clients;
+  clients_.erase(conn.state().id);
 }
 
 std::string Server::apply(const raft::Entry& entry) {

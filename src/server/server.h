@@ -43,8 +43,10 @@ class Server : public CommandHandler, public StateMachine {
   int run();
 
   void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) override;
-  void on_connect() override;
-  void on_disconnect() override;
+  void on_connect(const ClientConnection& conn) override;
+  void on_disconnect(const ClientConnection& conn) override;
+  // CLIENT LIST: one line per connected client, in Redis's format.
+  std::string client_list() const;
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
   std::string restore(const raft::Snapshot& snapshot) override;
@@ -113,6 +115,7 @@ class Server : public CommandHandler, public StateMachine {
   kv::StateMachine machine_;
   MemberDirectory members_;
   ServerStats stats_;
+  std::map<uint64_t, const ClientConnection*> clients_;  // connected, by client id
   raft::Index applied_index_ = 0;
   uint64_t entries_since_snapshot_ = 0;
   uint64_t bytes_since_snapshot_ = 0;

@@ -85,6 +85,10 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
     slot.complete(kv::encode_error(c.error));
     return;
   }
+  if (c.spec->id == kv::CommandId::kClient && argv.size() == 2 && lower(argv[1]) == "list") {
+    slot.complete(kv::encode_bulk(client_list()));  // needs every connection: the server's
+    return;
+  }
   size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
   uint16_t key_slot =
       c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
@@ -205,6 +209,20 @@ uint64_t resident_bytes() {
 }
 
 }  // namespace
+
+std::string Server::client_list() const {
+  const auto now = std::chrono::steady_clock::now();
+  const auto seconds = [&](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
+  };
+  std::string out;
+  for (const auto& [id, conn] : clients_) {
+    out += fmt::format("id={} addr={} name={} age={} idle={} flags=N db=0 cmd={}\n", id,
+                       conn->peer(), conn->state().name, seconds(conn->connected_at()),
+                       seconds(conn->last_command_at()), conn->last_command());
+  }
+  return out;
+}
 
 std::string Server::info(const std::string& section) const {
   bool all = section == "default" || section == "all" || section == "everything";

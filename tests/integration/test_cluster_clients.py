@@ -123,6 +123,11 @@ class OperatorToolsTest(ClusterTestCase):
         self.assertGreater(memory["used_memory_rss"], 0)
         self.assertEqual(r.info("clients")["blocked_clients"], 0)
         self.assertIn("used_memory", r.info())  # in the default sections too
+        r.client_setname("ops-check")
+        mine = [c for c in r.client_list() if c["name"] == "ops-check"]
+        self.assertEqual(len(mine), 1, r.client_list())
+        self.assertEqual(int(mine[0]["id"]), r.client_id())
+        self.assertEqual(mine[0]["cmd"], "client")
         seconds, micros = r.time()
         self.assertLess(abs(seconds + micros / 1e6 - time.time()), 5)
         self.assertTrue(0 <= micros < 1_000_000)
