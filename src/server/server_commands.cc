@@ -257,14 +257,17 @@ std::string Server::info(const std::string& section) const {
     out += "\r\n";
   }
   if (all || section == "memory") {
-    // Bytes the allocator has handed out (Redis's used_memory), and the resident set.
+    // Bytes glibc's allocator has handed out (Redis's used_memory), and the resident set.
+    // Under another allocator (a sanitizer's, say) mallinfo2 knows nothing: report the
+    // resident set for both then.
     out += "# Memory\r\n";
     const struct mallinfo2 heap = ::mallinfo2();
-    add("used_memory", static_cast<uint64_t>(heap.uordblks + heap.hblkhd));
-    add("used_memory_human",
-        fmt::format("{:.2f}M",
-                    static_cast<double>(heap.uordblks + heap.hblkhd) / (1024.0 * 1024.0)));
-    add("used_memory_rss", resident_bytes());
+    const uint64_t rss = resident_bytes();
+    uint64_t used = heap.uordblks + heap.hblkhd;
+    if (used == 0) used = rss;
+    add("used_memory", used);
+    add("used_memory_human", fmt::format("{:.2f}M", static_cast<double>(used) / (1024.0 * 1024.0)));
+    add("used_memory_rss", rss);
     out += "\r\n";
   }
   if (all || section == "stats") {
