@@ -9,7 +9,7 @@ import unittest
 
 import redis
 
-from cluster import Cluster
+from cluster import Cluster, ClusterTestCase
 
 
 def dir_bytes(path):
@@ -50,7 +50,7 @@ def persistence(c, i):
     return c.client(i, timeout=5).info("persistence")
 
 
-class SnapshotTest(unittest.TestCase):
+class SnapshotTest(ClusterTestCase):
     def setUp(self):
         # Small thresholds so a few thousand writes take several snapshots.
         # Small log segments, so compaction (which deletes whole segments) visibly
@@ -59,13 +59,6 @@ class SnapshotTest(unittest.TestCase):
                                         "--wal-segment-bytes=262144",
                                         # a hung snapshot child is killed and retried
                                         "--snapshot-timeout-ms=5000"])
-
-    def tearDown(self):
-        result = self._outcome.result
-        if any(t is self for t, _ in result.failures + result.errors):
-            for i in self.c.ids:
-                print(f"--- node {i} log tail ---\n{self.c.log_text(i)}")
-        self.c.close()
 
     def wait_snapshot(self, i, above, timeout=20.0):
         deadline = time.time() + timeout

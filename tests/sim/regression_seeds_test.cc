@@ -12,6 +12,18 @@ void expect_passes(uint64_t seed, const SimOptions& options) {
   EXPECT_TRUE(r.ok()) << r.report();
 }
 
+// raftkv-sim --membership-mix --compaction on --disk durable --disk-faults on --nodes 5
+SimOptions durable_membership_options() {
+  SimOptions options = membership_options(3);
+  options.nodes = 5;
+  options.compaction.enabled = true;
+  options.disk_kind = DiskKind::kDurable;
+  options.faults.disk_faults = true;
+  options.compaction.min_interval =
+      std::min(options.compaction.min_interval, options.compaction.max_interval);
+  return options;
+}
+
 // raftkv-sim --snapshot-mix --membership on --nodes 3 --seed 500010: MemoryStorage::compact
 // kept reporting the bootstrap configuration, so a node restarting after its log was
 // compacted past a membership change believed removed nodes were still voters, and won an
@@ -27,14 +39,7 @@ TEST(RegressionSeeds, RestartAfterCompactingPastAMembershipChange) {
 // durable disk holds back until the sync) was checked against the storage's term before the
 // snapshot arrived: a false "log matching" report in the monitor.
 TEST(RegressionSeeds, EntryAfterASnapshotInTheSameBatch) {
-  SimOptions options = membership_options(3);
-  options.nodes = 5;
-  options.compaction.enabled = true;
-  options.disk_kind = DiskKind::kDurable;
-  options.faults.disk_faults = true;
-  options.compaction.min_interval =
-      std::min(options.compaction.min_interval, options.compaction.max_interval);
-  expect_passes(104147, options);
+  expect_passes(104147, durable_membership_options());
 }
 
 // raftkv-sim --disk durable --disk-faults on --membership-mix --compaction on --nodes 5
@@ -44,14 +49,7 @@ TEST(RegressionSeeds, EntryAfterASnapshotInTheSameBatch) {
 // on an older, joint configuration) in term 4: two leaders in term 4. A candidate now
 // counts its own vote only when the batch carrying it is advanced.
 TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
-  SimOptions options = membership_options(3);
-  options.nodes = 5;
-  options.compaction.enabled = true;
-  options.disk_kind = DiskKind::kDurable;
-  options.faults.disk_faults = true;
-  options.compaction.min_interval =
-      std::min(options.compaction.min_interval, options.compaction.max_interval);
-  expect_passes(9042767, options);
+  expect_passes(9042767, durable_membership_options());
 }
 
 }  // namespace
