@@ -399,9 +399,8 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     const size_t last = spec.last_key < 0 ? argv.size() - 1 : static_cast<size_t>(spec.last_key);
     for (size_t i = static_cast<size_t>(spec.first_key); i <= last && i < argv.size();
          i += static_cast<size_t>(std::max(spec.key_step, 1))) {
-      if (store.find(argv[i]) != nullptr && store.find_live(argv[i], now) == nullptr) {
-        store.erase(argv[i]);
-      }
+      // Only present keys have deadlines.
+      if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now) store.erase(argv[i]);
     }
   }
   switch (spec.id) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
 #include "kv/expiry_table.h"
 #include "kv/flat_index.h"
 
@@ -34,7 +35,7 @@ class KvStore {
   // The index points into the map's nodes: a copy would point into the original.
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;
-  KvStore(KvStore&&) = default;  // std::map and std::unordered_map moves keep their nodes
+  KvStore(KvStore&&) = default;  // a moved std::map keeps its nodes, so the index stays valid
   KvStore& operator=(KvStore&&) = default;
 
   const std::string* find(std::string_view key) const;
@@ -111,7 +112,6 @@ class KvStore {
     std::string_view operator()(const Map::value_type& entry) const { return entry.first.name; }
   };
   // Inserts a key known to be absent, at `hint` in the ordered map.
-
   std::string* insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
                           std::string value);
 

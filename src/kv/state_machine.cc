@@ -20,7 +20,6 @@ std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   if (!command) return encode_error("ERR corrupt log entry");
   log_time_ms_ = std::max(log_time_ms_, command->time_ms);
   sessions_.expire(log_time_ms_);
-  store_.purge_expired(log_time_ms_, kExpiredKeysPurgedPerEntry);
   return apply_command(index, *command);
 }
 
@@ -28,12 +27,12 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
   // The proposer classified this command already; checking again costs little and makes
   // the outcome of any entry, however it got into the log, the same everywhere.
   const Classification c = classify(command.argv);
+  // Every entry first removes some keys that are due at its log time; an expiry tick (a
+  // PING entry, which only carries log time forward) removes more, and nothing else.
+  const bool tick = c.ok() && c.spec->id == CommandId::kPing && command.session_id == 0;
+  store_.purge_expired(log_time_ms_, tick ? kExpiredKeysPurgedPerTick : kExpiredKeysPurgedPerEntry);
   if (!c.ok()) return encode_error(c.error);
-  if (c.spec->id == CommandId::kPing && command.session_id == 0) {
-    // An expiry tick: it only carries log time forward, so that due keys go.
-    store_.purge_expired(log_time_ms_, kExpiredKeysPurgedPerTick);
-    return encode_simple("PONG");
-  }
+  if (tick) return encode_simple("PONG");
   if (c.route != Route::kWrite || c.spec->id == CommandId::kSeq) {
     return encode_error("ERR not a write command");
   }

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 namespace raftkv::server {
 
 namespace {
@@ -66,9 +64,7 @@ void ClientConnection::on_read(size_t n) {
   bool ok = parser_.feed(std::string_view(read_buf_.data(), n), &commands);
   if (!commands.empty()) {
     last_command_at_ = std::chrono::steady_clock::now();
-    last_command_ = commands.back().empty() ? "NULL" : commands.back()[0];
-    for (char& c : last_command_)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    last_command_ = commands.back().empty() ? "NULL" : commands.back()[0];  // as sent
   }
   for (auto& argv : commands) {
     uint64_t seq = next_seq_++;

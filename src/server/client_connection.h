@@ -50,7 +50,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void close();
   const kv::ClientState& state() const { return state_; }
   const std::string& peer() const { return peer_; }
-  // For CLIENT LIST: when it connected, when its last command arrived, and which.
+  // For CLIENT LIST: when it connected, when its last command arrived, and its name as the
+  // client spelled it.
   std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
   std::chrono::steady_clock::time_point last_command_at() const { return last_command_at_; }
   const std::string& last_command() const { return last_command_; }

@@ -116,6 +116,12 @@ std::optional<RequestError> RaftDriver::transfer_leadership(raft::NodeId target)
   return std::nullopt;
 }
 
+uint64_t RaftDriver::pending_reads() const {
+  uint64_t n = read_batch_.size();
+  for (const auto& [id, batch] : pending_reads_) n += batch.ready.size();
+  return n;
+}
+
 void RaftDriver::report_unreachable(raft::NodeId id) {
   if (stopped_ || failed_) return;
   node_->report_unreachable(id);
@@ -155,7 +161,6 @@ void RaftDriver::submit_read_batch() {
     for (auto& ready : batch) ready(RequestError::kNoLeader);
     return;
   }
-  pending_read_count_ += batch.size();
   pending_reads_[id] = PendingReadBatch{
       std::move(batch), std::chrono::steady_clock::now() + options_.request_timeout};
 }
@@ -280,7 +285,6 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
     if (it == pending_reads_.end()) continue;
     auto batch = std::move(it->second.ready);
     pending_reads_.erase(it);
-    pending_read_count_ -= batch.size();
     for (auto& ready : batch) ready(std::nullopt);
   }
   return true;
@@ -326,7 +330,6 @@ void RaftDriver::expire_requests() {
     if (it->second.deadline <= now) {
       auto batch = std::move(it->second.ready);
       it = pending_reads_.erase(it);
-      pending_read_count_ -= batch.size();
       for (auto& ready : batch) ready(RequestError::kTimeout);
     } else {
       ++it;
@@ -341,7 +344,6 @@ void RaftDriver::fail_everything(RequestError why) {
     w.done(why == RequestError::kStorage ? why : RequestError::kUnknown, {});
   auto reads = std::move(pending_reads_);
   pending_reads_.clear();
-  pending_read_count_ = 0;
   auto unsubmitted = std::move(read_batch_);
   read_batch_.clear();
   const RequestError read_error = why == RequestError::kStorage ? why : RequestError::kTimeout;

@@ -107,7 +107,7 @@ class RaftDriver {
   bool is_leader() const { return node_->role() == raft::Role::kLeader; }
   bool failed() const { return failed_; }
   uint64_t pending_writes() const { return pending_writes_.size(); }
-  uint64_t pending_reads() const { return pending_read_count_ + read_batch_.size(); }
+  uint64_t pending_reads() const;  // for INFO: counted when asked
   // Batches handed to the disk that needed an fsync, and the entries they carried.
   uint64_t persisted_batches() const { return persisted_batches_; }
   uint64_t persisted_entries() const { return persisted_entries_; }
@@ -166,7 +166,6 @@ class RaftDriver {
 
   std::map<raft::Index, PendingWrite> pending_writes_;
   std::map<uint64_t, PendingReadBatch> pending_reads_;  // by ReadIndex context id
-  uint64_t pending_read_count_ = 0;                     // reads in pending_reads_
   std::vector<ReadReady> read_batch_;                   // not yet handed to the core
   uint64_t next_read_id_ = 1;
   uint64_t persisted_batches_ = 0;

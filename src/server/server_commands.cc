@@ -219,7 +219,7 @@ std::string Server::client_list() const {
   for (const auto& [id, conn] : clients_) {
     out += fmt::format("id={} addr={} name={} age={} idle={} flags=N db=0 cmd={}\n", id,
                        conn->peer(), conn->state().name, seconds(conn->connected_at()),
-                       seconds(conn->last_command_at()), conn->last_command());
+                       seconds(conn->last_command_at()), lower(conn->last_command()));
   }
   return out;
 }

@@ -34,7 +34,7 @@ void append_record(RecordType type, std::string_view payload, std::string* out) 
 ScanResult scan_record(std::string_view data, ScannedRecord* out, std::string* why) {
   // Zeros are the unwritten, preallocated rest of a segment. A record header is never all
   // zero (its type is at least 1), so this cannot swallow a record.
-  if (all_zero(data.substr(0, kRecordHeaderSize)) && all_zero(data)) return ScanResult::kEnd;
+  if (all_zero(data)) return ScanResult::kEnd;  // stops at the first non-zero byte
   if (data.size() < kRecordHeaderSize) {
     // Too short for a header: only a tear can do that.
     return ScanResult::kTorn;
