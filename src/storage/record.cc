@@ -8,10 +8,6 @@
 namespace raftkv::storage {
 namespace {
 
-bool all_zero(std::string_view data) {
-  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
-}
-
 bool known_type(uint8_t t) {
   return t >= 1 && t <= 5;
 }
@@ -65,6 +61,10 @@ ScanResult scan_record(std::string_view data, ScannedRecord* out, std::string* w
   out->payload = payload;
   out->size = kRecordHeaderSize + length;
   return ScanResult::kRecord;
+}
+
+bool all_zero(std::string_view data) {
+  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
 }
 
 }  // namespace raftkv::storage

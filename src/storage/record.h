@@ -48,4 +48,7 @@ struct ScannedRecord {
 // On kCorrupt, *why says what is wrong.
 ScanResult scan_record(std::string_view data, ScannedRecord* out, std::string* why);
 
+// True when every byte is zero (so for an empty view): the unwritten part of a segment.
+bool all_zero(std::string_view data);
+
 }  // namespace raftkv::storage

@@ -12,10 +12,6 @@ std::string at(const std::string& name, uint64_t offset) {
   return name + " offset " + std::to_string(offset);
 }
 
-bool all_zero(std::string_view data) {
-  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
-}
-
 // Bytes up to the last non-zero one: what a preallocated region really holds.
 size_t used_length(std::string_view data) {
   auto last = std::find_if(data.rbegin(), data.rend(), [](char c) { return c != 0; });
