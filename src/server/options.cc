@@ -100,7 +100,13 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
       ->capture_default_str();
   app.add_option("--snapshot-bytes", o.snapshot_bytes,
-                 "snapshot and compact the log after this many bytes of applied entries (0: never)")
+                 "snapshot and compact the log after this many bytes of applied entries, or "
+                 "--snapshot-growth-percent of the last snapshot's size if more (0: never)")
+      ->capture_default_str();
+  app.add_option("--snapshot-growth-percent", o.snapshot_growth_percent,
+                 "wait for applied entries of at least this percentage of the last snapshot's "
+                 "size before the next one (see --snapshot-bytes; 0: no such wait)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{100000}))
       ->capture_default_str();
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

@@ -35,9 +35,14 @@ struct ServerOptions {
   int request_timeout_ms = 5000;
 
   // Take a snapshot (and compact the log) once this many entries, or this many bytes of
-  // entries, were applied since the last one; 0 turns a criterion off.
-  uint64_t snapshot_entries = 100000;
-  uint64_t snapshot_bytes = 128ull << 20;
+  // entries, were applied since the last one; 0 turns a criterion off. The bytes criterion
+  // grows with the state, as Redis's AOF rewrite does (auto-aof-rewrite-min-size 64mb,
+  // -percentage 100): it waits for max(snapshot_bytes, last image size x
+  // snapshot_growth_percent / 100), so the cost of writing images stays proportional to the
+  // writes however large the state is. The entries criterion bounds the log kept in memory.
+  uint64_t snapshot_entries = 1000000;
+  uint64_t snapshot_bytes = 64ull << 20;
+  uint64_t snapshot_growth_percent = 100;
   // Size at which the write-ahead log starts a new segment file. Compaction deletes whole
   // segments, so disk use is bounded by about the snapshot plus this much per segment kept.
   uint64_t wal_segment_bytes = 64ull << 20;

@@ -119,6 +119,7 @@ class Server : public CommandHandler, public StateMachine {
   raft::Index applied_index_ = 0;
   uint64_t entries_since_snapshot_ = 0;
   uint64_t bytes_since_snapshot_ = 0;
+  uint64_t last_image_bytes_ = 0;  // size of the newest snapshot image (policy: growth)
   SnapshotStats snapshot_stats_;
   std::unique_ptr<SnapshotTaker> taker_;
   std::unique_ptr<SnapshotSender> sender_;

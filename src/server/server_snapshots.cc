@@ -9,6 +9,7 @@
 #include "server/server.h"
 #include "server/snapshot_chunk.h"
 #include "server/snapshot_image.h"
+#include "server/snapshot_policy.h"
 #include "storage/durable_storage.h"
 #include "storage/file_names.h"
 #include "storage/snapshot_file.h"
@@ -44,6 +45,7 @@ std::string Server::restore_image(const raft::Snapshot& snapshot) {
   connect_to_members(snapshot.meta.conf);
   applied_index_ = snapshot.meta.index;
   entries_since_snapshot_ = bytes_since_snapshot_ = 0;
+  last_image_bytes_ = snapshot.data.size();
   return "";
 }
 
@@ -73,8 +75,7 @@ std::string Server::restore(const raft::Snapshot& snapshot) {
 
 void Server::maybe_snapshot() {
   bool due =
-      (options_.snapshot_entries > 0 && entries_since_snapshot_ >= options_.snapshot_entries) ||
-      (options_.snapshot_bytes > 0 && bytes_since_snapshot_ >= options_.snapshot_bytes);
+      snapshot_due(options_, {entries_since_snapshot_, bytes_since_snapshot_, last_image_bytes_});
   if (!due || taker_->busy() || driver_->failed()) return;
   if (std::string err = start_snapshot(); !err.empty()) {
     spdlog::warn("cannot start a snapshot: {}", err);
@@ -114,6 +115,13 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
   }
   uint64_t written_ms = ms_since(t0);
   auto t1 = Clock::now();
+  std::unique_ptr<storage::File> file;
+  const std::string path =
+      storage::join_path(storage_dir(), storage::snapshot_file_name(meta.index));
+  if (fs_->open(path, storage::OpenMode::kReadOnly, &file).ok()) {
+    uint64_t size = 0;
+    if (file->size(&size).ok()) last_image_bytes_ = size;
+  }
   auto* storage = storage_.get();
   auto* fs = fs_.get();
   std::string dir = storage_dir();

@@ -142,5 +142,40 @@ class SnapshotTest(ClusterTestCase):
         self.assertIn(os.path.basename(snap), str(ctx.exception))
 
 
+class SnapshotGrowthTest(ClusterTestCase):
+    """The bytes threshold grows with the last image (like Redis's AOF rewrite), so a large
+    state is not rewritten after every few writes."""
+
+    def setUp(self):
+        self.c = Cluster(1, extra_args=["--snapshot-entries=0", "--snapshot-bytes=20000",
+                                        "--snapshot-growth-percent=100"])
+
+    def taken_when_idle(self, timeout=20.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            info = persistence(self.c, 1)
+            if info["snapshot_in_progress"] == 0:
+                return info["snapshots_taken"]
+            time.sleep(0.05)
+        self.fail("a snapshot never finished")
+
+    def write_slowly(self, prefix, n, size):
+        # Chunks of 20 writes, each about half the minimum threshold, with a pause longer
+        # than a tick: a fixed threshold would snapshot many times during this.
+        for start in range(0, n, 20):
+            write_batch(self.c, 1, f"{prefix}{start}:", 20, size=size)
+            time.sleep(0.015)
+
+    def test_a_large_image_waits_for_its_size_in_new_writes(self):
+        write_batch(self.c, 1, "big:", 2000, size=500)  # about 1 MB of state
+        self.taken_when_idle()
+        self.c.client(1).execute_command("BGSAVE")
+        base = self.taken_when_idle()
+        self.write_slowly("a", 600, 500)  # about 0.3 MB: under the image's size
+        self.assertEqual(self.taken_when_idle(), base, "snapshot before the image size")
+        self.write_slowly("b", 1600, 500)  # now well past it
+        self.assertGreater(self.taken_when_idle(), base, "no snapshot past the image size")
+
+
 if __name__ == "__main__":
     unittest.main()
