@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler
-  libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev
+  libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
   redis-tools redis-server iproute2 procps python3 python3-redis
 )
 

@@ -1,7 +1,6 @@
 // The Redis-facing half of the server: routing each command (local, read, write, or the
 // server's own INFO and CLUSTER), redirects, and the error texts for every outcome.
 #include <fmt/format.h>
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "kv/resp_writer.h"
 #include "net/peer_transport.h"
 #include "server/hash_slot.h"
+#include "server/heap_stats.h"
 #include "server/server.h"
 
 namespace raftkv::server {
@@ -196,20 +196,6 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
   }
 }
 
-namespace {
-
-// Resident set size from /proc/self/statm (0 where there is none).
-uint64_t resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long long size = 0, resident = 0;
-  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
-}
-
-}  // namespace
-
 std::string Server::client_list() const {
   const auto now = std::chrono::steady_clock::now();
   const auto seconds = [&](std::chrono::steady_clock::time_point t) {
@@ -257,17 +243,16 @@ std::string Server::info(const std::string& section) const {
     out += "\r\n";
   }
   if (all || section == "memory") {
-    // Bytes glibc's allocator has handed out (Redis's used_memory), and the resident set.
-    // Under another allocator (a sanitizer's, say) mallinfo2 knows nothing: report the
-    // resident set for both then.
+    // Heap bytes the allocator has handed out (Redis's used_memory), and the resident set.
+    // Under an allocator that reports nothing (a sanitizer's, say) both are the resident set.
     out += "# Memory\r\n";
-    const struct mallinfo2 heap = ::mallinfo2();
     const uint64_t rss = resident_bytes();
-    uint64_t used = heap.uordblks + heap.hblkhd;
+    uint64_t used = heap_used_bytes();
     if (used == 0) used = rss;
     add("used_memory", used);
     add("used_memory_human", fmt::format("{:.2f}M", static_cast<double>(used) / (1024.0 * 1024.0)));
     add("used_memory_rss", rss);
+    add("mem_allocator", std::string(allocator_name()));
     out += "\r\n";
   }
   if (all || section == "stats") {
