@@ -42,4 +42,17 @@ std::optional<LogCommand> decode_log_command(std::string_view bytes) {
   return command;
 }
 
+std::optional<std::string_view> peek_log_command_key(std::string_view bytes) {
+  ByteReader r(bytes);
+  uint8_t version = 0;
+  uint64_t skip = 0, argc = 0;
+  std::string_view name, key;
+  if (!r.u8(&version) || version != kLogCommandVersion) return std::nullopt;
+  if (!r.varint(&skip) || !r.varint(&skip) || !r.varint(&skip) || !r.varint(&argc)) {
+    return std::nullopt;
+  }
+  if (argc < 2 || !r.bytes(&name) || !r.bytes(&key)) return std::nullopt;
+  return key;
+}
+
 }  // namespace raftkv::kv

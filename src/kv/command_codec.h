@@ -34,4 +34,9 @@ inline constexpr uint8_t kLogCommandVersion = 1;
 std::string encode_log_command(const LogCommand& command);
 std::optional<LogCommand> decode_log_command(std::string_view bytes);
 
+// argv[1] of an encoded command (the key, for most commands) without decoding the rest, or
+// nullopt when it has none or the bytes do not parse that far. For hints (prefetching)
+// only: it does not validate the whole entry.
+std::optional<std::string_view> peek_log_command_key(std::string_view bytes);
+
 }  // namespace raftkv::kv

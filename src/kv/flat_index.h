@@ -33,6 +33,19 @@ class FlatIndex {
     }
   }
 
+  // Prefetch hints (no effect on contents): the slot where a lookup of `hash` starts, and
+  // the entry of the first slot of its run with that hash (no key comparison), if any.
+  void prefetch_home(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
+  }
+  const Entry* first_with_hash(uint64_t hash) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.entry == nullptr || s.hash == hash) return s.entry;
+    }
+  }
+
   // Adds an entry whose key is not present.
   void insert(Entry* entry, uint64_t hash) {
     if ((size_ + 1) * 4 > slots_.size() * 3) grow();

@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <utility>
@@ -23,6 +24,26 @@ const std::string* KvStore::find(std::string_view key) const {
 std::string* KvStore::find(std::string_view key) {
   Map::value_type* entry = index_.find(key, key_hash(key));
   return entry == nullptr ? nullptr : &entry->second;
+}
+
+void KvStore::prefetch(std::span<const std::string_view> keys) const {
+  constexpr size_t kMaxBatch = 64;  // the caller's batches are smaller; more would evict
+  uint64_t hashes[kMaxBatch];
+  const Map::value_type* entries[kMaxBatch];
+  const size_t n = std::min(keys.size(), kMaxBatch);
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = key_hash(keys[i]);
+    index_.prefetch_home(hashes[i]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    entries[i] = index_.first_with_hash(hashes[i]);
+    if (entries[i] != nullptr) __builtin_prefetch(entries[i]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (entries[i] == nullptr) continue;
+    __builtin_prefetch(entries[i]->first.name.data());
+    __builtin_prefetch(entries[i]->second.data(), 1);
+  }
 }
 
 std::string* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,

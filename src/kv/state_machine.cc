@@ -23,6 +23,17 @@ std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   return apply_command(index, *command);
 }
 
+void StateMachine::prefetch(std::span<const std::string_view> entries) const {
+  constexpr size_t kMaxBatch = 64;
+  std::string_view keys[kMaxBatch];
+  size_t n = 0;
+  for (std::string_view entry : entries) {
+    if (n == kMaxBatch) break;
+    if (auto key = peek_log_command_key(entry)) keys[n++] = *key;
+  }
+  store_.prefetch(std::span<const std::string_view>(keys, n));
+}
+
 std::string StateMachine::apply_command(uint64_t index, const LogCommand& command) {
   // The proposer classified this command already; checking again costs little and makes
   // the outcome of any entry, however it got into the log, the same everywhere.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace raftkv::server {
@@ -265,7 +266,13 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
     }
   }
 
-  for (const raft::Entry& e : rd.committed_entries) {
+  const std::span<const raft::Entry> committed(rd.committed_entries);
+  for (size_t i = 0; i < committed.size(); ++i) {
+    if (i % StateMachine::kPrefetchBatch == 0) {
+      machine_->prefetch(
+          committed.subspan(i, std::min(StateMachine::kPrefetchBatch, committed.size() - i)));
+    }
+    const raft::Entry& e = committed[i];
     std::string reply = machine_->apply(e);
     auto it = pending_writes_.find(e.index);
     if (it == pending_writes_.end()) continue;

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,14 @@ const char* to_string(RequestError e);
 // What the driver applies committed entries to.
 class StateMachine {
  public:
+  static constexpr size_t kPrefetchBatch = 32;
   virtual ~StateMachine() = default;
   // Applies a committed entry (index order, each exactly once per process lifetime) and
   // returns the reply for the client that proposed it.
   virtual std::string apply(const raft::Entry& entry) = 0;
+  // A hint that these entries are applied next, in order (up to kPrefetchBatch at a time):
+  // the application may start loading what they will touch.
+  virtual void prefetch(std::span<const raft::Entry> /*entries*/) {}
   // Replaces the whole state with a snapshot installed from the leader (already durable),
   // before any entry after it is applied. Returns why the image is unusable, or empty.
   virtual std::string restore(const raft::Snapshot& snapshot) = 0;

@@ -272,6 +272,16 @@ std::string Server::apply(const raft::Entry& entry) {
   return machine_.apply(entry.index, entry.data);
 }
 
+void Server::prefetch(std::span<const raft::Entry> entries) {
+  std::string_view commands[StateMachine::kPrefetchBatch];
+  size_t n = 0;
+  for (const raft::Entry& e : entries) {
+    if (n == StateMachine::kPrefetchBatch) break;
+    if (e.type == raft::EntryType::kNormal && !e.data.empty()) commands[n++] = e.data;
+  }
+  machine_.prefetch(std::span<const std::string_view>(commands, n));
+}
+
 void Server::on_conf_entry_appended(const raft::Entry& entry) {
   // In effect once appended: reach the members it names now (a new leader may need a
   // member of C(new) to commit anything), although the directory changes only on apply.

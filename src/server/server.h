@@ -49,6 +49,7 @@ class Server : public CommandHandler, public StateMachine {
   std::string client_list() const;
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
+  void prefetch(std::span<const raft::Entry> entries) override;
   std::string restore(const raft::Snapshot& snapshot) override;
   void on_conf_entry_appended(const raft::Entry& entry) override;
 

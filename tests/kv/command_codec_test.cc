@@ -33,6 +33,18 @@ TEST(CommandCodec, RejectsMalformedBytes) {
   EXPECT_FALSE(decode_log_command(std::string("\x01") + std::string(11, '\xff')));
 }
 
+TEST(CommandCodec, PeekFindsTheKeyWithoutDecodingTheRest) {
+  EXPECT_EQ(peek_log_command_key(encode_log_command({1, 2, 3, {"SET", "key:1", "v"}})), "key:1");
+  EXPECT_EQ(peek_log_command_key(encode_log_command({0, 0, 0, {"DEL", ""}})), "");
+  EXPECT_FALSE(peek_log_command_key(encode_log_command({0, 0, 0, {"PING"}})));  // no key
+  EXPECT_FALSE(peek_log_command_key(""));
+  const std::string good = encode_log_command({3, 4, 5, {"GET", "abc"}});
+  EXPECT_FALSE(peek_log_command_key(std::string(1, '\2') + good.substr(1)));  // version
+  for (size_t n = 0; n < good.size(); ++n) {
+    EXPECT_FALSE(peek_log_command_key(good.substr(0, n))) << "cut at " << n;
+  }
+}
+
 TEST(CommandCodec, RandomBytesNeverCrash) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 20000; ++i) {
@@ -42,6 +54,9 @@ TEST(CommandCodec, RandomBytesNeverCrash) {
     const auto decoded = decode_log_command(bytes);
     if (decoded) {
       EXPECT_EQ(encode_log_command(*decoded), bytes);  // the encoding is canonical
+      if (decoded->argv.size() >= 2) {
+        EXPECT_EQ(peek_log_command_key(bytes), decoded->argv[1]);
+      }
     }
   }
 }

@@ -73,5 +73,19 @@ TEST(FlatIndexTest, SameHashDifferentKeysAreToldApart) {
   EXPECT_EQ(index.size(), 0u);
 }
 
+TEST(FlatIndexTest, FirstWithHashFindsTheRunsFirstEntryOfThatHash) {
+  FlatIndex<Item, NameOf> index;
+  EXPECT_EQ(index.first_with_hash(5), nullptr);  // empty table
+  Item a{"a"}, b{"b"}, c{"c"};
+  index.insert(&a, 5);
+  index.insert(&b, 5);
+  index.insert(&c, 21);  // 21 & 15 == 5: the same run, another hash
+  EXPECT_EQ(index.first_with_hash(5), &a);
+  EXPECT_EQ(index.first_with_hash(21), &c);
+  EXPECT_EQ(index.first_with_hash(6), nullptr);
+  index.prefetch_home(5);  // a hint: changes nothing
+  EXPECT_EQ(index.find("b", 5), &b);
+}
+
 }  // namespace
 }  // namespace raftkv::kv

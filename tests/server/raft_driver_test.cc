@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,18 @@ class RecordingMachine : public StateMachine {
  public:
   std::string apply(const raft::Entry& e) override {
     applied.push_back(e.data);
+    if (!e.data.empty()) events.push_back("apply " + e.data);
     return "applied:" + e.data;
+  }
+  void prefetch(std::span<const raft::Entry> entries) override {
+    EXPECT_LE(entries.size(), kPrefetchBatch);
+    for (const raft::Entry& e : entries) {
+      if (!e.data.empty()) events.push_back("prefetch " + e.data);
+    }
   }
   std::string restore(const raft::Snapshot&) override { return {}; }
   std::vector<std::string> applied;
+  std::vector<std::string> events;  // prefetch hints and applies, in order
 };
 
 class DurableSink : public LogSink {
@@ -103,6 +112,31 @@ TEST_F(RaftDriverTest, ReadsOfOneTurnShareOneReadIndexRequest) {
   driver_->read([&](std::optional<RequestError> err) { later = !err; });
   ASSERT_TRUE(run_until([&] { return later; }));
   EXPECT_EQ(driver_->read_index_requests(), before + 2);
+}
+
+TEST_F(RaftDriverTest, EveryEntryIsPrefetchedOnceBeforeItIsApplied) {
+  // 80 proposals in one turn commit together: the driver hints them in chunks of at most
+  // kPrefetchBatch, each chunk before the first of its entries is applied.
+  int answered = 0;
+  for (int i = 0; i < 80; ++i) {
+    driver_->propose("e" + std::to_string(i), [&](std::optional<RequestError> err,
+                                                  const std::string&) { answered += err ? 0 : 1; });
+  }
+  ASSERT_TRUE(run_until([&] { return answered == 80; }));
+  std::vector<std::string> prefetched, applied;
+  for (const std::string& ev : machine_.events) {
+    const bool is_apply = ev.starts_with("apply ");
+    const std::string data = ev.substr(ev.find(' ') + 1);
+    if (is_apply) {
+      ASSERT_LT(applied.size(), prefetched.size()) << data << " applied before its hint";
+      EXPECT_EQ(prefetched[applied.size()], data) << "hints follow the apply order";
+      applied.push_back(data);
+    } else {
+      prefetched.push_back(data);
+    }
+  }
+  EXPECT_EQ(prefetched.size(), 80u) << "each entry hinted once";
+  EXPECT_EQ(applied.size(), 80u);
 }
 
 TEST_F(RaftDriverTest, ReadsNotYetHandedToTheCoreFailWhenTheNodeStops) {
