@@ -1,6 +1,7 @@
 #include "proto/codec.h"
 
 #include <climits>
+#include <memory>
 
 #include "raft.pb.h"
 
@@ -121,20 +122,52 @@ bool from_proto(const Message& p, raft::Message* m) {
   return true;
 }
 
+// One protobuf object per thread and type, cleared and reused: a cleared message keeps its
+// repeated elements and string buffers, so encoding an append of many entries (and the
+// log's per-entry records) allocates nothing once warm. A message that grew past
+// kScratchKeepBytes (a snapshot, a huge batch) is dropped after use rather than kept.
+constexpr size_t kScratchKeepBytes = 4 << 20;
+
+template <typename Proto>
+class Scratch {
+ public:
+  Proto& get() {
+    if (!proto_) proto_ = std::make_unique<Proto>();
+    proto_->Clear();
+    return *proto_;
+  }
+  void done(size_t bytes) {
+    if (bytes > kScratchKeepBytes) proto_.reset();
+  }
+
+ private:
+  std::unique_ptr<Proto> proto_;
+};
+
+template <typename Proto>
+Scratch<Proto>& scratch() {
+  thread_local Scratch<Proto> s;
+  return s;
+}
+
 template <typename Proto, typename Value>
 std::string encode_as(const Value& v) {
-  Proto p;
+  Proto& p = scratch<Proto>().get();
   to_proto(v, &p);
-  return p.SerializeAsString();
+  std::string out = p.SerializeAsString();
+  scratch<Proto>().done(out.size());
+  return out;
 }
 
 template <typename Proto, typename Value>
 bool decode_as(std::string_view bytes, Value* out) {
   // protobuf's parser takes an int length; anything larger is not ours anyway.
   if (bytes.size() > static_cast<size_t>(INT_MAX)) return false;
-  Proto p;
-  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
-  return from_proto(p, out);
+  Proto& p = scratch<Proto>().get();
+  const bool ok =
+      p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) && from_proto(p, out);
+  scratch<Proto>().done(bytes.size());
+  return ok;
 }
 
 }  // namespace
@@ -159,9 +192,10 @@ std::string encode(const raft::Message& m) {
 }
 
 void encode_to(const raft::Entry& e, std::string* out) {
-  Entry p;
+  Entry& p = scratch<Entry>().get();
   to_proto(e, &p);
   p.AppendToString(out);
+  scratch<Entry>().done(e.data.size());
 }
 
 bool decode(std::string_view bytes, raft::Entry* out) {

@@ -55,6 +55,10 @@ Result<std::vector<Entry>> MemoryStorage::entries(Index lo, Index hi, uint64_t m
 }
 
 void MemoryStorage::append(const std::vector<Entry>& entries) {
+  append(std::vector<Entry>(entries));
+}
+
+void MemoryStorage::append(std::vector<Entry>&& entries) {
   if (entries.empty()) return;
   Index first = first_index();
   auto begin = entries.begin();
@@ -62,7 +66,8 @@ void MemoryStorage::append(const std::vector<Entry>& entries) {
   if (begin->index < first) begin += static_cast<long>(first - begin->index);
   Index offset = entries_.front().index;
   entries_.resize(begin->index - offset);  // drop everything at or after the new entries
-  entries_.insert(entries_.end(), begin, entries.end());
+  entries_.insert(entries_.end(), std::make_move_iterator(begin),
+                  std::make_move_iterator(entries.end()));
 }
 
 void MemoryStorage::apply_snapshot(Snapshot snap) {

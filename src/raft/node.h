@@ -186,6 +186,9 @@ class Node {
 
   bool has_ready() const;
   Ready ready();
+  // Tells the core that `rd` is done: its state is durable, its messages sent, its committed
+  // entries applied. Of rd.entries only the last one's index and term are read, so an
+  // application may move the entries out to its storage and keep just that.
   void advance(const Ready& rd);
   // The messages that may be sent now without waiting for any persistence (the `messages`
   // part of the next Ready, taken early). Safe to call between ready() and advance().

@@ -90,6 +90,7 @@ class MemoryStorage : public Storage {
   // (the core only sends a suffix to overwrite when it conflicts). Entries below the first
   // index are ignored.
   void append(const std::vector<Entry>& entries);
+  void append(std::vector<Entry>&& entries);  // the same, moving the entries in
 
   // Replaces the whole log with a snapshot (a follower installing one from the leader).
   void apply_snapshot(Snapshot snap);

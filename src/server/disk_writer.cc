@@ -18,7 +18,7 @@ DiskWriter::~DiskWriter() {
   thread_.join();
 }
 
-void merge_batches(PersistBatch* into, const PersistBatch& next) {
+void merge_batches(PersistBatch* into, PersistBatch next) {
   if (!next.entries.empty()) {
     const raft::Index first = next.entries.front().index;
     auto& e = into->entries;
@@ -27,12 +27,13 @@ void merge_batches(PersistBatch* into, const PersistBatch& next) {
     auto cut = std::find_if(e.begin(), e.end(),
                             [first](const raft::Entry& x) { return x.index >= first; });
     e.erase(cut, e.end());
-    e.insert(e.end(), next.entries.begin(), next.entries.end());
+    e.insert(e.end(), std::make_move_iterator(next.entries.begin()),
+             std::make_move_iterator(next.entries.end()));
   }
   if (next.hard_state) into->hard_state = next.hard_state;
 }
 
-void DiskWriter::submit(std::shared_ptr<const PersistBatch> batch, Done done) {
+void DiskWriter::submit(std::shared_ptr<PersistBatch> batch, Done done) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(Work{std::move(batch), nullptr, std::move(done)});
@@ -85,13 +86,14 @@ size_t DiskWriter::run_from(std::vector<Work>& work, size_t i) {
   // Batches queued back to back become one save: their order is kept inside it, and the
   // acknowledgements of all of them wait for its single fsync.
   size_t end = i + 1;
-  const PersistBatch* single = work[i].batch.get();
+  PersistBatch* single = work[i].batch.get();
   PersistBatch merged;
   if (!single->snapshot) {
     while (end < work.size() && work[end].batch && !work[end].batch->snapshot) ++end;
     if (end > i + 1) {
-      merged = *single;
-      for (size_t k = i + 1; k < end; ++k) merge_batches(&merged, *work[k].batch);
+      // Each batch is written once, here: its entries move rather than copy.
+      merged = std::move(*single);
+      for (size_t k = i + 1; k < end; ++k) merge_batches(&merged, std::move(*work[k].batch));
       single = &merged;
     }
   }

@@ -25,14 +25,15 @@ struct PersistBatch {
 // Appends `next` to `into` as if `into` were written first and `next` after it: entries of
 // `next` replace those of `into` from their first index on, and its hard state wins.
 // Neither may hold a snapshot.
-void merge_batches(PersistBatch* into, const PersistBatch& next);
+void merge_batches(PersistBatch* into, PersistBatch next);
 
 // Durable log behind the writer; implemented over src/storage's write-ahead log.
 class LogSink {
  public:
   virtual ~LogSink() = default;
   // Writes the batch and makes it durable (one fsync). An error is final: the node stops.
-  virtual std::optional<std::string> save(const PersistBatch& batch) = 0;
+  // The batch is the sink's to consume (it may move the entries out).
+  virtual std::optional<std::string> save(PersistBatch& batch) = 0;
 };
 
 class DiskWriter {
@@ -48,7 +49,7 @@ class DiskWriter {
   // Queues a batch; batches are written in order. Batches that are queued together when
   // the thread looks for work are written with one save (one fsync) — group commit across
   // batches — unless one holds a snapshot; each still gets its own `done`.
-  void submit(std::shared_ptr<const PersistBatch> batch, Done done);
+  void submit(std::shared_ptr<PersistBatch> batch, Done done);
   // Saves made (fsyncs, at most one each) and batches they carried, for tests and stats.
   uint64_t saves() const;
   uint64_t batches_saved() const;
@@ -61,8 +62,8 @@ class DiskWriter {
   void run();
 
   struct Work {
-    std::shared_ptr<const PersistBatch> batch;  // a batch to save, or
-    Job job;                                    // other storage work
+    std::shared_ptr<PersistBatch> batch;  // a batch to save, or
+    Job job;                              // other storage work
     Done done;
   };
   // Runs work[i] (merged with the batches that follow it) and returns the next index.

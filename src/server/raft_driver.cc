@@ -230,8 +230,14 @@ void RaftDriver::take_ready() {
   persisted_entries_ += rd->entries.size();
   auto batch = std::make_shared<PersistBatch>();
   batch->hard_state = rd->hard_state;
-  batch->entries = rd->entries;
   batch->snapshot = rd->snapshot;
+  // The entries move to the disk (and on into the storage's mirror of the log) instead of
+  // being copied: advance() reads only the last one's index and term, kept here.
+  batch->entries = std::move(rd->entries);
+  if (!batch->entries.empty()) {
+    const raft::Entry& last = batch->entries.back();
+    rd->entries.assign(1, raft::Entry{last.term, last.index, last.type, {}});
+  }
   disk_->submit(batch, std::move(done));
 }
 

@@ -23,8 +23,8 @@ namespace {
 class DurableSink : public LogSink {
  public:
   explicit DurableSink(storage::DurableStorage* storage) : storage_(storage) {}
-  std::optional<std::string> save(const PersistBatch& b) override {
-    auto s = storage_->save(b.hard_state, b.entries, b.snapshot);
+  std::optional<std::string> save(PersistBatch& b) override {
+    auto s = storage_->save(b.hard_state, std::move(b.entries), b.snapshot);
     if (s.ok()) return std::nullopt;
     return s.to_string();
   }

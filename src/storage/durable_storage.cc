@@ -97,7 +97,7 @@ Status DurableStorage::write_records(const std::string& records) {
 }
 
 Status DurableStorage::save(const std::optional<raft::HardState>& hard_state,
-                            const std::vector<Entry>& entries,
+                            std::vector<Entry> entries,
                             const std::optional<raft::Snapshot>& snapshot) {
   RAFTKV_RETURN_IF_ERROR(check_writable());
   const bool install = snapshot && !snapshot->empty();
@@ -118,8 +118,14 @@ Status DurableStorage::save(const std::optional<raft::HardState>& hard_state,
   }
   std::string records;
   if (install) append_record(RecordType::kInstall, proto::encode(snapshot->meta), &records);
+  size_t estimate = 0;
+  for (auto it = begin; it != entries.end(); ++it) estimate += it->data.size() + 32;
+  records.reserve(estimate);
+  std::string payload;  // one buffer for every entry's encoding
   for (auto it = begin; it != entries.end(); ++it) {
-    append_record(RecordType::kEntry, proto::encode(*it), &records);
+    payload.clear();
+    proto::encode_to(*it, &payload);
+    append_record(RecordType::kEntry, payload, &records);
   }
   if (hard_state) append_record(RecordType::kHardState, proto::encode(*hard_state), &records);
   if (records.empty()) return Status::Ok();
@@ -137,7 +143,10 @@ Status DurableStorage::save(const std::optional<raft::HardState>& hard_state,
     mem_.apply_snapshot(options_.keep_snapshot_data ? *snapshot
                                                     : raft::Snapshot{snapshot->meta, {}});
   }
-  if (begin != entries.end()) mem_.append(std::vector<Entry>(begin, entries.end()));
+  if (begin != entries.end()) {
+    entries.erase(entries.begin(), begin);
+    mem_.append(std::move(entries));
+  }
   if (hard_state) mem_.set_hard_state(*hard_state);
   return Status::Ok();
 }

@@ -63,9 +63,9 @@ class DurableStorage : public raft::Storage {
   // (replacing the log), then the entries (overwriting stored entries at or after
   // entries.front().index; entries already compacted are skipped), then the hard state.
   // One fdatasync covers the whole call (more only when it installs a snapshot or starts a
-  // segment). Returns ok only once everything is durable.
-  Status save(const std::optional<raft::HardState>& hard_state,
-              const std::vector<raft::Entry>& entries,
+  // segment). Returns ok only once everything is durable. The entries are taken by value so
+  // that a caller done with them can move them into the in-memory mirror of the log.
+  Status save(const std::optional<raft::HardState>& hard_state, std::vector<raft::Entry> entries,
               const std::optional<raft::Snapshot>& snapshot);
 
   // Records a snapshot of the state machine at `index` (<= last_index()) with configuration

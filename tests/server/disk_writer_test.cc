@@ -43,7 +43,7 @@ TEST(MergeBatches, LaterEntriesReplaceFromTheirFirstIndexAndTheLastHardStateWins
 // submitted meanwhile are all queued when the writer next looks.
 class GatedSink : public LogSink {
  public:
-  std::optional<std::string> save(const PersistBatch& b) override {
+  std::optional<std::string> save(PersistBatch& b) override {
     std::unique_lock lock(mu);
     saved.push_back(b);
     cv.wait(lock, [&] { return open; });

@@ -39,7 +39,7 @@ class RecordingMachine : public StateMachine {
 class DurableSink : public LogSink {
  public:
   explicit DurableSink(storage::DurableStorage* s) : s_(s) {}
-  std::optional<std::string> save(const PersistBatch& b) override {
+  std::optional<std::string> save(PersistBatch& b) override {
     auto st = s_->save(b.hard_state, b.entries, b.snapshot);
     return st.ok() ? std::nullopt : std::optional<std::string>(st.to_string());
   }
