@@ -55,6 +55,7 @@ Status Wal::recover(const Visitor& visit, RecoveryReport* report) {
     std::string path = join_path(options_.dir, segment_name(segments_.back()));
     RAFTKV_RETURN_IF_ERROR(fs_->open(path, OpenMode::kReadWrite, &active_));
     active_size_ = recovered_end_;  // new records overwrite the zeros after the last one
+    zeroed_to_ = active_size_;      // what lies beyond may be only reserved
   }
   return Status::Ok();
 }
@@ -195,14 +196,35 @@ Status Wal::start_segment(std::string_view preamble) {
   segments_.push_back(seq);
   active_ = std::move(f);
   active_size_ = data.size();
+  zeroed_to_ = active_size_;
   dir_sync_pending_ = true;
+  return Status::Ok();
+}
+
+// Writing into reserved ("unwritten") space makes each fdatasync also journal the extent
+// conversion: with three nodes syncing on one disk, 4 KiB writes + fdatasync took a median
+// 212 us into fallocated space against 150 us into space already written with zeros (95
+// against 145 us for a single writer; docs/storage.md). So the segment is written with
+// zeros a chunk ahead of the records; the chunk rides with the next sync. Zeros after the
+// last record are what recovery takes as the clean end, so this changes nothing there.
+Status Wal::zero_ahead(uint64_t end) {
+  if (end <= zeroed_to_ || zeroed_to_ >= options_.segment_bytes) return Status::Ok();
+  if (zeros_.empty()) zeros_.assign(kZeroAheadBytes, '\0');
+  const uint64_t target = std::min<uint64_t>(std::max<uint64_t>(end, zeroed_to_ + kZeroAheadBytes),
+                                             options_.segment_bytes);
+  while (zeroed_to_ < target) {
+    const uint64_t n = std::min<uint64_t>(target - zeroed_to_, zeros_.size());
+    RAFTKV_RETURN_IF_ERROR(active_->write_at(zeroed_to_, std::string_view(zeros_.data(), n)));
+    zeroed_to_ += n;
+  }
   return Status::Ok();
 }
 
 Status Wal::write(std::string_view records) {
   if (!failure_.ok()) return Status::Failed(failure_.to_string());
   if (!active_) return Status::InvalidArgument("no active segment");
-  Status s = active_->write_at(active_size_, records);
+  Status s = zero_ahead(active_size_ + records.size());
+  if (s.ok()) s = active_->write_at(active_size_, records);
   if (s.ok()) s = active_->sync();
   if (s.ok() && dir_sync_pending_) s = fs_->sync_dir(options_.dir);
   if (!s.ok()) return fail(s);

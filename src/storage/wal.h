@@ -36,6 +36,9 @@
 
 namespace raftkv::storage {
 
+// How far ahead of the records the active segment is written with zeros (see Wal::write).
+inline constexpr uint64_t kZeroAheadBytes = 1 << 20;
+
 struct WalOptions {
   std::string dir;
   uint64_t segment_bytes = 64 << 20;
@@ -79,13 +82,18 @@ class Wal {
   Status recover_segment(size_t i, const Visitor& visit, RecoveryReport* report, bool* stop);
   Status discard_from(size_t i, RecoveryReport* report);
   Status finish_active();
+  Status zero_ahead(uint64_t end);
   Status fail(Status s);
 
   FileSystem* fs_;
   WalOptions options_;
   std::vector<uint64_t> segments_;
   std::unique_ptr<File> active_;
-  uint64_t active_size_ = 0;    // where the next record goes: the end of the records
+  uint64_t active_size_ = 0;  // where the next record goes: the end of the records
+  // The active segment holds written bytes (records or zeros) up to here; beyond it the
+  // space is only reserved (fallocate: "unwritten" extents). See write().
+  uint64_t zeroed_to_ = 0;
+  std::string zeros_;           // kZeroAheadBytes of zeros, made on first use
   uint64_t recovered_end_ = 0;  // recovery: end of the last segment's records
   bool dir_sync_pending_ = false;
   Status failure_;
