@@ -136,6 +136,10 @@ std::string validate_set_arguments(const CommandSpec& spec, std::span<const std:
           return "ERR value is out of range, must be between -9223372036854775807 and "
                  "9223372036854775807";
         }
+        if (*count < -kMaxRandomMembersWithRepeats) {
+          return "ERR count is out of range: raftkv returns at most " +
+                 std::to_string(kMaxRandomMembersWithRepeats) + " members with repeats";
+        }
       }
       return {};
     }

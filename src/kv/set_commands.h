@@ -15,6 +15,11 @@
 
 namespace raftkv::kv {
 
+// SRANDMEMBER with a negative count repeats members, so its reply is not bounded by the
+// set's size; raftkv builds replies in memory and refuses larger counts rather than let
+// one request exhaust a node's memory (Redis would try).
+inline constexpr int64_t kMaxRandomMembersWithRepeats = int64_t{1} << 20;
+
 // The checks that do not depend on the data (validate_arguments' part for sets).
 std::string validate_set_arguments(const CommandSpec& spec, std::span<const std::string> argv);
 

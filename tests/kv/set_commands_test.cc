@@ -93,5 +93,13 @@ TEST(SetCommands, SrandmemberNeverChangesTheSet) {
   EXPECT_EQ(kv.sm.digest(), digest);
 }
 
+TEST(SetCommands, SrandmemberRepeatsAreBounded) {
+  KvHarness kv;
+  kv.run({"SADD", "s", "a"});
+  EXPECT_EQ(kv.run({"SRANDMEMBER", "s", "-1048577"}),
+            "-ERR count is out of range: raftkv returns at most 1048576 members with repeats\r\n");
+  EXPECT_EQ(kv.run({"SRANDMEMBER", "s", "-1048576"}).substr(0, 10), "*1048576\r\n");
+}
+
 }  // namespace
 }  // namespace raftkv::kv
