@@ -70,6 +70,59 @@ constexpr std::array kTable = {
     CommandSpec{"unlink", kUnlink, -2, kW | kF, kWrite, 1, -1, 1},
     CommandSpec{"msetnx", kMsetnx, -3, kW, kWrite, 1, -1, 2},
     CommandSpec{"keys", kKeys, 2, kR, kRead, 0, 0, 0},
+    CommandSpec{"hset", kHset, -4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hsetnx", kHsetnx, 4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hget", kHget, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hmset", kHmset, -4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hmget", kHmget, -3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hgetall", kHgetall, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"hdel", kHdel, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hlen", kHlen, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hexists", kHexists, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hkeys", kHkeys, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"hvals", kHvals, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"hincrby", kHincrby, 4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hincrbyfloat", kHincrbyfloat, 4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"hstrlen", kHstrlen, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"lpush", kLpush, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"rpush", kRpush, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"lpushx", kLpushx, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"rpushx", kRpushx, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"lpop", kLpop, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"rpop", kRpop, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"llen", kLlen, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"lrange", kLrange, 4, kR, kRead, 1, 1, 1},
+    CommandSpec{"lindex", kLindex, 3, kR, kRead, 1, 1, 1},
+    CommandSpec{"lset", kLset, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"lrem", kLrem, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"ltrim", kLtrim, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"linsert", kLinsert, 5, kW, kWrite, 1, 1, 1},
+    CommandSpec{"sadd", kSadd, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"srem", kSrem, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"smembers", kSmembers, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"sismember", kSismember, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"smismember", kSmismember, -3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"scard", kScard, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"spop", kSpop, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"srandmember", kSrandmember, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"sinter", kSinter, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"sunion", kSunion, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"sdiff", kSdiff, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"zadd", kZadd, -4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"zincrby", kZincrby, 4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"zscore", kZscore, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zmscore", kZmscore, -3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zcard", kZcard, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zrange", kZrange, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrevrange", kZrevrange, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrangebyscore", kZrangebyscore, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrevrangebyscore", kZrevrangebyscore, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrank", kZrank, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zrevrank", kZrevrank, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zrem", kZrem, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"zpopmin", kZpopmin, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"zpopmax", kZpopmax, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"zcount", kZcount, 4, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };
@@ -121,6 +174,14 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
 }
 
 }  // namespace
+
+ValueType command_value_type(CommandId id) {
+  if (id >= kHset && id <= kHstrlen) return ValueType::kHash;
+  if (id >= kLpush && id <= kLinsert) return ValueType::kList;
+  if (id >= kSadd && id <= kSdiff) return ValueType::kSet;
+  if (id >= kZadd && id <= kZcount) return ValueType::kZSet;
+  return ValueType::kString;
+}
 
 std::span<const CommandSpec> command_table() {
   return kTable;

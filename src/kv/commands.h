@@ -20,6 +20,7 @@
 
 #include "kv/argv.h"
 #include "kv/command_codec.h"
+#include "kv/value_type.h"
 
 namespace raftkv::kv {
 
@@ -82,7 +83,66 @@ enum class CommandId : uint8_t {
   kKeys,
   kConfig,
   kTime,
+  // Collection commands. Each type's commands are contiguous, from the first to the last
+  // named in command_value_type() (which relies on it).
+  kHset,
+  kHsetnx,
+  kHget,
+  kHmset,
+  kHmget,
+  kHgetall,
+  kHdel,
+  kHlen,
+  kHexists,
+  kHkeys,
+  kHvals,
+  kHincrby,
+  kHincrbyfloat,
+  kHstrlen,
+  kLpush,
+  kRpush,
+  kLpushx,
+  kRpushx,
+  kLpop,
+  kRpop,
+  kLlen,
+  kLrange,
+  kLindex,
+  kLset,
+  kLrem,
+  kLtrim,
+  kLinsert,
+  kSadd,
+  kSrem,
+  kSmembers,
+  kSismember,
+  kSmismember,
+  kScard,
+  kSpop,
+  kSrandmember,
+  kSinter,
+  kSunion,
+  kSdiff,
+  kZadd,
+  kZincrby,
+  kZscore,
+  kZmscore,
+  kZcard,
+  kZrange,
+  kZrevrange,
+  kZrangebyscore,
+  kZrevrangebyscore,
+  kZrank,
+  kZrevrank,
+  kZrem,
+  kZpopmin,
+  kZpopmax,
+  kZcount,
 };
+
+// The kind of value a data command works on: kString for the string and keyspace commands
+// (and for every command that is not a data command).
+ValueType command_value_type(CommandId id);
 
 // Flags, as COMMAND reports them.
 enum CommandFlag : uint32_t {

@@ -5,25 +5,17 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <variant>
 
+#include "kv/hash_commands.h"
 #include "kv/int_parse.h"
+#include "kv/list_commands.h"
+#include "kv/set_commands.h"
+#include "kv/zset_commands.h"
 
 namespace raftkv::kv {
 
 namespace {
-
-constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
-constexpr std::string_view kSyntaxError = "ERR syntax error";
-constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
-
-bool equals_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // How an expiry argument counts: relative seconds/milliseconds (EX, PX, EXPIRE, PEXPIRE,
 // SETEX, PSETEX) or absolute Unix seconds/milliseconds (EXAT, PXAT, EXPIREAT, PEXPIREAT).
@@ -136,7 +128,7 @@ struct ScanArgs {
   uint64_t cursor = 0;
   size_t count = 10;
   std::string_view pattern;  // empty: every key
-  bool other_type = false;   // TYPE names a type raftkv does not have: nothing matches
+  std::string_view type;     // empty: every type; else only keys whose TYPE is this
 };
 
 std::string parse_scan(std::span<const std::string> argv, ScanArgs* scan) {
@@ -158,7 +150,7 @@ std::string parse_scan(std::span<const std::string> argv, ScanArgs* scan) {
       scan->pattern = argv[i + 1];
       if (scan->pattern == "*") scan->pattern = {};
     } else if (equals_ci(argv[i], "type") && has_value) {
-      scan->other_type = !equals_ci(argv[i + 1], "string");
+      scan->type = argv[i + 1];
     } else {
       return std::string(kSyntaxError);
     }
@@ -183,7 +175,9 @@ int64_t increment_of(const CommandSpec& spec, std::span<const std::string> argv)
 void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
                   RespWriter* out) {
   const int64_t increment = increment_of(spec, argv);
-  std::string* current = store.find(argv[1]);
+  Value* found = store.find(argv[1]);
+  std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  if (found != nullptr && current == nullptr) return out->error(kWrongType);
   int64_t value = 0;
   if (current != nullptr) {
     const auto parsed = parse_int64(*current);
@@ -202,11 +196,13 @@ void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::
 void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now, RespWriter* out) {
   SetOptions opts;
   if (const auto error = parse_set_options(argv, &opts); !error.empty()) return out->error(error);
-  std::string* current = store.find(argv[1]);
+  Value* current = store.find(argv[1]);
   const bool exists = current != nullptr;
   if (opts.get) {
+    const auto* old = exists ? std::get_if<std::string>(current) : nullptr;
+    if (exists && old == nullptr) return out->error(kWrongType);  // before changing anything
     if (exists) {
-      out->bulk(*current);
+      out->bulk(*old);
     } else {
       out->null_bulk();
     }
@@ -216,7 +212,7 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
     return;
   }
   if (exists) {
-    *current = argv[2];  // no second lookup
+    *current = argv[2];  // no second lookup; replaces a value of any type
   } else {
     store.set(argv[1], argv[2]);
   }
@@ -238,10 +234,12 @@ void execute_scan(const KvStore& store, std::span<const std::string> argv, uint6
   ScanArgs scan;
   if (const auto error = parse_scan(argv, &scan); !error.empty()) return out->error(error);
   auto page = store.scan(scan.cursor, scan.count, scan.pattern);
-  if (scan.other_type) page.keys.clear();
-  if (store.expires() > 0) {
-    std::erase_if(page.keys,
-                  [&](const std::string& key) { return store.find_live(key, now) == nullptr; });
+  if (store.expires() > 0 || !scan.type.empty()) {
+    std::erase_if(page.keys, [&](const std::string& key) {
+      const Value* value = store.find_live(key, now);
+      return value == nullptr ||
+             (!scan.type.empty() && !equals_ci(scan.type, type_name(type_of(*value))));
+    });
   }
   out->array_header(2);
   out->bulk(std::to_string(page.next_cursor));
@@ -307,8 +305,21 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
       return {};
     default:
-      return {};
+      break;
   }
+  switch (command_value_type(spec.id)) {
+    case ValueType::kHash:
+      return validate_hash_arguments(spec, argv);
+    case ValueType::kList:
+      return validate_list_arguments(spec, argv);
+    case ValueType::kSet:
+      return validate_set_arguments(spec, argv);
+    case ValueType::kZSet:
+      return validate_zset_arguments(spec, argv);
+    case ValueType::kString:
+      break;
+  }
+  return {};
 }
 
 void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
@@ -316,15 +327,33 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
   // A key whose deadline has passed reads as absent even before a write purges it.
   const auto live = [&](const std::string& key) { return store.find_live(key, now); };
+  switch (command_value_type(spec.id)) {
+    case ValueType::kHash:
+      return execute_hash_read(store, spec, argv, now, out);
+    case ValueType::kList:
+      return execute_list_read(store, spec, argv, now, out);
+    case ValueType::kSet:
+      return execute_set_read(store, spec, argv, now, out);
+    case ValueType::kZSet:
+      return execute_zset_read(store, spec, argv, now, out);
+    case ValueType::kString:
+      break;
+  }
   switch (spec.id) {
-    case CommandId::kGet:
-      if (const std::string* value = live(argv[1])) return out->bulk(*value);
-      return out->null_bulk();
+    case CommandId::kGet: {
+      const Value* value = live(argv[1]);
+      if (value == nullptr) return out->null_bulk();
+      if (const auto* s = std::get_if<std::string>(value)) return out->bulk(*s);
+      return out->error(kWrongType);
+    }
     case CommandId::kMget:
+      // Keys holding other types read as nil here, as in Redis.
       out->array_header(argv.size() - 1);
       for (size_t i = 1; i < argv.size(); ++i) {
-        if (const std::string* value = live(argv[i])) {
-          out->bulk(*value);
+        const Value* value = live(argv[i]);
+        const auto* s = value == nullptr ? nullptr : std::get_if<std::string>(value);
+        if (s != nullptr) {
+          out->bulk(*s);
         } else {
           out->null_bulk();
         }
@@ -336,11 +365,17 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return out->integer(count);
     }
     case CommandId::kStrlen: {
-      const std::string* value = live(argv[1]);
-      return out->integer(value == nullptr ? 0 : static_cast<int64_t>(value->size()));
+      const Value* value = live(argv[1]);
+      if (value == nullptr) return out->integer(0);
+      if (const auto* s = std::get_if<std::string>(value)) {
+        return out->integer(static_cast<int64_t>(s->size()));
+      }
+      return out->error(kWrongType);
     }
-    case CommandId::kType:
-      return out->simple(live(argv[1]) != nullptr ? "string" : "none");
+    case CommandId::kType: {
+      const Value* value = live(argv[1]);
+      return out->simple(value == nullptr ? "none" : type_name(type_of(*value)));
+    }
     case CommandId::kTtl:
     case CommandId::kPttl: {
       if (live(argv[1]) == nullptr) return out->integer(-2);
@@ -391,7 +426,8 @@ void execute_expire(KvStore& store, const CommandSpec& spec, std::span<const std
 }
 
 void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                   uint64_t now, RespWriter* out) {
+                   const WriteContext& context, RespWriter* out) {
+  const uint64_t now = context.now_ms;
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
   // Keys this command names whose deadline has passed are gone before it runs, so that it
   // sees exactly what a read at the same log time would.
@@ -402,6 +438,18 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       // Only present keys have deadlines.
       if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now) store.erase(argv[i]);
     }
+  }
+  switch (command_value_type(spec.id)) {
+    case ValueType::kHash:
+      return execute_hash_write(store, spec, argv, out);
+    case ValueType::kList:
+      return execute_list_write(store, spec, argv, out);
+    case ValueType::kSet:
+      return execute_set_write(store, spec, argv, context, out);
+    case ValueType::kZSet:
+      return execute_zset_write(store, spec, argv, out);
+    case ValueType::kString:
+      break;
   }
   switch (spec.id) {
     case CommandId::kSet:
@@ -420,7 +468,9 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kPersist:
       return out->integer(store.find(argv[1]) != nullptr && store.persist(argv[1]) ? 1 : 0);
     case CommandId::kGetset: {
-      const std::string* current = store.find(argv[1]);
+      const Value* found = store.find(argv[1]);
+      const auto* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+      if (found != nullptr && current == nullptr) return out->error(kWrongType);
       if (current != nullptr) {
         out->bulk(*current);
       } else {
@@ -435,8 +485,10 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       store.set(argv[1], argv[2]);
       return out->integer(1);
     case CommandId::kGetdel: {
-      const std::string* current = store.find(argv[1]);
-      if (current == nullptr) return out->null_bulk();
+      const Value* found = store.find(argv[1]);
+      if (found == nullptr) return out->null_bulk();
+      const auto* current = std::get_if<std::string>(found);
+      if (current == nullptr) return out->error(kWrongType);
       out->bulk(*current);
       store.erase(argv[1]);
       return;
@@ -460,7 +512,9 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kDecrby:
       return execute_incr(store, spec, argv, out);
     case CommandId::kAppend: {
-      std::string* current = store.find(argv[1]);
+      Value* found = store.find(argv[1]);
+      std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+      if (found != nullptr && current == nullptr) return out->error(kWrongType);
       const size_t old_size = current == nullptr ? 0 : current->size();
       if (old_size + argv[2].size() > kMaxValueSize) {
         return out->error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "kv/command_support.h"
 #include "kv/commands.h"
 #include "kv/kv_store.h"
 #include "kv/resp_writer.h"
@@ -31,9 +32,9 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
 
 // Executes a data-changing Route::kWrite command (not SESSION or SEQ, which the state
 // machine handles) and appends its reply. Deterministic: the reply and the new state
-// depend only on the store, argv and `now`, the entry's log time (Unix ms), which also
-// turns relative expiry times (EX, EXPIRE, ...) into deadlines.
+// depend only on the store, argv and the entry's log time and index (`context`); log
+// time also turns relative expiry times (EX, EXPIRE, ...) into deadlines.
 void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                   uint64_t now, RespWriter* out);
+                   const WriteContext& context, RespWriter* out);
 
 }  // namespace raftkv::kv

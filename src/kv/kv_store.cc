@@ -9,19 +9,16 @@
 
 #include "kv/byte_codec.h"
 #include "kv/glob.h"
+#include "kv/value_codec.h"
 
 namespace raftkv::kv {
 
-uint64_t key_hash(std::string_view key) {
-  return XXH3_64bits(key.data(), key.size());
-}
-
-const std::string* KvStore::find(std::string_view key) const {
+const Value* KvStore::find(std::string_view key) const {
   const Map::value_type* entry = index_.find(key, key_hash(key));
   return entry == nullptr ? nullptr : &entry->second;
 }
 
-std::string* KvStore::find(std::string_view key) {
+Value* KvStore::find(std::string_view key) {
   Map::value_type* entry = index_.find(key, key_hash(key));
   return entry == nullptr ? nullptr : &entry->second;
 }
@@ -42,13 +39,16 @@ void KvStore::prefetch(std::span<const std::string_view> keys) const {
   for (size_t i = 0; i < n; ++i) {
     if (entries[i] == nullptr) continue;
     __builtin_prefetch(entries[i]->first.name.data());
-    __builtin_prefetch(entries[i]->second.data(), 1);
+    // A string value's bytes (collections are not on the hot path this serves).
+    if (const auto* str = std::get_if<std::string>(&entries[i]->second)) {
+      __builtin_prefetch(str->data(), 1);
+    }
   }
 }
 
-std::string* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
-                                 std::string value) {
-  auto it = map_.emplace_hint(hint, Key{hash, std::string(key)}, std::move(value));
+Value* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
+                           Value value) {
+  auto it = map_.emplace_hint(hint, HashedKey{hash, std::string(key)}, std::move(value));
   try {
     index_.insert(&*it, hash);
   } catch (...) {
@@ -58,26 +58,35 @@ std::string* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::s
   return &it->second;
 }
 
-bool KvStore::set(std::string_view key, std::string value) {
-  if (std::string* current = find(key)) {
+bool KvStore::set(std::string_view key, Value value) {
+  if (Value* current = find(key)) {
     *current = std::move(value);
     return false;
   }
-  const KeyRef ref{key_hash(key), key};
+  const auto ref = HashedKeyRef::of(key);
   insert_new(map_.lower_bound(ref), ref.hash, key, std::move(value));
   return true;
+}
+
+Value* KvStore::put(std::string_view key, Value value) {
+  if (Value* current = find(key)) {
+    *current = std::move(value);
+    return current;
+  }
+  const auto ref = HashedKeyRef::of(key);
+  return insert_new(map_.lower_bound(ref), ref.hash, key, std::move(value));
 }
 
 bool KvStore::erase(std::string_view key) {
   const uint64_t hash = key_hash(key);
   if (!index_.erase(key, hash)) return false;
   expiry_.remove(key);
-  map_.erase(map_.find(KeyRef{hash, key}));
+  map_.erase(map_.find(HashedKeyRef{hash, key}));
   return true;
 }
 
-const std::string* KvStore::find_live(std::string_view key, uint64_t now) const {
-  const std::string* value = find(key);
+const Value* KvStore::find_live(std::string_view key, uint64_t now) const {
+  const Value* value = find(key);
   if (value == nullptr || expiry_.size() == 0) return value;
   const uint64_t at = expiry_.get(key);
   return at != 0 && at <= now ? nullptr : value;
@@ -96,7 +105,7 @@ size_t KvStore::purge_expired(uint64_t now, size_t limit) {
 
 KvStore::ScanPage KvStore::scan(uint64_t cursor, size_t count, std::string_view pattern) const {
   ScanPage page;
-  auto it = map_.lower_bound(KeyRef{cursor, std::string_view()});
+  auto it = map_.lower_bound(HashedKeyRef{cursor, std::string_view()});
   size_t visited = 0;
   while (it != map_.end() && visited < count) {
     const uint64_t group = it->first.hash;
@@ -120,15 +129,30 @@ std::string KvStore::digest_hex() const {
   if (state == nullptr) throw std::bad_alloc();
   XXH3_128bits_reset(state);
   std::string header;
+  std::string encoded;  // a collection's canonical bytes
   for (const auto& [k, v] : map_) {
+    // Strings hash their bytes; collections their canonical encoding, with the type in the
+    // top byte of the length word (a string's length never reaches it), so digests of
+    // string-only data are the same as before typed values.
+    std::string_view bytes;
+    uint64_t type_bits = 0;
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      bytes = *s;
+    } else {
+      encoded.clear();
+      ByteWriter ew(&encoded);
+      encode_value(v, &ew);
+      bytes = encoded;
+      type_bits = uint64_t{static_cast<uint8_t>(type_of(v))} << 56;
+    }
     // Length prefixes keep ("ab","c") and ("a","bc") apart.
     header.clear();
     ByteWriter w(&header);
     w.fixed64(k.name.size());
-    w.fixed64(v.size());
+    w.fixed64(bytes.size() | type_bits);
     XXH3_128bits_update(state, header.data(), header.size());
     XXH3_128bits_update(state, k.name.data(), k.name.size());
-    XXH3_128bits_update(state, v.data(), v.size());
+    XXH3_128bits_update(state, bytes.data(), bytes.size());
     if (const uint64_t at = expiry_.size() == 0 ? 0 : expiry_.get(k.name); at != 0) {
       // Only keys with a deadline hash one, so digests of data without any are unchanged.
       header.clear();
@@ -146,9 +170,9 @@ std::string KvStore::digest_hex() const {
   return out;
 }
 
-bool KvStore::append_in_order(std::string_view key, std::string value) {
-  const KeyRef ref{key_hash(key), key};
-  if (!map_.empty() && !Less()(map_.rbegin()->first, ref)) return false;
+bool KvStore::append_in_order(std::string_view key, Value value) {
+  const auto ref = HashedKeyRef::of(key);
+  if (!map_.empty() && !HashedKeyLess()(map_.rbegin()->first, ref)) return false;
   insert_new(map_.end(), ref.hash, key, std::move(value));
   return true;
 }

@@ -1,13 +1,12 @@
-// The key space: byte-string keys to byte-string values, ordered by (hash of key, key).
+// The key space: byte-string keys to typed values (value.h), ordered by (hash of key, key).
 //
-// Why that order: SCAN needs a numeric cursor (clients parse it as an integer) that stays
-// valid while keys come and go. Here the cursor is simply a hash value: a SCAN call
-// returns whole groups of keys with equal hash, in increasing hash order, and hands back
-// the next hash as the cursor. So every key present for the whole scan is returned
-// exactly once, keys added or removed meanwhile may or may not be, and a scan never
-// loops. The order depends only on the keys themselves (XXH3, seed 0, defined the same on
-// every platform), so iteration, snapshots and digests are identical on every replica
-// whatever the insertion order.
+// Why that order (hashed_key.h): SCAN needs a numeric cursor (clients parse it as an integer) that
+// stays valid while keys come and go. Here the cursor is simply a hash value: a SCAN call returns
+// whole groups of keys with equal hash, in increasing hash order, and hands back the next hash as
+// the cursor. So every key present for the whole scan is returned exactly once, keys added or
+// removed meanwhile may or may not be, and a scan never loops. The order depends only on the keys
+// themselves (XXH3, seed 0, defined the same on every platform), so iteration, snapshots and
+// digests are identical on every replica whatever the insertion order.
 //
 // Point lookups (GET, SET, ...) go through a hash index beside the ordered map: a std::map
 // lookup in 100,000 keys is ~17 dependent cache misses, and it was the largest user-space
@@ -25,10 +24,10 @@
 
 #include "kv/expiry_table.h"
 #include "kv/flat_index.h"
+#include "kv/hashed_key.h"
+#include "kv/value.h"
 
 namespace raftkv::kv {
-
-uint64_t key_hash(std::string_view key);
 
 class KvStore {
  public:
@@ -39,8 +38,8 @@ class KvStore {
   KvStore(KvStore&&) = default;  // a moved std::map keeps its nodes, so the index stays valid
   KvStore& operator=(KvStore&&) = default;
 
-  const std::string* find(std::string_view key) const;
-  std::string* find(std::string_view key);
+  const Value* find(std::string_view key) const;
+  Value* find(std::string_view key);
   // Starts loading, for all these keys at once, what looking them up and overwriting their
   // values will touch: the index slot, the map node, the key's and the value's bytes.
   // Applying a batch of writes to a large store is bound by memory latency (those are
@@ -48,8 +47,11 @@ class KvStore {
   // first, the misses overlap. A hint only: the store is unchanged.
   void prefetch(std::span<const std::string_view> keys) const;
 
-  // Sets `key` to `value`; returns true when the key was new.
-  bool set(std::string_view key, std::string value);
+  // Sets `key` to `value` (replacing a value of any type; a deadline stays); returns true
+  // when the key was new.
+  bool set(std::string_view key, Value value);
+  // The same, returning where the value now lives.
+  Value* put(std::string_view key, Value value);
   bool erase(std::string_view key);
   void clear() {
     index_.clear();
@@ -60,7 +62,7 @@ class KvStore {
 
   // --- expiry (deadlines in log-time milliseconds; see expiry_table.h) ---
   // The value, unless the key is missing or its deadline is <= now.
-  const std::string* find_live(std::string_view key, uint64_t now) const;
+  const Value* find_live(std::string_view key, uint64_t now) const;
   // The key's deadline, 0 if none.
   uint64_t expire_at(std::string_view key) const { return expiry_.get(key); }
   // Gives an existing key a deadline (> 0).
@@ -88,40 +90,22 @@ class KvStore {
   // when the store is empty, like Redis's DEBUG DIGEST.
   std::string digest_hex() const;
 
-  // Calls fn(key, value) for every entry in store order.
+  // Calls fn(key, const Value&) for every entry in store order.
   template <typename Fn>
   void for_each(Fn&& fn) const {
-    for (const auto& [k, v] : map_) fn(std::string_view(k.name), std::string_view(v));
+    for (const auto& [k, v] : map_) fn(std::string_view(k.name), v);
   }
   // Appends an entry that must sort after every entry present (restoring a snapshot, which
   // is written in store order); returns false if it does not.
-  bool append_in_order(std::string_view key, std::string value);
+  bool append_in_order(std::string_view key, Value value);
 
  private:
-  struct Key {
-    uint64_t hash;
-    std::string name;
-  };
-  struct KeyRef {
-    uint64_t hash;
-    std::string_view name;
-  };
-  struct Less {
-    using is_transparent = void;
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      if (a.hash != b.hash) return a.hash < b.hash;
-      return std::string_view(a.name) < std::string_view(b.name);
-    }
-  };
-
-  using Map = std::map<Key, std::string, Less>;
+  using Map = std::map<HashedKey, Value, HashedKeyLess>;
   struct KeyOf {
     std::string_view operator()(const Map::value_type& entry) const { return entry.first.name; }
   };
   // Inserts a key known to be absent, at `hint` in the ordered map.
-  std::string* insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
-                          std::string value);
+  Value* insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key, Value value);
 
   Map map_;
   // Every entry of map_ by the hash of its key (std::map nodes never move, so the pointers

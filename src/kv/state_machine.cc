@@ -61,7 +61,7 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
   std::string reply;
   RespWriter out(&reply);
   if (command.session_id == 0) {
-    execute_write(store_, *c.spec, command.argv, log_time_ms_, &out);
+    execute_write(store_, *c.spec, command.argv, WriteContext{log_time_ms_, index}, &out);
     return reply;
   }
   Session* session = sessions_.find(command.session_id);
@@ -77,7 +77,7 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
     sessions_.touch(command.session_id, index, log_time_ms_);
     return session->last_reply;
   }
-  execute_write(store_, *c.spec, command.argv, log_time_ms_, &out);
+  execute_write(store_, *c.spec, command.argv, WriteContext{log_time_ms_, index}, &out);
   session->last_seq = command.seq;
   session->last_reply = reply;
   sessions_.touch(command.session_id, index, log_time_ms_);

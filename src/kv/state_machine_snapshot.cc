@@ -1,27 +1,33 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP2"                    magic and format version (8 bytes)
+//   "RKVSNAP3"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
-//   key_count, then key_count x (key bytes, value bytes)       in KvStore order
+//   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
+//                                 the type is a ValueType, the value as value_codec.h
+//                                 encodes it (for a string: its bytes)
 //   session_count, then session_count x
 //     (id, last_seq, last_used_index, last_used_ms, last_reply bytes)   in id order
 //   expiry_count, then expiry_count x (key bytes, deadline ms)          in key order
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
-// Version 1 ("RKVSNAP1") is the same without the expiry section; it is still read.
-// Both orders are canonical, so equal states serialize to equal bytes on every replica.
+// Version 2 ("RKVSNAP2", before typed values) has no type byte: every value is a string.
+// Version 1 ("RKVSNAP1") is version 2 without the expiry section. Both are still read.
+// All orders are canonical, so equal states serialize to equal bytes on every replica.
 #include <xxhash.h>
 
+#include <optional>
 #include <utility>
 
 #include "kv/byte_codec.h"
 #include "kv/state_machine.h"
+#include "kv/value_codec.h"
 
 namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP2";
+constexpr std::string_view kMagic = "RKVSNAP3";
+constexpr std::string_view kMagicV2 = "RKVSNAP2";  // before typed values
 constexpr std::string_view kMagicV1 = "RKVSNAP1";  // before key expiry
 constexpr size_t kChecksumSize = 8;
 
@@ -38,9 +44,10 @@ std::string StateMachine::serialize() const {
   w.varint(applied_index_);
   w.varint(log_time_ms_);
   w.varint(store_.size());
-  store_.for_each([&](std::string_view key, std::string_view value) {
+  store_.for_each([&](std::string_view key, const Value& value) {
     w.bytes(key);
-    w.bytes(value);
+    w.u8(static_cast<uint8_t>(type_of(value)));
+    encode_value(value, &w);
   });
   w.varint(sessions_.size());
   for (const auto& [id, session] : sessions_.sessions()) {
@@ -65,8 +72,10 @@ Status StateMachine::restore(std::string_view image) {
   ByteReader trailer(image.substr(body.size()));
   uint64_t expected = 0;
   trailer.fixed64(&expected);
-  const bool v1 = body.substr(0, kMagic.size()) == kMagicV1;
-  if (body.substr(0, kMagic.size()) != kMagic && !v1) {
+  const std::string_view magic = body.substr(0, kMagic.size());
+  const bool v1 = magic == kMagicV1;
+  const bool typed = magic == kMagic;
+  if (!typed && magic != kMagicV2 && !v1) {
     return Status::error("not a raftkv state machine snapshot (bad magic or version)");
   }
   if (checksum(body) != expected) return Status::error("snapshot checksum mismatch");
@@ -82,9 +91,12 @@ Status StateMachine::restore(std::string_view image) {
   }
   for (uint64_t i = 0; i < key_count; ++i) {
     std::string_view key;
-    std::string_view value;
-    if (!r.bytes(&key) || !r.bytes(&value)) return Status::error("snapshot keys truncated");
-    if (!store.append_in_order(key, std::string(value))) {
+    uint8_t type = static_cast<uint8_t>(ValueType::kString);
+    if (!r.bytes(&key) || (typed && !r.u8(&type))) return Status::error("snapshot keys truncated");
+    if (type >= kValueTypeCount) return Status::error("snapshot value of an unknown type");
+    std::optional<Value> value = decode_value(static_cast<ValueType>(type), &r);
+    if (!value) return Status::error("snapshot value truncated or malformed");
+    if (!store.append_in_order(key, std::move(*value))) {
       return Status::error("snapshot keys out of order");
     }
   }

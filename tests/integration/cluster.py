@@ -21,19 +21,32 @@ import redis
 BINARY = os.environ.get("RAFTKV_BIN", "")
 
 
-def free_ports(n):
-    """n distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range: ports the
-    kernel hands out itself (bind to 0) can be taken meanwhile by some outgoing connection's
-    local end, which made a node fail with "Address already in use"."""
+def env_port_range(name):
+    """(low, high + 1) from an environment variable "LOW-HIGH", or None when it is unset: lets
+    a machine shared with other clusters give tests ports of their own, e.g.
+    RAFTKV_IT_CLIENT_PORTS=36379-36999 RAFTKV_IT_PEER_PORTS=37379-37999."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    low, high = (int(p) for p in value.split("-"))
+    return (low, high + 1)
+
+
+def free_ports(n, port_range=None):
+    """n distinct free TCP ports on 127.0.0.1, from `port_range` (low, high exclusive) or else
+    below the kernel's ephemeral range: ports the kernel hands out itself (bind to 0) can be
+    taken meanwhile by some outgoing connection's local end, which made a node fail with
+    "Address already in use"."""
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
             ephemeral_low = int(f.read().split()[0])
     except OSError:
         ephemeral_low = 32768
+    low, high = port_range or (10000, ephemeral_low)
     rng = random.Random()
     ports = []
     while len(ports) < n:
-        port = rng.randrange(10000, ephemeral_low)
+        port = rng.randrange(low, high)
         if port in ports:
             continue
         with socket.socket() as s:
@@ -126,7 +139,13 @@ class Cluster:
         self.n = n
         self.ids = list(range(1, n + 1))
         self.dir = tempfile.mkdtemp(prefix="raftkv-it-")
-        ports = free_ports(2 * n + n * n)
+        client_range = env_port_range("RAFTKV_IT_CLIENT_PORTS")
+        peer_range = env_port_range("RAFTKV_IT_PEER_PORTS")
+        if client_range or peer_range:
+            clients = free_ports(n, client_range)
+            ports = clients + free_ports(n + n * n, peer_range)
+        else:
+            ports = free_ports(2 * n + n * n)
         self.client_port = {i: ports[i - 1] for i in self.ids}
         self.peer_port = {i: ports[n + i - 1] for i in self.ids}
         self.proxy_port = {}
@@ -208,7 +227,13 @@ class Cluster:
     def add_node(self, i):
         """Starts node `i` with --join (direct peer addresses, no proxies); an operator
         still has to add it (RAFT ADD-LEARNER i peer client)."""
-        client_port, peer_port = free_ports(2)
+        client_range = env_port_range("RAFTKV_IT_CLIENT_PORTS")
+        peer_range = env_port_range("RAFTKV_IT_PEER_PORTS")
+        if client_range or peer_range:
+            (client_port,) = free_ports(1, client_range)
+            (peer_port,) = free_ports(1, peer_range)
+        else:
+            client_port, peer_port = free_ports(2)
         self.client_port[i], self.peer_port[i] = client_port, peer_port
         join = ",".join(f"{j}=127.0.0.1:{self.peer_port[j]}" for j in self.ids)
         self.ids.append(i)

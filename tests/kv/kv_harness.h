@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <string>
+#include <string_view>
 
 #include "kv/command_codec.h"
 #include "kv/commands.h"
@@ -43,5 +46,18 @@ class KvHarness {
   uint64_t index = 0;
   uint64_t time_ms = 1'000'000;
 };
+
+// The RESP array of these bulk strings: an expected reply, or a request as clients send it.
+template <typename Range>
+std::string bulks_of(const Range& items) {
+  std::string out;
+  RespWriter w(&out);
+  w.array_header(std::size(items));
+  for (const auto& item : items) w.bulk(item);
+  return out;
+}
+inline std::string bulks(std::initializer_list<std::string_view> items) {
+  return bulks_of(items);
+}
 
 }  // namespace raftkv::kv::testing

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace raftkv::kv {
@@ -29,7 +30,8 @@ void expect_same(const KvStore& store, const std::map<std::string, std::string>&
                  const std::vector<std::string>& universe) {
   ASSERT_EQ(store.size(), model.size());
   for (const std::string& k : universe) {
-    const std::string* got = store.find(k);
+    const Value* found = store.find(k);
+    const std::string* got = found == nullptr ? nullptr : std::get_if<std::string>(found);
     auto it = model.find(k);
     if (it == model.end()) {
       EXPECT_EQ(got, nullptr) << k;
@@ -39,9 +41,9 @@ void expect_same(const KvStore& store, const std::map<std::string, std::string>&
     }
   }
   std::vector<std::string> order;
-  store.for_each([&](std::string_view k, std::string_view v) {
+  store.for_each([&](std::string_view k, const Value& v) {
     order.emplace_back(k);
-    EXPECT_EQ(v, model.at(std::string(k)));
+    EXPECT_EQ(std::get<std::string>(v), model.at(std::string(k)));
   });
   EXPECT_EQ(order, expected_order(model));
 }
@@ -73,8 +75,8 @@ TEST(KvStoreTest, RandomOperationsMatchAPlainMap) {
         EXPECT_EQ(store.erase(key), model.erase(key) == 1);
         break;
       case 6:
-        if (std::string* v = store.find(key)) {
-          v->append("+");  // in-place update through find (APPEND, INCR)
+        if (Value* v = store.find(key)) {
+          std::get<std::string>(*v).append("+");  // in-place update through find (APPEND, INCR)
           model[key].append("+");
         }
         break;

@@ -1,0 +1,61 @@
+// What a key holds: a string, or one of Redis's collection types.
+//
+// Strings are stored inline in the variant, so the string fast path (GET, SET) allocates
+// and looks up exactly as it did before typed values; collections live behind a
+// unique_ptr so that they do not make every string entry larger. Every collection's
+// iteration order depends only on its contents (sorted maps and sets, or list order),
+// which makes snapshots and digests canonical.
+//
+// A key never holds an empty collection: commands that empty one delete the key, as in
+// Redis.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "kv/hashed_key.h"
+#include "kv/sorted_set.h"
+#include "kv/value_type.h"
+
+namespace raftkv::kv {
+
+// HSET and friends: field → value, in field byte order (which HGETALL returns).
+using HashValue = std::map<std::string, std::string, std::less<>>;
+// LPUSH and friends.
+using ListValue = std::deque<std::string>;
+// SADD and friends: members in (hash, bytes) order (see hashed_key.h; SPOP picks by hash).
+using SetValue = std::set<HashedKey, HashedKeyLess>;
+
+// The alternatives are in ValueType order.
+using Value = std::variant<std::string, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
+                           std::unique_ptr<SetValue>, std::unique_ptr<SortedSet>>;
+
+inline ValueType type_of(const Value& value) {
+  return static_cast<ValueType>(value.index());
+}
+
+// The collection of type T the value holds, or nullptr (another type).
+template <typename T>
+T* collection_of(Value* value) {
+  auto* held = std::get_if<std::unique_ptr<T>>(value);
+  return held == nullptr ? nullptr : held->get();
+}
+template <typename T>
+const T* collection_of(const Value* value) {
+  auto* held = std::get_if<std::unique_ptr<T>>(value);
+  return held == nullptr ? nullptr : held->get();
+}
+
+// A new, empty collection of type T.
+template <typename T>
+Value make_collection() {
+  return Value(std::make_unique<T>());
+}
+
+}  // namespace raftkv::kv
