@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -103,8 +104,11 @@ class MemoryStorage : public Storage {
   HardState hard_state_;
   ConfState conf_;
   Snapshot snapshot_;
-  // entries_[0] is a sentinel holding the snapshot's index and term.
-  std::vector<Entry> entries_;
+  // entries_[0] is a sentinel holding the snapshot's index and term. A deque, not a vector:
+  // the log since the last snapshot can be a million entries, and a vector would move them
+  // all (a pause on the thread that appends) and keep up to twice their size reserved
+  // each time it grows; compaction drops from the front, which a deque does in place.
+  std::deque<Entry> entries_;
 };
 
 }  // namespace raftkv::raft
