@@ -41,6 +41,25 @@ TEST(Sessions, RetriedWriteIsAppliedOnce) {
             "-ERR value is not an integer or out of range\r\n");
 }
 
+TEST(Sessions, RetriedCollectionWritesAreAppliedOnce) {
+  KvHarness kv;
+  ASSERT_EQ(kv.run({"SESSION", "OPEN"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"SEQ", "1", "1", "LPUSH", "l", "a"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"SEQ", "1", "1", "LPUSH", "l", "a"}), ":1\r\n");  // a retry
+  EXPECT_EQ(kv.run({"LLEN", "l"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"SEQ", "1", "2", "HINCRBY", "h", "f", "5"}), ":5\r\n");
+  EXPECT_EQ(kv.run({"SEQ", "1", "2", "HINCRBY", "h", "f", "5"}), ":5\r\n");
+  EXPECT_EQ(kv.run({"HGET", "h", "f"}), "$1\r\n5\r\n");
+  // A pop's retry gets the element it popped the first time and pops nothing more.
+  EXPECT_EQ(kv.run({"SADD", "s", "x", "y"}), ":2\r\n");
+  const std::string popped = kv.run({"SEQ", "1", "3", "SPOP", "s"});
+  EXPECT_EQ(kv.run({"SEQ", "1", "3", "SPOP", "s"}), popped);
+  EXPECT_EQ(kv.run({"SCARD", "s"}), ":1\r\n");
+  // Reads cannot be tagged.
+  EXPECT_EQ(kv.run({"SEQ", "1", "4", "LRANGE", "l", "0", "-1"}),
+            "-ERR SEQ only tags data-changing commands (not 'lrange')\r\n");
+}
+
 TEST(Sessions, UnknownOrClosedSessionIsRefused) {
   KvHarness kv;
   EXPECT_EQ(kv.run({"SEQ", "99", "1", "SET", "k", "v"}),
