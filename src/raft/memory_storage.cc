@@ -78,12 +78,23 @@ void MemoryStorage::apply_snapshot(Snapshot snap) {
 }
 
 std::optional<StorageError> MemoryStorage::compact(Index index, const ConfState& conf,
-                                                   std::string data) {
+                                                   std::string data, std::deque<Entry>* removed) {
   Index offset = entries_.front().index;
   if (index <= offset) return StorageError::kCompacted;
   if (index > last_index()) return StorageError::kUnavailable;
   Term t = entries_[index - offset].term;
-  entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(index - offset));
+  const auto cut = entries_.begin() + static_cast<long>(index - offset);
+  if (removed == nullptr) {
+    entries_.erase(entries_.begin(), cut);
+  } else {
+    // Move the kept tail (the entry at `index` becomes the sentinel) into a new deque and
+    // hand the old one, with everything before it, to the caller.
+    std::deque<Entry> kept(std::make_move_iterator(cut), std::make_move_iterator(entries_.end()));
+    const auto keep_count = static_cast<long>(kept.size());
+    entries_.swap(kept);
+    kept.erase(kept.end() - keep_count, kept.end());  // the moved-from shells
+    *removed = std::move(kept);
+  }
   entries_.front().data.clear();
   // initial_state().conf is the configuration as of first_index() - 1: now the snapshot's.
   // (Configuration entries up to `index` are gone, so nothing else could tell a restarting

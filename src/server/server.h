@@ -112,6 +112,9 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<storage::DurableStorage> storage_;
   std::unique_ptr<net::PeerTransport> transport_;
+  // Reads snapshot files to send them, frees compacted log entries. Declared before
+  // driver_ so that it outlives the disk thread, whose compaction jobs post to it.
+  std::unique_ptr<BackgroundWorker> loader_;
   std::unique_ptr<RaftDriver> driver_;
   kv::StateMachine machine_;
   MemberDirectory members_;
@@ -125,7 +128,6 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<SnapshotTaker> taker_;
   std::unique_ptr<SnapshotSender> sender_;
   std::unique_ptr<SnapshotReceiver> receiver_;
-  std::unique_ptr<BackgroundWorker> loader_;  // reads snapshot files to send them
   std::vector<std::weak_ptr<ClientConnection>> connections_;
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;

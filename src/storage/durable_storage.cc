@@ -166,7 +166,8 @@ Status DurableStorage::compact(Index index, const raft::ConfState& conf, std::st
   return record_compaction(snap);
 }
 
-Status DurableStorage::adopt_snapshot(const raft::SnapshotMeta& meta) {
+Status DurableStorage::adopt_snapshot(const raft::SnapshotMeta& meta,
+                                      std::deque<raft::Entry>* removed) {
   RAFTKV_RETURN_IF_ERROR(check_writable());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -184,11 +185,11 @@ Status DurableStorage::adopt_snapshot(const raft::SnapshotMeta& meta) {
       return Status::InvalidArgument(snapshot_file_name(meta.index) + ": metadata differs");
     }
   }
-  return record_compaction(snap);
+  return record_compaction(snap, removed);
 }
 
 // The snapshot file is durable: log the compaction, then drop what it makes obsolete.
-Status DurableStorage::record_compaction(raft::Snapshot snap) {
+Status DurableStorage::record_compaction(raft::Snapshot snap, std::deque<raft::Entry>* removed) {
   std::string records;
   append_record(RecordType::kCompact, proto::encode(snap.meta), &records);
   RAFTKV_RETURN_IF_ERROR(write_records(records));
@@ -197,7 +198,7 @@ Status DurableStorage::record_compaction(raft::Snapshot snap) {
     std::lock_guard<std::mutex> lock(mu_);
     base_ = snap.meta;
     (void)mem_.compact(snap.meta.index, snap.meta.conf,
-                       options_.keep_snapshot_data ? std::move(snap.data) : std::string());
+                       options_.keep_snapshot_data ? std::move(snap.data) : std::string(), removed);
   }
   RAFTKV_RETURN_IF_ERROR(remove_obsolete_segments());
   if (old_base > 0) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,7 +78,9 @@ class DurableStorage : public raft::Storage {
   // obsolete. Fails with kInvalidArgument, changing nothing, when meta.index is already
   // compacted or the log's term there differs (a snapshot was installed meanwhile); the
   // caller then removes the file (recovery would too).
-  Status adopt_snapshot(const raft::SnapshotMeta& meta);
+  // With `removed`, the entries the compaction drops from memory are moved there for the
+  // caller to free (MemoryStorage::compact), e.g. on another thread.
+  Status adopt_snapshot(const raft::SnapshotMeta& meta, std::deque<raft::Entry>* removed = nullptr);
 
   // Reads the current snapshot (metadata and image) from its file, checksums verified.
   // Safe from any thread, also while compaction replaces the file. Empty if there is none.
@@ -98,7 +101,7 @@ class DurableStorage : public raft::Storage {
   // Appends framed records (starting a segment first if needed) and syncs.
   Status write_records(const std::string& records);
   Status remove_obsolete_segments();
-  Status record_compaction(raft::Snapshot snap);
+  Status record_compaction(raft::Snapshot snap, std::deque<raft::Entry>* removed = nullptr);
   Status check_writable() const;
   // Records the first failure of a file operation outside the log (snapshot files).
   Status fail(Status s);

@@ -132,5 +132,39 @@ TEST(MemoryStorage, CompactionKeepsTermOfTheSnapshotIndex) {
   EXPECT_EQ(s.compact(9, {}, "").value(), StorageError::kUnavailable);
 }
 
+TEST(MemoryStorage, CompactionCanHandTheDroppedEntriesToTheCaller) {
+  MemoryStorage kept_in_place, handed_out;
+  for (MemoryStorage* s : {&kept_in_place, &handed_out}) {
+    auto ents = entries_with_terms({1, 1, 2, 3, 3});
+    for (Entry& e : ents) e.data = "d" + std::to_string(e.index);
+    s->append(ents);
+  }
+  std::deque<Entry> removed;
+  EXPECT_FALSE(kept_in_place.compact(3, ConfState{{1}, {}, {}}, "img"));
+  EXPECT_FALSE(handed_out.compact(3, ConfState{{1}, {}, {}}, "img", &removed));
+  // The same log either way...
+  for (const MemoryStorage* s : {&kept_in_place, &handed_out}) {
+    EXPECT_EQ(s->first_index(), 4u);
+    EXPECT_EQ(s->last_index(), 5u);
+    EXPECT_EQ(*s->term(3), 2u);
+    auto rest = s->entries(4, 6, UINT64_MAX);
+    ASSERT_TRUE(rest.ok());
+    ASSERT_EQ(rest->size(), 2u);
+    EXPECT_EQ((*rest)[0].data, "d4");
+    EXPECT_EQ((*rest)[1].data, "d5");
+  }
+  // ...and the caller holds exactly the dropped entries (the old sentinel, 1 and 2).
+  std::vector<Index> indexes;
+  for (const Entry& e : removed) indexes.push_back(e.index);
+  EXPECT_EQ(indexes, (std::vector<Index>{0, 1, 2}));
+  EXPECT_EQ(removed[1].data, "d1");
+  EXPECT_EQ(removed[2].data, "d2");
+  // Further appends and compactions go on normally.
+  handed_out.append(std::vector<Entry>{Entry{3, 6, EntryType::kNormal, "d6"}});
+  EXPECT_EQ(handed_out.last_index(), 6u);
+  EXPECT_FALSE(handed_out.compact(5, ConfState{{1}, {}, {}}, "img2", &removed));
+  EXPECT_EQ(handed_out.first_index(), 6u);
+}
+
 }  // namespace
 }  // namespace raftkv::raft::test
