@@ -14,6 +14,20 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 // Returns header + payload as one buffer, ready to be written.
 std::string make_frame(std::string_view payload);
 
+// Builds a frame in place: `write_payload(&frame)` appends the payload after a header
+// placeholder, which is then filled in. Returns the payload's size.
+template <typename WritePayload>
+size_t build_frame(std::string* frame, WritePayload&& write_payload) {
+  frame->assign(kFrameHeaderBytes, '\0');
+  write_payload(frame);
+  const size_t n = frame->size() - kFrameHeaderBytes;
+  for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
+    (*frame)[i] =
+        static_cast<char>((static_cast<uint64_t>(n) >> (8 * (kFrameHeaderBytes - 1 - i))) & 0xff);
+  }
+  return n;
+}
+
 // Splits a byte stream, fed in arbitrary pieces, into frame payloads. A length above the
 // limit is reported instead of buffered, so a hostile peer cannot make us allocate it.
 class FrameReader {

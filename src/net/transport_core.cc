@@ -155,18 +155,21 @@ void TransportCore::send(raft::Message m) {
     log_->debug("net: no route for a {} message to node {}", raft::to_string(m.type), m.to);
     return;
   }
-  std::string payload = proto::encode(m);
-  if (payload.size() > options_.max_frame_bytes) {
+  // Encoded straight into the frame: no separate payload buffer to copy from.
+  std::string frame;
+  const size_t payload_bytes =
+      build_frame(&frame, [&m](std::string* out) { proto::encode_to(m, out); });
+  if (payload_bytes > options_.max_frame_bytes) {
     it->second->count_drop();
     log_->error("net: dropping a {} message to peer {}: {} bytes exceed the {}-byte frame limit",
-                raft::to_string(m.type), m.to, payload.size(), options_.max_frame_bytes);
+                raft::to_string(m.type), m.to, payload_bytes, options_.max_frame_bytes);
     return;
   }
   if (m.type == raft::MessageType::kApp && it->second->state() != ConnectionState::kConnected &&
       unreachable_handler_) {
     asio::post(io_, [handler = unreachable_handler_, peer = m.to] { handler(peer); });
   }
-  it->second->enqueue(lane_for(m.type), make_frame(payload));
+  it->second->enqueue(lane_for(m.type), std::move(frame));
 }
 
 void TransportCore::set_peer(raft::NodeId id, PeerAddress address) {

@@ -198,6 +198,14 @@ void encode_to(const raft::Entry& e, std::string* out) {
   scratch<Entry>().done(e.data.size());
 }
 
+void encode_to(const raft::Message& m, std::string* out) {
+  Message& p = scratch<Message>().get();
+  to_proto(m, &p);
+  const size_t before = out->size();
+  p.AppendToString(out);
+  scratch<Message>().done(out->size() - before);
+}
+
 bool decode(std::string_view bytes, raft::Entry* out) {
   return decode_as<Entry>(bytes, out);
 }

@@ -17,8 +17,10 @@ std::string encode(const raft::SnapshotMeta& meta);
 std::string encode(const raft::Snapshot& snap);
 std::string encode(const raft::Message& m);
 
-// Appends the encoding to *out instead of returning a new string (the log's hot path).
+// Append the encoding to *out instead of returning a new string (the log's and the
+// transport's hot paths: no second buffer and copy).
 void encode_to(const raft::Entry& e, std::string* out);
+void encode_to(const raft::Message& m, std::string* out);
 
 bool decode(std::string_view bytes, raft::Entry* out);
 bool decode(std::string_view bytes, raft::HardState* out);

@@ -5,6 +5,15 @@
 namespace raftkv::net {
 namespace {
 
+TEST(BuildFrame, EqualsMakeFrameOfThePayloadAtEverySize) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{255}, size_t{256}, size_t{65536}, size_t{70001}}) {
+    const std::string payload(n, 'p');
+    std::string frame = "leftover bytes are replaced";
+    EXPECT_EQ(build_frame(&frame, [&](std::string* out) { out->append(payload); }), n);
+    EXPECT_EQ(frame, make_frame(payload)) << n;
+  }
+}
+
 TEST(FrameReader, ReassemblesFramesFedOneByteAtATime) {
   const std::string stream = make_frame("hello") + make_frame("") + make_frame("world!");
   FrameReader reader(1024);
