@@ -123,6 +123,8 @@ constexpr std::array kTable = {
     CommandSpec{"zpopmin", kZpopmin, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zpopmax", kZpopmax, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zcount", kZcount, 4, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"rename", kRename, 3, kW, kWrite, 1, 2, 1},
+    CommandSpec{"renamenx", kRenamenx, 3, kW | kF, kWrite, 1, 2, 1},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };

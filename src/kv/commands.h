@@ -138,6 +138,9 @@ enum class CommandId : uint8_t {
   kZpopmin,
   kZpopmax,
   kZcount,
+  // more keyspace and string commands
+  kRename,
+  kRenamenx,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

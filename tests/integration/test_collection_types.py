@@ -122,5 +122,33 @@ class CollectionClientsTest(ClusterTestCase):
         self.assertEqual(r2.zrange("z", 0, -1, withscores=True), [(b"b", 3.0), (b"a", 3.5)])
 
 
+class KeyspaceAndScanClientsTest(ClusterTestCase):
+    def test_redis_py_renames_across_the_cluster(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
+                          socket_timeout=2, cluster_error_retry_attempts=10)
+
+        # RENAME's keys must share a slot for a cluster client: a hash tag.
+        rc.rpush("{k}src", "a", "b")
+        rc.pexpire("{k}src", 60000)
+        rc.set("{k}dst", "old")
+        self.assertTrue(rc.rename("{k}src", "{k}dst"))
+        self.assertEqual(rc.lrange("{k}dst", 0, -1), [b"a", b"b"])
+        self.assertGreater(rc.pttl("{k}dst"), 0)
+        self.assertEqual(rc.exists("{k}src"), 0)
+        self.assertFalse(rc.renamenx("{k}dst", "{k}dst"))
+        rc.set("{k}other", "x")
+        self.assertFalse(rc.renamenx("{k}dst", "{k}other"))
+        self.assertTrue(rc.renamenx("{k}dst", "{k}free"))
+        with self.assertRaises(redis.exceptions.ResponseError) as missing:
+            rc.rename("{k}nope", "{k}x")
+        self.assertIn("no such key", str(missing.exception))
+
+        digests = self.c.wait_converged()
+        self.assertEqual(len(set(digests.values())), 1, digests)
+        rc.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -125,13 +125,22 @@ std::string encode_request(const Argv& argv) {
   return testing::bulks_of(argv);
 }
 
-TEST(RedisCompat, CommandRepliesMatchRedis) {
+// Runs `script` against a fresh redis-server and raftkv, expecting identical replies
+// command by command (skips when redis-server is not installed).
+void expect_replies_match_redis(const std::vector<Argv>& script) {
   RedisServer redis;
   if (!redis.available()) GTEST_SKIP() << "redis-server not installed";
   const int fd = redis.connect();
   ASSERT_GE(fd, 0);
   testing::KvHarness kv;
-  const std::vector<Argv> script = {
+  for (const auto& argv : script) {
+    EXPECT_EQ(kv.run(argv), round_trip(fd, encode_request(argv))) << encode_request(argv);
+  }
+  ::close(fd);
+}
+
+TEST(RedisCompat, CommandRepliesMatchRedis) {
+  expect_replies_match_redis({
       {"FLUSHALL"},
       {"PING"},
       {"PING", "x"},
@@ -238,11 +247,7 @@ TEST(RedisCompat, CommandRepliesMatchRedis) {
       {"FLUSHALL", "x"},
       {"FLUSHALL", "SYNC"},
       {"DBSIZE"},
-  };
-  for (const auto& argv : script) {
-    EXPECT_EQ(kv.run(argv), round_trip(fd, encode_request(argv))) << encode_request(argv);
-  }
-  ::close(fd);
+  });
 }
 
 // The same for the hash, list, set and sorted-set commands, their errors and WRONGTYPE.
@@ -250,12 +255,7 @@ TEST(RedisCompat, CommandRepliesMatchRedis) {
 // ...) are compared on at most one element; raftkv's own orders are tested in the per-type
 // tests.
 TEST(RedisCompat, CollectionRepliesMatchRedis) {
-  RedisServer redis;
-  if (!redis.available()) GTEST_SKIP() << "redis-server not installed";
-  const int fd = redis.connect();
-  ASSERT_GE(fd, 0);
-  testing::KvHarness kv;
-  const std::vector<Argv> script = {
+  expect_replies_match_redis({
       {"FLUSHALL"},
       {"SET", "str", "v"},
       // hashes
@@ -554,11 +554,45 @@ TEST(RedisCompat, CollectionRepliesMatchRedis) {
       {"TYPE", "zset"},
       {"DEL", "list", "hash", "set", "zset"},
       {"DBSIZE"},
-  };
-  for (const auto& argv : script) {
-    EXPECT_EQ(kv.run(argv), round_trip(fd, encode_request(argv))) << encode_request(argv);
-  }
-  ::close(fd);
+  });
+}
+
+// RENAME and RENAMENX, and SET's repeated expiry options.
+TEST(RedisCompat, KeyspaceScanAndStringRepliesMatchRedis) {
+  expect_replies_match_redis({
+      {"FLUSHALL"},
+      // RENAME, RENAMENX
+      {"SET", "a", "1"},
+      {"RENAME", "a", "b"},
+      {"GET", "a"},
+      {"GET", "b"},
+      {"RENAME", "a", "b"},
+      {"RENAME", "nope", "nope"},
+      {"RENAME", "b", "b"},
+      {"RENAMENX", "b", "b"},
+      {"RENAMENX", "nope", "x"},
+      {"RENAME", "b"},
+      {"RENAMENX", "b", "c", "d"},
+      {"RPUSH", "l", "x", "y"},
+      {"EXPIREAT", "l", "4000000000"},
+      {"RENAMENX", "b", "l"},
+      {"RENAMENX", "l", "l2"},
+      {"LRANGE", "l2", "0", "-1"},
+      {"SET", "b", "v", "EX", "100"},
+      {"RENAME", "l2", "b"},
+      {"TYPE", "b"},
+      {"RENAME", "b", "l"},
+      {"EXISTS", "b", "l2"},
+      // SET's repeated expiry options, as Redis's parser takes them
+      {"SET", "k", "v", "EX", "5", "EX", "6"},
+      {"TTL", "k"},
+      {"SET", "k", "v", "PX", "5", "EX", "6"},
+      {"SET", "k", "v", "PX", "9223372036854775807"},
+      {"PEXPIRE", "k", "9223372036854775807"},
+      {"PEXPIRE", "nope", "9223372036854775807"},
+      {"PSETEX", "k", "9223372036854775807", "v"},
+      {"FLUSHALL"},
+  });
 }
 
 TEST(RedisCompat, ProtocolErrorsMatchRedis) {
