@@ -84,6 +84,7 @@ constexpr std::array kTable = {
     CommandSpec{"hincrby", kHincrby, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hincrbyfloat", kHincrbyfloat, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hstrlen", kHstrlen, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hscan", kHscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"lpush", kLpush, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"rpush", kRpush, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"lpushx", kLpushx, -3, kW | kF, kWrite, 1, 1, 1},
@@ -108,6 +109,7 @@ constexpr std::array kTable = {
     CommandSpec{"sinter", kSinter, -2, kR, kRead, 1, -1, 1},
     CommandSpec{"sunion", kSunion, -2, kR, kRead, 1, -1, 1},
     CommandSpec{"sdiff", kSdiff, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"sscan", kSscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"zadd", kZadd, -4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zincrby", kZincrby, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zscore", kZscore, 3, kR | kF, kRead, 1, 1, 1},
@@ -123,6 +125,7 @@ constexpr std::array kTable = {
     CommandSpec{"zpopmin", kZpopmin, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zpopmax", kZpopmax, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zcount", kZcount, 4, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zscan", kZscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"rename", kRename, 3, kW, kWrite, 1, 2, 1},
     CommandSpec{"renamenx", kRenamenx, 3, kW | kF, kWrite, 1, 2, 1},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
@@ -178,10 +181,10 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
 }  // namespace
 
 ValueType command_value_type(CommandId id) {
-  if (id >= kHset && id <= kHstrlen) return ValueType::kHash;
+  if (id >= kHset && id <= kHscan) return ValueType::kHash;
   if (id >= kLpush && id <= kLinsert) return ValueType::kList;
-  if (id >= kSadd && id <= kSdiff) return ValueType::kSet;
-  if (id >= kZadd && id <= kZcount) return ValueType::kZSet;
+  if (id >= kSadd && id <= kSscan) return ValueType::kSet;
+  if (id >= kZadd && id <= kZscan) return ValueType::kZSet;
   return ValueType::kString;
 }
 

@@ -99,6 +99,7 @@ enum class CommandId : uint8_t {
   kHincrby,
   kHincrbyfloat,
   kHstrlen,
+  kHscan,
   kLpush,
   kRpush,
   kLpushx,
@@ -123,6 +124,7 @@ enum class CommandId : uint8_t {
   kSinter,
   kSunion,
   kSdiff,
+  kSscan,
   kZadd,
   kZincrby,
   kZscore,
@@ -138,6 +140,7 @@ enum class CommandId : uint8_t {
   kZpopmin,
   kZpopmax,
   kZcount,
+  kZscan,
   // more keyspace and string commands
   kRename,
   kRenamenx,

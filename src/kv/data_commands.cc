@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "kv/collection_scan.h"
 #include "kv/hash_commands.h"
 #include "kv/int_parse.h"
 #include "kv/keyspace_commands.h"
@@ -227,6 +228,10 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       ExpireFlags flags;
       return parse_expire_flags(argv, &flags);
     }
+    case CommandId::kHscan:
+    case CommandId::kSscan:
+    case CommandId::kZscan:
+      return validate_collection_scan(argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -254,6 +259,10 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
   // A key whose deadline has passed reads as absent even before a write purges it.
   const auto live = [&](const std::string& key) { return store.find_live(key, now); };
+  if (spec.id == CommandId::kHscan || spec.id == CommandId::kSscan ||
+      spec.id == CommandId::kZscan) {
+    return execute_collection_scan(store, spec, argv, now, out);
+  }
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:
       return execute_hash_read(store, spec, argv, now, out);

@@ -123,7 +123,7 @@ class CollectionClientsTest(ClusterTestCase):
 
 
 class KeyspaceAndScanClientsTest(ClusterTestCase):
-    def test_redis_py_renames_across_the_cluster(self):
+    def test_redis_py_renames_and_iterates_collections_across_the_cluster(self):
         leader = self.c.leader()
         follower = next(i for i in self.c.ids if i != leader)
         rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
@@ -144,6 +144,19 @@ class KeyspaceAndScanClientsTest(ClusterTestCase):
         with self.assertRaises(redis.exceptions.ResponseError) as missing:
             rc.rename("{k}nope", "{k}x")
         self.assertIn("no such key", str(missing.exception))
+
+        fields = {f"f{i}": str(i) for i in range(500)}
+        rc.hset("h", mapping=fields)
+        rc.sadd("s", *fields)
+        rc.zadd("z", {f: i / 4 for f, i in zip(fields, range(500))})
+        self.assertEqual({k.decode(): v.decode() for k, v in rc.hscan_iter("h", count=20)},
+                         fields)
+        self.assertEqual(sorted(m.decode() for m in rc.sscan_iter("s", count=20)),
+                         sorted(fields))
+        self.assertEqual({m.decode(): s for m, s in rc.zscan_iter("z", count=20)},
+                         {f: i / 4 for f, i in zip(fields, range(500))})
+        self.assertEqual(sorted(m.decode() for m in rc.sscan_iter("s", match="f4?")),
+                         sorted(f"f4{i}" for i in range(10)))
 
         digests = self.c.wait_converged()
         self.assertEqual(len(set(digests.values())), 1, digests)
