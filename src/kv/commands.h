@@ -144,6 +144,14 @@ enum class CommandId : uint8_t {
   // more keyspace and string commands
   kRename,
   kRenamenx,
+  kRandomkey,
+  kExpiretime,
+  kPexpiretime,
+  kIncrbyfloat,
+  kGetrange,
+  kSubstr,
+  kSetrange,
+  kGetex,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -14,6 +14,7 @@
 #include "kv/scan_args.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
+#include "kv/string_commands.h"
 #include "kv/zset_commands.h"
 
 namespace raftkv::kv {
@@ -232,6 +233,11 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kSscan:
     case CommandId::kZscan:
       return validate_collection_scan(argv);
+    case CommandId::kGetrange:
+    case CommandId::kSubstr:
+    case CommandId::kSetrange:
+    case CommandId::kGetex:
+      return validate_string_arguments(spec, argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -313,14 +319,23 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return out->simple(value == nullptr ? "none" : type_name(type_of(*value)));
     }
     case CommandId::kTtl:
-    case CommandId::kPttl: {
+    case CommandId::kPttl:
+    case CommandId::kExpiretime:
+    case CommandId::kPexpiretime: {
       if (live(argv[1]) == nullptr) return out->integer(-2);
       const uint64_t at = store.expire_at(argv[1]);
       if (at == 0) return out->integer(-1);
-      const int64_t ms = static_cast<int64_t>(at - now);
-      // Redis rounds TTL to the nearest second.
-      return out->integer(spec.id == CommandId::kPttl ? ms : (ms + 500) / 1000);
+      const bool absolute = spec.id == CommandId::kExpiretime || spec.id == CommandId::kPexpiretime;
+      const int64_t ms = static_cast<int64_t>(absolute ? at : at - now);
+      // Redis rounds seconds to the nearest one.
+      const bool in_ms = spec.id == CommandId::kPttl || spec.id == CommandId::kPexpiretime;
+      return out->integer(in_ms ? ms : (ms + 500) / 1000);
     }
+    case CommandId::kGetrange:
+    case CommandId::kSubstr:
+      return execute_getrange(store, argv, now, out);
+    case CommandId::kRandomkey:
+      return execute_randomkey(store, now, out);
     case CommandId::kKeys: {
       // Every key matching the pattern, like SCAN without a cursor (O(n), as in Redis).
       const std::string_view pattern = argv[1] == "*" ? std::string_view() : argv[1];
@@ -481,6 +496,10 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kRename:
     case CommandId::kRenamenx:
       return execute_rename(store, spec, argv, out);
+    case CommandId::kIncrbyfloat:
+    case CommandId::kSetrange:
+    case CommandId::kGetex:
+      return execute_string_write(store, spec, argv, context, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }

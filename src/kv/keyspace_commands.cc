@@ -1,5 +1,6 @@
 #include "kv/keyspace_commands.h"
 
+#include <random>
 #include <utility>
 
 #include "kv/value.h"
@@ -23,6 +24,15 @@ void execute_rename(KvStore& store, const CommandSpec& spec, std::span<const std
   store.persist(destination);  // the destination's old deadline goes with its old value
   if (deadline != 0) store.set_expire(destination, deadline);
   return nx ? out->integer(1) : out->simple("OK");
+}
+
+void execute_randomkey(const KvStore& store, uint64_t now, RespWriter* out) {
+  // A read may use local randomness; writes never do (docs/kv.md).
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  const std::string* key = store.find_from(
+      generator(), [&](std::string_view k) { return store.find_live(k, now) != nullptr; });
+  if (key == nullptr) return out->null_bulk();
+  out->bulk(*key);
 }
 
 }  // namespace raftkv::kv

@@ -158,6 +158,9 @@ class KeyspaceAndScanClientsTest(ClusterTestCase):
         self.assertEqual(sorted(m.decode() for m in rc.sscan_iter("s", match="f4?")),
                          sorted(f"f4{i}" for i in range(10)))
 
+        self.assertAlmostEqual(rc.incrbyfloat("fl", 10.5), 10.5)
+        self.assertAlmostEqual(rc.incrbyfloat("fl", "3.0e3"), 3010.5)
+
         digests = self.c.wait_converged()
         self.assertEqual(len(set(digests.values())), 1, digests)
         rc.close()

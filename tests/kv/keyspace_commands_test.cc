@@ -1,7 +1,8 @@
-// RENAME and RENAMENX: what moves with a renamed key (value of any type, deadline) and
-// what is dropped.
+// RENAME, RENAMENX, RANDOMKEY, EXPIRETIME and PEXPIRETIME: what moves with a renamed key
+// (value of any type, deadline), what is dropped, and which keys RANDOMKEY may pick.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "kv_harness.h"
@@ -68,6 +69,37 @@ TEST(KeyspaceCommands, AnExpiredSourceOrDestinationIsAbsent) {
   EXPECT_EQ(kv.run({"RENAME", "gone", "x"}), "-ERR no such key\r\n");
   EXPECT_EQ(kv.run({"RENAMENX", "live", "dst"}), ":1\r\n") << "an expired destination is free";
   EXPECT_EQ(kv.run({"TTL", "dst"}), ":-1\r\n");
+}
+
+TEST(KeyspaceCommands, ExpiretimeIsTheAbsoluteDeadline) {
+  KvHarness kv;  // log time 1,000,000 ms
+  kv.run({"SET", "k", "v", "PX", "1499"});
+  kv.run({"SET", "p", "v"});
+  EXPECT_EQ(kv.run({"PEXPIRETIME", "k"}), ":1001499\r\n");
+  EXPECT_EQ(kv.run({"EXPIRETIME", "k"}), ":1001\r\n") << "rounded like Redis";
+  EXPECT_EQ(kv.run({"EXPIRETIME", "p"}), ":-1\r\n");
+  EXPECT_EQ(kv.run({"PEXPIRETIME", "nope"}), ":-2\r\n");
+  kv.time_ms += 1499;
+  EXPECT_EQ(kv.run({"EXPIRETIME", "k"}), ":-2\r\n");
+}
+
+TEST(KeyspaceCommands, RandomkeyPicksOnlyLiveKeys) {
+  KvHarness kv;
+  EXPECT_EQ(kv.run({"RANDOMKEY"}), "$-1\r\n");
+  for (int i = 0; i < 20; ++i) kv.run({"SET", "dead" + std::to_string(i), "v", "PX", "10"});
+  kv.run({"SET", "alive", "v"});
+  kv.time_ms += 10;  // the dead keys are still stored, but no longer readable
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(kv.run({"RANDOMKEY"}), "$5\r\nalive\r\n");
+  kv.run({"DEL", "alive"});
+  EXPECT_EQ(kv.run({"RANDOMKEY"}), "$-1\r\n");
+}
+
+TEST(KeyspaceCommands, RandomkeyVaries) {
+  KvHarness kv;
+  for (int i = 0; i < 50; ++i) kv.run({"SET", "k" + std::to_string(i), "v"});
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) seen.insert(kv.run({"RANDOMKEY"}));
+  EXPECT_GT(seen.size(), 5u);
 }
 
 }  // namespace
