@@ -1,7 +1,7 @@
 // Replicas that apply the same log entries reach byte-identical state and replies, also for
 // the commands whose result is computed at apply time (INCRBYFLOAT's arithmetic, RENAME's
-// moved deadline, GETEX's log-time deadlines, SPOP's and SMOVE's effects), and a replica
-// that starts from another's snapshot mid-way ends equal too.
+// moved deadline, GETEX's log-time deadlines, SPOP's and SMOVE's effects, the *STORE
+// commands), and a replica that starts from another's snapshot mid-way ends equal too.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -46,6 +46,12 @@ std::vector<Entry> workload() {
     add({"HSET", "h", "f" + n, n});
     add({"ZADD", "z", n, "m" + n});
     add({"RENAMENX", "z", "z" + n});
+    add({"SMOVE", "s" + std::to_string(i % 3), "s" + std::to_string((i + 1) % 3), "x" + n});
+    add({"SINTERSTORE", "si", "s0", "s1"});
+    add({"SUNIONSTORE", "su" + std::to_string(i % 2), "s1", "s2"});
+    add({"RPUSH", "l", n});
+    add({"LMOVE", "l", "l" + std::to_string(i % 2), "LEFT", "RIGHT"});
+    add({"ZRANGESTORE", "zs", "z" + n, "0", "-1"});
   }
   return entries;
 }
