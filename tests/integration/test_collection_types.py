@@ -33,6 +33,18 @@ def benchmark_results(output):
     return results
 
 
+def wait_for_slot_map(cluster, node, timeout=10.0):
+    """Waits until `node` answers CLUSTER SLOTS with a master. A cluster client builds its
+    slot map from the node it starts with; a follower lists none until it has learned the
+    leader's client address (c.leader() only waits for the leader itself), and redis-py's
+    RedisCluster then fails with an IndexError."""
+    deadline = time.time() + timeout
+    while not cluster.client(node).execute_command("CLUSTER", "SLOTS"):
+        if time.time() > deadline:
+            raise TimeoutError(f"node {node} lists no master in CLUSTER SLOTS")
+        time.sleep(0.05)
+
+
 class RedisBenchmarkTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-benchmark"), "redis-benchmark not installed")
     def test_plain_redis_benchmark_runs_every_default_test(self):
@@ -58,6 +70,7 @@ class CollectionClientsTest(ClusterTestCase):
     def test_redis_py_uses_every_type_across_the_cluster(self):
         leader = self.c.leader()
         follower = next(i for i in self.c.ids if i != leader)
+        wait_for_slot_map(self.c, follower)
         # Started against a follower, the cluster client finds the leader (-MOVED).
         rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
                           socket_timeout=2, cluster_error_retry_attempts=10)
@@ -126,6 +139,7 @@ class KeyspaceAndScanClientsTest(ClusterTestCase):
     def test_redis_py_renames_and_iterates_collections_across_the_cluster(self):
         leader = self.c.leader()
         follower = next(i for i in self.c.ids if i != leader)
+        wait_for_slot_map(self.c, follower)
         rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
                           socket_timeout=2, cluster_error_retry_attempts=10)
 
