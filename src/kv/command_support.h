@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,21 @@ template <typename T>
 Typed<T> find_or_create(KvStore& store, std::string_view key) {
   if (Value* value = store.find(key)) return as_type<T>(value);
   return {collection_of<T>(store.put(key, make_collection<T>())), false};
+}
+
+// A *STORE command's result (SINTERSTORE, ZRANGESTORE, ...): replaces the destination,
+// whatever it held, and drops its deadline; an empty result deletes it instead, as in
+// Redis. Returns the result's size, the command's reply.
+template <typename T>
+int64_t store_collection(KvStore& store, std::string_view key, std::unique_ptr<T> result) {
+  const auto size = static_cast<int64_t>(result->size());
+  if (size == 0) {
+    store.erase(key);
+    return 0;
+  }
+  store.put(key, Value(std::move(result)));
+  store.persist(key);
+  return size;
 }
 
 // Deletes `key` when its collection has become empty, as Redis does.

@@ -84,6 +84,7 @@ constexpr std::array kTable = {
     CommandSpec{"hincrby", kHincrby, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hincrbyfloat", kHincrbyfloat, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hstrlen", kHstrlen, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"hscan", kHscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"lpush", kLpush, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"rpush", kRpush, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"lpushx", kLpushx, -3, kW | kF, kWrite, 1, 1, 1},
@@ -97,6 +98,9 @@ constexpr std::array kTable = {
     CommandSpec{"lrem", kLrem, 4, kW, kWrite, 1, 1, 1},
     CommandSpec{"ltrim", kLtrim, 4, kW, kWrite, 1, 1, 1},
     CommandSpec{"linsert", kLinsert, 5, kW, kWrite, 1, 1, 1},
+    CommandSpec{"rpoplpush", kRpoplpush, 3, kW, kWrite, 1, 2, 1},
+    CommandSpec{"lmove", kLmove, 5, kW, kWrite, 1, 2, 1},
+    CommandSpec{"lpos", kLpos, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"sadd", kSadd, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"srem", kSrem, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"smembers", kSmembers, 2, kR, kRead, 1, 1, 1},
@@ -108,6 +112,11 @@ constexpr std::array kTable = {
     CommandSpec{"sinter", kSinter, -2, kR, kRead, 1, -1, 1},
     CommandSpec{"sunion", kSunion, -2, kR, kRead, 1, -1, 1},
     CommandSpec{"sdiff", kSdiff, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"sscan", kSscan, -3, kR, kRead, 1, 1, 1},
+    CommandSpec{"smove", kSmove, 4, kW | kF, kWrite, 1, 2, 1},
+    CommandSpec{"sinterstore", kSinterstore, -3, kW, kWrite, 1, -1, 1},
+    CommandSpec{"sunionstore", kSunionstore, -3, kW, kWrite, 1, -1, 1},
+    CommandSpec{"sdiffstore", kSdiffstore, -3, kW, kWrite, 1, -1, 1},
     CommandSpec{"zadd", kZadd, -4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zincrby", kZincrby, 4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zscore", kZscore, 3, kR | kF, kRead, 1, 1, 1},
@@ -123,6 +132,20 @@ constexpr std::array kTable = {
     CommandSpec{"zpopmin", kZpopmin, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zpopmax", kZpopmax, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zcount", kZcount, 4, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zscan", kZscan, -3, kR, kRead, 1, 1, 1},
+    CommandSpec{"zremrangebyscore", kZremrangebyscore, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"zremrangebyrank", kZremrangebyrank, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"zrangestore", kZrangestore, -5, kW, kWrite, 1, 2, 1},
+    CommandSpec{"rename", kRename, 3, kW, kWrite, 1, 2, 1},
+    CommandSpec{"renamenx", kRenamenx, 3, kW | kF, kWrite, 1, 2, 1},
+    CommandSpec{"randomkey", kRandomkey, 1, kR, kRead, 0, 0, 0},
+    CommandSpec{"expiretime", kExpiretime, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"pexpiretime", kPexpiretime, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"incrbyfloat", kIncrbyfloat, 3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"getrange", kGetrange, 4, kR, kRead, 1, 1, 1},
+    CommandSpec{"substr", kSubstr, 4, kR, kRead, 1, 1, 1},
+    CommandSpec{"setrange", kSetrange, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"getex", kGetex, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };
@@ -176,10 +199,10 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
 }  // namespace
 
 ValueType command_value_type(CommandId id) {
-  if (id >= kHset && id <= kHstrlen) return ValueType::kHash;
-  if (id >= kLpush && id <= kLinsert) return ValueType::kList;
-  if (id >= kSadd && id <= kSdiff) return ValueType::kSet;
-  if (id >= kZadd && id <= kZcount) return ValueType::kZSet;
+  if (id >= kHset && id <= kHscan) return ValueType::kHash;
+  if (id >= kLpush && id <= kLpos) return ValueType::kList;
+  if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
+  if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
   return ValueType::kString;
 }
 

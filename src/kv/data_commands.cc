@@ -1,45 +1,25 @@
 #include "kv/data_commands.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <optional>
 #include <string_view>
 #include <variant>
 
+#include "kv/collection_scan.h"
 #include "kv/hash_commands.h"
 #include "kv/int_parse.h"
+#include "kv/keyspace_commands.h"
 #include "kv/list_commands.h"
+#include "kv/scan_args.h"
 #include "kv/set_commands.h"
+#include "kv/set_options.h"
+#include "kv/string_commands.h"
 #include "kv/zset_commands.h"
 
 namespace raftkv::kv {
 
 namespace {
-
-// How an expiry argument counts: relative seconds/milliseconds (EX, PX, EXPIRE, PEXPIRE,
-// SETEX, PSETEX) or absolute Unix seconds/milliseconds (EXAT, PXAT, EXPIREAT, PEXPIREAT).
-enum class ExpiryUnit { kNone, kSeconds, kMilliseconds, kUnixSeconds, kUnixMilliseconds };
-
-struct ExpiryArg {
-  ExpiryUnit unit = ExpiryUnit::kNone;
-  int64_t amount = 0;
-};
-
-// The deadline in Unix milliseconds for `amount` in `unit` at log time `now`; nothing if
-// it does not fit (Redis: "invalid expire time"). May be <= now (already expired).
-std::optional<int64_t> deadline_of(ExpiryUnit unit, int64_t amount, uint64_t now) {
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  const bool seconds = unit == ExpiryUnit::kSeconds || unit == ExpiryUnit::kUnixSeconds;
-  if (seconds && (amount > kMax / 1000 || amount < -kMax / 1000)) return std::nullopt;
-  int64_t ms = seconds ? amount * 1000 : amount;
-  if (unit == ExpiryUnit::kSeconds || unit == ExpiryUnit::kMilliseconds) {
-    const auto base = static_cast<int64_t>(std::min<uint64_t>(now, kMax / 2));
-    if (ms > kMax - base) return std::nullopt;
-    ms += base;
-  }
-  return ms;
-}
 
 ExpiryUnit unit_of(CommandId id) {
   switch (id) {
@@ -82,80 +62,12 @@ std::string parse_expire_flags(std::span<const std::string> argv, ExpireFlags* f
   return {};
 }
 
-// SET's options, parsed as Redis 7 does (later options may not contradict earlier ones).
-struct SetOptions {
-  bool nx = false;
-  bool xx = false;
-  bool get = false;
-  bool keep_ttl = false;
-  ExpiryArg expiry;  // EX, PX, EXAT or PXAT
-};
-
-std::string parse_set_options(std::span<const std::string> argv, SetOptions* opts) {
-  for (size_t j = 3; j < argv.size(); ++j) {
-    const std::string_view opt = argv[j];
-    const bool has_next = j + 1 < argv.size();
-    const bool has_expiry = opts->expiry.unit != ExpiryUnit::kNone;
-    if (equals_ci(opt, "nx") && !opts->xx) {
-      opts->nx = true;
-    } else if (equals_ci(opt, "xx") && !opts->nx) {
-      opts->xx = true;
-    } else if (equals_ci(opt, "get")) {
-      opts->get = true;
-    } else if (equals_ci(opt, "keepttl") && !has_expiry) {
-      opts->keep_ttl = true;
-    } else if ((equals_ci(opt, "ex") || equals_ci(opt, "px") || equals_ci(opt, "exat") ||
-                equals_ci(opt, "pxat")) &&
-               !opts->keep_ttl && !has_expiry && has_next) {
-      opts->expiry.unit = equals_ci(opt, "ex")     ? ExpiryUnit::kSeconds
-                          : equals_ci(opt, "px")   ? ExpiryUnit::kMilliseconds
-                          : equals_ci(opt, "exat") ? ExpiryUnit::kUnixSeconds
-                                                   : ExpiryUnit::kUnixMilliseconds;
-      const auto amount = parse_int64(argv[++j]);
-      if (!amount) return std::string(kNotInteger);
-      if (*amount <= 0 || !deadline_of(opts->expiry.unit, *amount, 0)) {
-        return "ERR invalid expire time in 'set' command";
-      }
-      opts->expiry.amount = *amount;
-    } else {
-      return std::string(kSyntaxError);
-    }
-  }
-  return {};
-}
-
-struct ScanArgs {
-  uint64_t cursor = 0;
-  size_t count = 10;
-  std::string_view pattern;  // empty: every key
-  std::string_view type;     // empty: every type; else only keys whose TYPE is this
-};
-
-std::string parse_scan(std::span<const std::string> argv, ScanArgs* scan) {
-  // Redis reads the cursor with strtoull: plain digits (leading zeros allowed).
-  const std::string& cursor = argv[1];
-  if (cursor.empty() || cursor.size() > 20) return "ERR invalid cursor";
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
-  if (ec != std::errc() || end != cursor.data() + cursor.size()) return "ERR invalid cursor";
-  scan->cursor = value;
-  for (size_t i = 2; i < argv.size(); i += 2) {
-    const bool has_value = i + 1 < argv.size();
-    if (equals_ci(argv[i], "count") && has_value) {
-      const auto count = parse_int64(argv[i + 1]);
-      if (!count) return std::string(kNotInteger);
-      if (*count < 1) return std::string(kSyntaxError);
-      scan->count = static_cast<size_t>(*count);
-    } else if (equals_ci(argv[i], "match") && has_value) {
-      scan->pattern = argv[i + 1];
-      if (scan->pattern == "*") scan->pattern = {};
-    } else if (equals_ci(argv[i], "type") && has_value) {
-      scan->type = argv[i + 1];
-    } else {
-      return std::string(kSyntaxError);
-    }
-  }
-  return {};
+// SCAN cursor [MATCH pattern] [COUNT n] [TYPE type].
+std::string parse_scan(std::span<const std::string> argv, uint64_t* cursor, ScanOptions* options) {
+  const auto parsed = parse_scan_cursor(argv[1]);
+  if (!parsed) return std::string(kInvalidCursor);
+  *cursor = *parsed;
+  return parse_scan_options(argv, 2, /*allow_type=*/true, options);
 }
 
 // INCR, INCRBY, DECR, DECRBY: the signed amount to add, from validated arguments.
@@ -194,8 +106,18 @@ void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::
 }
 
 void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now, RespWriter* out) {
-  SetOptions opts;
-  if (const auto error = parse_set_options(argv, &opts); !error.empty()) return out->error(error);
+  StringOptions opts;
+  if (const auto error = parse_string_options(argv, 3, StringCommand::kSet, &opts);
+      !error.empty()) {
+    return out->error(error);
+  }
+  int64_t at = 0;
+  if (opts.unit != ExpiryUnit::kNone) {
+    // Validated before proposing; a relative time can still overflow once log time is added.
+    if (const auto error = expiry_deadline(opts, "set", now, &at); !error.empty()) {
+      return out->error(error);
+    }
+  }
   Value* current = store.find(argv[1]);
   const bool exists = current != nullptr;
   if (opts.get) {
@@ -216,8 +138,7 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
   } else {
     store.set(argv[1], argv[2]);
   }
-  if (opts.expiry.unit != ExpiryUnit::kNone) {
-    const int64_t at = *deadline_of(opts.expiry.unit, opts.expiry.amount, now);
+  if (opts.unit != ExpiryUnit::kNone) {
     if (at <= static_cast<int64_t>(now)) {
       store.erase(argv[1]);  // an absolute time already past: the key is gone at once
     } else {
@@ -231,9 +152,12 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
 
 void execute_scan(const KvStore& store, std::span<const std::string> argv, uint64_t now,
                   RespWriter* out) {
-  ScanArgs scan;
-  if (const auto error = parse_scan(argv, &scan); !error.empty()) return out->error(error);
-  auto page = store.scan(scan.cursor, scan.count, scan.pattern);
+  uint64_t cursor = 0;
+  ScanOptions scan;
+  if (const auto error = parse_scan(argv, &cursor, &scan); !error.empty()) {
+    return out->error(error);
+  }
+  auto page = store.scan(cursor, scan.count, scan.pattern);
   if (store.expires() > 0 || !scan.type.empty()) {
     std::erase_if(page.keys, [&](const std::string& key) {
       const Value* value = store.find_live(key, now);
@@ -252,8 +176,12 @@ void execute_scan(const KvStore& store, std::span<const std::string> argv, uint6
 std::string validate_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
   switch (spec.id) {
     case CommandId::kSet: {
-      SetOptions opts;
-      return parse_set_options(argv, &opts);
+      StringOptions opts;
+      auto error = parse_string_options(argv, 3, StringCommand::kSet, &opts);
+      int64_t at = 0;
+      if (error.empty() && opts.unit != ExpiryUnit::kNone)
+        error = expiry_deadline(opts, "set", 0, &at);
+      return error;
     }
     case CommandId::kIncrby:
     case CommandId::kDecrby: {
@@ -276,15 +204,16 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       }
       return {};
     case CommandId::kScan: {
-      ScanArgs scan;
-      return parse_scan(argv, &scan);
+      uint64_t cursor = 0;
+      ScanOptions scan;
+      return parse_scan(argv, &cursor, &scan);
     }
     case CommandId::kSetex:
     case CommandId::kPsetex: {
       const auto amount = parse_int64(argv[2]);
       if (!amount) return std::string(kNotInteger);
       if (*amount <= 0 || !deadline_of(unit_of(spec.id), *amount, 0)) {
-        return "ERR invalid expire time in '" + std::string(spec.name) + "' command";
+        return invalid_expire_time(spec.name);
       }
       return {};
     }
@@ -295,11 +224,20 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       const auto amount = parse_int64(argv[2]);
       if (!amount) return std::string(kNotInteger);
       if (!deadline_of(unit_of(spec.id), *amount, 0)) {
-        return "ERR invalid expire time in '" + std::string(spec.name) + "' command";
+        return invalid_expire_time(spec.name);
       }
       ExpireFlags flags;
       return parse_expire_flags(argv, &flags);
     }
+    case CommandId::kHscan:
+    case CommandId::kSscan:
+    case CommandId::kZscan:
+      return validate_collection_scan(argv);
+    case CommandId::kGetrange:
+    case CommandId::kSubstr:
+    case CommandId::kSetrange:
+    case CommandId::kGetex:
+      return validate_string_arguments(spec, argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -327,6 +265,10 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
   // A key whose deadline has passed reads as absent even before a write purges it.
   const auto live = [&](const std::string& key) { return store.find_live(key, now); };
+  if (spec.id == CommandId::kHscan || spec.id == CommandId::kSscan ||
+      spec.id == CommandId::kZscan) {
+    return execute_collection_scan(store, spec, argv, now, out);
+  }
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:
       return execute_hash_read(store, spec, argv, now, out);
@@ -377,14 +319,23 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return out->simple(value == nullptr ? "none" : type_name(type_of(*value)));
     }
     case CommandId::kTtl:
-    case CommandId::kPttl: {
+    case CommandId::kPttl:
+    case CommandId::kExpiretime:
+    case CommandId::kPexpiretime: {
       if (live(argv[1]) == nullptr) return out->integer(-2);
       const uint64_t at = store.expire_at(argv[1]);
       if (at == 0) return out->integer(-1);
-      const int64_t ms = static_cast<int64_t>(at - now);
-      // Redis rounds TTL to the nearest second.
-      return out->integer(spec.id == CommandId::kPttl ? ms : (ms + 500) / 1000);
+      const bool absolute = spec.id == CommandId::kExpiretime || spec.id == CommandId::kPexpiretime;
+      const int64_t ms = static_cast<int64_t>(absolute ? at : at - now);
+      // Redis rounds seconds to the nearest one.
+      const bool in_ms = spec.id == CommandId::kPttl || spec.id == CommandId::kPexpiretime;
+      return out->integer(in_ms ? ms : (ms + 500) / 1000);
     }
+    case CommandId::kGetrange:
+    case CommandId::kSubstr:
+      return execute_getrange(store, argv, now, out);
+    case CommandId::kRandomkey:
+      return execute_randomkey(store, now, out);
     case CommandId::kKeys: {
       // Every key matching the pattern, like SCAN without a cursor (O(n), as in Redis).
       const std::string_view pattern = argv[1] == "*" ? std::string_view() : argv[1];
@@ -408,10 +359,14 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
 
 void execute_expire(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
                     uint64_t now, RespWriter* out) {
+  // Validated before proposing with log time 0; adding this entry's log time can still
+  // overflow, which Redis refuses before looking at the key.
+  const auto deadline = deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);
+  if (!deadline) return out->error(invalid_expire_time(spec.name));
   if (store.find(argv[1]) == nullptr) return out->integer(0);
   ExpireFlags flags;
   (void)parse_expire_flags(argv, &flags);  // validated already
-  const int64_t at = *deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);
+  const int64_t at = *deadline;
   const uint64_t current = store.expire_at(argv[1]);  // 0: none, i.e. infinite
   if (flags.nx && current != 0) return out->integer(0);
   if (flags.xx && current == 0) return out->integer(0);
@@ -455,11 +410,13 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kSet:
       return execute_set(store, argv, now, out);
     case CommandId::kSetex:
-    case CommandId::kPsetex:
+    case CommandId::kPsetex: {
+      const auto at = deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);
+      if (!at) return out->error(invalid_expire_time(spec.name));  // overflow with log time
       store.set(argv[1], argv[3]);
-      store.set_expire(argv[1], static_cast<uint64_t>(
-                                    *deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now)));
+      store.set_expire(argv[1], static_cast<uint64_t>(*at));
       return out->simple("OK");
+    }
     case CommandId::kExpire:
     case CommandId::kPexpire:
     case CommandId::kExpireat:
@@ -536,6 +493,13 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kFlushdb:  // one database: the same
       store.clear();
       return out->simple("OK");
+    case CommandId::kRename:
+    case CommandId::kRenamenx:
+      return execute_rename(store, spec, argv, out);
+    case CommandId::kIncrbyfloat:
+    case CommandId::kSetrange:
+    case CommandId::kGetex:
+      return execute_string_write(store, spec, argv, context, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }

@@ -9,6 +9,7 @@
 
 #include "kv/byte_codec.h"
 #include "kv/glob.h"
+#include "kv/hash_order_scan.h"
 #include "kv/value_codec.h"
 
 namespace raftkv::kv {
@@ -105,19 +106,14 @@ size_t KvStore::purge_expired(uint64_t now, size_t limit) {
 
 KvStore::ScanPage KvStore::scan(uint64_t cursor, size_t count, std::string_view pattern) const {
   ScanPage page;
-  auto it = map_.lower_bound(HashedKeyRef{cursor, std::string_view()});
-  size_t visited = 0;
-  while (it != map_.end() && visited < count) {
-    const uint64_t group = it->first.hash;
-    for (; it != map_.end() && it->first.hash == group; ++it, ++visited) {
-      if (pattern.empty() || glob_match(pattern, it->first.name)) {
-        page.keys.push_back(it->first.name);
-      }
-    }
-  }
-  // Every group visited had a hash >= cursor, so the next one is > cursor >= 0: a
-  // non-final page never returns 0.
-  page.next_cursor = it == map_.end() ? 0 : it->first.hash;
+  page.next_cursor = scan_hash_ordered(
+      map_, cursor, count,
+      [](const Map::value_type& entry) -> const HashedKey& { return entry.first; },
+      [&](const Map::value_type& entry) {
+        if (pattern.empty() || glob_match(pattern, entry.first.name)) {
+          page.keys.push_back(entry.first.name);
+        }
+      });
   return page;
 }
 

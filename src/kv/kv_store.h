@@ -90,6 +90,21 @@ class KvStore {
   // when the store is empty, like Redis's DEBUG DIGEST.
   std::string digest_hex() const;
 
+  // The first key at or after hash `from` in store order, wrapping around, for which
+  // accept(key) holds; nullptr if none does. A random `from` picks a pseudo-random key
+  // (RANDOMKEY), as the order looks random (hashed_key.h).
+  template <typename Accept>
+  const std::string* find_from(uint64_t from, Accept&& accept) const {
+    const auto start = map_.lower_bound(HashedKeyRef{from, std::string_view()});
+    for (auto it = start; it != map_.end(); ++it) {
+      if (accept(std::string_view(it->first.name))) return &it->first.name;
+    }
+    for (auto it = map_.begin(); it != start; ++it) {
+      if (accept(std::string_view(it->first.name))) return &it->first.name;
+    }
+    return nullptr;
+  }
+
   // Calls fn(key, const Value&) for every entry in store order.
   template <typename Fn>
   void for_each(Fn&& fn) const {

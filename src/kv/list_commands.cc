@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
+#include <vector>
 
 #include "kv/command_support.h"
 #include "kv/int_parse.h"
@@ -122,6 +124,101 @@ void execute_linsert(KvStore& store, std::span<const std::string> argv, RespWrit
   out->integer(static_cast<int64_t>(list->size()));
 }
 
+// RPOPLPUSH source destination, LMOVE source destination LEFT|RIGHT LEFT|RIGHT: pops from
+// one end of the source and pushes onto one end of the destination (the same list when
+// the keys are equal), checking both types before changing anything, as Redis does.
+void execute_move(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                  RespWriter* out) {
+  const bool lmove = spec.id == CommandId::kLmove;
+  const bool from_head = lmove && equals_ci(argv[3], "left");
+  const bool to_head = !lmove || equals_ci(argv[4], "left");
+  auto [source, wrong_type] = as_type<ListValue>(store.find(argv[1]));
+  if (wrong_type) return out->error(kWrongType);
+  if (source == nullptr) return out->null_bulk();
+  if (as_type<ListValue>(store.find(argv[2])).wrong_type) return out->error(kWrongType);
+  std::string element;
+  if (from_head) {
+    element = std::move(source->front());
+    source->pop_front();
+  } else {
+    element = std::move(source->back());
+    source->pop_back();
+  }
+  out->bulk(element);
+  // Creating the destination leaves `source` valid: the key space's map nodes never move.
+  ListValue* destination =
+      argv[1] == argv[2] ? source : find_or_create<ListValue>(store, argv[2]).collection;
+  if (to_head) {
+    destination->push_front(std::move(element));
+  } else {
+    destination->push_back(std::move(element));
+  }
+  if (source->empty()) store.erase(argv[1]);
+}
+
+// LPOS's options: RANK (which match to start from; negative: from the tail), COUNT (how
+// many matches; 0: all), MAXLEN (how many elements to compare; 0: all).
+struct LposArgs {
+  int64_t rank = 1;
+  std::optional<int64_t> count;
+  int64_t maxlen = 0;
+};
+
+std::string parse_lpos(std::span<const std::string> argv, LposArgs* args) {
+  for (size_t i = 3; i < argv.size(); i += 2) {
+    if (i + 1 >= argv.size()) return std::string(kSyntaxError);
+    const auto value = parse_int64(argv[i + 1]);
+    if (equals_ci(argv[i], "rank")) {
+      if (!value) return std::string(kNotInteger);
+      if (*value == 0) {
+        return "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second "
+               "... or use negative to start from the end of the list";
+      }
+      args->rank = *value;
+    } else if (equals_ci(argv[i], "count")) {
+      if (!value) return std::string(kNotInteger);
+      if (*value < 0) return "ERR COUNT can't be negative";
+      args->count = *value;
+    } else if (equals_ci(argv[i], "maxlen")) {
+      if (!value) return std::string(kNotInteger);
+      if (*value < 0) return "ERR MAXLEN can't be negative";
+      args->maxlen = *value;
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  return {};
+}
+
+void execute_lpos(const ListValue* list, std::span<const std::string> argv, RespWriter* out) {
+  LposArgs args;
+  (void)parse_lpos(argv, &args);  // validated already
+  std::vector<int64_t> found;
+  if (list != nullptr) {
+    const auto size = static_cast<int64_t>(list->size());
+    const bool from_tail = args.rank < 0;
+    // Matches to skip before the first one reported (|rank| - 1, without overflow).
+    uint64_t skip =
+        (from_tail ? 0 - static_cast<uint64_t>(args.rank) : static_cast<uint64_t>(args.rank)) - 1;
+    const uint64_t wanted = !args.count        ? 1
+                            : *args.count == 0 ? UINT64_MAX
+                                               : static_cast<uint64_t>(*args.count);
+    const int64_t compared = args.maxlen == 0 ? size : std::min(args.maxlen, size);
+    for (int64_t n = 0; n < compared && found.size() < wanted; ++n) {
+      const int64_t i = from_tail ? size - 1 - n : n;
+      if ((*list)[static_cast<size_t>(i)] != argv[2]) continue;
+      if (skip > 0) {
+        --skip;
+      } else {
+        found.push_back(i);
+      }
+    }
+  }
+  if (!args.count) return found.empty() ? out->null_bulk() : out->integer(found[0]);
+  out->array_header(found.size());
+  for (int64_t i : found) out->integer(i);
+}
+
 }  // namespace
 
 std::string validate_list_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
@@ -141,6 +238,17 @@ std::string validate_list_arguments(const CommandSpec& spec, std::span<const std
         return std::string(kSyntaxError);
       }
       return {};
+    case CommandId::kLmove:
+      for (size_t i : {3, 4}) {
+        if (!equals_ci(argv[i], "left") && !equals_ci(argv[i], "right")) {
+          return std::string(kSyntaxError);
+        }
+      }
+      return {};
+    case CommandId::kLpos: {
+      LposArgs args;
+      return parse_lpos(argv, &args);
+    }
     default:
       return {};
   }
@@ -153,6 +261,8 @@ void execute_list_read(const KvStore& store, const CommandSpec& spec,
   switch (spec.id) {
     case CommandId::kLlen:
       return out->integer(list == nullptr ? 0 : static_cast<int64_t>(list->size()));
+    case CommandId::kLpos:
+      return execute_lpos(list, argv, out);
     case CommandId::kLrange: {
       if (list == nullptr) return out->array_header(0);
       const auto [first, end] =
@@ -194,6 +304,9 @@ void execute_list_write(KvStore& store, const CommandSpec& spec, std::span<const
       return execute_ltrim(store, argv, out);
     case CommandId::kLinsert:
       return execute_linsert(store, argv, out);
+    case CommandId::kRpoplpush:
+    case CommandId::kLmove:
+      return execute_move(store, spec, argv, out);
     default:
       return out->error("ERR internal error: not a list write");
   }

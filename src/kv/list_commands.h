@@ -1,5 +1,6 @@
 // Redis's list commands — LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP (with a count), LLEN,
-// LRANGE, LINDEX, LSET, LREM, LTRIM, LINSERT — with its reply formats and error texts.
+// LRANGE, LINDEX, LSET, LREM, LTRIM, LINSERT, RPOPLPUSH, LMOVE, LPOS — with its reply formats
+// and error texts.
 // Called by data_commands.cc for the commands command_value_type() maps to kList.
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "kv/set_commands.h"
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -56,50 +57,72 @@ void write_random_members(const SetValue& set, int64_t count, RespWriter* out) {
   for (size_t i = 0; i < n; ++i) out->bulk(*members[i]);
 }
 
-// SINTER, SUNION, SDIFF over argv[1..]: a missing key is an empty set; any key of
-// another type is an error, as in Redis.
-void execute_set_algebra(const KvStore& store, const CommandSpec& spec,
-                         std::span<const std::string> argv, uint64_t now, RespWriter* out) {
+// SINTER, SUNION, SDIFF over `keys` into `result`: a missing key is an empty set; any key
+// of another type is an error (false), as in Redis.
+bool set_algebra(const KvStore& store, CommandId id, std::span<const std::string> keys,
+                 uint64_t now, SetValue* result) {
   std::vector<const SetValue*> sets;
-  for (size_t i = 1; i < argv.size(); ++i) {
-    const auto [set, wrong_type] = as_type<SetValue>(store.find_live(argv[i], now));
-    if (wrong_type) return out->error(kWrongType);
+  for (const std::string& key : keys) {
+    const auto [set, wrong_type] = as_type<SetValue>(store.find_live(key, now));
+    if (wrong_type) return false;
     sets.push_back(set);
   }
-  std::vector<const std::string*> result;
-  const auto in_all_others = [&](const HashedKey& member) {
-    return std::all_of(sets.begin() + 1, sets.end(), [&](const SetValue* other) {
-      return other->find(HashedKeyRef{member.hash, member.name}) != other->end();
-    });
+  const auto in = [](const SetValue* set, const HashedKey& member) {
+    return set != nullptr && set->find(HashedKeyRef{member.hash, member.name}) != set->end();
   };
-  const auto in_none_of_others = [&](const HashedKey& member) {
-    return std::none_of(sets.begin() + 1, sets.end(), [&](const SetValue* other) {
-      return other != nullptr &&
-             other->find(HashedKeyRef{member.hash, member.name}) != other->end();
-    });
-  };
-  if (spec.id == CommandId::kSunion) {
-    SetValue all;  // canonical order, each member once
+  if (id == CommandId::kSunion || id == CommandId::kSunionstore) {
     for (const SetValue* set : sets) {
-      if (set != nullptr) all.insert(set->begin(), set->end());
+      if (set != nullptr) result->insert(set->begin(), set->end());
     }
-    out->array_header(all.size());
-    for (const auto& member : all) out->bulk(member.name);
-    return;
+    return true;
   }
-  if (sets[0] != nullptr) {
-    const bool inter = spec.id == CommandId::kSinter;
-    if (inter && std::find(sets.begin(), sets.end(), nullptr) != sets.end()) {
-      return out->array_header(0);
-    }
-    for (const auto& member : *sets[0]) {
-      if (inter ? in_all_others(member) : in_none_of_others(member)) {
-        result.push_back(&member.name);
-      }
-    }
+  if (sets[0] == nullptr) return true;
+  const bool inter = id == CommandId::kSinter || id == CommandId::kSinterstore;
+  for (const auto& member : *sets[0]) {
+    const bool keep = inter
+                          ? std::all_of(sets.begin() + 1, sets.end(),
+                                        [&](const SetValue* other) { return in(other, member); })
+                          : std::none_of(sets.begin() + 1, sets.end(),
+                                         [&](const SetValue* other) { return in(other, member); });
+    if (keep) result->insert(result->end(), member);  // in order: appended at the end
   }
+  return true;
+}
+
+void execute_set_algebra(const KvStore& store, const CommandSpec& spec,
+                         std::span<const std::string> argv, uint64_t now, RespWriter* out) {
+  SetValue result;
+  if (!set_algebra(store, spec.id, argv.subspan(1), now, &result)) return out->error(kWrongType);
   out->array_header(result.size());
-  for (const std::string* member : result) out->bulk(*member);
+  for (const auto& member : result) out->bulk(member.name);
+}
+
+// SINTERSTORE, SUNIONSTORE, SDIFFSTORE destination key...: the destination (of any type)
+// is replaced by the result, or deleted when it is empty; its deadline is dropped.
+void execute_set_store(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                       uint64_t now, RespWriter* out) {
+  auto result = std::make_unique<SetValue>();
+  if (!set_algebra(store, spec.id, argv.subspan(2), now, result.get())) {
+    return out->error(kWrongType);
+  }
+  out->integer(store_collection(store, argv[1], std::move(result)));
+}
+
+// SMOVE source destination member.
+void execute_smove(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+  auto [source, source_wrong] = as_type<SetValue>(store.find(argv[1]));
+  if (source == nullptr && !source_wrong) return out->integer(0);  // before the type checks
+  if (source_wrong || as_type<SetValue>(store.find(argv[2])).wrong_type) {
+    return out->error(kWrongType);
+  }
+  const auto member = source->find(HashedKeyRef::of(argv[3]));
+  if (member == source->end()) return out->integer(0);
+  if (argv[1] == argv[2]) return out->integer(1);  // a member moved onto itself
+  // Creating the destination leaves `source` valid: the key space's map nodes never move.
+  SetValue* destination = find_or_create<SetValue>(store, argv[2]).collection;
+  destination->insert(source->extract(member));
+  erase_if_empty(store, argv[1], *source);
+  out->integer(1);
 }
 
 void execute_spop(KvStore& store, std::span<const std::string> argv, const WriteContext& context,
@@ -214,6 +237,12 @@ void execute_set_write(KvStore& store, const CommandSpec& spec, std::span<const 
     }
     case CommandId::kSpop:
       return execute_spop(store, argv, context, out);
+    case CommandId::kSmove:
+      return execute_smove(store, argv, out);
+    case CommandId::kSinterstore:
+    case CommandId::kSunionstore:
+    case CommandId::kSdiffstore:
+      return execute_set_store(store, spec, argv, context.now_ms, out);
     default:
       return out->error("ERR internal error: not a set write");
   }

@@ -1,6 +1,7 @@
 // Redis's set commands — SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP,
-// SRANDMEMBER, SINTER, SUNION, SDIFF — with its reply formats and error texts. Members are
-// kept, and replied, in (hash, bytes) order (hashed_key.h): canonical, and random-looking.
+// SRANDMEMBER, SINTER, SUNION, SDIFF, SMOVE, SINTERSTORE, SUNIONSTORE, SDIFFSTORE — with its
+// reply formats and error texts. Members are kept, and replied, in (hash, bytes) order
+// (hashed_key.h): canonical, and random-looking.
 // Called by data_commands.cc for the commands command_value_type() maps to kSet.
 #pragma once
 

@@ -62,14 +62,16 @@ bool parse_score_range(std::string_view min, std::string_view max, ScoreRange* r
 std::string parse_range_query(const CommandSpec& spec, std::span<const std::string> argv,
                               RangeQuery* query) {
   // ZRANGE decides rank/score and direction from its options; the older commands fix them.
-  bool type_fixed = spec.id != CommandId::kZrange;
+  // ZRANGESTORE (given argv without its destination) takes ZRANGE's options but WITHSCORES.
+  const bool store = spec.id == CommandId::kZrangestore;
+  bool type_fixed = spec.id != CommandId::kZrange && !store;
   bool direction_fixed = type_fixed;
   query->by_score = spec.id == CommandId::kZrangebyscore || spec.id == CommandId::kZrevrangebyscore;
   query->reverse = spec.id == CommandId::kZrevrange || spec.id == CommandId::kZrevrangebyscore;
   bool has_limit = false;
   for (size_t j = 4; j < argv.size(); ++j) {
     const size_t left = argv.size() - j - 1;
-    if (equals_ci(argv[j], "withscores")) {
+    if (!store && equals_ci(argv[j], "withscores")) {
       query->with_scores = true;
     } else if (equals_ci(argv[j], "limit") && left >= 2) {
       const auto offset = parse_int64(argv[j + 1]);

@@ -25,7 +25,8 @@ struct ScoreRange {
 // Both bounds; false when either is not a float.
 bool parse_score_range(std::string_view min, std::string_view max, ScoreRange* range);
 
-// ZRANGE / ZREVRANGE / ZRANGEBYSCORE / ZREVRANGEBYSCORE / ZCOUNT: what to return.
+// ZRANGE / ZREVRANGE / ZRANGEBYSCORE / ZREVRANGEBYSCORE / ZCOUNT / ZRANGESTORE: what to
+// return (for ZRANGESTORE, parse argv without the destination: argv.subspan(1)).
 struct RangeQuery {
   bool by_score = false;  // else by rank
   bool reverse = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -41,9 +42,10 @@ void write_entries(const std::vector<const SortedSet::Entry*>& entries, bool wit
   }
 }
 
-void execute_range(const SortedSet* zset, const RangeQuery& q, RespWriter* out) {
+// The entries a ZRANGE-family query selects, in reply order.
+std::vector<const SortedSet::Entry*> select_range(const SortedSet* zset, const RangeQuery& q) {
   std::vector<const SortedSet::Entry*> entries;
-  if (zset == nullptr) return out->array_header(0);
+  if (zset == nullptr) return entries;
   if (!q.by_score) {
     // Redis's rank rules (as LRANGE's): negative ranks count from the end, clamped.
     const auto size = static_cast<int64_t>(zset->size());
@@ -64,7 +66,7 @@ void execute_range(const SortedSet* zset, const RangeQuery& q, RespWriter* out) 
         collect(zset->by_score().begin());
       }
     }
-    return write_entries(entries, q.with_scores, out);
+    return entries;
   }
   const auto [first, last] = score_span(*zset, q.scores);
   const auto collect = [&](auto it, auto end) {
@@ -79,7 +81,7 @@ void execute_range(const SortedSet* zset, const RangeQuery& q, RespWriter* out) 
   } else {
     collect(first, last);
   }
-  write_entries(entries, q.with_scores, out);
+  return entries;
 }
 
 // ZADD's per-member step (Redis's zsetAdd): the score the member ends with, nothing when
@@ -156,6 +158,40 @@ void execute_pop(KvStore& store, const CommandSpec& spec, std::span<const std::s
   erase_if_empty(store, argv[1], *zset);
 }
 
+// ZRANGESTORE destination source ...: the destination (of any type) is replaced by the
+// selected entries, or deleted when there are none; its deadline is dropped.
+void execute_rangestore(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                        RespWriter* out) {
+  RangeQuery query;
+  (void)parse_range_query(spec, argv.subspan(1), &query);  // validated already
+  const auto [source, wrong_type] = as_type<SortedSet>(store.find(argv[2]));
+  if (wrong_type) return out->error(kWrongType);
+  auto result = std::make_unique<SortedSet>();
+  for (const auto* entry : select_range(source, query)) result->set(entry->member, entry->score);
+  out->integer(store_collection(store, argv[1], std::move(result)));
+}
+
+// ZREMRANGEBYSCORE key min max, ZREMRANGEBYRANK key start stop.
+void execute_remrange(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
+                      RespWriter* out) {
+  auto [zset, wrong_type] = as_type<SortedSet>(store.find(argv[1]));
+  if (wrong_type) return out->error(kWrongType);
+  if (zset == nullptr) return out->integer(0);
+  RangeQuery query;
+  query.by_score = spec.id == CommandId::kZremrangebyscore;
+  if (query.by_score) {
+    parse_score_range(argv[2], argv[3], &query.scores);
+  } else {
+    query.start = *parse_int64(argv[2]);
+    query.stop = *parse_int64(argv[3]);
+  }
+  std::vector<std::string> members;
+  for (const auto* entry : select_range(zset, query)) members.push_back(entry->member);
+  for (const auto& member : members) zset->erase(member);
+  erase_if_empty(store, argv[1], *zset);
+  out->integer(static_cast<int64_t>(members.size()));
+}
+
 }  // namespace
 
 std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
@@ -174,10 +210,18 @@ std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std
       RangeQuery query;
       return parse_range_query(spec, argv, &query);
     }
-    case CommandId::kZcount: {
+    case CommandId::kZcount:
+    case CommandId::kZremrangebyscore: {
       ScoreRange range;
       if (!parse_score_range(argv[2], argv[3], &range)) return "ERR min or max is not a float";
       return {};
+    }
+    case CommandId::kZremrangebyrank:
+      if (!parse_int64(argv[2]) || !parse_int64(argv[3])) return std::string(kNotInteger);
+      return {};
+    case CommandId::kZrangestore: {
+      RangeQuery query;
+      return parse_range_query(spec, argv.subspan(1), &query);
     }
     case CommandId::kZpopmin:
     case CommandId::kZpopmax:
@@ -230,7 +274,7 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
     case CommandId::kZrevrangebyscore: {
       RangeQuery query;
       (void)parse_range_query(spec, argv, &query);  // validated already
-      return execute_range(zset, query, out);
+      return write_entries(select_range(zset, query), query.with_scores, out);
     }
     default:
       return out->error("ERR internal error: not a sorted-set read");
@@ -263,6 +307,11 @@ void execute_zset_write(KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kZpopmin:
     case CommandId::kZpopmax:
       return execute_pop(store, spec, argv, out);
+    case CommandId::kZremrangebyscore:
+    case CommandId::kZremrangebyrank:
+      return execute_remrange(store, spec, argv, out);
+    case CommandId::kZrangestore:
+      return execute_rangestore(store, spec, argv, out);
     default:
       return out->error("ERR internal error: not a sorted-set write");
   }

@@ -1,8 +1,9 @@
 // Redis's sorted-set commands — ZADD (NX, XX, GT, LT, CH, INCR), ZINCRBY, ZSCORE,
 // ZMSCORE, ZCARD, ZRANGE (by rank or BYSCORE, REV, LIMIT, WITHSCORES), ZREVRANGE,
-// ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANK, ZREVRANK, ZREM, ZPOPMIN, ZPOPMAX, ZCOUNT — with
-// its reply formats and error texts; scores print as Redis 7.0 prints them (float_format.h).
-// Called by data_commands.cc for the commands command_value_type() maps to kZSet.
+// ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANK, ZREVRANK, ZREM, ZPOPMIN, ZPOPMAX, ZCOUNT,
+// ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZRANGESTORE — with its reply formats and error texts; scores
+// print as Redis 7.0 prints them (float_format.h). Called by data_commands.cc for the commands
+// command_value_type() maps to kZSet.
 #pragma once
 
 #include <cstdint>

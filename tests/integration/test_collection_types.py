@@ -33,6 +33,18 @@ def benchmark_results(output):
     return results
 
 
+def wait_for_slot_map(cluster, node, timeout=10.0):
+    """Waits until `node` answers CLUSTER SLOTS with a master. A cluster client builds its
+    slot map from the node it starts with; a follower lists none until it has learned the
+    leader's client address (c.leader() only waits for the leader itself), and redis-py's
+    RedisCluster then fails with an IndexError."""
+    deadline = time.time() + timeout
+    while not cluster.client(node).execute_command("CLUSTER", "SLOTS"):
+        if time.time() > deadline:
+            raise TimeoutError(f"node {node} lists no master in CLUSTER SLOTS")
+        time.sleep(0.05)
+
+
 class RedisBenchmarkTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-benchmark"), "redis-benchmark not installed")
     def test_plain_redis_benchmark_runs_every_default_test(self):
@@ -58,6 +70,7 @@ class CollectionClientsTest(ClusterTestCase):
     def test_redis_py_uses_every_type_across_the_cluster(self):
         leader = self.c.leader()
         follower = next(i for i in self.c.ids if i != leader)
+        wait_for_slot_map(self.c, follower)
         # Started against a follower, the cluster client finds the leader (-MOVED).
         rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
                           socket_timeout=2, cluster_error_retry_attempts=10)
@@ -120,6 +133,51 @@ class CollectionClientsTest(ClusterTestCase):
         self.assertEqual(r2.hgetall("h"), {b"a": b"6", b"b": b"2", b"f": b"0.5"})
         self.assertEqual(r2.lrange("l", 0, -1), [b"b", b"c"])
         self.assertEqual(r2.zrange("z", 0, -1, withscores=True), [(b"b", 3.0), (b"a", 3.5)])
+
+
+class KeyspaceAndScanClientsTest(ClusterTestCase):
+    def test_redis_py_renames_and_iterates_collections_across_the_cluster(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        wait_for_slot_map(self.c, follower)
+        rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
+                          socket_timeout=2, cluster_error_retry_attempts=10)
+
+        # RENAME's keys must share a slot for a cluster client: a hash tag.
+        rc.rpush("{k}src", "a", "b")
+        rc.pexpire("{k}src", 60000)
+        rc.set("{k}dst", "old")
+        self.assertTrue(rc.rename("{k}src", "{k}dst"))
+        self.assertEqual(rc.lrange("{k}dst", 0, -1), [b"a", b"b"])
+        self.assertGreater(rc.pttl("{k}dst"), 0)
+        self.assertEqual(rc.exists("{k}src"), 0)
+        self.assertFalse(rc.renamenx("{k}dst", "{k}dst"))
+        rc.set("{k}other", "x")
+        self.assertFalse(rc.renamenx("{k}dst", "{k}other"))
+        self.assertTrue(rc.renamenx("{k}dst", "{k}free"))
+        with self.assertRaises(redis.exceptions.ResponseError) as missing:
+            rc.rename("{k}nope", "{k}x")
+        self.assertIn("no such key", str(missing.exception))
+
+        fields = {f"f{i}": str(i) for i in range(500)}
+        rc.hset("h", mapping=fields)
+        rc.sadd("s", *fields)
+        rc.zadd("z", {f: i / 4 for f, i in zip(fields, range(500))})
+        self.assertEqual({k.decode(): v.decode() for k, v in rc.hscan_iter("h", count=20)},
+                         fields)
+        self.assertEqual(sorted(m.decode() for m in rc.sscan_iter("s", count=20)),
+                         sorted(fields))
+        self.assertEqual({m.decode(): s for m, s in rc.zscan_iter("z", count=20)},
+                         {f: i / 4 for f, i in zip(fields, range(500))})
+        self.assertEqual(sorted(m.decode() for m in rc.sscan_iter("s", match="f4?")),
+                         sorted(f"f4{i}" for i in range(10)))
+
+        self.assertAlmostEqual(rc.incrbyfloat("fl", 10.5), 10.5)
+        self.assertAlmostEqual(rc.incrbyfloat("fl", "3.0e3"), 3010.5)
+
+        digests = self.c.wait_converged()
+        self.assertEqual(len(set(digests.values())), 1, digests)
+        rc.close()
 
 
 if __name__ == "__main__":

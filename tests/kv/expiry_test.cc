@@ -191,5 +191,18 @@ TEST(ExpiryTable, MovesAndRemovesDeadlines) {
   EXPECT_EQ(t.size(), 1u);
 }
 
+TEST(Expiry, RelativeTimesThatOverflowWithLogTimeAreRefused) {
+  KvHarness kv;
+  kv.run({"SET", "k", "v"});
+  const std::string expire_error = "-ERR invalid expire time in 'pexpire' command\r\n";
+  EXPECT_EQ(kv.run({"PEXPIRE", "k", "9223372036854775807"}), expire_error);
+  EXPECT_EQ(kv.run({"PEXPIRE", "nope", "9223372036854775807"}), expire_error);
+  EXPECT_EQ(kv.run({"SET", "k", "v", "PX", "9223372036854775807"}),
+            "-ERR invalid expire time in 'set' command\r\n");
+  EXPECT_EQ(kv.run({"PSETEX", "k", "9223372036854775807", "v"}),
+            "-ERR invalid expire time in 'psetex' command\r\n");
+  EXPECT_EQ(kv.run({"TTL", "k"}), ":-1\r\n");
+}
+
 }  // namespace
 }  // namespace raftkv::kv
