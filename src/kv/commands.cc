@@ -139,6 +139,7 @@ constexpr std::array kTable = {
     CommandSpec{"rename", kRename, 3, kW, kWrite, 1, 2, 1},
     CommandSpec{"renamenx", kRenamenx, 3, kW | kF, kWrite, 1, 2, 1},
     CommandSpec{"randomkey", kRandomkey, 1, kR, kRead, 0, 0, 0},
+    CommandSpec{"memory", kMemory, -2, kR, kRead, 0, 0, 0},
     CommandSpec{"expiretime", kExpiretime, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"pexpiretime", kPexpiretime, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"incrbyfloat", kIncrbyfloat, 3, kW | kF, kWrite, 1, 1, 1},

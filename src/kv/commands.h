@@ -162,6 +162,7 @@ enum class CommandId : uint8_t {
   kSubstr,
   kSetrange,
   kGetex,
+  kMemory,  // MEMORY USAGE
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -11,6 +11,7 @@
 #include "kv/int_parse.h"
 #include "kv/keyspace_commands.h"
 #include "kv/list_commands.h"
+#include "kv/memory_usage.h"
 #include "kv/scan_args.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
@@ -196,6 +197,17 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kMsetnx:
       if (argv.size() % 2 == 0) return wrong_arity_error(spec.name);
       return {};
+    case CommandId::kMemory: {
+      // Only USAGE key [SAMPLES count]; Redis's texts for the rest.
+      if (!equals_ci(argv[1], "usage")) return unknown_subcommand_error(argv[1], spec.name);
+      if (argv.size() < 3) return wrong_arity_error("memory|usage");
+      if (argv.size() == 3) return {};
+      if (argv.size() != 5 || !equals_ci(argv[3], "samples")) return std::string(kSyntaxError);
+      const auto samples = parse_int64(argv[4]);
+      if (!samples) return std::string(kNotInteger);
+      if (*samples < 0) return std::string(kSyntaxError);
+      return {};
+    }
     case CommandId::kFlushall:
     case CommandId::kFlushdb:
       if (argv.size() > 2 ||
@@ -336,6 +348,13 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return execute_getrange(store, argv, now, out);
     case CommandId::kRandomkey:
       return execute_randomkey(store, now, out);
+    case CommandId::kMemory: {
+      const Value* value = live(argv[2]);
+      if (value == nullptr) return out->null_bulk();
+      // Redis samples 5 elements unless told otherwise; 0 means all of them.
+      const uint64_t samples = argv.size() == 5 ? static_cast<uint64_t>(*parse_int64(argv[4])) : 5;
+      return out->integer(static_cast<int64_t>(approximate_memory_usage(argv[2], *value, samples)));
+    }
     case CommandId::kKeys: {
       // Every key matching the pattern, like SCAN without a cursor (O(n), as in Redis).
       const std::string_view pattern = argv[1] == "*" ? std::string_view() : argv[1];

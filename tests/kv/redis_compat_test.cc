@@ -566,6 +566,17 @@ TEST(RedisCompat, KeyspaceScanAndStringRepliesMatchRedis) {
       {"FLUSHALL"},
       {"RANDOMKEY"},
       {"RANDOMKEY", "x"},
+      // MEMORY USAGE: the figures differ by design; a missing key and the errors do not
+      {"MEMORY", "USAGE", "nokey"},
+      {"MEMORY", "usage", "nokey", "SAMPLES", "0"},
+      {"MEMORY"},
+      {"MEMORY", "USAGE"},
+      {"MEMORY", "FOO"},
+      {"MEMORY", "USAGE", "k", "SAMPLES"},
+      {"MEMORY", "USAGE", "k", "SAMPLES", "x"},
+      {"MEMORY", "USAGE", "k", "SAMPLES", "-1"},
+      {"MEMORY", "USAGE", "k", "SAMPLES", "5", "x"},
+      {"MEMORY", "USAGE", "k", "COUNT", "5"},
       // RENAME, RENAMENX
       {"SET", "a", "1"},
       {"RANDOMKEY"},
