@@ -158,7 +158,9 @@ class SnapshotGrowthTest(ClusterTestCase):
 
     def setUp(self):
         self.c = Cluster(1, extra_args=["--snapshot-entries=0", "--snapshot-bytes=20000",
-                                        "--snapshot-growth-percent=100"])
+                                        "--snapshot-growth-percent=100",
+                                        # a hung snapshot child (seen under ASan) is killed
+                                        "--snapshot-timeout-ms=5000"])
 
     def taken_when_idle(self, timeout=20.0):
         deadline = time.time() + timeout
@@ -169,18 +171,22 @@ class SnapshotGrowthTest(ClusterTestCase):
             time.sleep(0.05)
         self.fail("a snapshot never finished")
 
-    def bgsave(self, timeout=20.0):
+    def bgsave(self, timeout=60.0):
         # The policy may have just started a snapshot of its own (the writes above passed
-        # the minimum); BGSAVE is refused while one runs, so wait and ask again.
+        # the minimum): BGSAVE is refused while one runs, so wait and ask again. And a
+        # snapshot child that hangs is killed: ask again until one is taken.
         deadline = time.time() + timeout
-        while True:
-            self.taken_when_idle()
+        while time.time() < deadline:
+            before = self.taken_when_idle()
             try:
                 self.c.client(1).execute_command("BGSAVE")
-                return
             except redis.exceptions.ResponseError as e:
-                if "already being taken" not in str(e) or time.time() > deadline:
+                if "already being taken" not in str(e):
                     raise
+                continue
+            if self.taken_when_idle() > before:
+                return
+        self.fail("BGSAVE never took a snapshot")
 
     def write_slowly(self, prefix, n, size):
         # Chunks of 20 writes, each about half the minimum threshold, with a pause longer
