@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/byte_order.h"
+
 namespace raftkv::net {
 
 inline constexpr size_t kFrameHeaderBytes = 4;
@@ -21,10 +23,9 @@ size_t build_frame(std::string* frame, WritePayload&& write_payload) {
   frame->assign(kFrameHeaderBytes, '\0');
   write_payload(frame);
   const size_t n = frame->size() - kFrameHeaderBytes;
-  for (size_t i = 0; i < kFrameHeaderBytes; ++i) {
-    (*frame)[i] =
-        static_cast<char>((static_cast<uint64_t>(n) >> (8 * (kFrameHeaderBytes - 1 - i))) & 0xff);
-  }
+  std::string header;  // the same encoding as make_frame's (fits the inline buffer)
+  append_big_endian(static_cast<uint32_t>(n), &header);
+  frame->replace(0, kFrameHeaderBytes, header);
   return n;
 }
 

@@ -126,12 +126,11 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
   }
   auto* storage = storage_.get();
   auto* fs = fs_.get();
-  std::string dir = storage_dir();
   // Compaction takes the storage's single writer: run it on the disk thread, in order with
   // the log writes. A snapshot overtaken by an installed one is simply dropped.
   auto* loader = loader_.get();
   driver_->run_on_disk(
-      [storage, fs, dir, meta, loader]() -> std::optional<std::string> {
+      [storage, fs, path, meta, loader]() -> std::optional<std::string> {
         // Freeing the compacted entries (up to a million) would hold up the log writes
         // behind this job for tens of milliseconds: the background thread does it.
         auto removed = std::make_shared<std::deque<raft::Entry>>();
@@ -139,7 +138,7 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
         loader->post([removed = std::move(removed)]() mutable { removed.reset(); });
         if (s.code() == storage::StatusCode::kInvalidArgument) {
           spdlog::info("snapshot at index {} dropped: {}", meta.index, s.to_string());
-          (void)fs->remove(storage::join_path(dir, storage::snapshot_file_name(meta.index)));
+          (void)fs->remove(path);
           return std::nullopt;
         }
         if (!s.ok()) return "compaction failed: " + s.to_string();
