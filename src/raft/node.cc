@@ -439,7 +439,7 @@ void Node::handle_append(const Message& m) {
     return;
   }
   Index conflict = log_.match_term(m.index, m.log_term) ? log_.find_conflict(m.entries) : 0;
-  if (auto last = log_.maybe_append(m.index, m.log_term, m.entries,
+  if (auto last = log_.maybe_append(m.index, m.log_term, m.entries, m.term,
                                     config_.bugs.truncate_matching_suffix)) {
     if (conflict != 0) record_conf_entries(m.entries, conflict);
     log_.commit_to(std::min(m.commit, *last));
@@ -486,7 +486,7 @@ void Node::handle_snapshot(const Message& m) {
     log_.commit_to(meta.index);
     r.index = log_.committed();
   } else {
-    log_.restore(*m.snapshot);
+    log_.restore(*m.snapshot, m.term);
     base_conf_ = meta.conf;
     conf_history_.clear();
     refresh_conf();
@@ -785,6 +785,7 @@ Ready Node::ready() {
   prev_hard_state_ = hs;  // later Readies carry only what changes after this one
   rd.snapshot = log_.snapshot_to_persist();
   rd.entries = log_.entries_to_persist();
+  rd.accepted_term = log_.accepted_term();
   log_.accept_unstable();
   rd.messages = std::move(msgs_);
   msgs_.clear();
@@ -812,7 +813,11 @@ void Node::advance(const Ready& rd) {
     log_.stable_snapshot_to(rd.snapshot->meta.index);
     if (rd.snapshot->meta.index > log_.applied()) log_.applied_to(rd.snapshot->meta.index);
   }
-  if (!rd.entries.empty()) log_.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.entries.empty()) {
+    const Term accepted =
+        config_.bugs.ignore_accepted_term ? log_.accepted_term() : rd.accepted_term;
+    log_.stable_to(rd.entries.back().index, rd.entries.back().term, accepted);
+  }
   if (!rd.committed_entries.empty()) log_.applied_to(rd.committed_entries.back().index);
   if (role_ == Role::kLeader) {
     Progress* self = tracker_.progress(id_);

@@ -22,13 +22,26 @@
 //      toward the commit majority, so an entry is never committed on an unsynced disk.
 // Several batches may be in flight: ready() may be called again before the previous
 // batch's advance(), and each new batch carries only what the earlier ones did not (an
-// entry overwritten by a new leader is handed out again). Batches must then be persisted
-// in the order they were returned (a later one's messages_after_persist only after every
-// earlier batch is durable), applied in that order, and advance()d in that order. A batch
-// holding a snapshot should be finished before the next is taken: its committed_entries
-// follow the snapshot. While batches are being persisted the node keeps running:
-// take_messages() hands out the messages that may leave at once (heartbeats, appends,
-// heartbeat answers), so a slow disk never delays heartbeats into an election.
+// entry overwritten by a new leader is handed out again). What a driver may then do,
+// exactly:
+//   - persist batches in the order ready() returned them (batch k+1's writes start only
+//     after batch k's; merging several into one write + fsync is fine);
+//   - send a batch's messages_after_persist as soon as it and every earlier batch are
+//     durable — before or after advance() of the earlier ones — and keep calling step(),
+//     tick(), propose() and ready() meanwhile;
+//   - apply committed_entries batch by batch in order (they may be applied before the
+//     batch's own entries are durable: committed entries are always stable already);
+//   - call advance() once per batch, in the order returned, only after the batch is
+//     durable and applied. Nothing else is required: the node tolerates any interleaving
+//     of step() with these (Ready::accepted_term tells advance() whether the batch's
+//     entries are still the log's, so an index overwritten and re-appended while the batch
+//     was on disk is handed out again instead of being taken as persisted).
+// A batch holding a snapshot should be finished before the next is taken: its
+// committed_entries follow the snapshot. While batches are being persisted the node keeps
+// running: take_messages() hands out the messages that may leave at once (heartbeats,
+// appends, heartbeat answers), so a slow disk never delays heartbeats into an election.
+// advance() reads of rd.entries only the last entry's index and term, and
+// rd.accepted_term: a driver may move the entries out to its storage and keep just those.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +95,7 @@ struct Config {
     bool skip_joint_consensus = false;           // switch voters in one step, no C(old,new)
     bool allow_concurrent_conf_changes = false;  // accept a change while one is in flight
     bool install_stale_snapshot = false;         // install a snapshot at or below the commit index
+    bool ignore_accepted_term = false;           // mark a batch durable by (index, term) alone
   } bugs;
 };
 
@@ -104,6 +118,9 @@ struct Ready {
   std::vector<Message> messages_after_persist;  // send after the above are durable
   std::vector<Entry> committed_entries;         // apply in order
   std::vector<ReadState> read_states;           // reads that are safe to serve now
+  // RaftLog::accepted_term() when `entries` were handed out; advance() uses it to tell
+  // whether they are still the log's entries (see the durability contract).
+  Term accepted_term = 0;
 
   bool empty() const {
     return !hard_state && !snapshot && entries.empty() && messages.empty() &&

@@ -75,34 +75,37 @@ Index RaftLog::find_conflict_by_term(Index index, Term t) const {
 }
 
 std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term,
-                                           const std::vector<Entry>& entries,
+                                           const std::vector<Entry>& entries, Term leader_term,
                                            bool truncate_matching) {
   if (!match_term(prev_index, prev_term)) return std::nullopt;
   Index last_new = prev_index + entries.size();
   if (truncate_matching && !entries.empty()) {
     // Injected bug: overwrite from the first new entry even when it matches, discarding
     // whatever followed (possibly committed entries from a newer message).
-    truncate_and_append(entries);
+    truncate_and_append(entries, leader_term);
     return last_new;
   }
   Index conflict = find_conflict(entries);
   if (conflict != 0) {
     // Never truncate a committed entry: that would mean two leaders disagreed on it.
     assert(conflict > committed_);
-    truncate_and_append(std::vector<Entry>(
-        entries.begin() + static_cast<long>(conflict - entries.front().index), entries.end()));
+    truncate_and_append(
+        std::vector<Entry>(entries.begin() + static_cast<long>(conflict - entries.front().index),
+                           entries.end()),
+        leader_term);
   }
   return last_new;
 }
 
 Index RaftLog::append(const std::vector<Entry>& entries) {
   if (entries.empty()) return last_index();
-  truncate_and_append(entries);
+  truncate_and_append(entries, entries.back().term);
   return last_index();
 }
 
-void RaftLog::truncate_and_append(const std::vector<Entry>& entries) {
+void RaftLog::truncate_and_append(const std::vector<Entry>& entries, Term leader_term) {
   Index after = entries.front().index;
+  accepted_term_ = std::max(accepted_term_, leader_term);
   // Whatever is replaced must be persisted again, even if an earlier batch carried it.
   in_progress_ = std::min(in_progress_, after);
   if (after == unstable_offset_ + unstable_.size()) {
@@ -160,9 +163,11 @@ void RaftLog::applied_to(Index index) {
   applied_ = index;
 }
 
-void RaftLog::stable_to(Index index, Term t) {
+void RaftLog::stable_to(Index index, Term t, Term accepted_term) {
   // Only if the entry is still the one that was persisted: a newer leader may have
-  // overwritten it in the meantime, and then the new one still needs persisting.
+  // overwritten it in the meantime, and then the new one still needs persisting. The term
+  // at the index alone cannot tell (A -> B -> A): see accepted_term().
+  if (accepted_term != accepted_term_) return;
   if (index < unstable_offset_) return;
   Index k = index - unstable_offset_;
   if (k >= unstable_.size() || unstable_[k].term != t) return;
@@ -209,7 +214,8 @@ std::vector<Entry> RaftLog::next_committed_entries() const {
   return r.ok() ? std::move(r).value() : std::vector<Entry>{};
 }
 
-void RaftLog::restore(Snapshot snapshot) {
+void RaftLog::restore(Snapshot snapshot, Term leader_term) {
+  accepted_term_ = std::max(accepted_term_, leader_term);
   committed_ = snapshot.meta.index;
   unstable_offset_ = snapshot.meta.index + 1;
   in_progress_ = unstable_offset_;

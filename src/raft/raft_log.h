@@ -28,11 +28,22 @@ class RaftLog {
   // new entries — truncating only from the first entry that conflicts — and returns the
   // index of the last entry the message covered. Otherwise returns nothing.
   // `truncate_matching` is an injected bug for the simulator (always false in production).
+  // `leader_term` is the term of the leader that sent them (see accepted_term()).
   std::optional<Index> maybe_append(Index prev_index, Term prev_term,
-                                    const std::vector<Entry>& entries,
+                                    const std::vector<Entry>& entries, Term leader_term,
                                     bool truncate_matching = false);
-  // Leader side: append entries at the end of the log; returns the new last index.
+  // Leader side: append entries of its own term at the end of the log; returns the new
+  // last index.
   Index append(const std::vector<Entry>& entries);
+
+  // The term of the leader whose entries last changed this log (appended or overwrote).
+  // After such a change the whole log is a prefix of that leader's log, and that leader
+  // only ever extends it, so while accepted_term() stays the same no index at or below
+  // last_index() is rewritten. That is what makes a persisted batch's (index, term) check
+  // sound: without it, an index overwritten by a newer leader and then re-appended with
+  // its original entry (A -> B -> A) would look persisted when only A's first copy was
+  // written and B's overwrote it (etcd's raft guards the same with its LogMark).
+  Term accepted_term() const { return accepted_term_; }
 
   // First entry in `entries` whose term differs from ours at that index (or that we do not
   // have), 0 if all match.
@@ -64,8 +75,10 @@ class RaftLog {
   std::optional<Snapshot> snapshot_to_persist() const;
   // Marks everything unstable as handed out.
   void accept_unstable();
-  // The caller has persisted entries up to (index, term) / the snapshot at index.
-  void stable_to(Index index, Term term);
+  // The caller has persisted entries up to (index, term), handed out while accepted_term()
+  // was `accepted_term`; ignored if the log has been changed by another leader since (the
+  // entries are then due again, and a later batch marks them) / the snapshot at index.
+  void stable_to(Index index, Term term, Term accepted_term);
   void stable_snapshot_to(Index index);
   // Last index that is durable locally; entries above it are not applied or counted.
   Index stable_last_index() const { return unstable_offset_ - 1; }
@@ -78,11 +91,11 @@ class RaftLog {
   // Highest index handed out for applying: applied, or about to be.
   Index applying() const { return std::max(applied_, applying_); }
 
-  // Replaces the log with a snapshot received from the leader.
-  void restore(Snapshot snapshot);
+  // Replaces the log with a snapshot received from the leader of `leader_term`.
+  void restore(Snapshot snapshot, Term leader_term);
 
  private:
-  void truncate_and_append(const std::vector<Entry>& entries);
+  void truncate_and_append(const std::vector<Entry>& entries, Term leader_term);
 
   Storage* storage_;
   uint64_t max_committed_size_;
@@ -91,6 +104,7 @@ class RaftLog {
   Index unstable_offset_;
   Index in_progress_;                  // unstable entries below it are on their way to disk
   bool snapshot_in_progress_ = false;  // unstable_snapshot_ is on its way to disk
+  Term accepted_term_ = 0;
   Index committed_ = 0;
   Index applied_ = 0;
   Index applying_ = 0;

@@ -36,7 +36,7 @@ TEST(RaftLog, MaybeAppendTruncatesOnlyTheConflictingSuffix) {
     RaftLog log(&storage, UINT64_MAX);
     std::vector<Entry> incoming;
     for (auto [idx, t] : tc.incoming) incoming.push_back(Entry{t, idx, EntryType::kNormal, ""});
-    auto r = log.maybe_append(tc.prev_index, tc.prev_term, incoming);
+    auto r = log.maybe_append(tc.prev_index, tc.prev_term, incoming, 5);
     EXPECT_EQ(r.has_value(), tc.accepted) << "case " << i;
     std::vector<Term> terms;
     for (Index k = 1; k <= log.last_index(); ++k) terms.push_back(*log.term(k));
@@ -61,7 +61,7 @@ TEST(RaftLog, CommittedEntriesStopAtTheStableIndex) {
   log.commit_to(2);
   EXPECT_FALSE(log.has_next_committed_entries()) << "not yet persisted";
   storage.append(log.unstable_entries());
-  log.stable_to(2, 1);
+  log.stable_to(2, 1, 1);
   EXPECT_EQ(log.next_committed_entries().size(), 2u);
 }
 
@@ -70,7 +70,7 @@ TEST(RaftLog, CommittedEntriesStopAtTheStableIndex) {
 TEST(RaftLog, BatchesInFlightHandOutEachEntryOnceUnlessOverwritten) {
   MemoryStorage storage;
   RaftLog log(&storage, UINT64_MAX);
-  ASSERT_TRUE(log.maybe_append(0, 0, entries_with_terms({1, 1, 1})));
+  ASSERT_TRUE(log.maybe_append(0, 0, entries_with_terms({1, 1, 1}), 1));
   std::vector<Entry> first = log.entries_to_persist();
   ASSERT_EQ(first.size(), 3u);
   log.accept_unstable();
@@ -78,7 +78,7 @@ TEST(RaftLog, BatchesInFlightHandOutEachEntryOnceUnlessOverwritten) {
   EXPECT_TRUE(log.entries_to_persist().empty());
 
   // A new leader (term 2) overwrites index 3 while batch 1 is still being written.
-  ASSERT_TRUE(log.maybe_append(2, 1, {Entry{2, 3, EntryType::kNormal, "new"}}));
+  ASSERT_TRUE(log.maybe_append(2, 1, {Entry{2, 3, EntryType::kNormal, "new"}}, 2));
   std::vector<Entry> second = log.entries_to_persist();
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].index, 3u);
@@ -87,14 +87,47 @@ TEST(RaftLog, BatchesInFlightHandOutEachEntryOnceUnlessOverwritten) {
 
   // Batch 1 completes: its last entry (3, term 1) is gone, so nothing is marked stable yet.
   storage.append(first);
-  log.stable_to(3, 1);
+  log.stable_to(3, 1, 1);
   EXPECT_EQ(log.stable_last_index(), 0u);
   // Batch 2 completes.
   storage.append(second);
-  log.stable_to(3, 2);
+  log.stable_to(3, 2, 2);
   EXPECT_EQ(log.stable_last_index(), 3u);
   EXPECT_EQ(*log.term(3), 2u);
   EXPECT_FALSE(log.has_entries_to_persist());
+}
+
+// A -> B -> A: an index is overwritten by a newer leader and then re-appended with its
+// original entry while the first copy's batch is on disk. That batch's (index, term) still
+// matches, but the stored entry is B's (the later batch overwrote it), so the batch must
+// not mark A as persisted: the accepted term changed since it was handed out.
+TEST(RaftLog, ABAOverwriteIsNotTakenAsPersisted) {
+  MemoryStorage storage;
+  RaftLog log(&storage, UINT64_MAX);
+  const Entry a{2, 1, EntryType::kNormal, "a"};
+  ASSERT_TRUE(log.maybe_append(0, 0, {a}, 2));
+  std::vector<Entry> first = log.entries_to_persist();
+  const Term first_accepted = log.accepted_term();
+  log.accept_unstable();
+  ASSERT_TRUE(log.maybe_append(0, 0, {Entry{3, 1, EntryType::kNormal, "b"}}, 3));
+  std::vector<Entry> second = log.entries_to_persist();
+  const Term second_accepted = log.accepted_term();
+  log.accept_unstable();
+  ASSERT_TRUE(log.maybe_append(0, 0, {a, Entry{4, 2, EntryType::kNormal, "c"}}, 4));
+  EXPECT_EQ(log.accepted_term(), 4u);
+
+  storage.append(first);
+  log.stable_to(1, 2, first_accepted);
+  EXPECT_EQ(log.stable_last_index(), 0u) << "A's copy was overwritten by B's batch";
+  storage.append(second);
+  log.stable_to(1, 3, second_accepted);
+  std::vector<Entry> third = log.entries_to_persist();
+  ASSERT_EQ(third.size(), 2u) << "A is due again";
+  EXPECT_EQ(third[0], a);
+  storage.append(third);
+  log.stable_to(2, 4, log.accepted_term());
+  EXPECT_EQ(log.stable_last_index(), 2u);
+  EXPECT_EQ(*storage.term(1), 2u);
 }
 
 TEST(RaftLog, CommittedEntriesAreHandedOutOnceWhileBeingApplied) {
@@ -102,7 +135,7 @@ TEST(RaftLog, CommittedEntriesAreHandedOutOnceWhileBeingApplied) {
   RaftLog log(&storage, UINT64_MAX);
   log.append(entries_with_terms({1, 1}));
   storage.append(log.unstable_entries());
-  log.stable_to(2, 1);
+  log.stable_to(2, 1, 1);
   log.commit_to(2);
   auto batch = log.next_committed_entries();
   ASSERT_EQ(batch.size(), 2u);

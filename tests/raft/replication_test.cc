@@ -339,6 +339,68 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
   EXPECT_EQ(rd5.committed_entries[0].data, "b");
 }
 
+// The durability contract lets a driver acknowledge a batch as soon as it is fsynced and
+// advance() it later, while the node keeps stepping. A follower then sees an A -> B -> A
+// rewrite of index 11 while A's batch is still unadvanced: (11,t2) from the leader of term
+// 2, (11,t3) from the leader of term 3, then (11,t2),(12,t4) from the leader of term 4.
+// Batches 1 and 2 are both durable, so the stored entry at 11 is B's (11,t3). advance() of
+// batch 1 must not take the re-appended (11,t2) as persisted, or the next batch writes only
+// (12,t4) and acknowledges 12: the durable log would end (11,t3),(12,t4), which matches no
+// leader, and a restart would apply the uncommitted (11,t3).
+TEST(Replication, AnIndexRewrittenAndReappendedWhileOnDiskIsPersistedAgain) {
+  Cluster c(5);
+  c.set_log(5, std::vector<Term>(10, 1), 1);
+  c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
+  c.restart(5);
+  c.process();  // applies 1..10
+  Node& n = c.node(5);
+  ASSERT_EQ(n.log().applied(), 10u);
+  auto append = [&](NodeId from, Term term, std::vector<Entry> entries, Index commit) {
+    Message m;
+    m.type = MessageType::kApp;
+    m.from = from;
+    m.to = 5;
+    m.term = term;
+    m.index = 10;
+    m.log_term = 1;
+    m.entries = std::move(entries);
+    m.commit = commit;
+    n.step(m);
+  };
+  const Entry a{2, 11, EntryType::kNormal, "a"};
+  append(2, 2, {a}, 10);
+  Ready rd1 = n.ready();
+  append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
+  Ready rd2 = n.ready();
+  append(4, 4, {a, Entry{4, 12, EntryType::kNormal, ""}}, 12);
+  // Both batches reach the disk, in order, before either is advanced.
+  for (Ready* rd : {&rd1, &rd2}) {
+    c.storage(5).append(rd->entries);
+    if (rd->hard_state) c.storage(5).set_hard_state(*rd->hard_state);
+  }
+  n.advance(rd1);
+  n.advance(rd2);
+  Ready rd3 = n.ready();
+  ASSERT_FALSE(rd3.entries.empty());
+  EXPECT_EQ(rd3.entries.front(), a) << "(11,t2) must be written again";
+  c.storage(5).append(rd3.entries);
+  if (rd3.hard_state) c.storage(5).set_hard_state(*rd3.hard_state);
+  EXPECT_EQ(*c.storage(5).term(11), 2u);
+  EXPECT_EQ(*c.storage(5).term(12), 4u);
+  bool acked_12 = false;
+  for (const Message& m : rd3.messages_after_persist) {
+    acked_12 |= m.type == MessageType::kAppResp && !m.reject && m.index == 12;
+  }
+  EXPECT_TRUE(acked_12);
+  n.advance(rd3);
+  for (const Ready& rd : {rd1, rd2, rd3}) {
+    for (const Entry& e : rd.committed_entries) EXPECT_NE(e.term, 3u) << "applied (11,t3)";
+  }
+  c.restart(5);
+  EXPECT_EQ(*c.node(5).log().term(11), 2u);
+  EXPECT_EQ(c.node(5).log().last_index(), 12u);
+}
+
 // A follower the transport cannot reach is probed one message at a time instead of being
 // streamed to, so appends do not pile up for a node that is down.
 TEST(Replication, AnUnreachableFollowerIsProbedNotStreamedTo) {

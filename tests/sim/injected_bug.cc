@@ -24,6 +24,8 @@ const char* to_string(InjectedBug bug) {
       return "allow_concurrent_conf_changes";
     case InjectedBug::kInstallStaleSnapshot:
       return "install_stale_snapshot";
+    case InjectedBug::kIgnoreAcceptedTerm:
+      return "ignore_accepted_term";
   }
   return "?";
 }
@@ -33,7 +35,7 @@ std::vector<InjectedBug> all_injected_bugs() {
           InjectedBug::kTruncateMatchingSuffix,  InjectedBug::kUnconfirmedReads,
           InjectedBug::kForgetVoteOnRestart,     InjectedBug::kSkipFsync,
           InjectedBug::kSkipJointConsensus,      InjectedBug::kAllowConcurrentConfChanges,
-          InjectedBug::kInstallStaleSnapshot};
+          InjectedBug::kInstallStaleSnapshot,    InjectedBug::kIgnoreAcceptedTerm};
 }
 
 bool is_snapshot_bug(InjectedBug bug) {
@@ -74,6 +76,9 @@ void inject(InjectedBug bug, raft::Config& config) {
       break;
     case InjectedBug::kInstallStaleSnapshot:
       config.bugs.install_stale_snapshot = true;
+      break;
+    case InjectedBug::kIgnoreAcceptedTerm:
+      config.bugs.ignore_accepted_term = true;
       break;
     case InjectedBug::kNone:
     case InjectedBug::kForgetVoteOnRestart:

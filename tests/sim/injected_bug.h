@@ -23,6 +23,9 @@ enum class InjectedBug : uint8_t {
   kAllowConcurrentConfChanges,
   // A snapshot bug in the core (implies log compaction in the run).
   kInstallStaleSnapshot,
+  // The core takes a batch as persisted by its last (index, term) alone, without the
+  // accepted term (implies lazy advance: acknowledgements right after the fsync).
+  kIgnoreAcceptedTerm,
 };
 
 const char* to_string(InjectedBug bug);

@@ -71,7 +71,7 @@ void SimNode::refuse(const ClientRequest& req) {
 // snapshot, which must finish before later entries apply). Their `messages` leave at
 // once; the rest waits for the writes, which complete in order.
 void SimNode::pump() {
-  while (live() && static_cast<int>(in_flight_.size()) < latency_.max_in_flight &&
+  while (live() && static_cast<int>(in_flight_.size() + durable_.size()) < latency_.max_in_flight &&
          !snapshot_in_flight() && node_->has_ready()) {
     raft::Ready rd = node_->ready();
     for (const auto& m : rd.messages) env_.send(m);
@@ -88,8 +88,10 @@ void SimNode::pump() {
 }
 
 bool SimNode::snapshot_in_flight() const {
-  for (const raft::Ready& rd : in_flight_) {
-    if (rd.snapshot) return true;
+  for (const auto* queue : {&in_flight_, &durable_}) {
+    for (const raft::Ready& rd : *queue) {
+      if (rd.snapshot) return true;
+    }
   }
   return false;
 }
@@ -112,6 +114,11 @@ void SimNode::resume() {
     finish_ready();
   }
   writes_done_while_paused_ = 0;
+  for (; advances_due_while_paused_ > 0 && !durable_.empty() && live();
+       --advances_due_while_paused_) {
+    advance_oldest();
+  }
+  advances_due_while_paused_ = 0;
   pump();
 }
 
@@ -140,6 +147,34 @@ void SimNode::finish_ready() {
     return;
   }
   for (const auto& m : rd.messages_after_persist) env_.send(m);
+  durable_.push_back(std::move(rd));
+  // Advanced later (lazy_advance) while the node goes on, or now together with every
+  // earlier durable batch still waiting; either way in order. A pending later advance
+  // then finds its batch already done and advances the next one early, which is fine.
+  // (No draw when lazy_advance is off, so that older seeds replay their runs unchanged.)
+  const bool lazy = latency_.lazy_advance > 0 && rng_.chance(latency_.lazy_advance);
+  if (!lazy) {
+    while (!durable_.empty() && live()) advance_oldest();
+    return;
+  }
+  uint64_t incarnation = incarnation_;
+  env_.schedule(rng_.uniform(1, latency_.max_advance_delay),
+                [this, incarnation] { advance_done(incarnation); });
+}
+
+void SimNode::advance_done(uint64_t incarnation) {
+  if (incarnation != incarnation_ || durable_.empty()) return;  // crashed meanwhile
+  if (paused_) {
+    ++advances_due_while_paused_;
+    return;
+  }
+  advance_oldest();
+  pump();
+}
+
+void SimNode::advance_oldest() {
+  raft::Ready rd = std::move(durable_.front());
+  durable_.pop_front();
   // A snapshot from the leader replaces the state machine before any later entry applies.
   if (rd.snapshot && !restore(*rd.snapshot, true)) return;
   for (const auto& e : rd.committed_entries) apply(e);
@@ -259,8 +294,10 @@ void SimNode::crash() {
   disk_->crash(rng_);
   node_.reset();
   in_flight_.clear();
+  durable_.clear();
   paused_ = false;
   writes_done_while_paused_ = 0;
+  advances_due_while_paused_ = 0;
   pending_writes_.clear();
   pending_reads_.clear();
   compaction_scheduled_ = false;

@@ -110,6 +110,13 @@ class Simulation : public NodeEnv, public ClientEnv {
 void Simulation::build() {
   raft::ConfState conf;
   for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
+  DiskLatency disk = options_.disk;
+  if (options_.bug == InjectedBug::kIgnoreAcceptedTerm && disk.lazy_advance == 0) {
+    // Batches acknowledged at once but advanced up to a few election timeouts later: long
+    // enough for two new leaders to rewrite an index the batch carried (A -> B -> A).
+    disk.lazy_advance = 0.5;
+    disk.max_advance_delay = 40 * kTick;
+  }
   // Spare nodes start with an empty configuration: they learn it from the log once added.
   for (raft::NodeId id = 1; id <= static_cast<raft::NodeId>(pool_size(options_)); ++id) {
     raft::Config c;
@@ -121,8 +128,8 @@ void Simulation::build() {
     c.random_seed = rng_.next();
     inject(options_.bug, c);
     raft::ConfState initial = id <= conf.voters.size() ? conf : raft::ConfState{};
-    nodes_.push_back(std::make_unique<SimNode>(c, make_disk(initial, c.random_seed), *this,
-                                               rng_.fork(), options_.disk));
+    nodes_.push_back(
+        std::make_unique<SimNode>(c, make_disk(initial, c.random_seed), *this, rng_.fork(), disk));
     // Nodes tick at different phases, like real clocks started at different moments.
     schedule_tick(id, rng_.uniform(1, kTick));
   }
@@ -358,6 +365,8 @@ SimResult Simulation::run() {
   if (ok) {
     note("heal: every partition, crash and pause ends; no more loss or duplication");
     faults_->heal_all();
+    // Slow advances are a fault too: from here on a batch is advanced with its fsync.
+    for (auto& n : nodes_) n->end_lazy_advance();
     network_.set_loss(0);
     network_.set_duplicate(0);
     for (auto& c : clients_) c->wind_down();
