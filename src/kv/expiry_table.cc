@@ -36,4 +36,10 @@ std::optional<std::string> ExpiryTable::first_due(uint64_t now) const {
   return by_deadline_.begin()->second;
 }
 
+bool ExpiryTable::any_due_between(uint64_t after, uint64_t upto) const {
+  if (after >= upto) return false;
+  auto it = by_deadline_.lower_bound({after + 1, std::string()});
+  return it != by_deadline_.end() && it->first <= upto;
+}
+
 }  // namespace raftkv::kv

@@ -29,6 +29,8 @@ class ExpiryTable {
   size_t size() const { return by_key_.size(); }
   // The key whose deadline comes first, if that deadline is <= now.
   std::optional<std::string> first_due(uint64_t now) const;
+  // Some key's deadline is in (after, upto].
+  bool any_due_between(uint64_t after, uint64_t upto) const;
 
   // Calls fn(key, deadline) in key order.
   template <typename Fn>

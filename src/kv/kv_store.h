@@ -73,6 +73,9 @@ class KvStore {
   size_t purge_expired(uint64_t now, size_t limit);
   size_t expires() const { return expiry_.size(); }
   bool has_due(uint64_t now) const { return expiry_.first_due(now).has_value(); }
+  bool any_due_between(uint64_t after, uint64_t upto) const {
+    return expiry_.any_due_between(after, upto);
+  }
   template <typename Fn>
   void for_each_expiry(Fn&& fn) const {
     expiry_.for_each(std::forward<Fn>(fn));

@@ -98,6 +98,20 @@ void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) cons
   execute_read(store_, *c.spec, argv, std::max(now_ms, log_time_ms_), out);
 }
 
+bool StateMachine::read_needs_log_time(const CommandSpec& spec, const Argv& argv,
+                                       uint64_t now_ms) const {
+  if (now_ms <= log_time_ms_ || store_.expires() == 0) return false;
+  if (spec.first_key <= 0) return store_.any_due_between(log_time_ms_, now_ms);
+  const long n = static_cast<long>(argv.size());
+  const long last = std::min<long>(spec.last_key < 0 ? n + spec.last_key : spec.last_key, n - 1);
+  const long step = std::max(spec.key_step, 1);
+  for (long i = spec.first_key; i <= last; i += step) {
+    const uint64_t at = store_.expire_at(argv[static_cast<size_t>(i)]);
+    if (at > log_time_ms_ && at <= now_ms) return true;
+  }
+  return false;
+}
+
 std::string StateMachine::read(const Argv& argv, uint64_t now_ms) const {
   std::string reply;
   RespWriter out(&reply);

@@ -23,6 +23,8 @@
 
 namespace raftkv::kv {
 
+struct CommandSpec;
+
 struct StateMachineOptions {
   SessionPolicy sessions;  // must be equal on every replica
 };
@@ -52,6 +54,16 @@ class StateMachine {
   std::string read(const Argv& argv, uint64_t now_ms) const;
   // The same at log time (no clock): what every replica agrees on.
   std::string read(const Argv& argv) const { return read(argv, 0); }
+
+  // Whether a key the read command names (every key, for keyless reads such as DBSIZE or
+  // SCAN) has a deadline in (log_time_ms(), now_ms]: expired by the serving node's clock
+  // but not yet in log time. Such a read must not be served at now_ms: whether a key
+  // exists would then depend on the serving node's clock, and a key read as gone could
+  // come back after a leadership change to a node whose clock is behind, or after a clock
+  // step backwards. The server first moves log time forward through the log (an expiry
+  // tick) and then reads at log time. When this is false, reading at now_ms decides
+  // existence exactly as log time does (only TTLs count down on the local clock).
+  bool read_needs_log_time(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const;
 
   uint64_t applied_index() const { return applied_index_; }
   uint64_t log_time_ms() const { return log_time_ms_; }

@@ -8,10 +8,6 @@ namespace {
 constexpr size_t kMaxBufferedOutput = 64 << 20;
 }  // namespace
 
-void ReplySlot::complete(std::string resp_bytes) {
-  conn_->complete(seq_, std::move(resp_bytes));
-}
-
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler,
                                    uint64_t id, kv::ParserLimits limits, size_t max_pending_replies)
     : socket_(std::move(socket)),

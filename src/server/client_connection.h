@@ -15,23 +15,11 @@
 #include "kv/argv.h"
 #include "kv/local_commands.h"
 #include "kv/resp_parser.h"
+#include "server/reply_slot.h"
 
 namespace raftkv::server {
 
 class ClientConnection;
-
-// Where a command's reply goes once it is known. Completing twice is ignored; completing
-// after the connection closed is harmless.
-class ReplySlot {
- public:
-  ReplySlot(std::shared_ptr<ClientConnection> conn, uint64_t seq)
-      : conn_(std::move(conn)), seq_(seq) {}
-  void complete(std::string resp_bytes);
-
- private:
-  std::shared_ptr<ClientConnection> conn_;
-  uint64_t seq_;
-};
 
 class CommandHandler {
  public:
@@ -42,7 +30,7 @@ class CommandHandler {
   virtual void on_disconnect(const ClientConnection& /*conn*/) {}
 };
 
-class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+class ClientConnection : public ReplyTarget, public std::enable_shared_from_this<ClientConnection> {
  public:
   ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler, uint64_t id,
                    kv::ParserLimits limits, size_t max_pending_replies);
@@ -57,10 +45,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   const std::string& last_command() const { return last_command_; }
 
  private:
-  friend class ReplySlot;
   void read_more();
   void on_read(size_t n);
-  void complete(uint64_t seq, std::string bytes);
+  void complete(uint64_t seq, std::string bytes) override;
   void flush();
   // Flushes once the current event-loop turn ends, so that every reply completed in it (a
   // confirmed batch of reads, a committed batch of writes) leaves in one send.

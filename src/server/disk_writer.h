@@ -36,27 +36,39 @@ class LogSink {
   virtual std::optional<std::string> save(PersistBatch& batch) = 0;
 };
 
-class DiskWriter {
+// The driver's view of the disk: an ordered queue of batches and storage jobs. The server
+// runs it on a thread of its own (DiskWriter); the simulator completes it on simulated
+// time, through the same LogSink, so both run the same driver.
+class DiskQueue {
  public:
-  // `done(ok, error)` is invoked on the writer thread; the caller posts it where it wants.
+  // `done(ok, error)` may be invoked on another thread; the caller posts it where it wants.
   using Done = std::function<void(bool ok, std::string error)>;
+  // Other storage work (compaction) that runs in order with the batches, since the storage
+  // takes one writer at a time. An error fails the queue like a failed save.
+  using Job = std::function<std::optional<std::string>()>;
+  virtual ~DiskQueue() = default;
+  // Queues a batch; batches are written in order. Batches queued together may be written
+  // with one save (one fsync) — group commit across batches — unless one holds a
+  // snapshot; each still gets its own `done`. After a failure every later one fails too.
+  virtual void submit(std::shared_ptr<PersistBatch> batch, Done done) = 0;
+  virtual void submit_job(Job job, Done done) = 0;
+  // Saves made (fsyncs, at most one each), for stats.
+  virtual uint64_t saves() const = 0;
+};
 
+class DiskWriter : public DiskQueue {
+ public:
   explicit DiskWriter(std::unique_ptr<LogSink> sink);
-  ~DiskWriter();
+  ~DiskWriter() override;
   DiskWriter(const DiskWriter&) = delete;
   DiskWriter& operator=(const DiskWriter&) = delete;
 
-  // Queues a batch; batches are written in order. Batches that are queued together when
-  // the thread looks for work are written with one save (one fsync) — group commit across
-  // batches — unless one holds a snapshot; each still gets its own `done`.
-  void submit(std::shared_ptr<PersistBatch> batch, Done done);
+  // `done` runs on the writer thread.
+  void submit(std::shared_ptr<PersistBatch> batch, Done done) override;
   // Saves made (fsyncs, at most one each) and batches they carried, for tests and stats.
-  uint64_t saves() const;
+  uint64_t saves() const override;
   uint64_t batches_saved() const;
-  // Queues other storage work (compaction) to run in order with the batches, since the
-  // storage takes one writer at a time. An error fails the writer like a failed save.
-  using Job = std::function<std::optional<std::string>()>;
-  void submit_job(Job job, Done done);
+  void submit_job(Job job, Done done) override;
 
  private:
   void run();

@@ -29,36 +29,40 @@ const char* to_string(RequestError e) {
   return "?";
 }
 
-RaftDriver::RaftDriver(asio::io_context& io, Options options, raft::Storage* log,
-                       std::unique_ptr<DiskWriter> disk, StateMachine* machine, SendFn send)
-    : io_(io),
+RaftDriver::RaftDriver(Runtime& runtime, Options options, raft::Storage* log,
+                       std::unique_ptr<DiskQueue> disk, StateMachine* machine, SendFn send)
+    : rt_(runtime),
       options_(std::move(options)),
       log_(log),
       node_(std::make_unique<raft::Node>(options_.raft, log_)),
       disk_(std::move(disk)),
       machine_(machine),
       send_(std::move(send)),
-      tick_timer_(io),
-      submitted_hard_state_(log->initial_state().hard_state) {}
+      submitted_hard_state_(log->initial_state().hard_state),
+      applied_index_(options_.raft.applied) {}
 
 RaftDriver::~RaftDriver() = default;
 
+void RaftDriver::post(std::function<void()> fn) {
+  rt_.post([alive = life_.watch(), fn = std::move(fn)] {
+    if (!alive.expired()) fn();
+  });
+}
+
 void RaftDriver::start() {
-  next_expiry_check_ = std::chrono::steady_clock::now();
+  next_expiry_check_ = rt_.now();
   schedule_tick();
   schedule_process();
 }
 
 void RaftDriver::stop() {
   stopped_ = true;
-  tick_timer_.cancel();
   fail_everything(RequestError::kUnknown);
 }
 
 void RaftDriver::schedule_tick() {
-  tick_timer_.expires_after(options_.tick);
-  tick_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || stopped_) return;
+  rt_.after(options_.tick, [this, alive = life_.watch()] {
+    if (alive.expired() || stopped_) return;
     on_tick();
     schedule_tick();
   });
@@ -82,12 +86,16 @@ std::optional<RequestError> RaftDriver::unavailable() const {
   return node_->leader() == raft::kNoNode ? RequestError::kNoLeader : RequestError::kNotLeader;
 }
 
-void RaftDriver::propose(std::string data, WriteDone done) {
+std::optional<raft::Index> RaftDriver::propose(std::string data, WriteDone done) {
   if (auto err = unavailable()) {
     done(err, {});
-    return;
+    return std::nullopt;
   }
-  track_proposal(node_->propose(std::move(data)), std::move(done));
+  raft::Node::ProposeResult r = node_->propose(std::move(data));
+  std::optional<raft::Index> index;
+  if (r.proposed) index = r.proposed->index;
+  track_proposal(std::move(r), std::move(done));
+  return index;
 }
 
 void RaftDriver::propose_conf_change(const raft::ConfState& target, std::string context,
@@ -104,9 +112,16 @@ void RaftDriver::track_proposal(raft::Node::ProposeResult r, WriteDone done) {
     done(from_propose_error(r.error.value_or(raft::ProposeError::kNotLeader)), {});
     return;
   }
-  pending_writes_[r.proposed->index] =
-      PendingWrite{r.proposed->term, std::move(done),
-                   std::chrono::steady_clock::now() + options_.request_timeout};
+  PendingWrite w{r.proposed->term, std::move(done), rt_.now() + options_.request_timeout};
+  auto [it, inserted] = pending_writes_.try_emplace(r.proposed->index, std::move(w));
+  if (!inserted) {
+    // An earlier write was proposed at this index in an older term, and a snapshot since
+    // replaced the log below it: its fate is not known here, but its client must hear.
+    // (Assigning over it would leave that client waiting for a reply forever.)
+    auto old = std::move(it->second.done);
+    it->second = std::move(w);
+    old(RequestError::kUnknown, {});
+  }
   schedule_process();
 }
 
@@ -118,8 +133,8 @@ std::optional<RequestError> RaftDriver::transfer_leadership(raft::NodeId target)
 }
 
 uint64_t RaftDriver::pending_reads() const {
-  uint64_t n = read_batch_.size();
-  for (const auto& [id, batch] : pending_reads_) n += batch.ready.size();
+  uint64_t n = read_batch_.size() + waiting_reads_.size();
+  for (const auto& [id, batch] : pending_reads_) n += batch.reads.size();
   return n;
 }
 
@@ -141,35 +156,61 @@ RequestError RaftDriver::from_propose_error(raft::ProposeError e) {
   return RequestError::kNotLeader;
 }
 
-void RaftDriver::read(ReadReady ready) {
+void RaftDriver::read(ReadReady ready, raft::Index min_applied) {
   if (auto err = unavailable()) {
     ready(err);
     return;
   }
   // One ReadIndex round confirms any number of reads, so all reads of this turn share
   // one request (and one entry in the core's queue) instead of one each.
-  read_batch_.push_back(std::move(ready));
+  read_batch_.push_back(PendingRead{std::move(ready), min_applied});
   schedule_process();
 }
 
+namespace {
+// A ReadIndex context: the process's boot nonce, then the batch id.
+std::string read_context(uint64_t nonce, uint64_t id) {
+  std::string ctx(2 * sizeof(uint64_t), '\0');
+  std::memcpy(ctx.data(), &nonce, sizeof nonce);
+  std::memcpy(ctx.data() + sizeof nonce, &id, sizeof id);
+  return ctx;
+}
+}  // namespace
+
 void RaftDriver::submit_read_batch() {
   if (read_batch_.empty()) return;
-  std::vector<ReadReady> batch = std::move(read_batch_);
+  std::vector<PendingRead> batch = std::move(read_batch_);
   read_batch_.clear();
   uint64_t id = next_read_id_++;
-  std::string ctx(reinterpret_cast<const char*>(&id), sizeof id);
-  if (node_->read_index(std::move(ctx))) {
-    for (auto& ready : batch) ready(RequestError::kNoLeader);
+  if (node_->read_index(read_context(options_.boot_nonce, id))) {
+    for (auto& read : batch) read.ready(RequestError::kNoLeader);
     return;
   }
-  pending_reads_[id] = PendingReadBatch{
-      std::move(batch), std::chrono::steady_clock::now() + options_.request_timeout};
+  pending_reads_[id] = PendingReadBatch{std::move(batch), rt_.now() + options_.request_timeout};
+}
+
+void RaftDriver::release_read(PendingRead read, Runtime::Clock::time_point deadline) {
+  if (read.min_applied <= applied_index_) {
+    read.ready(std::nullopt);
+    return;
+  }
+  // Confirmed, but the connection's own earlier write is not applied yet: reading now
+  // would answer from before it (the connection would not see its own write).
+  waiting_reads_.emplace(read.min_applied, WaitingRead{std::move(read.ready), deadline});
+}
+
+void RaftDriver::release_waiting_reads() {
+  while (!waiting_reads_.empty() && waiting_reads_.begin()->first <= applied_index_) {
+    ReadReady ready = std::move(waiting_reads_.begin()->second.ready);
+    waiting_reads_.erase(waiting_reads_.begin());
+    ready(std::nullopt);
+  }
 }
 
 void RaftDriver::schedule_process() {
   if (process_scheduled_ || stopped_) return;
   process_scheduled_ = true;
-  asio::post(io_, [this] {
+  post([this] {
     process_scheduled_ = false;
     process();
   });
@@ -213,8 +254,8 @@ void RaftDriver::take_ready() {
   }
   ++batches_in_flight_;
   if (rd->snapshot) snapshot_in_flight_ = true;
-  DiskWriter::Done done = [this, rd, applied_early](bool ok, std::string error) {
-    asio::post(io_, [this, rd, ok, applied_early, error = std::move(error)] {
+  DiskQueue::Done done = [this, rd, applied_early](bool ok, std::string error) {
+    post([this, rd, ok, applied_early, error = std::move(error)] {
       --batches_in_flight_;
       if (rd->snapshot) snapshot_in_flight_ = false;
       on_persisted(rd, ok, error, applied_early);
@@ -265,6 +306,7 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
       return false;
     }
     const raft::Index index = rd.snapshot->meta.index;
+    applied_index_ = std::max(applied_index_, index);
     while (!pending_writes_.empty() && pending_writes_.begin()->first <= index) {
       auto done = std::move(pending_writes_.begin()->second.done);
       pending_writes_.erase(pending_writes_.begin());
@@ -280,6 +322,7 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
     }
     const raft::Entry& e = committed[i];
     std::string reply = machine_->apply(e);
+    applied_index_ = e.index;
     auto it = pending_writes_.find(e.index);
     if (it == pending_writes_.end()) continue;
     PendingWrite w = std::move(it->second);
@@ -290,15 +333,18 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
       w.done(RequestError::kLost, {});  // another entry took this index: ours never will
     }
   }
+  release_waiting_reads();
   for (const raft::ReadState& rs : rd.read_states) {
-    uint64_t id = 0;
-    if (rs.context.size() != sizeof id) continue;
-    std::memcpy(&id, rs.context.data(), sizeof id);
+    uint64_t nonce = 0, id = 0;
+    if (rs.context.size() != sizeof nonce + sizeof id) continue;
+    std::memcpy(&nonce, rs.context.data(), sizeof nonce);
+    std::memcpy(&id, rs.context.data() + sizeof nonce, sizeof id);
+    if (nonce != options_.boot_nonce) continue;  // asked by an earlier process
     auto it = pending_reads_.find(id);
     if (it == pending_reads_.end()) continue;
-    auto batch = std::move(it->second.ready);
+    PendingReadBatch batch = std::move(it->second);
     pending_reads_.erase(it);
-    for (auto& ready : batch) ready(std::nullopt);
+    for (auto& read : batch.reads) release_read(std::move(read), batch.deadline);
   }
   return true;
 }
@@ -311,10 +357,10 @@ void RaftDriver::fail_storage(const std::string& error) {
   fail_everything(RequestError::kStorage);
 }
 
-void RaftDriver::run_on_disk(DiskWriter::Job job,
+void RaftDriver::run_on_disk(DiskQueue::Job job,
                              std::function<void(std::optional<std::string>)> done) {
   disk_->submit_job(std::move(job), [this, done = std::move(done)](bool ok, std::string error) {
-    asio::post(io_, [this, ok, error = std::move(error), done] {
+    post([this, ok, error = std::move(error), done] {
       if (stopped_) return;
       if (!ok) {
         fail_storage(error);
@@ -327,7 +373,7 @@ void RaftDriver::run_on_disk(DiskWriter::Job job,
 }
 
 void RaftDriver::expire_requests() {
-  auto now = std::chrono::steady_clock::now();
+  auto now = rt_.now();
   if (now < next_expiry_check_) return;
   next_expiry_check_ = now + std::chrono::milliseconds(100);
   for (auto it = pending_writes_.begin(); it != pending_writes_.end();) {
@@ -341,9 +387,18 @@ void RaftDriver::expire_requests() {
   }
   for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
     if (it->second.deadline <= now) {
-      auto batch = std::move(it->second.ready);
+      auto batch = std::move(it->second.reads);
       it = pending_reads_.erase(it);
-      for (auto& ready : batch) ready(RequestError::kTimeout);
+      for (auto& read : batch) read.ready(RequestError::kTimeout);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = waiting_reads_.begin(); it != waiting_reads_.end();) {
+    if (it->second.deadline <= now) {
+      auto ready = std::move(it->second.ready);
+      it = waiting_reads_.erase(it);
+      ready(RequestError::kTimeout);
     } else {
       ++it;
     }
@@ -359,11 +414,14 @@ void RaftDriver::fail_everything(RequestError why) {
   pending_reads_.clear();
   auto unsubmitted = std::move(read_batch_);
   read_batch_.clear();
+  auto waiting = std::move(waiting_reads_);
+  waiting_reads_.clear();
   const RequestError read_error = why == RequestError::kStorage ? why : RequestError::kTimeout;
   for (auto& [_, batch] : reads) {
-    for (auto& ready : batch.ready) ready(read_error);
+    for (auto& read : batch.reads) read.ready(read_error);
   }
-  for (auto& ready : unsubmitted) ready(read_error);
+  for (auto& read : unsubmitted) read.ready(read_error);
+  for (auto& [_, w] : waiting) w.ready(read_error);
 }
 
 }  // namespace raftkv::server

@@ -18,7 +18,6 @@
 // (storage::DurableStorage and, single-threaded, raft::MemoryStorage do).
 #pragma once
 
-#include <asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,6 +30,7 @@
 
 #include "raft/node.h"
 #include "server/disk_writer.h"
+#include "server/runtime.h"
 
 namespace raftkv::server {
 
@@ -72,6 +72,10 @@ class RaftDriver {
     raft::Config raft;
     std::chrono::milliseconds tick{10};
     std::chrono::milliseconds request_timeout{5000};
+    // Different in every process (a random number): ReadIndex contexts start with it, so
+    // that an answer to a read this node forwarded before a restart never releases a
+    // read of the new process.
+    uint64_t boot_nonce = 0;
   };
   using SendFn = std::function<void(std::vector<raft::Message>)>;
   using WriteDone = std::function<void(std::optional<RequestError>, const std::string& reply)>;
@@ -79,8 +83,8 @@ class RaftDriver {
 
   // `log` holds the recovered log and hard state and must outlive the driver; `disk`
   // persists batches into it.
-  RaftDriver(asio::io_context& io, Options options, raft::Storage* log,
-             std::unique_ptr<DiskWriter> disk, StateMachine* machine, SendFn send);
+  RaftDriver(Runtime& runtime, Options options, raft::Storage* log, std::unique_ptr<DiskQueue> disk,
+             StateMachine* machine, SendFn send);
   ~RaftDriver();
   RaftDriver(const RaftDriver&) = delete;
   RaftDriver& operator=(const RaftDriver&) = delete;
@@ -91,9 +95,12 @@ class RaftDriver {
   // All of the below must be called on the io thread.
   void step(const raft::Message& m);
   // Proposes `data`; `done` runs once the entry is applied (with its reply) or failed.
-  void propose(std::string data, WriteDone done);
-  // Asks for a linearizable read point; `ready` runs when reading local state is safe.
-  void read(ReadReady ready);
+  // Returns the log index the entry was proposed at (nothing if refused).
+  std::optional<raft::Index> propose(std::string data, WriteDone done);
+  // Asks for a linearizable read point; `ready` runs when reading local state is safe and
+  // the state machine has applied at least `min_applied` (a connection's own earlier
+  // writes, which its later reads must see).
+  void read(ReadReady ready, raft::Index min_applied = 0);
   // Membership change toward `target` (see raft::Node::propose_conf_change); `done` runs
   // when the proposed entry is applied.
   void propose_conf_change(const raft::ConfState& target, std::string context, WriteDone done);
@@ -102,12 +109,14 @@ class RaftDriver {
 
   // Runs `job` on the disk thread, in order with the log writes (e.g. compaction); `done`
   // runs on the io thread with its error. An error means the storage failed: the node stops.
-  void run_on_disk(DiskWriter::Job job, std::function<void(std::optional<std::string>)> done);
+  void run_on_disk(DiskQueue::Job job, std::function<void(std::optional<std::string>)> done);
 
   // Why this node cannot take reads or writes now (not leader, no leader, failed disk).
   std::optional<RequestError> unavailable() const;
 
   raft::Status status() const { return node_->status(); }
+  // Index of the last entry applied to the state machine (or restored from a snapshot).
+  raft::Index applied_index() const { return applied_index_; }
   raft::NodeId leader() const { return node_->leader(); }
   bool is_leader() const { return node_->role() == raft::Role::kLeader; }
   bool failed() const { return failed_; }
@@ -126,12 +135,21 @@ class RaftDriver {
   struct PendingWrite {
     raft::Term term;
     WriteDone done;
-    std::chrono::steady_clock::time_point deadline;
+    Runtime::Clock::time_point deadline;
+  };
+  struct PendingRead {
+    ReadReady ready;
+    raft::Index min_applied = 0;
   };
   // Reads that share one ReadIndex request: all that arrived in one event-loop turn.
   struct PendingReadBatch {
-    std::vector<ReadReady> ready;
-    std::chrono::steady_clock::time_point deadline;
+    std::vector<PendingRead> reads;
+    Runtime::Clock::time_point deadline;
+  };
+  // A confirmed read still waiting for its connection's earlier write to be applied.
+  struct WaitingRead {
+    ReadReady ready;
+    Runtime::Clock::time_point deadline;
   };
 
   void track_proposal(raft::Node::ProposeResult r, WriteDone done);
@@ -144,6 +162,11 @@ class RaftDriver {
   void take_ready();
   // Hands the reads gathered this turn to the core as one ReadIndex request.
   void submit_read_batch();
+  // Releases a confirmed read now, or once the state machine has reached its floor.
+  void release_read(PendingRead read, Runtime::Clock::time_point deadline);
+  void release_waiting_reads();
+  // Runs `fn` on the event loop if this driver still exists then.
+  void post(std::function<void()> fn);
   void on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const std::string& error,
                     bool applied_early);
   // Restores an installed snapshot, applies committed entries (answering their clients)
@@ -153,14 +176,14 @@ class RaftDriver {
   void fail_everything(RequestError why);
   void fail_storage(const std::string& error);
 
-  asio::io_context& io_;
+  Runtime& rt_;
   Options options_;
   raft::Storage* log_;
   std::unique_ptr<raft::Node> node_;
-  std::unique_ptr<DiskWriter> disk_;
+  std::unique_ptr<DiskQueue> disk_;
   StateMachine* machine_;
   SendFn send_;
-  asio::steady_timer tick_timer_;
+  Liveness life_;
   raft::HardState submitted_hard_state_;  // term and vote as last handed to the disk
   bool process_scheduled_ = false;
   static constexpr int kMaxBatchesInFlight = 4;
@@ -170,12 +193,14 @@ class RaftDriver {
   bool failed_ = false;
 
   std::map<raft::Index, PendingWrite> pending_writes_;
-  std::map<uint64_t, PendingReadBatch> pending_reads_;  // by ReadIndex context id
-  std::vector<ReadReady> read_batch_;                   // not yet handed to the core
+  std::map<uint64_t, PendingReadBatch> pending_reads_;     // by ReadIndex context id
+  std::vector<PendingRead> read_batch_;                    // not yet handed to the core
+  std::multimap<raft::Index, WaitingRead> waiting_reads_;  // by the applied index they need
   uint64_t next_read_id_ = 1;
+  raft::Index applied_index_ = 0;
   uint64_t persisted_batches_ = 0;
   uint64_t persisted_entries_ = 0;
-  std::chrono::steady_clock::time_point next_expiry_check_;
+  Runtime::Clock::time_point next_expiry_check_;
 };
 
 }  // namespace raftkv::server

@@ -11,29 +11,12 @@
 #include "proto/codec.h"
 #include "raft/conf_change.h"
 #include "server/data_dir.h"
+#include "server/durable_sink.h"
 #include "server/log_context.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
 
 namespace raftkv::server {
-
-namespace {
-
-// Persists Ready batches into the durable log (on the disk thread).
-class DurableSink : public LogSink {
- public:
-  explicit DurableSink(storage::DurableStorage* storage) : storage_(storage) {}
-  std::optional<std::string> save(PersistBatch& b) override {
-    auto s = storage_->save(b.hard_state, std::move(b.entries), b.snapshot);
-    if (s.ok()) return std::nullopt;
-    return s.to_string();
-  }
-
- private:
-  storage::DurableStorage* storage_;
-};
-
-}  // namespace
 
 Server::Server(ServerOptions options)
     : options_(std::move(options)),
@@ -117,10 +100,19 @@ std::string Server::open() {
   dopts.raft.max_inflight_msgs = 256;
   dopts.tick = std::chrono::milliseconds(options_.tick_ms);
   dopts.request_timeout = std::chrono::milliseconds(options_.request_timeout_ms);
+  dopts.boot_nonce = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   driver_ = std::make_unique<RaftDriver>(
-      io_, dopts, storage_.get(),
+      runtime_, dopts, storage_.get(),
       std::make_unique<DiskWriter>(std::make_unique<DurableSink>(storage_.get())), this,
       [this](std::vector<raft::Message> msgs) { send_to_peers(std::move(msgs)); });
+
+  ClientService::Hooks hooks;
+  hooks.client_address = [this](raft::NodeId id) { return members_.client_address(id); };
+  hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
+                                ReplySlot& slot) { handle_server_command(argv, spec, slot); };
+  hooks.client_list = [this] { return client_list(); };
+  service_ =
+      std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 
   net::TransportOptions topts;
   topts.cluster_id = options_.cluster_id;
@@ -248,6 +240,7 @@ void Server::on_connect(const ClientConnection& conn) {
 void Server::on_disconnect(const ClientConnection& conn) {
   --stats_.connected_clients;
   clients_.erase(conn.state().id);
+  if (service_) service_->on_disconnect(conn.state().id);
 }
 
 std::string Server::apply(const raft::Entry& entry) {

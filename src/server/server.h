@@ -14,9 +14,11 @@
 #include "net/peer_address.h"
 #include "server/background_worker.h"
 #include "server/client_connection.h"
+#include "server/client_service.h"
 #include "server/member_directory.h"
 #include "server/options.h"
 #include "server/raft_driver.h"
+#include "server/runtime.h"
 #include "server/server_stats.h"
 #include "server/snapshot_receiver.h"
 #include "server/snapshot_sender.h"
@@ -106,6 +108,7 @@ class Server : public CommandHandler, public StateMachine {
 
   ServerOptions options_;
   asio::io_context io_;
+  AsioRuntime runtime_{io_};
   asio::signal_set signals_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer role_timer_;
@@ -117,6 +120,7 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<BackgroundWorker> loader_;
   std::unique_ptr<RaftDriver> driver_;
   kv::StateMachine machine_;
+  std::unique_ptr<ClientService> service_;
   MemberDirectory members_;
   ServerStats stats_;
   std::map<uint64_t, const ClientConnection*> clients_;  // connected, by client id

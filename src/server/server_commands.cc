@@ -37,121 +37,19 @@ std::string lower(std::string s) {
 }  // namespace
 
 uint64_t Server::now_ms() const {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  return runtime_.wall_ms();
 }
 
 std::string Server::redirect_error(RequestError e, uint16_t key_slot) const {
-  if (e == RequestError::kNotLeader) {
-    if (auto addr = members_.client_address(driver_->leader())) {
-      return kv::encode_error("MOVED " + std::to_string(key_slot) + " " + *addr);
-    }
-  }
-  if (e == RequestError::kStorage) {
-    return kv::encode_error("ERR this node's storage failed; it no longer serves requests");
-  }
-  return kv::encode_error("CLUSTERDOWN no leader");
+  return service_->redirect_error(e, key_slot);
 }
 
 std::string Server::request_error(RequestError e, uint16_t key_slot) const {
-  switch (e) {
-    case RequestError::kNotLeader:
-    case RequestError::kNoLeader:
-      return redirect_error(e, key_slot);
-    case RequestError::kLost:
-      return kv::encode_error("TRYAGAIN the write was lost in a leader change and not executed");
-    case RequestError::kUnknown:
-    case RequestError::kStorage:
-      return kv::encode_error(
-          "UNKNOWN outcome unknown: leadership or storage was lost before the write was "
-          "confirmed; it may or may not have been applied");
-    case RequestError::kTimeout:
-      return kv::encode_error("TRYAGAIN the read could not be confirmed in time; not executed");
-    case RequestError::kBusy:
-      return kv::encode_error(
-          "TRYAGAIN a membership change or leadership transfer is in progress; not executed");
-    case RequestError::kInvalid:
-      return kv::encode_error("ERR invalid configuration; not executed");
-  }
-  return kv::encode_error("ERR internal error");
+  return service_->request_error(e, key_slot);
 }
 
 void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
-  ++stats_.total_commands;
-  kv::Classification c = kv::classify(argv);
-  if (!c.ok()) {
-    ++stats_.errors;
-    slot.complete(kv::encode_error(c.error));
-    return;
-  }
-  if (c.spec->id == kv::CommandId::kClient && argv.size() == 2 && lower(argv[1]) == "list") {
-    slot.complete(kv::encode_bulk(client_list()));  // needs every connection: the server's
-    return;
-  }
-  size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
-  uint16_t key_slot =
-      c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
-  switch (c.route) {
-    case kv::Route::kLocal: {
-      std::string out;
-      kv::RespWriter w(&out);
-      kv::execute_local(*c.spec, argv, &client, &w);
-      slot.complete(std::move(out));
-      return;
-    }
-    case kv::Route::kServer:
-      handle_server_command(argv, *c.spec, slot);
-      return;
-    case kv::Route::kRead: {
-      if (c.spec->id == kv::CommandId::kDebug) {
-        // DEBUG DIGEST describes this replica's own state (to compare replicas at equal
-        // applied index), so every node answers it locally.
-        slot.complete(machine_.read(argv));
-        return;
-      }
-      if (auto err = driver_->unavailable()) {
-        ++stats_.redirects;
-        slot.complete(redirect_error(*err, key_slot));  // not executed: go elsewhere
-        return;
-      }
-      driver_->read([this, argv = std::move(argv), c, slot,
-                     key_slot](std::optional<RequestError> err) mutable {
-        if (err) {
-          ++stats_.errors;
-          slot.complete(request_error(*err, key_slot));
-          return;
-        }
-        ++stats_.reads_ok;
-        if (c.command_offset > 0) {  // a prefix (the session extension) to strip
-          argv.erase(argv.begin(), argv.begin() + static_cast<long>(c.command_offset));
-        }
-        slot.complete(machine_.read(argv, now_ms()));  // wall clock: see kv expiry
-      });
-      return;
-    }
-    case kv::Route::kWrite: {
-      if (auto err = driver_->unavailable()) {
-        ++stats_.redirects;
-        slot.complete(redirect_error(*err, key_slot));  // not executed: go elsewhere
-        return;
-      }
-      kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, now_ms());
-      driver_->propose(kv::encode_log_command(cmd),
-                       [this, slot, key_slot](std::optional<RequestError> err,
-                                              const std::string& reply) mutable {
-                         if (err) {
-                           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
-                           ++stats_.errors;
-                           slot.complete(request_error(*err, key_slot));
-                           return;
-                         }
-                         ++stats_.writes_ok;
-                         slot.complete(reply);
-                       });
-      return;
-    }
-  }
+  service_->handle(std::move(argv), client, std::move(slot));
 }
 
 void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec,

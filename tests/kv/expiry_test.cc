@@ -176,6 +176,35 @@ TEST(Expiry, SnapshotsOfTheFirstFormatStillRestore) {
   EXPECT_EQ(restored.serialize(), kv.sm.serialize());
 }
 
+// A read may decide expiry with the serving node's clock only where that agrees with log
+// time; a key due by the node's clock but not yet in log time needs an expiry tick first
+// (the server's request path), so that a key read as gone never comes back after a
+// leadership change to a node whose clock is behind.
+TEST(Expiry, ReadsNamingKeysDueOnlyByTheLocalClockNeedLogTime) {
+  KvHarness kv;  // log time 1,000,000
+  kv.run({"SET", "a", "1", "PX", "300"});
+  kv.run({"SET", "b", "1", "PX", "5000"});
+  kv.run({"SET", "c", "1"});
+  auto needs = [&](const Argv& argv, uint64_t now) {
+    const Classification c = classify(argv);
+    return kv.sm.read_needs_log_time(*c.spec, argv, now);
+  };
+  EXPECT_FALSE(needs({"GET", "a"}, 1'000'299)) << "not due yet";
+  EXPECT_TRUE(needs({"GET", "a"}, 1'000'300)) << "due by the clock, alive in log time";
+  EXPECT_FALSE(needs({"GET", "b"}, 1'000'300));
+  EXPECT_FALSE(needs({"GET", "c"}, 9'000'000)) << "no deadline";
+  EXPECT_TRUE(needs({"MGET", "c", "a"}, 1'000'300)) << "any key it names";
+  EXPECT_TRUE(needs({"EXISTS", "c", "b"}, 1'000'300 + 4700));
+  EXPECT_TRUE(needs({"DBSIZE"}, 1'000'300)) << "a keyless read looks at every key";
+  EXPECT_FALSE(needs({"DBSIZE"}, 1'000'299));
+  EXPECT_FALSE(needs({"GET", "a"}, 999'000)) << "a clock behind log time";
+  // Once log time has passed the deadline, the key is gone at log time: nothing to wait for.
+  kv.time_ms += 300;
+  kv.run({"SET", "c", "2"});
+  EXPECT_FALSE(needs({"GET", "a"}, 1'000'400));
+  EXPECT_EQ(kv.sm.read({"GET", "a"}), "$-1\r\n");
+}
+
 TEST(ExpiryTable, MovesAndRemovesDeadlines) {
   ExpiryTable t;
   t.set("a", 30);

@@ -1,0 +1,239 @@
+#include "server/client_service.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "kv/resp_writer.h"
+#include "server/hash_slot.h"
+
+namespace raftkv::server {
+
+namespace {
+
+bool is_client_list(const kv::Classification& c, const kv::Argv& argv) {
+  if (c.spec->id != kv::CommandId::kClient || argv.size() != 2) return false;
+  std::string sub = argv[1];
+  for (char& ch : sub) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return sub == "list";
+}
+
+}  // namespace
+
+ClientService::ClientService(Runtime& runtime, RaftDriver& driver, kv::StateMachine& machine,
+                             ServerStats& stats, Hooks hooks, InjectedBugs bugs)
+    : rt_(runtime),
+      driver_(driver),
+      machine_(machine),
+      stats_(stats),
+      hooks_(std::move(hooks)),
+      bugs_(bugs) {}
+
+std::string ClientService::redirect_error(RequestError e, uint16_t key_slot) const {
+  if (e == RequestError::kNotLeader && hooks_.client_address) {
+    if (auto addr = hooks_.client_address(driver_.leader())) {
+      return kv::encode_error("MOVED " + std::to_string(key_slot) + " " + *addr);
+    }
+  }
+  if (e == RequestError::kStorage) {
+    return kv::encode_error("ERR this node's storage failed; it no longer serves requests");
+  }
+  return kv::encode_error("CLUSTERDOWN no leader");
+}
+
+std::string ClientService::request_error(RequestError e, uint16_t key_slot) const {
+  switch (e) {
+    case RequestError::kNotLeader:
+    case RequestError::kNoLeader:
+      return redirect_error(e, key_slot);
+    case RequestError::kLost:
+      return kv::encode_error("TRYAGAIN the write was lost in a leader change and not executed");
+    case RequestError::kUnknown:
+    case RequestError::kStorage:
+      return kv::encode_error(
+          "UNKNOWN outcome unknown: leadership or storage was lost before the write was "
+          "confirmed; it may or may not have been applied");
+    case RequestError::kTimeout:
+      return kv::encode_error("TRYAGAIN the read could not be confirmed in time; not executed");
+    case RequestError::kBusy:
+      return kv::encode_error(
+          "TRYAGAIN a membership change or leadership transfer is in progress; not executed");
+    case RequestError::kInvalid:
+      return kv::encode_error("ERR invalid configuration; not executed");
+  }
+  return kv::encode_error("ERR internal error");
+}
+
+void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
+  ++stats_.total_commands;
+  kv::Classification c = kv::classify(argv);
+  if (!c.ok()) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(c.error));
+    return;
+  }
+  if (is_client_list(c, argv) && hooks_.client_list) {
+    slot.complete(kv::encode_bulk(hooks_.client_list()));  // needs every connection
+    return;
+  }
+  size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
+  uint16_t key_slot =
+      c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  switch (c.route) {
+    case kv::Route::kLocal: {
+      std::string out;
+      kv::RespWriter w(&out);
+      kv::execute_local(*c.spec, argv, &client, &w);
+      slot.complete(std::move(out));
+      return;
+    }
+    case kv::Route::kServer:
+      if (hooks_.server_command) {
+        hooks_.server_command(argv, *c.spec, slot);
+      } else {
+        slot.complete(kv::encode_error("ERR unsupported command"));
+      }
+      return;
+    case kv::Route::kRead:
+    case kv::Route::kWrite:
+      dispatch(client.id, Queued{std::move(argv), std::move(c), key_slot, std::move(slot)});
+      return;
+  }
+}
+
+void ClientService::dispatch(uint64_t client_id, Queued q) {
+  auto it = connections_.find(client_id);
+  if (it != connections_.end() && !it->second.queued.empty()) {
+    it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
+    return;
+  }
+  if (q.c.route == kv::Route::kRead) {
+    start_read(client_id, std::move(q));
+    return;
+  }
+  if (it != connections_.end() && it->second.reads_in_flight > 0) {
+    it->second.queued.push_back(std::move(q));  // an earlier read must not see this write
+    return;
+  }
+  start_write(client_id, std::move(q));
+}
+
+void ClientService::start_read(uint64_t client_id, Queued q) {
+  if (q.c.spec->id == kv::CommandId::kDebug) {
+    // DEBUG DIGEST describes this replica's own state (to compare replicas at equal
+    // applied index), so every node answers it locally.
+    q.slot.complete(machine_.read(q.argv));
+    return;
+  }
+  if (auto err = driver_.unavailable()) {
+    ++stats_.redirects;
+    q.slot.complete(redirect_error(*err, q.key_slot));  // not executed: go elsewhere
+    return;
+  }
+  Connection& conn = connections_[client_id];
+  ++conn.reads_in_flight;
+  const raft::Index floor = bugs_.ignore_write_floor ? 0 : conn.last_write;
+  driver_.read(
+      [this, client_id, q = std::move(q)](std::optional<RequestError> err) mutable {
+        if (err) {
+          ++stats_.errors;
+          q.slot.complete(request_error(*err, q.key_slot));
+          finish_read(client_id);
+          return;
+        }
+        serve_read(client_id, std::move(q));
+      },
+      floor);
+}
+
+void ClientService::serve_read(uint64_t client_id, Queued q) {
+  if (q.c.command_offset > 0) {  // a prefix (the session extension) to strip
+    q.argv.erase(q.argv.begin(), q.argv.begin() + static_cast<long>(q.c.command_offset));
+  }
+  const uint64_t now = rt_.wall_ms();
+  if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
+    ++stats_.reads_ok;
+    q.slot.complete(machine_.read(q.argv, now));
+    finish_read(client_id);
+    return;
+  }
+  // A key it names expired by this node's clock but not yet in log time: move log time
+  // forward through the log first, then read at log time.
+  advance_log_time(now, [this, client_id, q = std::move(q)](std::optional<RequestError> err) {
+    if (err) {
+      ++stats_.errors;
+      q.slot.complete(
+          request_error(*err == RequestError::kLost ? RequestError::kTimeout : *err, q.key_slot));
+    } else {
+      ++stats_.reads_ok;
+      q.slot.complete(machine_.read(q.argv));
+    }
+    finish_read(client_id);
+  });
+}
+
+void ClientService::finish_read(uint64_t client_id) {
+  auto it = connections_.find(client_id);
+  if (it == connections_.end()) return;  // disconnected meanwhile
+  --it->second.reads_in_flight;
+  // Held-back commands go now, in order, until one has to wait again. (A start_* may
+  // answer at once and re-enter here, so the entry is looked up again each time.)
+  while (it != connections_.end() && it->second.reads_in_flight == 0 &&
+         !it->second.queued.empty()) {
+    Queued q = std::move(it->second.queued.front());
+    it->second.queued.pop_front();
+    if (q.c.route == kv::Route::kRead) {
+      start_read(client_id, std::move(q));
+    } else {
+      start_write(client_id, std::move(q));
+    }
+    it = connections_.find(client_id);
+  }
+  if (it != connections_.end() && it->second.reads_in_flight == 0 && it->second.queued.empty() &&
+      it->second.last_write <= driver_.applied_index()) {
+    connections_.erase(it);  // nothing to remember: keep the table small
+  }
+}
+
+void ClientService::start_write(uint64_t client_id, Queued q) {
+  if (auto err = driver_.unavailable()) {
+    ++stats_.redirects;
+    q.slot.complete(redirect_error(*err, q.key_slot));  // not executed: go elsewhere
+    return;
+  }
+  kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
+  std::optional<raft::Index> index =
+      driver_.propose(kv::encode_log_command(cmd),
+                      [this, slot = std::move(q.slot), key_slot = q.key_slot](
+                          std::optional<RequestError> err, const std::string& reply) mutable {
+                        if (err) {
+                          if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
+                          ++stats_.errors;
+                          slot.complete(request_error(*err, key_slot));
+                          return;
+                        }
+                        ++stats_.writes_ok;
+                        slot.complete(reply);
+                      });
+  if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
+}
+
+void ClientService::advance_log_time(uint64_t now_ms,
+                                     std::function<void(std::optional<RequestError>)> then) {
+  // Reads that need a tick while one is in flight share it: it applies after they were
+  // confirmed, and they then read at the log time it leaves behind. That is the time of
+  // a point inside each read's own interval, which is all linearizability asks.
+  if (clock_tick_) {
+    clock_tick_->waiters.push_back(std::move(then));
+    return;
+  }
+  auto tick = std::make_shared<ClockTick>();
+  tick->waiters.push_back(std::move(then));
+  clock_tick_ = tick;
+  driver_.propose(kv::encode_log_command(kv::expiry_tick_command(now_ms)),
+                  [this, tick](std::optional<RequestError> err, const std::string&) {
+                    if (clock_tick_ == tick) clock_tick_.reset();
+                    for (auto& waiter : tick->waiters) waiter(err);
+                  });
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,103 @@
+// ClientService: the request path of one node. It routes each client command (answered
+// by the connection, a linearizable read, a write through the log, or the server's own
+// command), keeps each connection's commands in order, and turns every failure into the
+// Redis error a client expects. The simulator runs this class as it ships.
+//
+// Per-connection order (Redis's guarantee for one connection, pipelined or not):
+//   - a read sees every write its connection sent before it: it is released only once
+//     the state machine has applied that connection's latest earlier write;
+//   - a write is not proposed while an earlier read of its connection is still waiting
+//     for its read point: the read would otherwise be served after the write applied.
+//     The write (and everything the connection sends after it) waits for those reads.
+// Expiry that reads see is decided in log time, never by this node's clock alone (see
+// kv::StateMachine::read_needs_log_time).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kv/argv.h"
+#include "kv/commands.h"
+#include "kv/local_commands.h"
+#include "kv/state_machine.h"
+#include "server/raft_driver.h"
+#include "server/reply_slot.h"
+#include "server/runtime.h"
+#include "server/server_stats.h"
+
+namespace raftkv::server {
+
+// Deliberate bugs, for the simulator to prove its checks catch them. Tests only.
+struct ClientServiceBugs {
+  bool ignore_write_floor = false;     // a read does not wait for its connection's writes
+  bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
+};
+
+class ClientService {
+ public:
+  struct Hooks {
+    // The client address of a member (for -MOVED), if known.
+    std::function<std::optional<std::string>(raft::NodeId)> client_address;
+    // Route::kServer commands (INFO, CLUSTER, RAFT, ...), which need the whole server.
+    std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
+    // CLIENT LIST, which needs every connection.
+    std::function<std::string()> client_list;
+  };
+
+  using InjectedBugs = ClientServiceBugs;
+
+  ClientService(Runtime& runtime, RaftDriver& driver, kv::StateMachine& machine, ServerStats& stats,
+                Hooks hooks, InjectedBugs bugs = {});
+
+  void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot);
+  // The connection is gone: forget its order state (its queued commands get no reply).
+  void on_disconnect(uint64_t client_id) { connections_.erase(client_id); }
+
+  // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
+  // must name for cluster clients to update the right slot.
+  std::string redirect_error(RequestError e, uint16_t key_slot = 0) const;
+  std::string request_error(RequestError e, uint16_t key_slot = 0) const;
+
+ private:
+  // A read or write held back to keep its connection's order.
+  struct Queued {
+    kv::Argv argv;
+    kv::Classification c;
+    uint16_t key_slot;
+    ReplySlot slot;
+  };
+  struct Connection {
+    raft::Index last_write = 0;  // log index of its latest proposed write
+    int reads_in_flight = 0;
+    std::deque<Queued> queued;
+  };
+  // Proposals of expiry ticks that reads wait for (see read_needs_log_time).
+  struct ClockTick {
+    std::vector<std::function<void(std::optional<RequestError>)>> waiters;
+  };
+
+  void dispatch(uint64_t client_id, Queued q);
+  void start_read(uint64_t client_id, Queued q);
+  void start_write(uint64_t client_id, Queued q);
+  void serve_read(uint64_t client_id, Queued q);
+  void finish_read(uint64_t client_id);
+  // Runs `then` once an expiry tick proposed at or after now has applied.
+  void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
+
+  Runtime& rt_;
+  RaftDriver& driver_;
+  kv::StateMachine& machine_;
+  ServerStats& stats_;
+  Hooks hooks_;
+  InjectedBugs bugs_;
+  std::unordered_map<uint64_t, Connection> connections_;  // by client id, while it has state
+  std::shared_ptr<ClockTick> clock_tick_;                 // the tick in flight, if any
+};
+
+}  // namespace raftkv::server

@@ -1,0 +1,31 @@
+// Where a command's reply goes: a slot in its connection's ordered reply queue. The
+// request path (ClientService) completes slots; a client connection, or a simulated one,
+// writes the replies back in request order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace raftkv::server {
+
+class ReplyTarget {
+ public:
+  virtual ~ReplyTarget() = default;
+  // The reply to the connection's command number `seq` (its order of arrival). Completing
+  // twice is ignored; completing after the connection closed is harmless.
+  virtual void complete(uint64_t seq, std::string resp_bytes) = 0;
+};
+
+class ReplySlot {
+ public:
+  ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
+      : target_(std::move(target)), seq_(seq) {}
+  void complete(std::string resp_bytes) const { target_->complete(seq_, std::move(resp_bytes)); }
+
+ private:
+  std::shared_ptr<ReplyTarget> target_;
+  uint64_t seq_;
+};
+
+}  // namespace raftkv::server
