@@ -26,6 +26,10 @@ struct Operation {
   Time complete = kNever;  // kNever unless kOk
   Outcome outcome = Outcome::kPending;
   std::string result;  // "ok"/"fail" for writes, the value for reads
+  // The connection that sent it (0: none), for per-connection order: a connection's
+  // operations take effect in the order it sent them (ids grow in that order), even
+  // when several are in flight at once (a pipeline).
+  uint64_t connection = 0;
 
   std::string describe() const;
 };

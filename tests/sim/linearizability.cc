@@ -59,6 +59,7 @@ class KeySearch {
   KeySearch(std::vector<CheckedOp> ops, uint64_t max_steps)
       : ops_(std::move(ops)), max_steps_(max_steps), linearized_((ops_.size() + 63) / 64, 0) {
     build_list();
+    find_connection_predecessors();
   }
 
   Linearizable run() {
@@ -71,6 +72,10 @@ class KeySearch {
       if (++steps_ > max_steps_) return Linearizable::kUnknown;
       const Event& ev = events_[e];
       if (e != kTail && ev.call) {
+        if (!predecessor_done(ev.op)) {  // its connection's earlier op comes first
+          e = ev.next;
+          continue;
+        }
         if (auto next = step(state, ops_[ev.op])) {
           set_bit(ev.op, true);
           if (cache_.insert(cache_key(*next)).second) {
@@ -171,6 +176,24 @@ class KeySearch {
     relink(call);
   }
 
+  // For each op, the latest earlier completed op of the same connection (-1: none). ops_
+  // is sorted by invocation, and a connection invokes in sending order.
+  void find_connection_predecessors() {
+    predecessor_.assign(ops_.size(), -1);
+    std::map<uint64_t, int> last_known;
+    for (int i = 0; i < static_cast<int>(ops_.size()); ++i) {
+      const uint64_t conn = ops_[i].op->connection;
+      if (conn == 0) continue;
+      auto it = last_known.find(conn);
+      if (it != last_known.end()) predecessor_[i] = it->second;
+      if (ops_[i].known) last_known[conn] = i;
+    }
+  }
+  bool predecessor_done(int op) const {
+    const int p = predecessor_[op];
+    return p < 0 || (linearized_[p / 64] >> (p % 64) & 1) != 0;
+  }
+
   void set_bit(int op, bool on) {
     uint64_t mask = uint64_t{1} << (op % 64);
     if (on) {
@@ -190,6 +213,7 @@ class KeySearch {
   uint64_t max_steps_;
   uint64_t steps_ = 0;
   std::vector<uint64_t> linearized_;
+  std::vector<int> predecessor_;
   std::vector<Event> events_;
   std::unordered_set<std::string> cache_;
 };
@@ -221,6 +245,7 @@ LinearizabilityReport check_linearizable(const History& history, uint64_t max_st
   LinearizabilityReport report;
   for (auto& [key, ops] : by_key) {
     std::sort(ops.begin(), ops.end(), [](const CheckedOp& a, const CheckedOp& b) {
+      // Ties by id: a connection's ops sent at once keep their sending order.
       return a.op->invoke != b.op->invoke ? a.op->invoke < b.op->invoke : a.op->id < b.op->id;
     });
     KeySearch search(ops, max_steps);

@@ -6,6 +6,12 @@
 //
 // An operation whose outcome is unknown may have taken effect at any moment after its
 // invocation, or never; a failed one never did, and neither did a read without an answer.
+//
+// Per-connection order on top: an operation with a connection is linearized only after
+// every earlier completed operation of that connection on the same key (Redis answers a
+// connection's commands in order, pipelined or not). Earlier operations of unknown outcome
+// are not forced first, so the check never reports a false violation; order across keys
+// is not checked (keys are checked one at a time).
 #pragma once
 
 #include <cstdint>

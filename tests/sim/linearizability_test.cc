@@ -23,6 +23,11 @@ class HistoryBuilder {
                Outcome::kOk);
   }
   const History& history() const { return h_; }
+  // The last op added was sent on `connection`.
+  HistoryBuilder& on(uint64_t connection) {
+    h_.back().connection = connection;
+    return *this;
+  }
 
  private:
   HistoryBuilder& add(KvOp op, Time invoke, Time complete, std::string arg, std::string expected,
@@ -51,6 +56,20 @@ TEST(Linearizability, SequentialHistoryIsLinearizable) {
   b.put(1, 2, "a").get(3, 4, "a").append(5, 6, "b").get(7, 8, "ab").cas(9, 10, "ab", "c", "ok");
   b.cas(11, 12, "ab", "d", "fail").get(13, 14, "c");
   EXPECT_EQ(check(b), Linearizable::kYes);
+}
+
+// A pipelined SET then GET on one connection: in real time they overlap, so plain
+// linearizability lets the GET go first; per-connection order does not.
+TEST(Linearizability, AConnectionsReadSeesItsEarlierWrite) {
+  HistoryBuilder b;
+  b.put(1, 2, "a").put(3, 10, "b").on(7).get(3, 10, "a").on(7);
+  EXPECT_EQ(check(b), Linearizable::kNo);
+  HistoryBuilder other;  // the same on two connections is fine
+  other.put(1, 2, "a").put(3, 10, "b").on(7).get(3, 10, "a").on(8);
+  EXPECT_EQ(check(other), Linearizable::kYes);
+  HistoryBuilder later;  // and a connection's read before its write must not see it
+  later.put(1, 2, "a").get(3, 10, "b").on(7).put(3, 10, "b").on(7);
+  EXPECT_EQ(check(later), Linearizable::kNo);
 }
 
 TEST(Linearizability, StaleReadIsNot) {

@@ -8,8 +8,40 @@
 #include <cstdio>
 #include <iostream>
 
+#include "sim/node_sim.h"
 #include "sim/run_summary.h"
 #include "sim/simulator.h"
+
+namespace {
+
+// --whole-node: the server's own node (driver, request path, state machine) under faults.
+int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool replay,
+                   raftkv::sim::NodeSimOptions options) {
+  auto start = std::chrono::steady_clock::now();
+  uint64_t failed = 0, ok_ops = 0, unknown_ops = 0, failed_ops = 0, events = 0;
+  for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {
+    raftkv::sim::NodeSimResult r = raftkv::sim::run_node_simulation(s, options);
+    ok_ops += r.ops_ok;
+    unknown_ops += r.ops_unknown;
+    failed_ops += r.ops_failed;
+    events += r.events;
+    if (!r.ok()) {
+      ++failed;
+      std::cout << r.report() << std::flush;
+      if (!keep_going) break;
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "whole-node: " << seeds << " seeds from " << first_seed << ", " << failed
+            << " failed";
+  if (!replay)
+    std::cout << ", " << seconds << " s, " << (seconds > 0 ? seeds / seconds : 0) << " seeds/s";
+  std::cout << "\noperations: " << ok_ops << " ok, " << failed_ops << " failed, " << unknown_ops
+            << " unknown; " << events << " events\n";
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using raftkv::sim::kTick;
@@ -75,17 +107,32 @@ int main(int argc, char** argv) {
                  "Inject a known bug: none, skip_election_restriction, "
                  "commit_previous_term, truncate_matching_suffix, "
                  "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
-                 "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot");
+                 "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot, "
+                 "ignore_accepted_term; with --whole-node: ignore_write_floor, "
+                 "expiry_on_local_clock");
+  app.add_option("--lazy-advance", options.disk.lazy_advance,
+                 "Probability that a durable batch is acknowledged at once but advanced "
+                 "later, while the node goes on stepping")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--advance-delay", options.disk.max_advance_delay,
+                 "With --lazy-advance: the longest delay of an advance (time units)");
+  bool whole_node = false;
+  raftkv::sim::NodeSimOptions node_options;
+  app.add_flag("--whole-node", whole_node,
+               "Simulate the server's own node (RaftDriver, ClientService, kv state machine) "
+               "with pipelining clients, disk stalls and clock steps");
+  app.add_option("--window", node_options.window, "--whole-node: commands in flight per client");
   CLI11_PARSE(app, argc, argv);
   options.compaction.min_interval =
       std::min(options.compaction.min_interval, options.compaction.max_interval);
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
-  if (!parsed) {
+  const bool node_bug = bug == "ignore_write_floor" || bug == "expiry_on_local_clock";
+  if (!parsed && !(whole_node && node_bug)) {
     std::cerr << "unknown bug '" << bug << "'\n";
     return 2;
   }
-  options.bug = *parsed;
+  if (parsed) options.bug = *parsed;
   options.disk_kind =
       disk == "durable" ? raftkv::sim::DiskKind::kDurable : raftkv::sim::DiskKind::kMemory;
   options.fault_time = fault_ticks * kTick;
@@ -96,6 +143,18 @@ int main(int argc, char** argv) {
   }
   if (trace) options.trace_out = &std::cout;
 
+  if (whole_node) {
+    node_options.nodes = options.nodes;
+    node_options.clients = options.clients;
+    node_options.keys = options.keys;
+    node_options.fault_time = options.fault_time;
+    node_options.network.loss = options.network.loss;
+    node_options.network.duplicate = options.network.duplicate;
+    node_options.trace_out = options.trace_out;
+    if (bug == "ignore_write_floor") node_options.node.bugs.ignore_write_floor = true;
+    if (bug == "expiry_on_local_clock") node_options.node.bugs.expiry_on_local_clock = true;
+    return run_whole_node(first_seed, seeds, keep_going, seed.has_value(), node_options);
+  }
   if (raftkv::sim::pool_size(options) > 16) {
     std::cerr << "--nodes plus --spares must be at most 16\n";
     return 2;

@@ -1,0 +1,507 @@
+#include "sim/node_sim.h"
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sim/linearizability.h"
+
+namespace raftkv::sim {
+
+namespace {
+
+enum class OpKind : uint8_t { kGet, kSet, kAppend, kTtlSet, kTtlGet };
+
+struct OpRecord {
+  uint64_t id = 0;
+  uint64_t client = 0;
+  uint64_t connection = 0;
+  OpKind kind = OpKind::kGet;
+  std::string key;
+  std::string value;
+  Time invoke = 0;
+  Time complete = kNever;
+  Outcome outcome = Outcome::kPending;
+  std::string result;  // the value read ("" for nil), or the reply
+  bool nil = false;
+  bool writes() const { return kind != OpKind::kGet && kind != OpKind::kTtlGet; }
+};
+
+struct Client {
+  uint64_t id = 0;
+  raft::NodeId node = 1;
+  uint64_t conn = 0;
+  uint64_t sent = 0;
+  std::map<uint64_t, Time> in_flight;  // op id -> deadline
+};
+
+class NodeSimulation {
+ public:
+  NodeSimulation(uint64_t seed, const NodeSimOptions& o)
+      : options_(o), rng_(seed), network_(o.network, rng_.fork()) {
+    result_.seed = seed;
+  }
+
+  NodeSimResult run() {
+    build();
+    schedule_fault();
+    queue_.at(options_.fault_time, [this] { heal(); });
+    const Time end = options_.fault_time + options_.liveness_bound;
+    while (!result_.violation && queue_.run_next(end)) {
+      ++result_.events;
+      check_leaders();
+    }
+    if (!result_.violation) final_checks();
+    return std::move(result_);
+  }
+
+ private:
+  // --- setup -------------------------------------------------------------------------
+  void build() {
+    raft::ConfState conf;
+    for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
+    for (int i = 1; i <= options_.nodes; ++i) {
+      ServerNode::Env env;
+      env.send = [this](raft::Message m) { send(std::move(m)); };
+      env.applied = [this](raft::NodeId id, const raft::Entry& e, const kv::StateMachine&) {
+        on_applied(id, e);
+      };
+      env.reply = [this](uint64_t conn, uint64_t op, std::string reply) {
+        queue_.at(in_order(reply_due_[conn]),
+                  [this, conn, op, reply = std::move(reply)] { on_reply(conn, op, reply); });
+      };
+      nodes_.push_back(std::make_unique<ServerNode>(static_cast<raft::NodeId>(i), conf, queue_,
+                                                    rng_.fork(), options_.node, std::move(env)));
+    }
+    for (int i = 1; i <= options_.clients; ++i) {
+      Client c;
+      c.id = static_cast<uint64_t>(i);
+      c.node = static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes));
+      clients_.push_back(c);
+      connect(clients_.back(), clients_.back().node);
+      schedule_client(clients_.size() - 1, rng_.uniform(1, kTick));
+    }
+  }
+
+  void send(raft::Message m) {
+    for (Time d : network_.deliveries(m.from, m.to)) {
+      queue_.after(d, [this, m] {
+        if (!network_.linked(m.from, m.to)) return;
+        nodes_[m.to - 1]->deliver(m);
+      });
+    }
+  }
+
+  // --- clients -----------------------------------------------------------------------
+  void connect(Client& c, raft::NodeId node) {
+    c.node = node;
+    c.conn = ++next_conn_;
+    conn_owner_[c.conn] = c.id;
+  }
+
+  void schedule_client(size_t i, Time delay) {
+    queue_.after(delay, [this, i] {
+      Client& c = clients_[i];
+      expire_ops(c);
+      // New load stops when the faults heal; what is in flight still ends (or times out).
+      const bool loading = queue_.now() < options_.fault_time;
+      if (loading && c.in_flight.size() < static_cast<size_t>(options_.window)) issue(c);
+      if (loading || !c.in_flight.empty()) schedule_client(i, rng_.uniform(1, kTick));
+    });
+  }
+
+  void issue(Client& c) {
+    OpRecord op;
+    op.id = ops_.size() + 1;
+    op.client = c.id;
+    op.connection = c.conn;
+    op.invoke = queue_.now();
+    kv::Argv argv;
+    if (rng_.chance(options_.ttl_ops)) {
+      if (!ttl_keys_.empty() && rng_.chance(0.7)) {
+        op.kind = OpKind::kTtlGet;
+        op.key = ttl_keys_[rng_.uniform(0, ttl_keys_.size() - 1)];
+        argv = {"GET", op.key};
+      } else {
+        op.kind = OpKind::kTtlSet;
+        op.key = "t" + std::to_string(op.id);
+        op.value = "v" + std::to_string(op.id);
+        argv = {"SET", op.key, op.value, "PX", std::to_string(rng_.uniform(5, 300))};
+        ttl_keys_.push_back(op.key);
+        if (ttl_keys_.size() > 6) ttl_keys_.erase(ttl_keys_.begin());
+      }
+    } else {
+      op.key = "k" + std::to_string(rng_.uniform(0, options_.keys - 1));
+      const uint64_t r = rng_.uniform(0, 99);
+      op.kind = r < 40 ? OpKind::kGet : r < 75 ? OpKind::kSet : OpKind::kAppend;
+      op.value = std::to_string(c.id) + "." + std::to_string(++c.sent) + ",";
+      if (op.kind == OpKind::kGet) argv = {"GET", op.key};
+      if (op.kind == OpKind::kSet) argv = {"SET", op.key, op.value};
+      if (op.kind == OpKind::kAppend) argv = {"APPEND", op.key, op.value};
+    }
+    ops_.push_back(op);
+    c.in_flight[op.id] = queue_.now() + client_timeout();
+    note("c" + std::to_string(c.id) + " -> n" + std::to_string(c.node) + " conn" +
+         std::to_string(c.conn) + " op" + std::to_string(op.id) + " " + join(argv));
+    const raft::NodeId node = c.node;
+    const uint64_t conn = c.conn;
+    queue_.at(in_order(request_due_[conn]),
+              [this, node, conn, id = op.id, argv = std::move(argv)]() {
+                nodes_[node - 1]->request(conn, id, argv);
+              });
+  }
+
+  // A connection is a TCP stream: what is sent on it arrives in order. `due` is when the
+  // stream's previous message arrives; this one arrives no earlier.
+  Time in_order(Time& due) {
+    due = std::max(due, queue_.now() + network_.delay());
+    return due;
+  }
+
+  Time client_timeout() const {
+    return static_cast<Time>(options_.node.request_timeout / kTimeUnit) + 20 * kTick;
+  }
+
+  // A connection whose oldest command is overdue is given up (as a client library's
+  // timeout does): everything in flight on it ends unknown, and the client reconnects.
+  void expire_ops(Client& c) {
+    for (const auto& [id, deadline] : c.in_flight) {
+      if (deadline > queue_.now()) continue;
+      abandon(c, "timeout");
+      return;
+    }
+  }
+
+  void abandon(Client& c, const std::string& why) {
+    for (const auto& [id, deadline] : c.in_flight) finish(ops_[id - 1], Outcome::kUnknown, "");
+    c.in_flight.clear();
+    conn_owner_.erase(c.conn);
+    note("c" + std::to_string(c.id) + " drops conn" + std::to_string(c.conn) + ": " + why);
+    connect(c, static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes)));
+  }
+
+  void on_reply(uint64_t conn, uint64_t op_id, const std::string& reply) {
+    auto owner = conn_owner_.find(conn);
+    if (owner == conn_owner_.end()) return;  // a connection the client gave up
+    Client& c = clients_[owner->second - 1];
+    if (!c.in_flight.erase(op_id)) return;
+    OpRecord& op = ops_[op_id - 1];
+    note("c" + std::to_string(c.id) + " <- op" + std::to_string(op_id) + " " + printable(reply));
+    interpret(c, op, reply);
+  }
+
+  void interpret(Client& c, OpRecord& op, const std::string& reply) {
+    if (reply.starts_with("-MOVED ")) {
+      finish(op, Outcome::kFailed, "");
+      const size_t n = reply.find(" n", 7);
+      const raft::NodeId to = n == std::string::npos ? 0 : std::stoull(reply.substr(n + 2));
+      if (to >= 1 && to <= static_cast<raft::NodeId>(options_.nodes) && to != c.node &&
+          conn_owner_.count(c.conn)) {
+        connect(c, to);  // later commands go to the leader; earlier ones still answer here
+      }
+      return;
+    }
+    if (reply.starts_with("-CLUSTERDOWN") || reply.starts_with("-TRYAGAIN")) {
+      finish(op, Outcome::kFailed, "");
+      return;
+    }
+    if (reply.starts_with("-")) {  // -UNKNOWN, or a failed node's error
+      finish(op, Outcome::kUnknown, "");
+      return;
+    }
+    if (reply.starts_with("$-1")) {
+      op.nil = true;
+      finish(op, Outcome::kOk, "");
+      return;
+    }
+    if (reply.starts_with("$")) {
+      const size_t start = reply.find("\r\n") + 2;
+      finish(op, Outcome::kOk, reply.substr(start, reply.size() - start - 2));
+      return;
+    }
+    finish(op, Outcome::kOk, "ok");  // +OK, or APPEND's length
+  }
+
+  void finish(OpRecord& op, Outcome outcome, std::string result) {
+    if (op.outcome != Outcome::kPending) return;
+    op.outcome = outcome;
+    op.result = std::move(result);
+    if (outcome == Outcome::kOk) op.complete = queue_.now();
+    if (outcome == Outcome::kOk) ++result_.ops_ok;
+    if (outcome == Outcome::kFailed) ++result_.ops_failed;
+    if (outcome == Outcome::kUnknown) ++result_.ops_unknown;
+  }
+
+  // --- faults ------------------------------------------------------------------------
+  void schedule_fault() {
+    queue_.after(rng_.uniform(options_.min_fault_gap, options_.max_fault_gap), [this] {
+      if (healed_) return;
+      inject_fault();
+      schedule_fault();
+    });
+  }
+
+  raft::NodeId victim() {
+    raft::NodeId leader = current_leader();
+    if (leader != raft::kNoNode && rng_.chance(0.5)) return leader;
+    return static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes));
+  }
+
+  void inject_fault() {
+    ++result_.faults;
+    const raft::NodeId v = victim();
+    ServerNode& n = *nodes_[v - 1];
+    const Time duration = rng_.uniform(kTick, options_.max_fault_duration);
+    switch (rng_.uniform(0, 4)) {
+      case 0:
+        if (!options_.partitions) return;
+        for (int i = 1; i <= options_.nodes; ++i) {
+          if (static_cast<raft::NodeId>(i) != v) network_.cut_both(v, static_cast<raft::NodeId>(i));
+        }
+        note("fault: n" + std::to_string(v) + " isolated");
+        queue_.after(duration, [this] { network_.heal(); });
+        return;
+      case 1:
+        if (!options_.crashes || !n.up()) return;
+        note("fault: crash n" + std::to_string(v));
+        n.crash();
+        for (Client& c : clients_) {
+          if (c.node == v) abandon(c, "connection reset");
+        }
+        queue_.after(rng_.uniform(kTick, 40 * kTick), [this, v] { restart(v); });
+        return;
+      case 2:
+        if (!options_.pauses || !n.live()) return;
+        note("fault: pause n" + std::to_string(v));
+        n.pause();
+        queue_.after(duration, [this, v] { nodes_[v - 1]->resume(); });
+        return;
+      case 3: {
+        if (!options_.disk_stalls) return;
+        const Time until = queue_.now() + rng_.uniform(1, 5) *
+                                              static_cast<Time>(options_.node.election_tick) *
+                                              kTick;
+        note("fault: n" + std::to_string(v) + "'s disk stalls until t=" + std::to_string(until));
+        n.stall_disk(until);
+        return;
+      }
+      default: {
+        if (!options_.clock_faults) return;
+        const int64_t max = options_.max_clock_step_ms;
+        const int64_t step = static_cast<int64_t>(rng_.uniform(0, 2 * max)) - max;
+        note("fault: n" + std::to_string(v) + "'s wall clock steps " + std::to_string(step) +
+             " ms");
+        n.step_clock(step);
+        return;
+      }
+    }
+  }
+
+  void restart(raft::NodeId id) {
+    if (nodes_[id - 1]->up()) return;
+    note("restart n" + std::to_string(id));
+    nodes_[id - 1]->restart();
+  }
+
+  void heal() {
+    healed_ = true;
+    note("heal: partitions, crashes, pauses and disk stalls end");
+    network_.heal();
+    network_.set_loss(0);
+    network_.set_duplicate(0);
+    for (auto& n : nodes_) {
+      restart(n->id());
+      n->resume();
+      n->stall_disk(0);
+    }
+  }
+
+  // --- checks ------------------------------------------------------------------------
+  raft::NodeId current_leader() const {
+    raft::NodeId leader = raft::kNoNode;
+    raft::Term term = 0;
+    for (const auto& n : nodes_) {
+      if (n->live() && n->driver()->is_leader() && n->driver()->status().term >= term) {
+        leader = n->id();
+        term = n->driver()->status().term;
+      }
+    }
+    return leader;
+  }
+
+  void check_leaders() {
+    for (const auto& n : nodes_) {
+      if (!n->up() || !n->driver()->is_leader()) continue;
+      const raft::Term t = n->driver()->status().term;
+      auto [it, inserted] = leaders_.emplace(t, n->id());
+      if (!inserted && it->second != n->id()) {
+        violate("election safety", "two leaders in term " + std::to_string(t) + ": n" +
+                                       std::to_string(it->second) + " and n" +
+                                       std::to_string(n->id()));
+      }
+    }
+  }
+
+  void on_applied(raft::NodeId id, const raft::Entry& e) {
+    const size_t hash = std::hash<std::string>{}(e.data);
+    auto [it, inserted] = applied_.emplace(e.index, std::make_pair(e.term, hash));
+    if (!inserted && (it->second.first != e.term || it->second.second != hash)) {
+      violate("state-machine safety", "n" + std::to_string(id) + " applied " +
+                                          std::to_string(e.index) + "/" + std::to_string(e.term) +
+                                          ", another node applied " + std::to_string(e.index) +
+                                          "/" + std::to_string(it->second.first));
+    }
+  }
+
+  void final_checks() {
+    if (current_leader() == raft::kNoNode) {
+      return violate("liveness", "no leader after the faults healed");
+    }
+    for (const OpRecord& op : ops_) {
+      if (op.outcome == Outcome::kPending) {
+        return violate("liveness", "op" + std::to_string(op.id) + " never answered");
+      }
+    }
+    check_replicas();
+    if (!result_.violation) check_expiry();
+    if (!result_.violation) check_history();
+  }
+
+  void check_replicas() {
+    raft::Index top = 0;
+    for (const auto& n : nodes_) top = std::max(top, n->driver()->applied_index());
+    std::string digest;
+    for (const auto& n : nodes_) {
+      if (n->driver()->applied_index() != top) {
+        return violate("liveness", "n" + std::to_string(n->id()) + " applied " +
+                                       std::to_string(n->driver()->applied_index()) + " of " +
+                                       std::to_string(top));
+      }
+      if (digest.empty()) digest = n->machine()->digest();
+      if (n->machine()->digest() != digest) {
+        return violate("state agreement", "n" + std::to_string(n->id()) +
+                                              "'s digest differs at applied index " +
+                                              std::to_string(top));
+      }
+    }
+  }
+
+  // Once a read saw a TTL key gone (and the key had been written before that read
+  // began), no read that begins later may see it.
+  void check_expiry() {
+    std::map<std::string, Time> written, gone;  // key -> SET completed / first nil seen
+    for (const OpRecord& op : ops_) {
+      if (op.kind == OpKind::kTtlSet && op.outcome == Outcome::kOk) written[op.key] = op.complete;
+    }
+    for (const OpRecord& op : ops_) {
+      if (op.kind != OpKind::kTtlGet || op.outcome != Outcome::kOk || !op.nil) continue;
+      auto w = written.find(op.key);
+      if (w == written.end() || op.invoke < w->second) continue;
+      auto [it, inserted] = gone.emplace(op.key, op.complete);
+      if (!inserted) it->second = std::min(it->second, op.complete);
+    }
+    for (const OpRecord& op : ops_) {
+      if (op.kind != OpKind::kTtlGet || op.outcome != Outcome::kOk || op.nil) continue;
+      auto g = gone.find(op.key);
+      if (g != gone.end() && op.invoke > g->second) {
+        return violate("expiry", "key " + op.key +
+                                     " read as gone by t=" + std::to_string(g->second) +
+                                     ", then read again by op" + std::to_string(op.id) +
+                                     " invoked at t=" + std::to_string(op.invoke));
+      }
+    }
+  }
+
+  void check_history() {
+    History h;
+    for (const OpRecord& op : ops_) {
+      if (op.kind == OpKind::kTtlSet || op.kind == OpKind::kTtlGet) continue;
+      Operation o;
+      o.id = op.id;
+      o.command.client = op.client;
+      o.command.op = op.kind == OpKind::kGet   ? KvOp::kGet
+                     : op.kind == OpKind::kSet ? KvOp::kPut
+                                               : KvOp::kAppend;
+      o.command.key = op.key;
+      o.command.arg = op.value;
+      o.invoke = op.invoke;
+      o.complete = op.complete;
+      o.outcome = op.outcome;
+      o.result = op.result;
+      o.connection = op.connection;
+      h.push_back(std::move(o));
+    }
+    LinearizabilityReport r = check_linearizable(h, options_.linearizability_steps);
+    if (r.verdict == Linearizable::kNo) {
+      violate("linearizability", "key " + r.key + " (with per-connection order):\n" + r.detail);
+    }
+  }
+
+  // --- trace -------------------------------------------------------------------------
+  void violate(std::string property, std::string detail) {
+    if (result_.violation) return;
+    result_.violation = Violation{std::move(property), std::move(detail)};
+    result_.at = queue_.now();
+  }
+  void note(const std::string& text) {
+    std::string line = "t=" + std::to_string(queue_.now() / kTick) + "." +
+                       std::to_string(queue_.now() % kTick) + " " + text;
+    if (options_.trace_out) *options_.trace_out << line << "\n";
+    tail_.push_back(std::move(line));
+    if (tail_.size() > 60) tail_.pop_front();
+    result_.trace_tail.assign(tail_.begin(), tail_.end());
+  }
+  static std::string join(const kv::Argv& argv) {
+    std::string out;
+    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+    return out;
+  }
+  static std::string printable(const std::string& reply) {
+    std::string out;
+    for (char ch : reply) {
+      if (ch == '\r') continue;
+      out += ch == '\n' ? ' ' : ch;
+    }
+    return out.substr(0, 80);
+  }
+
+  NodeSimOptions options_;
+  Rng rng_;
+  EventQueue queue_;
+  Network network_;
+  std::vector<std::unique_ptr<ServerNode>> nodes_;
+  std::vector<Client> clients_;
+  std::map<uint64_t, uint64_t> conn_owner_;           // connection -> client, while in use
+  std::map<uint64_t, Time> request_due_, reply_due_;  // per connection: FIFO delivery
+  uint64_t next_conn_ = 0;
+  std::vector<OpRecord> ops_;
+  std::vector<std::string> ttl_keys_;
+  std::map<raft::Index, std::pair<raft::Term, size_t>> applied_;
+  std::map<raft::Term, raft::NodeId> leaders_;
+  bool healed_ = false;
+  std::deque<std::string> tail_;
+  NodeSimResult result_;
+};
+
+}  // namespace
+
+std::string NodeSimResult::report() const {
+  std::ostringstream out;
+  if (!violation) {
+    out << "seed " << seed << ": ok\n";
+    return out.str();
+  }
+  out << "seed " << seed << ": VIOLATION of " << violation->property << " at t=" << at / kTick
+      << " ticks\n  " << violation->detail << "\nlast events (replay with --whole-node --seed "
+      << seed << " --trace):\n";
+  for (const auto& line : trace_tail) out << "  " << line << "\n";
+  return out.str();
+}
+
+NodeSimResult run_node_simulation(uint64_t seed, const NodeSimOptions& options) {
+  return NodeSimulation(seed, options).run();
+}
+
+}  // namespace raftkv::sim

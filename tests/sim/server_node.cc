@@ -1,0 +1,140 @@
+#include "sim/server_node.h"
+
+#include <deque>
+#include <utility>
+
+namespace raftkv::sim {
+
+// The server's StateMachine interface over the key-value state machine, as
+// raftkv::server::Server implements it (less the member directory and snapshot policy).
+class ServerNode::Replica : public server::StateMachine {
+ public:
+  Replica(raft::NodeId id, kv::StateMachine& machine, const Env& env)
+      : id_(id), machine_(machine), env_(env) {}
+  std::string apply(const raft::Entry& e) override {
+    std::string reply = e.type == raft::EntryType::kConfChange ? (machine_.apply(e.index, {}), "")
+                                                               : machine_.apply(e.index, e.data);
+    env_.applied(id_, e, machine_);
+    return reply;
+  }
+  std::string restore(const raft::Snapshot& s) override {
+    kv::Status st = machine_.restore(s.data);
+    return st ? std::string() : st.message();
+  }
+
+ private:
+  raft::NodeId id_;
+  kv::StateMachine& machine_;
+  const Env& env_;
+};
+
+// A client connection as the server's ClientConnection keeps it: replies go out in the
+// order the commands came in, whatever order they complete in.
+class ServerNode::Connection : public server::ReplyTarget {
+ public:
+  Connection(uint64_t id, const Env& env) : id_(id), env_(env) { state.id = id; }
+  uint64_t accept(uint64_t op) {
+    replies_.push_back({op, std::nullopt});
+    return next_seq_++;
+  }
+  void complete(uint64_t seq, std::string bytes) override {
+    if (closed_ || seq < first_seq_ || seq - first_seq_ >= replies_.size()) return;
+    auto& slot = replies_[seq - first_seq_];
+    if (slot.second) return;
+    slot.second = std::move(bytes);
+    while (!replies_.empty() && replies_.front().second) {
+      env_.reply(id_, replies_.front().first, std::move(*replies_.front().second));
+      replies_.pop_front();
+      ++first_seq_;
+    }
+  }
+  void close() { closed_ = true; }
+  kv::ClientState state;
+
+ private:
+  uint64_t id_;
+  const Env& env_;
+  std::deque<std::pair<uint64_t, std::optional<std::string>>> replies_;
+  uint64_t first_seq_ = 0;
+  uint64_t next_seq_ = 0;
+  bool closed_ = false;
+};
+
+ServerNode::ServerNode(raft::NodeId id, const raft::ConfState& conf, EventQueue& queue, Rng rng,
+                       ServerNodeConfig config, Env env)
+    : id_(id), queue_(queue), rng_(rng), config_(config), env_(std::move(env)), runtime_(queue) {
+  storage_.set_conf_state(conf);
+  boot();
+}
+
+ServerNode::~ServerNode() {
+  runtime_.crash();  // nothing scheduled may run into a destroyed node
+  service_.reset();
+  driver_.reset();
+}
+
+void ServerNode::boot() {
+  ++boots_;
+  machine_ = std::make_unique<kv::StateMachine>();
+  replica_ = std::make_unique<Replica>(id_, *machine_, env_);
+  server::RaftDriver::Options o;
+  o.raft.id = id_;
+  o.raft.election_tick = config_.election_tick;
+  o.raft.heartbeat_tick = 1;
+  o.raft.random_seed = rng_.next();
+  o.raft.applied = 0;  // the state machine is rebuilt from the log
+  o.tick = config_.tick;
+  o.request_timeout = config_.request_timeout;
+  o.boot_nonce = rng_.next();
+  auto disk = std::make_unique<SimDiskQueue>(runtime_, queue_, sink_, rng_.fork(), config_.disk,
+                                             &stall_until_);
+  driver_ =
+      std::make_unique<server::RaftDriver>(runtime_, o, &storage_, std::move(disk), replica_.get(),
+                                           [this](std::vector<raft::Message> msgs) {
+                                             for (auto& m : msgs) env_.send(std::move(m));
+                                           });
+  server::ClientService::Hooks hooks;
+  hooks.client_address = [](raft::NodeId leader) -> std::optional<std::string> {
+    if (leader == raft::kNoNode) return std::nullopt;
+    return "n" + std::to_string(leader) + ":0";
+  };
+  service_ = std::make_unique<server::ClientService>(runtime_, *driver_, *machine_, stats_,
+                                                     std::move(hooks), config_.bugs);
+  driver_->start();
+}
+
+void ServerNode::deliver(raft::Message m) {
+  if (!up()) return;
+  runtime_.schedule(0, [this, m = std::move(m)] { driver_->step(m); });
+}
+
+void ServerNode::request(uint64_t conn, uint64_t op, kv::Argv argv) {
+  if (!up()) return;
+  runtime_.schedule(0, [this, conn, op, argv = std::move(argv)]() mutable {
+    auto& c = connections_[conn];
+    if (!c) c = std::make_shared<Connection>(conn, env_);
+    uint64_t seq = c->accept(op);
+    service_->handle(std::move(argv), c->state, server::ReplySlot(c, seq));
+  });
+}
+
+void ServerNode::crash() {
+  if (!up()) return;
+  runtime_.crash();
+  for (auto& [id, c] : connections_) c->close();
+  connections_.clear();
+  // The process is gone: its pending requests get no answer (no stop(): a dead process
+  // tells its clients nothing; they time out or see the connection drop).
+  service_.reset();
+  driver_.reset();
+  replica_.reset();
+  machine_.reset();
+  stall_until_ = 0;
+}
+
+void ServerNode::restart() {
+  if (up()) return;
+  boot();
+}
+
+}  // namespace raftkv::sim
