@@ -88,6 +88,11 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                  "time before a pending client request is answered with an error")
       ->check(CLI::Range(10, 3600000))
       ->capture_default_str();
+  app.add_option("--clock-offset-ms", o.clock_offset_ms,
+                 "for fault testing: shift this node's wall clock by this much, as clock skew "
+                 "would (the server never trusts its wall clock for correctness)")
+      ->check(CLI::Range(int64_t{-86400000}, int64_t{86400000}))
+      ->capture_default_str();
   app.add_option("--snapshot-entries", o.snapshot_entries,
                  "snapshot and compact the log after this many applied entries (0: never)")
       ->capture_default_str();

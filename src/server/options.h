@@ -33,6 +33,9 @@ struct ServerOptions {
   int election_ticks = 50;
   // A client request not answered within this time gets an error (a write: -UNKNOWN).
   int request_timeout_ms = 5000;
+  // Added to this node's wall clock (the time a leader stamps into the log). For fault
+  // testing: a node started with an offset behaves as one whose clock is skewed.
+  int64_t clock_offset_ms = 0;
 
   // Take a snapshot (and compact the log) once this many entries, or this many bytes of
   // entries, were applied since the last one; 0 turns a criterion off. The bytes criterion

@@ -34,12 +34,15 @@ class Runtime {
 // The real thing: an Asio io_context and the machine's clocks.
 class AsioRuntime : public Runtime {
  public:
-  explicit AsioRuntime(asio::io_context& io) : io_(io) {}
+  // `wall_offset_ms` shifts the wall clock (fault testing: a skewed clock).
+  explicit AsioRuntime(asio::io_context& io, int64_t wall_offset_ms = 0)
+      : io_(io), wall_offset_ms_(wall_offset_ms) {}
   Clock::time_point now() const override { return Clock::now(); }
   uint64_t wall_ms() const override {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
+                                     .count() +
+                                 wall_offset_ms_);
   }
   void post(std::function<void()> fn) override { asio::post(io_, std::move(fn)); }
   void after(std::chrono::nanoseconds delay, std::function<void()> fn) override {
@@ -52,6 +55,7 @@ class AsioRuntime : public Runtime {
 
  private:
   asio::io_context& io_;
+  int64_t wall_offset_ms_;
 };
 
 // A token that handlers capture to find out whether their owner still exists: scheduled

@@ -20,6 +20,7 @@ namespace raftkv::server {
 
 Server::Server(ServerOptions options)
     : options_(std::move(options)),
+      runtime_(io_, options_.clock_offset_ms),
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       role_timer_(io_),

@@ -108,7 +108,7 @@ class Server : public CommandHandler, public StateMachine {
 
   ServerOptions options_;
   asio::io_context io_;
-  AsioRuntime runtime_{io_};
+  AsioRuntime runtime_;
   asio::signal_set signals_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer role_timer_;

@@ -133,7 +133,10 @@ class LinkProxy:
 
 
 class Cluster:
-    def __init__(self, n=3, extra_args=(), tick_ms=10, election_ticks=30, heartbeat_ticks=3):
+    def __init__(self, n=3, extra_args=(), tick_ms=10, election_ticks=30, heartbeat_ticks=3,
+                 node_extra_args=None):
+        # node_extra_args: {id: [flags]} for that node only (e.g. a skewed clock).
+        self.node_extra_args = node_extra_args or {}
         if not BINARY or not os.path.exists(BINARY):
             raise RuntimeError("set RAFTKV_BIN to the raftkv binary")
         self.n = n
@@ -251,7 +254,8 @@ class Cluster:
             self.logs[i].close()
         log = open(f"{self.dir}/node{i}.log", "ab")
         self.logs[i] = log
-        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[i] = subprocess.Popen(args + self.node_extra_args.get(i, []), stdout=log,
+                                         stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.procs[i].poll() is not None:
