@@ -1,7 +1,8 @@
 #include "raft/node.h"
 
+#include "raft/check.h"
+
 #include <algorithm>
-#include <cassert>
 
 namespace raftkv::raft {
 
@@ -40,15 +41,23 @@ Node::Node(const Config& config, Storage* storage)
       log_(storage, config.max_committed_size_per_ready),
       tracker_(static_cast<size_t>(std::max(1, config.max_inflight_msgs))),
       rng_(config.random_seed * 0x9E3779B97F4A7C15ULL + config.id) {
-  assert(config.id != kNoNode);
-  assert(config.heartbeat_tick > 0 && config.election_tick > config.heartbeat_tick);
+  RAFTKV_CHECK(config.id != kNoNode, "Config::id must name this node");
+  RAFTKV_CHECK(config.heartbeat_tick > 0 && config.election_tick > config.heartbeat_tick,
+               "Config needs 0 < heartbeat_tick < election_tick");
   InitialState init = storage->initial_state();
   term_ = init.hard_state.term;
   vote_ = init.hard_state.vote;
   if (init.hard_state.commit > log_.committed()) {
     log_.commit_to(std::min(init.hard_state.commit, log_.last_index()));
   }
-  if (config.applied > log_.applied()) log_.applied_to(std::min(config.applied, log_.committed()));
+  if (config.applied > log_.committed()) {
+    // The application only applies committed entries, so what it says it applied is
+    // proof of commit (the persisted commit index may lag: it is written lazily). An
+    // applied index beyond the log itself cannot be right: stop rather than guess.
+    RAFTKV_CHECK(config.applied <= log_.last_index(), "Config::applied is beyond the log");
+    log_.commit_to(config.applied);
+  }
+  if (config.applied > log_.applied()) log_.applied_to(config.applied);
   prev_hard_state_ = init.hard_state;
   base_conf_ = init.conf;
   load_conf_history();
@@ -151,7 +160,7 @@ void Node::tick() {
 }
 
 void Node::tick_election() {
-  ++election_elapsed_;
+  count_election_tick();
   if (promotable() && past_election_timeout()) {
     election_elapsed_ = 0;
     campaign();
@@ -160,7 +169,7 @@ void Node::tick_election() {
 
 void Node::tick_heartbeat() {
   ++heartbeat_elapsed_;
-  ++election_elapsed_;
+  count_election_tick();
   if (lead_transferee_ != kNoNode && ++transfer_elapsed_ >= config_.election_tick) {
     lead_transferee_ = kNoNode;  // the target did not take over in time: lead on
     transfer_elapsed_ = 0;
@@ -657,7 +666,7 @@ bool Node::maybe_commit() {
       committed_entry_in_current_term()) {
     auto deferred = std::move(deferred_reads_);
     deferred_reads_.clear();
-    for (auto& ctx : deferred) read_index(std::move(ctx));
+    for (auto& r : deferred) add_read(std::move(r.context), r.requester);
   }
   return advanced;
 }
@@ -684,25 +693,25 @@ std::optional<ProposeError> Node::read_index(std::string context) {
     read_states_.push_back(ReadState{log_.committed(), std::move(context)});
     return std::nullopt;
   }
-  if (!committed_entry_in_current_term()) {
-    // Our commit index may lag the previous leader's until our no-op commits.
-    deferred_reads_.push_back(std::move(context));
-    return std::nullopt;
-  }
-  reads_.add(std::move(context), log_.committed(), kNoNode);
-  release_reads(reads_.take_confirmed(  // a single voter confirms itself
-      [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+  add_read(std::move(context), kNoNode);
   return std::nullopt;
 }
 
 void Node::handle_read_index_request(const Message& m) {
+  add_read(m.context, m.from);
+}
+
+void Node::add_read(std::string context, NodeId requester) {
   if (!committed_entry_in_current_term()) {
-    ++dropped_messages_;  // the follower's caller times out and retries
+    // Our commit index may lag the previous leader's until our no-op commits. A read a
+    // follower forwarded waits too: dropping it would leave its client waiting out its
+    // whole request timeout.
+    deferred_reads_.push_back(DeferredRead{std::move(context), requester});
     return;
   }
-  reads_.add(m.context, log_.committed(), m.from);
-  release_reads(
-      reads_.take_confirmed([this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
+  reads_.add(std::move(context), log_.committed(), requester);
+  release_reads(reads_.take_confirmed(  // a single voter confirms itself
+      [this](uint64_t seq) { return tracker_.read_confirmed(id_, seq); }));
 }
 
 void Node::release_reads(std::vector<PendingRead> reads) {

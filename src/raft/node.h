@@ -45,6 +45,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -246,6 +247,13 @@ class Node {
   void handle_append_response(const Message& m, Progress& pr);
   void handle_heartbeat_response(const Message& m, Progress& pr);
   void handle_read_index_request(const Message& m);
+  // A read of this leader's (requester kNoNode) or one a follower forwarded.
+  void add_read(std::string context, NodeId requester);
+  // Counts one tick toward the election timeout. Saturates: a node nobody contacts (a
+  // removed member, a learner cut off) ticks forever.
+  void count_election_tick() {
+    if (election_elapsed_ < std::numeric_limits<int>::max()) ++election_elapsed_;
+  }
 
   void send(Message m);
   bool send_append(NodeId to, bool send_if_empty = true);
@@ -295,8 +303,12 @@ class Node {
 
   std::vector<Message> msgs_;
   std::vector<Message> msgs_after_persist_;
-  std::vector<ReadState> read_states_;       // confirmed, waiting for applied >= index
-  std::vector<std::string> deferred_reads_;  // waiting for a commit in the leader's term
+  std::vector<ReadState> read_states_;  // confirmed, waiting for applied >= index
+  struct DeferredRead {
+    std::string context;
+    NodeId requester = kNoNode;
+  };
+  std::vector<DeferredRead> deferred_reads_;  // waiting for a commit in the leader's term
   HardState prev_hard_state_;
   // A candidate's vote for itself, not counted until the batch carrying it is advanced.
   bool self_vote_pending_ = false;

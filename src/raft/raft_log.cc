@@ -1,7 +1,8 @@
 #include "raft/raft_log.h"
 
 #include <algorithm>
-#include <cassert>
+
+#include "raft/check.h"
 
 namespace raftkv::raft {
 
@@ -88,7 +89,7 @@ std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term,
   Index conflict = find_conflict(entries);
   if (conflict != 0) {
     // Never truncate a committed entry: that would mean two leaders disagreed on it.
-    assert(conflict > committed_);
+    RAFTKV_CHECK(conflict > committed_, "an append would truncate a committed entry");
     truncate_and_append(
         std::vector<Entry>(entries.begin() + static_cast<long>(conflict - entries.front().index),
                            entries.end()),
@@ -152,14 +153,15 @@ bool RaftLog::maybe_commit(Index max_index, Term t) {
 
 void RaftLog::commit_to(Index index) {
   if (index > committed_) {
-    assert(index <= last_index());
+    RAFTKV_CHECK(index <= last_index(), "commit index beyond the last log index");
     committed_ = index;
   }
 }
 
 void RaftLog::applied_to(Index index) {
   if (index == 0) return;
-  assert(index <= committed_ && index >= applied_);
+  RAFTKV_CHECK(index <= committed_, "applied beyond the commit index");
+  RAFTKV_CHECK(index >= applied_, "the applied index moved backwards");
   applied_ = index;
 }
 
@@ -210,8 +212,10 @@ std::vector<Entry> RaftLog::next_committed_entries() const {
   Index lo = std::max(applying() + 1, first_index());
   Index hi = std::min(committed_, stable_last_index()) + 1;
   auto r = slice(lo, hi, max_committed_size_);
-  assert(r.ok());
-  return r.ok() ? std::move(r).value() : std::vector<Entry>{};
+  // Committed entries that cannot be read cannot be applied, and skipping them would
+  // leave this replica's state behind the others' for good.
+  RAFTKV_CHECK(r.ok(), "cannot read committed entries from storage to apply them");
+  return std::move(r).value();
 }
 
 void RaftLog::restore(Snapshot snapshot, Term leader_term) {

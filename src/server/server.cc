@@ -253,7 +253,10 @@ std::string Server::apply(const raft::Entry& entry) {
     if (auto cc = raft::decode_conf_change(entry.data)) {
       if (auto members = MemberDirectory::decode_context(cc->context)) members_.merge(*members);
       spdlog::info("configuration at index {}: {}", entry.index, describe_conf(cc->conf));
-      connect_to_members(cc->conf);
+      // Reach the members of the configuration in effect: the last one appended, which
+      // may be newer than this one (a leader appends C(new) as soon as C(old,new) commits).
+      // Pruning to this older entry's members would cut the newer ones off.
+      connect_to_members(driver_->status().conf);
     }
     machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
     return {};

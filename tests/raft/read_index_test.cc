@@ -76,6 +76,26 @@ TEST(ReadIndex, NewLeaderDefersReadsUntilItsTermHasACommittedEntry) {
   EXPECT_GE(idx, c.node(1).log().last_index()) << "read index must cover the no-op";
 }
 
+// The same for a read a follower forwards: the leader keeps it until its no-op commits
+// instead of dropping it (which left the follower's client to wait out its timeout).
+TEST(ReadIndex, NewLeaderDefersForwardedReadsToo) {
+  Cluster c(3);
+  c.drop_types = {MessageType::kAppResp};  // the no-op cannot commit
+  c.campaign(1);
+  ASSERT_EQ(c.node(1).role(), Role::kLeader);
+  c.deliver_all();
+  ASSERT_EQ(c.node(2).leader(), 1u);
+  ASSERT_FALSE(c.node(2).read_index("forwarded"));
+  c.deliver_all();
+  EXPECT_FALSE(released(c, 2, "forwarded"));
+  const uint64_t dropped = c.node(1).dropped_messages();
+
+  c.drop_types.clear();
+  c.tick_all(3);
+  EXPECT_TRUE(released(c, 2, "forwarded"));
+  EXPECT_EQ(c.node(1).dropped_messages(), dropped);
+}
+
 // "each read context is unique so a delayed heartbeat response cannot confirm a different
 // read": acknowledgements of an older round do not confirm a newer read.
 TEST(ReadIndex, DelayedAcknowledgementOfAnOlderRoundDoesNotConfirmANewerRead) {
