@@ -347,6 +347,44 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
 // batch 1 must not take the re-appended (11,t2) as persisted, or the next batch writes only
 // (12,t4) and acknowledges 12: the durable log would end (11,t3),(12,t4), which matches no
 // leader, and a restart would apply the uncommitted (11,t3).
+// Runs the scenario above; returns the term durable at index 11 once batch 3 is written.
+Term rewrite_while_on_disk(bool ignore_accepted_term) {
+  Cluster c(5, [&](Config& cfg) { cfg.bugs.ignore_accepted_term = ignore_accepted_term; });
+  c.set_log(5, std::vector<Term>(10, 1), 1);
+  c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
+  c.restart(5);
+  c.process();  // applies 1..10
+  Node& n = c.node(5);
+  auto append = [&](NodeId from, Term term, std::vector<Entry> entries, Index commit) {
+    Message m;
+    m.type = MessageType::kApp;
+    m.from = from;
+    m.to = 5;
+    m.term = term;
+    m.index = 10;
+    m.log_term = 1;
+    m.entries = std::move(entries);
+    m.commit = commit;
+    n.step(m);
+  };
+  const Entry a{2, 11, EntryType::kNormal, "a"};
+  append(2, 2, {a}, 10);
+  Ready rd1 = n.ready();
+  append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
+  Ready rd2 = n.ready();
+  append(4, 4, {a, Entry{4, 12, EntryType::kNormal, ""}}, 12);
+  for (Ready* rd : {&rd1, &rd2}) {  // both reach the disk, in order, before any advance
+    c.storage(5).append(rd->entries);
+    if (rd->hard_state) c.storage(5).set_hard_state(*rd->hard_state);
+  }
+  n.advance(rd1);
+  n.advance(rd2);
+  Ready rd3 = n.ready();
+  c.storage(5).append(rd3.entries);
+  if (rd3.hard_state) c.storage(5).set_hard_state(*rd3.hard_state);
+  return *c.storage(5).term(11);
+}
+
 TEST(Replication, AnIndexRewrittenAndReappendedWhileOnDiskIsPersistedAgain) {
   Cluster c(5);
   c.set_log(5, std::vector<Term>(10, 1), 1);
@@ -399,6 +437,13 @@ TEST(Replication, AnIndexRewrittenAndReappendedWhileOnDiskIsPersistedAgain) {
   c.restart(5);
   EXPECT_EQ(*c.node(5).log().term(11), 2u);
   EXPECT_EQ(c.node(5).log().last_index(), 12u);
+}
+
+// The same scenario with the accepted-term guard switched off (an injected bug) leaves
+// the durable log ending (11,t3),(12,t4), which matches no leader: the test above can fail.
+TEST(Replication, WithoutTheAcceptedTermGuardTheRewriteIsLost) {
+  EXPECT_EQ(rewrite_while_on_disk(false), 2u);
+  EXPECT_EQ(rewrite_while_on_disk(true), 3u);
 }
 
 // A follower the transport cannot reach is probed one message at a time instead of being
