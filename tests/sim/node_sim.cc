@@ -12,7 +12,7 @@ namespace raftkv::sim {
 
 namespace {
 
-enum class OpKind : uint8_t { kGet, kSet, kAppend, kTtlSet, kTtlGet };
+enum class OpKind : uint8_t { kGet, kSet, kAppend, kTtlSet, kTtlGet, kOpenSession };
 
 struct OpRecord {
   uint64_t id = 0;
@@ -26,6 +26,8 @@ struct OpRecord {
   Outcome outcome = Outcome::kPending;
   std::string result;  // the value read ("" for nil), or the reply
   bool nil = false;
+  kv::Argv argv;  // as sent (a session write is sent again, unchanged, on a retry)
+  int attempts = 1;
   bool writes() const { return kind != OpKind::kGet && kind != OpKind::kTtlGet; }
 };
 
@@ -35,6 +37,14 @@ struct Client {
   uint64_t conn = 0;
   uint64_t sent = 0;
   std::map<uint64_t, Time> in_flight;  // op id -> deadline
+  // Exactly-once writes (docs/sessions.md): a session client tags each write with
+  // SEQ <session> <seq> and, when its outcome is unknown, sends the very same command
+  // again on a new connection; the session allows one unacknowledged write at a time.
+  bool uses_session = false;
+  uint64_t session = 0;
+  uint64_t next_seq = 0;
+  uint64_t open_op = 0;   // the SESSION OPEN in flight
+  uint64_t write_op = 0;  // the session write in flight
 };
 
 class NodeSimulation {
@@ -78,6 +88,7 @@ class NodeSimulation {
     for (int i = 1; i <= options_.clients; ++i) {
       Client c;
       c.id = static_cast<uint64_t>(i);
+      c.uses_session = rng_.chance(options_.session_clients);
       c.node = static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes));
       clients_.push_back(c);
       connect(clients_.back(), clients_.back().node);
@@ -107,9 +118,26 @@ class NodeSimulation {
       expire_ops(c);
       // New load stops when the faults heal; what is in flight still ends (or times out).
       const bool loading = queue_.now() < options_.fault_time;
-      if (loading && c.in_flight.size() < static_cast<size_t>(options_.window)) issue(c);
+      if (loading && c.uses_session && c.session == 0 && c.open_op == 0) {
+        open_session(c);
+      } else if (loading && c.in_flight.size() < static_cast<size_t>(options_.window) &&
+                 (!c.uses_session || c.session != 0)) {
+        issue(c);
+      }
       if (loading || !c.in_flight.empty()) schedule_client(i, rng_.uniform(1, kTick));
     });
+  }
+
+  void open_session(Client& c) {
+    OpRecord op;
+    op.id = ops_.size() + 1;
+    op.client = c.id;
+    op.kind = OpKind::kOpenSession;
+    op.invoke = queue_.now();
+    op.argv = {"SESSION", "OPEN"};
+    c.open_op = op.id;
+    ops_.push_back(op);
+    send_op(c, ops_.back());
   }
 
   void issue(Client& c) {
@@ -141,16 +169,38 @@ class NodeSimulation {
       if (op.kind == OpKind::kSet) argv = {"SET", op.key, op.value};
       if (op.kind == OpKind::kAppend) argv = {"APPEND", op.key, op.value};
     }
+    if (c.uses_session && op.writes()) {
+      if (c.write_op != 0) return;  // one unacknowledged write per session
+      argv.insert(argv.begin(), {"SEQ", std::to_string(c.session), std::to_string(++c.next_seq)});
+      c.write_op = op.id;
+    }
+    op.argv = std::move(argv);
     ops_.push_back(op);
+    send_op(c, ops_.back());
+  }
+
+  void send_op(Client& c, const OpRecord& op) {
     c.in_flight[op.id] = queue_.now() + client_timeout();
     note("c" + std::to_string(c.id) + " -> n" + std::to_string(c.node) + " conn" +
-         std::to_string(c.conn) + " op" + std::to_string(op.id) + " " + join(argv));
+         std::to_string(c.conn) + " op" + std::to_string(op.id) + " " + join(op.argv));
     const raft::NodeId node = c.node;
     const uint64_t conn = c.conn;
-    queue_.at(in_order(request_due_[conn]),
-              [this, node, conn, id = op.id, argv = std::move(argv)]() {
-                nodes_[node - 1]->request(conn, id, argv);
-              });
+    queue_.at(in_order(request_due_[conn]), [this, node, conn, id = op.id, argv = op.argv]() {
+      nodes_[node - 1]->request(conn, id, argv);
+    });
+  }
+
+  // A session write whose outcome is unknown goes again, unchanged, on the client's
+  // current connection: the session applies it at most once. It no longer belongs to one
+  // connection's order.
+  bool retry_session_write(Client& c, OpRecord& op) {
+    if (op.id != c.write_op || op.attempts >= 5 || queue_.now() >= options_.fault_time) {
+      return false;
+    }
+    ++op.attempts;
+    op.connection = 0;
+    send_op(c, op);
+    return true;
   }
 
   // A connection is a TCP stream: what is sent on it arrives in order. `due` is when the
@@ -175,11 +225,22 @@ class NodeSimulation {
   }
 
   void abandon(Client& c, const std::string& why) {
-    for (const auto& [id, deadline] : c.in_flight) finish(ops_[id - 1], Outcome::kUnknown, "");
+    std::vector<uint64_t> lost;
+    for (const auto& [id, deadline] : c.in_flight) lost.push_back(id);
     c.in_flight.clear();
     conn_owner_.erase(c.conn);
     note("c" + std::to_string(c.id) + " drops conn" + std::to_string(c.conn) + ": " + why);
     connect(c, static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes)));
+    for (uint64_t id : lost) {
+      if (!retry_session_write(c, ops_[id - 1])) end_op(c, ops_[id - 1], Outcome::kUnknown, "");
+    }
+  }
+
+  // finish() plus the client's own bookkeeping.
+  void end_op(Client& c, OpRecord& op, Outcome outcome, std::string result) {
+    if (op.id == c.write_op) c.write_op = 0;
+    if (op.id == c.open_op) c.open_op = 0;
+    finish(op, outcome, std::move(result));
   }
 
   void on_reply(uint64_t conn, uint64_t op_id, const std::string& reply) {
@@ -189,24 +250,35 @@ class NodeSimulation {
     if (!c.in_flight.erase(op_id)) return;
     OpRecord& op = ops_[op_id - 1];
     note("c" + std::to_string(c.id) + " <- op" + std::to_string(op_id) + " " + printable(reply));
+    if (op.kind == OpKind::kOpenSession) {
+      if (reply.starts_with(":")) c.session = std::stoull(reply.substr(1));
+      end_op(c, op, reply.starts_with(":") ? Outcome::kOk : Outcome::kFailed, "");
+      return;
+    }
+    if (reply.starts_with("-UNKNOWN") && retry_session_write(c, op)) return;
     interpret(c, op, reply);
   }
 
   void interpret(Client& c, OpRecord& op, const std::string& reply) {
-    if (reply.starts_with("-MOVED ")) {
-      finish(op, Outcome::kFailed, "");
+    const bool moved = reply.starts_with("-MOVED ");
+    if (moved) {
       const size_t n = reply.find(" n", 7);
       const raft::NodeId to = n == std::string::npos ? 0 : std::stoull(reply.substr(n + 2));
       if (to >= 1 && to <= static_cast<raft::NodeId>(options_.nodes) && to != c.node &&
           conn_owner_.count(c.conn)) {
         connect(c, to);  // later commands go to the leader; earlier ones still answer here
       }
+    }
+    if (moved || reply.starts_with("-CLUSTERDOWN") || reply.starts_with("-TRYAGAIN")) {
+      // Not executed. For a retried session write that says nothing of the earlier
+      // attempts, which may have applied: try again, or count it unknown.
+      if (op.attempts > 1 && retry_session_write(c, op)) return;
+      if (op.id == c.write_op) c.write_op = 0;
+      finish(op, op.attempts > 1 ? Outcome::kUnknown : Outcome::kFailed, "");
       return;
     }
-    if (reply.starts_with("-CLUSTERDOWN") || reply.starts_with("-TRYAGAIN")) {
-      finish(op, Outcome::kFailed, "");
-      return;
-    }
+    if (op.id == c.write_op) c.write_op = 0;
+    if (reply.starts_with("-ERR unknown session")) c.session = 0;  // open a new one
     if (reply.starts_with("-")) {  // -UNKNOWN, or a failed node's error
       finish(op, Outcome::kUnknown, "");
       return;
@@ -418,6 +490,7 @@ class NodeSimulation {
     History h;
     for (const OpRecord& op : ops_) {
       if (op.kind == OpKind::kTtlSet || op.kind == OpKind::kTtlGet) continue;
+      if (op.kind == OpKind::kOpenSession) continue;
       Operation o;
       o.id = op.id;
       o.command.client = op.client;

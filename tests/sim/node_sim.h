@@ -46,6 +46,9 @@ struct NodeSimOptions {
   bool clock_faults = true;
   int64_t max_clock_step_ms = 3000;
   double ttl_ops = 0.3;  // share of operations on keys with a deadline
+  // Share of clients that tag writes with an exactly-once session and retry them when
+  // their outcome is unknown (docs/sessions.md).
+  double session_clients = 0.5;
   ServerNodeConfig node;
   uint64_t linearizability_steps = 2'000'000;
   std::ostream* trace_out = nullptr;
