@@ -37,7 +37,7 @@ TEST_P(NodeSimSeeds, DeepPipelinesOnOneKey) {
   o.keys = 2;
   o.window = 12;
   o.ttl_ops = 0.1;
-  ASSERT_NO_FATAL_FAILURE(expect_node_seeds_pass(o, o.nodes == 3 ? 20 : 12));
+  ASSERT_NO_FATAL_FAILURE(expect_node_seeds_pass(o, o.nodes == 3 ? 12 : 8));
 }
 
 INSTANTIATE_TEST_SUITE_P(Sweeps, NodeSimSeeds, testing::Values(3, 5),
