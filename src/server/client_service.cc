@@ -188,10 +188,6 @@ void ClientService::finish_read(uint64_t client_id) {
     }
     it = connections_.find(client_id);
   }
-  if (it != connections_.end() && it->second.reads_in_flight == 0 && it->second.queued.empty() &&
-      it->second.last_write <= driver_.applied_index()) {
-    connections_.erase(it);  // nothing to remember: keep the table small
-  }
 }
 
 void ClientService::start_write(uint64_t client_id, Queued q) {

@@ -96,7 +96,9 @@ class ClientService {
   ServerStats& stats_;
   Hooks hooks_;
   InjectedBugs bugs_;
-  std::unordered_map<uint64_t, Connection> connections_;  // by client id, while it has state
+  // By client id, from its first read or write until it disconnects (one lookup per
+  // command, no allocation after the first).
+  std::unordered_map<uint64_t, Connection> connections_;
   std::shared_ptr<ClockTick> clock_tick_;                 // the tick in flight, if any
 };
 
