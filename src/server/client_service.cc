@@ -161,8 +161,10 @@ void ClientService::serve_read(uint64_t client_id, Queued q) {
   advance_log_time(now, [this, client_id, q = std::move(q)](std::optional<RequestError> err) {
     if (err) {
       ++stats_.errors;
-      q.slot.complete(
-          request_error(*err == RequestError::kLost ? RequestError::kTimeout : *err, q.key_slot));
+      // The tick is a write, but this is a read: it either redirects or was not served.
+      const bool redirect = *err == RequestError::kNotLeader || *err == RequestError::kNoLeader ||
+                            *err == RequestError::kStorage;
+      q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot));
     } else {
       ++stats_.reads_ok;
       q.slot.complete(machine_.read(q.argv));
