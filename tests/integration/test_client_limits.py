@@ -195,6 +195,7 @@ class MaxClientsTest(LimitsTestCase):
             s.close()
         cl = self.c.client(1)
         self.assertTrue(cl.ping())
+        self.assertGreaterEqual(cl.info("stats")["rejected_connections"], 1)
         self.assertEqual(cl.config_get("maxclients"), {"maxclients": "20"})
         self.assertEqual(cl.config_get("timeout"), {"timeout": "2"})
         # An active client is not idle: it stays.
