@@ -165,7 +165,7 @@ class SlowClientsTest(LimitsTestCase):
                 self.assertEqual(cl.get(f"k{k}"), str(k).encode())
                 worst = max(worst, time.time() - t0)
             print(f"worst SET+GET with 1000 idle connections and a slowloris: {worst * 1000:.1f} ms")
-            self.assertLess(worst, 1.0)
+            self.assertLess(worst, 1.5)  # a stalled loop would block the 2 s socket timeout
         finally:
             stop.set()
             t.join(timeout=5)
