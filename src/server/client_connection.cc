@@ -8,6 +8,7 @@ namespace {
 // A send buffer that grew past this is freed after its write rather than kept for reuse,
 // so one burst of big replies does not pin its memory for the connection's lifetime.
 constexpr size_t kKeepBufferCapacity = 1 << 20;
+constexpr size_t kKeepCommandsCapacity = 256;
 
 void release_if_big(std::string& buffer) {
   buffer.clear();
@@ -126,6 +127,8 @@ void ClientConnection::dispatch() {
                      ReplySlot(shared_from_this(), seq));
     if (closed_) return;
   }
+  // A big pipeline's vector is not kept: idle connections should cost little.
+  if (commands_.capacity() > kKeepCommandsCapacity) std::vector<kv::Argv>().swap(commands_);
   if (parse_failed_) {
     // Answer what came before, then the protocol error, then close (as Redis does).
     parse_failed_ = false;
