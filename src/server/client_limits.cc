@@ -38,6 +38,17 @@ const std::string_view kProtectedModeError =
     "need to do one of the above things in order for the server to start accepting connections "
     "from the outside.\r\n";
 
+uint64_t encoded_size_bound(const kv::Argv& argv) {
+  uint64_t bytes = 64;  // version, session, sequence, time and count, generously
+  for (const std::string& arg : argv) bytes += arg.size() + 10;
+  return bytes;
+}
+
+std::string command_too_large_error(uint64_t bytes) {
+  return "ERR command too large to replicate: about " + std::to_string(bytes) +
+         " bytes, the limit is " + std::to_string(kMaxCommandBytes) + "; not executed";
+}
+
 uint64_t output_pause_bytes(const OutputBufferLimit& limit) {
   if (limit.soft != 0) return limit.soft;
   if (limit.hard != 0) return limit.hard;

@@ -34,6 +34,18 @@ struct ConnectionLimits {
   size_t max_pending_replies = 4096;
 };
 
+// Largest write command (its encoded log entry) the server proposes. An entry travels to
+// the followers in one peer frame of at most 64 MiB (net/transport_options.h), which also
+// carries the message around it; a bigger one would be dropped by the transport on every
+// retry and stop all replication behind it. MSET of many large values can reach this
+// even when each argument is within proto-max-bulk-len.
+inline constexpr uint64_t kMaxCommandBytes = uint64_t{56} << 20;
+// At least the size of a write's encoded log entry (kv/command_codec.h: the arguments,
+// a varint length each, and a fixed header), without encoding it.
+uint64_t encoded_size_bound(const kv::Argv& argv);
+// The error a bigger write gets (it is not executed).
+std::string command_too_large_error(uint64_t bytes);
+
 // Reading from a connection pauses while its unsent replies are at least this many bytes,
 // so that a client that does not read cannot make the node parse and execute more: the
 // soft limit if set (a client stuck there is closed after soft_seconds), else the hard

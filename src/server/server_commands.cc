@@ -137,6 +137,11 @@ void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
         return;
       }
       kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, now_ms());
+      if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
+        ++stats_.errors;  // such an entry could never reach the followers
+        slot.complete(kv::encode_error(command_too_large_error(bytes)));
+        return;
+      }
       driver_->propose(kv::encode_log_command(cmd),
                        [this, slot, key_slot](std::optional<RequestError> err,
                                               const std::string& reply) mutable {

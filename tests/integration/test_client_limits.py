@@ -12,6 +12,8 @@ import threading
 import time
 import unittest
 
+import redis
+
 from cluster import Cluster, log_tail
 
 VALUE_BYTES = 128 * 1024
@@ -228,6 +230,28 @@ class ConfigAndDataDirTest(LimitsTestCase):
                 self.assertEqual(mode, 0o600, os.path.join(path, name))
                 checked += 1
         self.assertGreater(checked, 0)
+
+
+class HugeWriteTest(unittest.TestCase):
+    """A write whose log entry cannot fit a peer frame (64 MiB) is refused before it is
+    proposed: proposed, it could never reach the followers and every later write would
+    wait behind it."""
+
+    def test_a_write_too_large_to_replicate_is_refused_and_the_cluster_goes_on(self):
+        c = Cluster(3)
+        try:
+            leader = c.leader()
+            cl = c.client(leader, timeout=30)
+            big = b"x" * (40 << 20)  # two of them: 80 MiB in one MSET
+            with self.assertRaises(redis.exceptions.ResponseError) as e:
+                cl.mset({"a": big, "b": big})
+            self.assertIn("command too large to replicate", str(e.exception))
+            del big
+            self.assertTrue(cl.set("after", "ok"))
+            self.assertEqual(cl.get("after"), b"ok")
+            c.wait_converged(timeout=20)
+        finally:
+            c.close()
 
 
 def local_non_loopback_ipv4():

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kv/command_codec.h"
 #include "server/client_connection.h"
 #include "server/options.h"
 
@@ -65,6 +66,16 @@ TEST(ClientLimitsTest, ProtectedModeServesLoopbackOnly) {
   EXPECT_TRUE(kProtectedModeError.starts_with("-DENIED Redis is running in protected mode"));
   EXPECT_TRUE(kProtectedModeError.ends_with("from the outside.\r\n"));
   EXPECT_EQ(kMaxClientsError, "-ERR max number of clients reached\r\n");
+}
+
+TEST(ClientLimitsTest, EncodedSizeBoundIsAtLeastTheEncodedSize) {
+  for (const kv::Argv& argv : std::vector<kv::Argv>{
+           {"SET", "k", "v"}, {"MSET", std::string(300, 'k'), std::string(70000, 'v')}, {}}) {
+    kv::LogCommand cmd{UINT64_MAX, UINT64_MAX, UINT64_MAX, argv};
+    const uint64_t bound = encoded_size_bound(argv);
+    EXPECT_GE(bound, kv::encode_log_command(cmd).size());
+    EXPECT_LE(bound, kv::encode_log_command(cmd).size() + 64 + 10 * argv.size());
+  }
 }
 
 int parse(std::vector<std::string> extra, ServerOptions* o) {
