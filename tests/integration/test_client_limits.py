@@ -121,7 +121,10 @@ class NonReaderTest(LimitsTestCase):
         self.assertTrue(closed, "a client that never reads was not disconnected")
         peak_mib = (vm_kib(self.pid, "VmHWM") - base_kib) / 1024
         print(f"sent {sent} of {len(payload)} bytes; peak RSS {peak_mib:.0f} MiB over the start")
-        self.assertLess(peak_mib, self.rss_bound_mib)
+        # Under a sanitizer's allocator (no jemalloc) freed memory sits in a quarantine and
+        # RSS says little; the bound is checked in the normal build.
+        if cl.info("memory")["mem_allocator"].startswith("jemalloc"):
+            self.assertLess(peak_mib, self.rss_bound_mib)
         self.assertIn("output buffer limit", log_tail(f"{self.c.dir}/node1.log"))
         # The node serves others as before.
         self.assertEqual(len(cl.get("big")), VALUE_BYTES)

@@ -147,11 +147,17 @@ class FakeHandler : public CommandHandler {
 // reads unless asked.
 class ConnectionFixture : public ::testing::Test {
  protected:
-  void open(const ConnectionLimits& limits) {
+  // `small_buffers`: the kernel's socket buffers hold only a few KiB, so that replies
+  // cannot drain into them and the connection's own output is all there is.
+  void open(const ConnectionLimits& limits, bool small_buffers = false) {
     asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    client_.open(asio::ip::tcp::v4());
+    if (small_buffers) client_.set_option(asio::socket_base::receive_buffer_size(4096));
     client_.connect(acceptor.local_endpoint());
     client_.non_blocking(true);
-    conn_ = std::make_shared<ClientConnection>(acceptor.accept(), &handler_, 1, limits);
+    asio::ip::tcp::socket accepted = acceptor.accept();
+    if (small_buffers) accepted.set_option(asio::socket_base::send_buffer_size(4096));
+    conn_ = std::make_shared<ClientConnection>(std::move(accepted), &handler_, 1, limits);
     conn_->start();
   }
 
@@ -201,7 +207,7 @@ TEST_F(ConnectionFixture, HardLimitClosesAClientThatNeverReads) {
 TEST_F(ConnectionFixture, ReadingPausesAtTheSoftLimitAndSoftSecondsClose) {
   ConnectionLimits limits;
   limits.output = {0, 2u << 20, 1};
-  open(limits);
+  open(limits, /*small_buffers=*/true);
   to_send_ = gets(8192);
   ASSERT_TRUE(pump([&] { return conn_->reading_paused(); }));
   // Backpressure: no more commands are handled while the output stays over the limit.
