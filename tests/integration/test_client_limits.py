@@ -78,6 +78,8 @@ class LimitsTestCase(unittest.TestCase):
 
     def setUp(self):
         self.c = Cluster(1, extra_args=self.extra_args)
+        # A cleanup, not tearDown: it runs even when the rest of setUp fails.
+        self.addCleanup(self.c.close)
         self.port = self.c.client_port[1]
         self.pid = self.c.procs[1].pid
         self.c.leader()
@@ -86,7 +88,6 @@ class LimitsTestCase(unittest.TestCase):
         result = self._outcome.result
         if any(t is self for t, _ in result.failures + result.errors):
             print(f"--- node log tail ---\n{self.c.log_text(1)}")
-        self.c.close()
 
 
 class NonReaderTest(LimitsTestCase):
