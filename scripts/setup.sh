@@ -9,6 +9,7 @@ packages=(
   libasio-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
   redis-tools redis-server iproute2 procps python3 python3-redis
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: a normal build, then an AddressSanitizer +
-# UndefinedBehaviorSanitizer build. Usage: scripts/test.sh [--no-sanitize] [ctest args...]
+# UndefinedBehaviorSanitizer build, then each libFuzzer target for a bounded time
+# (scripts/fuzz.sh). Usage: scripts/test.sh [--no-sanitize] [ctest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -25,5 +26,11 @@ if ((sanitize)); then
   configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/sanitize --output-on-failure -j"$jobs" -LE no-sanitize "$@"
+fi
+# Bounded fuzzing (about 20 s per target plus the clang build; RAFTKV_FUZZ_SECONDS=0 skips).
+fuzz_seconds="${RAFTKV_FUZZ_SECONDS:-20}"
+if ((fuzz_seconds > 0)); then
+  echo "== fuzzing (${fuzz_seconds}s per target)"
+  ./scripts/fuzz.sh "$fuzz_seconds"
 fi
 echo "== all tests passed"

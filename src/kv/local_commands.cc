@@ -116,18 +116,22 @@ constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
 };
 
-void execute_config(std::span<const std::string> argv, RespWriter* out) {
+void execute_config(std::span<const std::string> argv, const ClientState& client, RespWriter* out) {
   const std::string sub = lower(argv[1]);
   if (sub == "get") {
     if (argv.size() < 3) return out->error(wrong_arity_error("config|get"));
     std::vector<std::pair<std::string_view, std::string_view>> hits;
-    for (const auto& entry : kConfigValues) {
+    auto consider = [&](std::string_view name, std::string_view value) {
       for (size_t i = 2; i < argv.size(); ++i) {
-        if (glob_match(argv[i], entry.first)) {
-          hits.push_back(entry);
-          break;
+        if (glob_match(argv[i], name)) {
+          hits.emplace_back(name, value);
+          return;
         }
       }
+    };
+    for (const auto& [name, value] : kConfigValues) consider(name, value);
+    if (client.settings != nullptr) {
+      for (const auto& [name, value] : *client.settings) consider(name, value);
     }
     out->array_header(hits.size() * 2);
     for (const auto& [name, value] : hits) {
@@ -168,7 +172,7 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     case CommandId::kReadWriteMode:
       return out->simple("OK");
     case CommandId::kConfig:
-      return execute_config(argv, out);
+      return execute_config(argv, *client, out);
     default:
       return out->error("ERR internal error: not a local command");
   }

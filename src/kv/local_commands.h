@@ -6,16 +6,23 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kv/commands.h"
 #include "kv/resp_writer.h"
 
 namespace raftkv::kv {
 
+// CONFIG GET answers that depend on how the server was started (name, value).
+using ConfigSettings = std::vector<std::pair<std::string, std::string>>;
+
 // Per-connection state these commands read and change.
 struct ClientState {
   uint64_t id = 0;   // unique per server process, assigned by the server at accept
   std::string name;  // CLIENT SETNAME; empty = none
+  // The server's settings for CONFIG GET (its limits); null: only the fixed values.
+  const ConfigSettings* settings = nullptr;
 };
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.

@@ -143,6 +143,7 @@ bool RespParser::feed(std::string_view bytes, std::vector<Argv>* commands) {
   buffer_.erase(0, pos_);
   pos_ = 0;
   if (buffered_bytes() > limits_.max_buffered_bytes) {
+    buffer_limit_exceeded_ = true;
     fail("client query buffer exceeds its limit");
     return false;
   }

@@ -46,6 +46,9 @@ class RespParser {
   bool failed() const { return !error_.empty(); }
   // The error reply text without the leading '-' and trailing CRLF.
   const std::string& error() const { return error_; }
+  // The error was max_buffered_bytes (Redis's client-query-buffer-limit), on which Redis
+  // closes the connection without a reply, rather than malformed input.
+  bool buffer_limit_exceeded() const { return buffer_limit_exceeded_; }
   // Bytes currently held: unparsed input plus arguments of the command in progress.
   size_t buffered_bytes() const { return buffer_.size() - pos_ + partial_bytes_; }
   const ParserLimits& limits() const { return limits_; }
@@ -75,6 +78,7 @@ class RespParser {
   size_t partial_bytes_ = 0;
 
   std::string error_;
+  bool buffer_limit_exceeded_ = false;
 };
 
 // Splits one inline command line the way redis-cli and Redis do (sdssplitargs): arguments

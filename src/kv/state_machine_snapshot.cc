@@ -103,6 +103,9 @@ Status StateMachine::restore(std::string_view image) {
   uint64_t session_count = 0;
   SessionTable sessions(options_.sessions);
   if (!r.varint(&session_count)) return Status::error("snapshot sessions truncated");
+  // Sections must be in their canonical order, as for keys: equal states have one image
+  // (found by fuzzing: sessions or deadlines out of order were accepted and reordered).
+  uint64_t previous_id = 0;
   for (uint64_t i = 0; i < session_count; ++i) {
     uint64_t id = 0;
     Session session;
@@ -112,16 +115,21 @@ Status StateMachine::restore(std::string_view image) {
       return Status::error("snapshot sessions truncated");
     }
     session.last_reply = std::string(reply);
+    if (i > 0 && id <= previous_id) return Status::error("snapshot sessions out of order");
+    previous_id = id;
     if (!sessions.insert(id, std::move(session))) {
       return Status::error("snapshot sessions duplicated");
     }
   }
   uint64_t expiry_count = 0;
   if (!v1 && !r.varint(&expiry_count)) return Status::error("snapshot expiries truncated");
+  std::string_view previous_key;
   for (uint64_t i = 0; i < expiry_count; ++i) {
     std::string_view key;
     uint64_t at = 0;
     if (!r.bytes(&key) || !r.varint(&at)) return Status::error("snapshot expiries truncated");
+    if (i > 0 && key <= previous_key) return Status::error("snapshot expiries out of order");
+    previous_key = key;
     if (at == 0 || store.find(key) == nullptr || store.expire_at(key) != 0) {
       return Status::error("snapshot expiry for a missing key, duplicated or zero");
     }

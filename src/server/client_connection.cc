@@ -5,15 +5,25 @@
 namespace raftkv::server {
 
 namespace {
-constexpr size_t kMaxBufferedOutput = 64 << 20;
+// A send buffer that grew past this is freed after its write rather than kept for reuse,
+// so one burst of big replies does not pin its memory for the connection's lifetime.
+constexpr size_t kKeepBufferCapacity = 1 << 20;
+constexpr size_t kKeepCommandsCapacity = 256;
+
+void release_if_big(std::string& buffer) {
+  buffer.clear();
+  if (buffer.capacity() > kKeepBufferCapacity) std::string().swap(buffer);
+}
 }  // namespace
 
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler,
-                                   uint64_t id, kv::ParserLimits limits, size_t max_pending_replies)
+                                   uint64_t id, const ConnectionLimits& limits)
     : socket_(std::move(socket)),
       handler_(handler),
-      parser_(limits),
-      max_pending_replies_(max_pending_replies),
+      parser_(limits.parser),
+      max_pending_replies_(limits.max_pending_replies),
+      output_limit_(limits.output),
+      pause_bytes_(output_pause_bytes(limits.output)),
       read_buf_(64 * 1024) {
   state_.id = id;
   asio::error_code ec;
@@ -33,15 +43,39 @@ void ClientConnection::close() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  // Requests still in flight keep this object alive until they complete: free what it
+  // holds now. (out_ belongs to the write in progress, which ends with the socket.)
+  replies_.clear();
+  std::string().swap(out_next_);
+  output_bytes_ = out_.size();
   handler_->on_disconnect(*this);
+}
+
+void ClientConnection::close_for(std::string_view why) {
+  spdlog::warn("client {} ({}) closed: {}", state_.id, peer_, why);
+  close();
+}
+
+bool ClientConnection::check_timeouts(std::chrono::steady_clock::time_point now,
+                                      std::chrono::seconds idle_timeout) {
+  if (closed_) return false;
+  if (idle_timeout.count() > 0 && replies_.empty() && now - last_interaction_ > idle_timeout) {
+    spdlog::debug("closing idle client {} ({})", state_.id, peer_);
+    close();
+    return true;
+  }
+  if (over_soft_since_ != std::chrono::steady_clock::time_point{} &&
+      now - over_soft_since_ > std::chrono::seconds(output_limit_.soft_seconds)) {
+    close_for("over the soft output buffer limit for too long (client-output-buffer-limit)");
+    return true;
+  }
+  return false;
 }
 
 void ClientConnection::read_more() {
   if (closed_ || close_after_flush_) return;
-  // Backpressure: a client that pipelines faster than we answer, or reads its replies
-  // slower than it sends, waits: neither pending replies nor output grow without bound.
-  if (replies_.size() >= max_pending_replies_ || out_next_.size() > kMaxBufferedOutput) {
-    reading_paused_ = true;
+  if (next_command_ < commands_.size() || parse_failed_) {
+    dispatch();  // commands of the last read come first
     return;
   }
   reading_paused_ = false;
@@ -56,20 +90,44 @@ void ClientConnection::read_more() {
 }
 
 void ClientConnection::on_read(size_t n) {
-  std::vector<kv::Argv> commands;
-  bool ok = parser_.feed(std::string_view(read_buf_.data(), n), &commands);
-  if (!commands.empty()) {
-    last_command_at_ = std::chrono::steady_clock::now();
-    last_command_ = commands.back().empty() ? "NULL" : commands.back()[0];  // as sent
+  last_interaction_ = std::chrono::steady_clock::now();
+  commands_.clear();
+  next_command_ = 0;
+  parse_failed_ = !parser_.feed(std::string_view(read_buf_.data(), n), &commands_);
+  if (parse_failed_ && parser_.buffer_limit_exceeded()) {
+    // As Redis does: nothing of this input is executed and nothing is answered.
+    close_for("reached max query buffer length (client-query-buffer-limit)");
+    return;
   }
-  for (auto& argv : commands) {
+  if (!commands_.empty()) {
+    last_command_at_ = last_interaction_;
+    last_command_ = commands_.back().empty() ? "NULL" : commands_.back()[0];  // as sent
+  }
+  dispatch();
+}
+
+void ClientConnection::dispatch() {
+  // Cleared first so that a reply completing inside handle() does not re-enter here.
+  reading_paused_ = false;
+  while (next_command_ < commands_.size()) {
+    // Backpressure: a client that pipelines faster than we answer, or reads its replies
+    // slower than it sends, waits (the rest of its read stays parsed here, and nothing
+    // more is read): neither pending replies nor output grow without bound.
+    if (replies_.size() >= max_pending_replies_ || output_bytes_ >= pause_bytes_) {
+      reading_paused_ = true;
+      return;
+    }
     uint64_t seq = next_seq_++;
     replies_.emplace_back();
-    handler_->handle(std::move(argv), state_, ReplySlot(shared_from_this(), seq));
+    handler_->handle(std::move(commands_[next_command_++]), state_,
+                     ReplySlot(shared_from_this(), seq));
     if (closed_) return;
   }
-  if (!ok) {
+  // A big pipeline's vector is not kept: idle connections should cost little.
+  if (commands_.capacity() > kKeepCommandsCapacity) std::vector<kv::Argv>().swap(commands_);
+  if (parse_failed_) {
     // Answer what came before, then the protocol error, then close (as Redis does).
+    parse_failed_ = false;
     uint64_t seq = next_seq_++;
     replies_.emplace_back();
     close_after_flush_ = true;
@@ -79,11 +137,32 @@ void ClientConnection::on_read(size_t n) {
   read_more();
 }
 
+bool ClientConnection::check_output_limits() {
+  if (output_limit_.hard != 0 && output_bytes_ > output_limit_.hard) {
+    close_for("over the hard output buffer limit (client-output-buffer-limit)");
+    return false;
+  }
+  if (output_limit_.soft == 0 || output_bytes_ <= output_limit_.soft) {
+    over_soft_since_ = {};
+    return true;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (over_soft_since_ == std::chrono::steady_clock::time_point{}) {
+    over_soft_since_ = now;
+  } else if (now - over_soft_since_ > std::chrono::seconds(output_limit_.soft_seconds)) {
+    close_for("over the soft output buffer limit for too long (client-output-buffer-limit)");
+    return false;
+  }
+  return true;
+}
+
 void ClientConnection::complete(uint64_t seq, std::string bytes) {
   if (closed_ || seq < first_seq_) return;
   size_t i = seq - first_seq_;
   if (i >= replies_.size() || replies_[i]) return;
+  output_bytes_ += bytes.size();
   replies_[i] = std::move(bytes);
+  if (!check_output_limits()) return;
   bool popped = false;
   while (!replies_.empty() && replies_.front()) {
     out_next_ += *replies_.front();
@@ -115,18 +194,24 @@ void ClientConnection::flush() {
   }
   writing_ = true;
   out_.swap(out_next_);
-  out_next_.clear();
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](const asio::error_code& ec, size_t) {
-                      self->writing_ = false;
-                      self->out_.clear();
-                      if (ec) {
-                        self->close();
-                        return;
-                      }
-                      self->flush();
-                      if (self->reading_paused_) self->read_more();
-                    });
+  release_if_big(out_next_);
+  asio::async_write(
+      socket_, asio::buffer(out_),
+      [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); });
+}
+
+void ClientConnection::on_written(const asio::error_code& ec) {
+  writing_ = false;
+  output_bytes_ -= out_.size();
+  release_if_big(out_);
+  if (ec) {
+    close();
+    return;
+  }
+  last_interaction_ = std::chrono::steady_clock::now();
+  if (output_bytes_ <= output_limit_.soft) over_soft_since_ = {};
+  flush();
+  if (reading_paused_) read_more();
 }
 
 }  // namespace raftkv::server

@@ -1,6 +1,9 @@
 // One Redis client connection: reads bytes, parses RESP (pipelined, bounded), hands each
 // command to the CommandHandler, and writes the replies back strictly in request order
 // even though they complete out of order (a read may finish before an earlier write).
+// It enforces its own ConnectionLimits: the query buffer, the output buffer (hard and soft,
+// counting every reply held, whether waiting for an earlier one or for the socket) and
+// backpressure (no reading while the output is over output_pause_bytes()).
 #pragma once
 
 #include <asio.hpp>
@@ -15,6 +18,7 @@
 #include "kv/argv.h"
 #include "kv/local_commands.h"
 #include "kv/resp_parser.h"
+#include "server/client_limits.h"
 #include "server/reply_slot.h"
 
 namespace raftkv::server {
@@ -33,9 +37,18 @@ class CommandHandler {
 class ClientConnection : public ReplyTarget, public std::enable_shared_from_this<ClientConnection> {
  public:
   ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler, uint64_t id,
-                   kv::ParserLimits limits, size_t max_pending_replies);
+                   const ConnectionLimits& limits);
   void start();
   void close();
+  // Called about once a second (Redis's clientsCron): closes the connection if it has been
+  // idle for `idle_timeout` (zero: never; a client waiting for a reply is not idle) or over
+  // its soft output limit for too long. Returns true if it closed it.
+  bool check_timeouts(std::chrono::steady_clock::time_point now, std::chrono::seconds idle_timeout);
+  // Bytes of replies held: completed but waiting for an earlier one, ready, or being sent.
+  uint64_t output_bytes() const { return output_bytes_; }
+  bool reading_paused() const { return reading_paused_; }
+  // What CONFIG GET reports besides the fixed values; must outlive the connection.
+  void set_config_settings(const kv::ConfigSettings* settings) { state_.settings = settings; }
   const kv::ClientState& state() const { return state_; }
   const std::string& peer() const { return peer_; }
   // For CLIENT LIST: when it connected, when its last command arrived, and its name as the
@@ -47,8 +60,14 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
  private:
   void read_more();
   void on_read(size_t n);
+  // Hands the parsed commands to the handler until backpressure says stop; then reads.
+  void dispatch();
   void complete(uint64_t seq, std::string bytes) override;
   void flush();
+  void on_written(const asio::error_code& ec);
+  // Applies the output limits after output_bytes_ changed; false if the connection closed.
+  bool check_output_limits();
+  void close_for(std::string_view why);
   // Flushes once the current event-loop turn ends, so that every reply completed in it (a
   // confirmed batch of reads, a committed batch of writes) leaves in one send.
   void schedule_flush();
@@ -59,7 +78,16 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   std::string peer_;
   kv::RespParser parser_;
   size_t max_pending_replies_;
+  OutputBufferLimit output_limit_;
+  uint64_t pause_bytes_;
+  uint64_t output_bytes_ = 0;
+  // When the output went over the soft limit (time_point{} while under it).
+  std::chrono::steady_clock::time_point over_soft_since_{};
   std::vector<char> read_buf_;
+  // Commands parsed from the last read; those from next_command_ on are not handled yet.
+  std::vector<kv::Argv> commands_;
+  size_t next_command_ = 0;
+  bool parse_failed_ = false;  // the error is answered after commands_
   // Replies in request order; replies_[i] answers command first_seq_ + i.
   std::deque<std::optional<std::string>> replies_;
   uint64_t first_seq_ = 0;
@@ -74,6 +102,8 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_command_at_ = connected_at_;
   std::string last_command_ = "NULL";
+  // Last read or completed write (Redis's lastinteraction), for the idle timeout.
+  std::chrono::steady_clock::time_point last_interaction_ = connected_at_;
 };
 
 }  // namespace raftkv::server

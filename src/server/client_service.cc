@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "kv/resp_writer.h"
+#include "server/client_limits.h"
 #include "server/hash_slot.h"
 
 namespace raftkv::server {
@@ -199,6 +200,11 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
     return;
   }
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
+  if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
+    ++stats_.errors;  // such an entry could never reach the followers
+    q.slot.complete(kv::encode_error(command_too_large_error(bytes)));
+    return;
+  }
   std::optional<raft::Index> index =
       driver_.propose(kv::encode_log_command(cmd),
                       [this, slot = std::move(q.slot), key_slot = q.key_slot](

@@ -99,7 +99,7 @@ class ClientService {
   // By client id, from its first read or write until it disconnects (one lookup per
   // command, no allocation after the first).
   std::unordered_map<uint64_t, Connection> connections_;
-  std::shared_ptr<ClockTick> clock_tick_;                 // the tick in flight, if any
+  std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
 };
 
 }  // namespace raftkv::server

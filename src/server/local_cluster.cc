@@ -62,7 +62,10 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
   for (int i = 1; i <= nodes; ++i) {
     std::string dir = data_dir + "/node" + std::to_string(i);
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    // Owner only, as `raftkv serve` creates a data directory.
+    if (std::filesystem::create_directories(dir, ec)) {
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    }
     std::vector<std::string> args = {
         self_path,
         "serve",

@@ -42,6 +42,62 @@ struct AddressValidator : CLI::Validator {
   }
 };
 
+// The client-limit options as typed, before their units are parsed.
+struct ClientLimitFlags {
+  std::string query_buffer_limit = "1gb";
+  std::string proto_max_bulk_len = "64mb";
+  std::string output_buffer_limit = "normal 256mb 64mb 60";
+  std::string protected_mode = "yes";
+};
+
+void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags& f) {
+  app.add_option("--maxclients", o.maxclients,
+                 "refuse clients beyond this many (-ERR max number of clients reached)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--timeout", o.timeout_seconds,
+                 "close a client idle for this many seconds (0: never)")
+      ->capture_default_str();
+  app.add_option("--protected-mode", f.protected_mode,
+                 "yes: serve clients on loopback addresses only (raftkv has no password)")
+      ->check(CLI::IsMember({"yes", "no"}))
+      ->capture_default_str();
+  app.add_option("--client-query-buffer-limit", f.query_buffer_limit,
+                 "close a client whose unparsed input exceeds this (1gb, 64mb, bytes...)")
+      ->capture_default_str();
+  app.add_option("--proto-max-bulk-len", f.proto_max_bulk_len,
+                 "largest argument accepted (at most 64mb: a command must fit a peer frame)")
+      ->capture_default_str();
+  app.add_option("--client-output-buffer-limit", f.output_buffer_limit,
+                 "'normal <hard> <soft> <soft-seconds>': close a client whose unsent replies "
+                 "exceed hard, or soft for soft-seconds (0: off)")
+      ->capture_default_str();
+}
+
+// Empty, or what is wrong with the client-limit flags.
+std::string apply_client_limit_flags(const ClientLimitFlags& f, ServerOptions* o) {
+  o->protected_mode = f.protected_mode == "yes";
+  auto query = parse_memory_size(f.query_buffer_limit);
+  if (!query || *query < 1024 * 1024) {
+    return "--client-query-buffer-limit: '" + f.query_buffer_limit +
+           "' is not a size of at least 1mb";
+  }
+  auto bulk = parse_memory_size(f.proto_max_bulk_len);
+  if (!bulk || *bulk < 1024 || *bulk > (uint64_t{64} << 20)) {
+    return "--proto-max-bulk-len: '" + f.proto_max_bulk_len + "' is not a size in [1kb, 64mb]";
+  }
+  if (*bulk >= *query) {
+    return "--proto-max-bulk-len must be smaller than --client-query-buffer-limit";
+  }
+  o->client_query_buffer_limit = *query;
+  o->proto_max_bulk_len = *bulk;
+  if (auto err = parse_output_buffer_limit(f.output_buffer_limit, &o->client_output_buffer_limit);
+      !err.empty()) {
+    return "--client-output-buffer-limit: " + err;
+  }
+  return "";
+}
+
 }  // namespace
 
 int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
@@ -120,6 +176,9 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                "cut a damaged log at the damage instead of refusing to start (loses what "
                "follows it on this node; the cluster re-replicates what it still has)");
 
+  ClientLimitFlags limit_flags;
+  add_client_limit_options(app, o, limit_flags);
+
   if (auto exit_code = parse_command_line(app, argc, argv, "raftkv serve")) {
     return *exit_code == 0 ? -1 : *exit_code;  // -1: help was printed, exit 0
   }
@@ -156,6 +215,7 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   if (o.heartbeat_ticks >= o.election_ticks) {
     return fail("--heartbeat-ticks must be smaller than --election-ticks");
   }
+  if (auto err = apply_client_limit_flags(limit_flags, &o); !err.empty()) return fail(err);
   *out = std::move(o);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "net/peer_address.h"
 #include "raft/types.h"
+#include "server/client_limits.h"
 
 namespace raftkv::server {
 
@@ -57,6 +58,16 @@ struct ServerOptions {
   bool repair_log = false;
 
   std::string log_level = "info";
+
+  // Client limits, with Redis's names (docs/operations.md, "Client limits").
+  uint64_t maxclients = 10000;
+  uint64_t timeout_seconds = 0;  // `timeout`: close a client idle this long; 0: never
+  bool protected_mode = true;    // no password exists, so: loopback clients only
+  // client-query-buffer-limit (Redis's 1gb) and proto-max-bulk-len: raftkv's is 64mb, not
+  // Redis's 512mb, because a command must fit one peer frame (64 MiB) to be replicated.
+  uint64_t client_query_buffer_limit = uint64_t{1} << 30;
+  uint64_t proto_max_bulk_len = uint64_t{64} << 20;
+  OutputBufferLimit client_output_buffer_limit;
 };
 
 // Parses `raftkv serve` arguments (argv[0] is "serve"). On success fills `out` and

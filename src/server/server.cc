@@ -24,11 +24,25 @@ Server::Server(ServerOptions options)
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       role_timer_(io_),
+      clients_timer_(io_),
+      accept_retry_timer_(io_),
       fs_(std::make_unique<storage::PosixFileSystem>()) {}
 
 Server::~Server() = default;
 
 std::string Server::open() {
+  options_.maxclients = reserve_file_descriptors(options_.maxclients);
+  client_limits_.parser.max_bulk_len = options_.proto_max_bulk_len;
+  client_limits_.parser.max_buffered_bytes = options_.client_query_buffer_limit;
+  client_limits_.output = options_.client_output_buffer_limit;
+  config_settings_ = {
+      {"client-output-buffer-limit", format_output_buffer_limit(client_limits_.output)},
+      {"client-query-buffer-limit", std::to_string(options_.client_query_buffer_limit)},
+      {"maxclients", std::to_string(options_.maxclients)},
+      {"protected-mode", options_.protected_mode ? "yes" : "no"},
+      {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
+      {"timeout", std::to_string(options_.timeout_seconds)},
+  };
   if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
       !err.empty()) {
     return err;
@@ -166,6 +180,7 @@ int Server::run() {
   driver_->start();
   accept();
   watch_role();
+  clients_cron();
   spdlog::info("serving Redis clients on {} (advertised as {}), peers on {}",
                options_.listen_client.to_string(), options_.advertise_client.to_string(),
                options_.listen_peer.to_string());
@@ -205,6 +220,8 @@ void Server::shutdown() {
   asio::error_code ec;
   acceptor_.close(ec);
   role_timer_.cancel();
+  clients_timer_.cancel();
+  accept_retry_timer_.cancel();
   driver_->stop();
   for (auto& weak : connections_) {
     if (auto c = weak.lock()) c->close();
@@ -215,20 +232,59 @@ void Server::shutdown() {
 
 void Server::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
     if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      spdlog::warn("accept failed: {}", ec.message());
-    } else {
-      kv::ParserLimits limits;
-      limits.max_bulk_len = 64 << 20;
-      limits.max_buffered_bytes = 256 << 20;
+      // Out of file descriptors, say: accepting again at once would spin on the same error.
+      spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_timer_.async_wait([this](const asio::error_code& e) {
+        if (!e) accept();
+      });
+      return;
+    }
+    if (admit(socket)) {
       auto conn = std::make_shared<ClientConnection>(std::move(socket), this, next_client_id_++,
-                                                     limits, 4096);
+                                                     client_limits_);
+      conn->set_config_settings(&config_settings_);
       std::erase_if(connections_, [](const auto& w) { return w.expired(); });
       connections_.push_back(conn);
       conn->start();
     }
     accept();
+  });
+}
+
+bool Server::admit(asio::ip::tcp::socket& socket) {
+  std::string_view refusal;
+  asio::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return false;  // already gone
+  if (stats_.connected_clients >= options_.maxclients) {
+    refusal = kMaxClientsError;
+  } else if (options_.protected_mode && !protected_mode_allows(peer.address())) {
+    refusal = kProtectedModeError;
+  } else {
+    return true;
+  }
+  // Best effort, as Redis: one non-blocking write into a fresh socket, then close.
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(refusal.data(), refusal.size()), ec);
+  ++stats_.rejected_connections;
+  spdlog::debug("refused client {}: {}", peer.address().to_string(),
+                refusal == kMaxClientsError ? "maxclients reached" : "protected mode");
+  socket.close(ec);
+  return false;
+}
+
+void Server::clients_cron() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::chrono::seconds idle(options_.timeout_seconds);
+  for (const auto& weak : connections_) {
+    if (auto c = weak.lock()) c->check_timeouts(now, idle);
+  }
+  clients_timer_.expires_after(std::chrono::seconds(1));
+  clients_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) clients_cron();
   });
 }
 

@@ -57,6 +57,11 @@ class Server : public CommandHandler, public StateMachine {
 
  private:
   void accept();
+  // Refuses a new connection beyond maxclients or, in protected mode, from a non-loopback
+  // address (Redis's reply, then closed); true if it may be served.
+  bool admit(asio::ip::tcp::socket& socket);
+  // Once a second: idle timeout and the soft output limit of every connection.
+  void clients_cron();
   void shutdown();
   void on_role_change();
   // Membership (server_membership.cc and server.cc).
@@ -112,6 +117,10 @@ class Server : public CommandHandler, public StateMachine {
   asio::signal_set signals_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer role_timer_;
+  asio::steady_timer clients_timer_;
+  asio::steady_timer accept_retry_timer_;
+  ConnectionLimits client_limits_;
+  kv::ConfigSettings config_settings_;  // what CONFIG GET reports of the options
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<storage::DurableStorage> storage_;
   std::unique_ptr<net::PeerTransport> transport_;

@@ -156,6 +156,7 @@ std::string Server::info(const std::string& section) const {
   if (all || section == "stats") {
     out += "# Stats\r\n";
     add("total_connections_received", stats_.total_connections);
+    add("rejected_connections", stats_.rejected_connections);  // maxclients, protected mode
     add("total_commands_processed", stats_.total_commands);
     add("writes_ok", stats_.writes_ok);
     add("reads_ok", stats_.reads_ok);

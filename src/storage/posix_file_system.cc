@@ -124,7 +124,9 @@ Status PosixFileSystem::open(const std::string& path, OpenMode mode, std::unique
       flags |= O_RDWR | O_CREAT | O_TRUNC;
       break;
   }
-  int fd = ::open(path.c_str(), flags, 0644);
+  // Owner only: the log and snapshots hold all the data (Redis leaves this to the umask;
+  // raftkv does not, as nothing else needs to read them).
+  int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) return errno_status("open " + path, errno);
   *out = std::make_unique<PosixFile>(path, fd);
   return Status::Ok();
@@ -165,7 +167,7 @@ Status PosixFileSystem::sync_dir(const std::string& dir) {
 }
 
 Status PosixFileSystem::create_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return errno_status("mkdir " + dir, errno);
   }
   return Status::Ok();

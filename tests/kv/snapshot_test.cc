@@ -1,6 +1,10 @@
 // State machine snapshots: round trip, determinism, and refusal of damaged images.
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <utility>
+
+#include "kv/byte_codec.h"
 #include "kv_harness.h"
 
 namespace raftkv::kv {
@@ -67,6 +71,39 @@ TEST(Snapshot, DamagedImagesAreRefusedAndChangeNothing) {
     EXPECT_FALSE(b.sm.restore(flipped).is_ok()) << "flip at " << at;
   }
   EXPECT_EQ(b.sm.serialize(), before);
+}
+
+// Sessions (by id) and deadlines (by key) have one order, like keys: an image with them
+// in another order is refused, not reordered (found by fuzzing, tests/fuzz/regressions).
+TEST(Snapshot, SessionsAndDeadlinesOutOfOrderAreRefused) {
+  KvHarness a;
+  a.run({"SESSION", "OPEN"});
+  a.run({"SESSION", "OPEN"});
+  a.run({"SET", "a", "1", "PX", "100000"});
+  a.run({"SET", "b", "1", "PX", "100000"});
+  const std::string image = a.sm.serialize();
+  std::string body = image.substr(0, image.size() - 8);
+  auto reseal = [](std::string b) {
+    ByteWriter(&b).fixed64(XXH3_64bits(b.data(), b.size()));
+    return b;
+  };
+  KvHarness b;
+  ASSERT_TRUE(b.sm.restore(reseal(body)).is_ok());
+  // The deadlines section ends the body: (a, at) then (b, at); swap the two keys.
+  std::string deadlines_swapped = body;
+  std::swap(deadlines_swapped[deadlines_swapped.rfind("\x01"
+                                                      "a") +
+                              1],
+            deadlines_swapped[deadlines_swapped.rfind("\x01"
+                                                      "b") +
+                              1]);
+  EXPECT_EQ(b.sm.restore(reseal(deadlines_swapped)).message(), "snapshot expiries out of order");
+  // Sessions 1 and 2, each (id, 0, index, time, empty reply): make the first one 3.
+  std::string sessions_swapped = body;
+  const size_t sessions = sessions_swapped.find(std::string("\x02\x01\x00", 3));
+  ASSERT_NE(sessions, std::string::npos);
+  sessions_swapped[sessions + 1] = '\x03';
+  EXPECT_EQ(b.sm.restore(reseal(sessions_swapped)).message(), "snapshot sessions out of order");
 }
 
 }  // namespace
