@@ -26,6 +26,10 @@ int serve(int argc, char** argv) {
   int rc = raftkv::server::parse_serve_options(argc, argv, &options);
   if (rc < 0) return 0;
   if (rc != 0) return rc;
+  if (options.check_only) {
+    std::cout << "raftkv serve: configuration ok\n";
+    return 0;
+  }
   auto logger = raftkv::server::make_node_logger(options.id);
   logger->set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_default_logger(logger);

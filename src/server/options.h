@@ -68,6 +68,8 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  // --check-config: parse and validate the options (and the --config file), then exit.
+  bool check_only = false;
 };
 
 // Parses `raftkv serve` arguments (argv[0] is "serve"). On success fills `out` and
