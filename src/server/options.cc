@@ -118,6 +118,10 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   app.add_option("--listen-peer", listen_peer, "address for other members")
       ->required()
       ->check(address);
+  std::string listen_metrics;
+  app.add_option("--listen-metrics", listen_metrics,
+                 "address for HTTP /metrics (Prometheus), /health and /ready (default: none)")
+      ->check(address);
   app.add_option("--advertise-client", advertise_client,
                  "client address announced to others (default: --listen-client)")
       ->check(address);
@@ -196,6 +200,7 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   o.listen_peer = *net::parse_peer_address(listen_peer);
   o.advertise_client =
       advertise_client.empty() ? o.listen_client : *net::parse_peer_address(advertise_client);
+  if (!listen_metrics.empty()) o.listen_metrics = net::parse_peer_address(listen_metrics);
   if (cluster.empty() && join.empty()) {
     return fail("one of --initial-cluster (a new cluster) or --join (an existing one) is required");
   }

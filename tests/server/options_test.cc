@@ -25,6 +25,8 @@ TEST(OptionsTest, ExampleConfigParses) {
   EXPECT_EQ(o.data_dir, "/var/lib/raftkv");
   EXPECT_EQ(o.listen_client.to_string(), "127.0.0.1:6379");
   EXPECT_EQ(o.listen_peer.to_string(), "127.0.0.1:7379");
+  ASSERT_TRUE(o.listen_metrics.has_value());
+  EXPECT_EQ(o.listen_metrics->to_string(), "127.0.0.1:9379");
   ASSERT_EQ(o.initial_cluster.size(), 1u);
   EXPECT_EQ(o.initial_cluster.at(1).to_string(), "127.0.0.1:7379");
   EXPECT_EQ(o.log_level, "info");
