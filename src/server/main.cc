@@ -1,6 +1,8 @@
 // raftkv: the server binary.
 //   raftkv serve ...     run one node
 //   raftkv cluster ...   run a local N-node cluster in the foreground (development)
+//   raftkv member ...    show or change the membership
+//   raftkv status ...    one row per member: role, term, indexes, log, lag
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -11,6 +13,7 @@
 #include "server/log_context.h"
 #include "server/options.h"
 #include "server/server.h"
+#include "server/status_cli.h"
 
 namespace {
 
@@ -18,7 +21,8 @@ void usage(std::ostream& out) {
   out << "usage: raftkv <command> [options]\n"
          "  serve     run one node of a cluster (raftkv serve --help)\n"
          "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n"
-         "  member    show or change the membership of a running cluster (raftkv member --help)\n";
+         "  member    show or change the membership of a running cluster (raftkv member --help)\n"
+         "  status    each member's role, term, indexes, log and lag (raftkv status --help)\n";
 }
 
 int serve(int argc, char** argv) {
@@ -56,6 +60,9 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
   if (std::strcmp(argv[1], "member") == 0) {
     return raftkv::server::run_member_command(argc - 1, argv + 1);
+  }
+  if (std::strcmp(argv[1], "status") == 0) {
+    return raftkv::server::run_status_command(argc - 1, argv + 1);
   }
   if (std::strcmp(argv[1], "cluster") == 0) {
     return raftkv::server::run_local_cluster(argc - 1, argv + 1, "/proc/self/exe");
