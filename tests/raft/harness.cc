@@ -7,11 +7,7 @@ namespace raftkv::raft::test {
 std::vector<Entry> entries_with_terms(const std::vector<Term>& terms) {
   std::vector<Entry> out;
   for (size_t i = 0; i < terms.size(); ++i) {
-    // Appended rather than `"e" + std::to_string(...)`: at -O3 GCC 12 warns falsely
-    // (-Wrestrict) about the insert that operator+ does.
-    std::string data = "e";
-    data += std::to_string(i + 1);
-    out.push_back(Entry{terms[i], i + 1, EntryType::kNormal, std::move(data)});
+    out.push_back(Entry{terms[i], i + 1, EntryType::kNormal, "e" + std::to_string(i + 1)});
   }
   return out;
 }
