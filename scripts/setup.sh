@@ -8,7 +8,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
-  redis-tools redis-server iproute2 procps python3 python3-redis
+  libboost-dev prometheus-cpp-dev nlohmann-json3-dev
+  redis-tools redis-server iproute2 procps python3 python3-redis python3-prometheus-client
   clang-16 libclang-rt-16-dev
 )
 

@@ -18,12 +18,12 @@ configure_and_build() {
 }
 
 echo "== release build"
-configure_and_build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+configure_and_build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTKV_WERROR=ON
 ctest --test-dir build/release --output-on-failure -j"$jobs" "$@"
 
 if ((sanitize)); then
   echo "== sanitizer build (ASan + UBSan)"
-  configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON
+  configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON -DRAFTKV_WERROR=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/sanitize --output-on-failure -j"$jobs" -LE no-sanitize "$@"
 fi

@@ -1,58 +1,15 @@
 #include "server/admin_cli.h"
 #include "server/cli_parse.h"
 
-#include <asio.hpp>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "net/peer_address.h"
+#include "server/resp_call.h"
 
 namespace raftkv::server {
-
-namespace {
-
-// One reply, as text: simple strings and bulk strings as they are, integers as digits,
-// errors prefixed with "-". Enough for the RAFT commands, which reply with nothing else.
-std::optional<std::string> call(const net::PeerAddress& server,
-                                const std::vector<std::string>& args, std::string* error) {
-  try {
-    asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    asio::ip::tcp::resolver resolver(io);
-    asio::connect(socket, resolver.resolve(server.host, std::to_string(server.port)));
-    std::string request = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    asio::write(socket, asio::buffer(request));
-    asio::streambuf buf;
-    asio::read_until(socket, buf, "\r\n");
-    std::istream in(&buf);
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) throw std::runtime_error("empty reply");
-    char type = line[0];
-    std::string rest = line.substr(1);
-    if (type == '+' || type == ':') return rest;
-    if (type == '-') return "-" + rest;
-    if (type == '$') {
-      long len = std::stol(rest);
-      if (len < 0) return std::string();
-      size_t need = static_cast<size_t>(len) + 2;
-      if (buf.size() < need) asio::read(socket, buf, asio::transfer_exactly(need - buf.size()));
-      std::string body(static_cast<size_t>(len), '\0');
-      in.read(body.data(), len);
-      return body;
-    }
-    throw std::runtime_error("unexpected reply type '" + std::string(1, type) + "'");
-  } catch (const std::exception& e) {
-    *error = "cannot talk to " + server.to_string() + ": " + e.what();
-    return std::nullopt;
-  }
-}
-
-}  // namespace
 
 int run_member_command(int argc, const char* const* argv) {
   CLI::App app{"raftkv member: change or show a cluster's membership", "raftkv member"};
@@ -95,7 +52,7 @@ int run_member_command(int argc, const char* const* argv) {
   // Follow redirects to the leader (a few hops at most: leadership may move meanwhile).
   for (int hop = 0; hop < 5; ++hop) {
     std::string error;
-    auto reply = call(*server, args, &error);
+    auto reply = resp_call(*server, args, std::chrono::seconds(10), &error);
     if (!reply) {
       std::cerr << "raftkv member: " << error << "\n";
       return 1;

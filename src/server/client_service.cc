@@ -67,6 +67,7 @@ std::string ClientService::request_error(RequestError e, uint16_t key_slot) cons
 void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
   ++stats_.total_commands;
   kv::Classification c = kv::classify(argv);
+  slot.count_into(&stats_.commands.row(c.spec));  // raftkv_commands_total (/metrics)
   if (!c.ok()) {
     ++stats_.errors;
     slot.complete(kv::encode_error(c.error));
@@ -210,6 +211,7 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
                       [this, slot = std::move(q.slot), key_slot = q.key_slot](
                           std::optional<RequestError> err, const std::string& reply) mutable {
                         if (err) {
+                          ++stats_.proposals_failed;  // for /metrics
                           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
                           ++stats_.errors;
                           slot.complete(request_error(*err, key_slot));

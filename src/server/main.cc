@@ -1,6 +1,8 @@
 // raftkv: the server binary.
 //   raftkv serve ...     run one node
 //   raftkv cluster ...   run a local N-node cluster in the foreground (development)
+//   raftkv member ...    show or change the membership
+//   raftkv status ...    one row per member: role, term, indexes, log, lag
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -11,6 +13,7 @@
 #include "server/log_context.h"
 #include "server/options.h"
 #include "server/server.h"
+#include "server/status_cli.h"
 
 namespace {
 
@@ -18,7 +21,8 @@ void usage(std::ostream& out) {
   out << "usage: raftkv <command> [options]\n"
          "  serve     run one node of a cluster (raftkv serve --help)\n"
          "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n"
-         "  member    show or change the membership of a running cluster (raftkv member --help)\n";
+         "  member    show or change the membership of a running cluster (raftkv member --help)\n"
+         "  status    each member's role, term, indexes, log and lag (raftkv status --help)\n";
 }
 
 int serve(int argc, char** argv) {
@@ -26,6 +30,10 @@ int serve(int argc, char** argv) {
   int rc = raftkv::server::parse_serve_options(argc, argv, &options);
   if (rc < 0) return 0;
   if (rc != 0) return rc;
+  if (options.check_only) {
+    std::cout << "raftkv serve: configuration ok\n";
+    return 0;
+  }
   auto logger = raftkv::server::make_node_logger(options.id);
   logger->set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_default_logger(logger);
@@ -52,6 +60,9 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "serve") == 0) return serve(argc - 1, argv + 1);
   if (std::strcmp(argv[1], "member") == 0) {
     return raftkv::server::run_member_command(argc - 1, argv + 1);
+  }
+  if (std::strcmp(argv[1], "status") == 0) {
+    return raftkv::server::run_status_command(argc - 1, argv + 1);
   }
   if (std::strcmp(argv[1], "cluster") == 0) {
     return raftkv::server::run_local_cluster(argc - 1, argv + 1, "/proc/self/exe");

@@ -103,6 +103,8 @@ std::string apply_client_limit_flags(const ClientLimitFlags& f, ServerOptions* o
 int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   CLI::App app{"raftkv serve: run one node of a raftkv cluster", "raftkv serve"};
   app.set_config("--config", "", "read options from a TOML/INI file with the same keys");
+  // A misspelt key in the file is an error, as a misspelt flag is, not silently a default.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   ServerOptions o;
   std::string listen_client, listen_peer, advertise_client, cluster;
   const AddressValidator address;
@@ -115,6 +117,10 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
       ->check(address);
   app.add_option("--listen-peer", listen_peer, "address for other members")
       ->required()
+      ->check(address);
+  std::string listen_metrics;
+  app.add_option("--listen-metrics", listen_metrics,
+                 "address for HTTP /metrics (Prometheus), /health and /ready (default: none)")
       ->check(address);
   app.add_option("--advertise-client", advertise_client,
                  "client address announced to others (default: --listen-client)")
@@ -178,6 +184,9 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
 
   ClientLimitFlags limit_flags;
   add_client_limit_options(app, o, limit_flags);
+  app.add_flag("--check-config", o.check_only,
+               "check the options and the --config file, print 'configuration ok' and exit")
+      ->configurable(false);
 
   if (auto exit_code = parse_command_line(app, argc, argv, "raftkv serve")) {
     return *exit_code == 0 ? -1 : *exit_code;  // -1: help was printed, exit 0
@@ -191,6 +200,7 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   o.listen_peer = *net::parse_peer_address(listen_peer);
   o.advertise_client =
       advertise_client.empty() ? o.listen_client : *net::parse_peer_address(advertise_client);
+  if (!listen_metrics.empty()) o.listen_metrics = net::parse_peer_address(listen_metrics);
   if (cluster.empty() && join.empty()) {
     return fail("one of --initial-cluster (a new cluster) or --join (an existing one) is required");
   }

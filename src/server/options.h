@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,9 @@ struct ServerOptions {
   std::string data_dir;
   net::PeerAddress listen_client;
   net::PeerAddress listen_peer;
-  net::PeerAddress advertise_client;                         // defaults to listen_client
+  net::PeerAddress advertise_client;  // defaults to listen_client
+  // HTTP for /metrics (Prometheus), /health and /ready; none without --listen-metrics.
+  std::optional<net::PeerAddress> listen_metrics;
   std::map<raft::NodeId, net::PeerAddress> initial_cluster;  // peer addresses of all members
   // --join: this node joins an existing cluster (initial_cluster then holds the existing
   // members' peer addresses and this node's own). It starts with no configuration and
@@ -68,6 +71,8 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  // --check-config: parse and validate the options (and the --config file), then exit.
+  bool check_only = false;
 };
 
 // Parses `raftkv serve` arguments (argv[0] is "serve"). On success fills `out` and

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "server/command_counters.h"
+
 namespace raftkv::server {
 
 class ReplyTarget {
@@ -21,11 +23,17 @@ class ReplySlot {
  public:
   ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
       : target_(std::move(target)), seq_(seq) {}
-  void complete(std::string resp_bytes) const { target_->complete(seq_, std::move(resp_bytes)); }
+  void complete(std::string resp_bytes) const {
+    if (counts_) counts_->count(resp_bytes);
+    target_->complete(seq_, std::move(resp_bytes));
+  }
+  // The reply will be counted here by its result (metrics); `counts` must outlive the slot.
+  void count_into(CommandResultCounts* counts) { counts_ = counts; }
 
  private:
   std::shared_ptr<ReplyTarget> target_;
   uint64_t seq_;
+  CommandResultCounts* counts_ = nullptr;
 };
 
 }  // namespace raftkv::server

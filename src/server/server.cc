@@ -167,7 +167,7 @@ std::string Server::open() {
     return "cannot listen for clients on " + options_.listen_client.to_string() + ": " +
            ec.message();
   }
-  return "";
+  return open_metrics();
 }
 
 int Server::run() {
@@ -219,6 +219,7 @@ void Server::shutdown() {
   shutting_down_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
+  if (metrics_http_) metrics_http_->close();
   role_timer_.cancel();
   clients_timer_.cancel();
   accept_retry_timer_.cancel();
@@ -414,6 +415,7 @@ void Server::expiry_tick() {
 void Server::on_role_change() {
   raft::Status st = driver_->status();
   g_log_term.store(st.term, std::memory_order_relaxed);
+  note_leader(st.leader);
   if (st.role != last_role_ || st.term != last_term_) {
     if (st.role != last_role_) {
       spdlog::info("term {}: {} -> {} (leader {})", st.term, raft::to_string(last_role_),

@@ -16,6 +16,7 @@
 #include "server/client_connection.h"
 #include "server/client_service.h"
 #include "server/member_directory.h"
+#include "server/metrics_http.h"
 #include "server/options.h"
 #include "server/raft_driver.h"
 #include "server/runtime.h"
@@ -33,6 +34,8 @@ class FileSystem;
 }  // namespace raftkv::storage
 
 namespace raftkv::server {
+
+struct NodeSample;
 
 class Server : public CommandHandler, public StateMachine {
  public:
@@ -82,6 +85,12 @@ class Server : public CommandHandler, public StateMachine {
   void handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec, ReplySlot& slot);
   std::string info(const std::string& section) const;
   std::string cluster_reply(const kv::Argv& argv) const;
+  // Metrics (server_metrics.cc): /metrics, /health and /ready on --listen-metrics.
+  std::string open_metrics();
+  NodeSample metrics_sample() const;
+  // Counts a change to a new known leader (stats_.leader_changes). Called every tick and
+  // before each scrape, so that a scrape never shows a leader the count has not seen.
+  void note_leader(raft::NodeId leader);
   uint64_t now_ms() const;
   std::string storage_dir() const { return options_.data_dir + "/raft"; }
 
@@ -141,10 +150,12 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<SnapshotTaker> taker_;
   std::unique_ptr<SnapshotSender> sender_;
   std::unique_ptr<SnapshotReceiver> receiver_;
+  std::unique_ptr<HttpEndpoint> metrics_http_;
   std::vector<std::weak_ptr<ClientConnection>> connections_;
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
   raft::Term announced_term_ = 0;
+  raft::NodeId last_leader_ = raft::kNoNode;                 // for stats_.leader_changes
   std::map<raft::NodeId, net::PeerAddress> peer_addresses_;  // what the transport uses
   std::map<raft::NodeId, std::string> learned_clients_;      // from peers' handshakes
   bool announcing_peer_ = false;

@@ -1,7 +1,9 @@
-// Counters reported by INFO (sections clients and stats).
+// Counters reported by INFO (sections clients and stats) and /metrics.
 #pragma once
 
 #include <cstdint>
+
+#include "server/command_counters.h"
 
 namespace raftkv::server {
 
@@ -15,6 +17,13 @@ struct ServerStats {
   uint64_t redirects = 0;
   uint64_t errors = 0;
   uint64_t unknown_outcomes = 0;
+  // Proposed writes answered with an error (a proposal that never committed, or whose
+  // outcome is unknown): raftkv_server_proposals_failed_total.
+  uint64_t proposals_failed = 0;
+  // Changes to a new known leader (etcd's leader_changes_seen), polled every tick.
+  uint64_t leader_changes = 0;
+  // Replies by command and result: raftkv_commands_total (ReplySlot::count_into).
+  CommandCounters commands;
 };
 
 }  // namespace raftkv::server

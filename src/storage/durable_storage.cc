@@ -24,7 +24,7 @@ Status DurableStorage::open(FileSystem* fs, const DurableStorageOptions& options
 
 Status DurableStorage::recover(RecoveryReport* report) {
   LogReplay replay;
-  WalOptions wal_options{options_.dir, options_.segment_bytes, options_.repair};
+  WalOptions wal_options{options_.dir, options_.segment_bytes, options_.repair, &wal_stats_};
   auto visit = [&replay](uint64_t seq, RecordType type, std::string_view payload) {
     return replay.apply(seq, type, payload);
   };

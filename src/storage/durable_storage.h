@@ -92,6 +92,8 @@ class DurableStorage : public raft::Storage {
   raft::HardState hard_state() const;
   // ok, or the error that put the storage into the failed state.
   Status health() const;
+  // The log's append timings and bytes (safe to read from any thread).
+  const WalStats& wal_stats() const { return wal_stats_; }
 
  private:
   DurableStorage(FileSystem* fs, DurableStorageOptions options)
@@ -108,6 +110,7 @@ class DurableStorage : public raft::Storage {
 
   FileSystem* fs_;
   const DurableStorageOptions options_;
+  WalStats wal_stats_;  // declared before wal_, which records into it
   std::unique_ptr<Wal> wal_;
   std::map<uint64_t, raft::Index> segment_max_index_;  // per segment seq
   uint64_t install_seq_ = 0;

@@ -1,6 +1,7 @@
 #include "storage/wal.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "storage/file_header.h"
 #include "storage/file_names.h"
@@ -223,13 +224,24 @@ Status Wal::zero_ahead(uint64_t end) {
 Status Wal::write(std::string_view records) {
   if (!failure_.ok()) return Status::Failed(failure_.to_string());
   if (!active_) return Status::InvalidArgument("no active segment");
+  // Three clock reads per append, against an fsync of 100 us or more: the timings cost
+  // nothing measurable and tell the operator whether the disk is the bottleneck.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0 = Clock::now();
   Status s = zero_ahead(active_size_ + records.size());
   if (s.ok()) s = active_->write_at(active_size_, records);
+  const Clock::time_point t1 = Clock::now();
   if (s.ok()) s = active_->sync();
+  const Clock::time_point t2 = Clock::now();
   if (s.ok() && dir_sync_pending_) s = fs_->sync_dir(options_.dir);
   if (!s.ok()) return fail(s);
   dir_sync_pending_ = false;
   active_size_ += records.size();
+  if (options_.stats) {
+    options_.stats->write.record(t1 - t0);
+    options_.stats->fsync.record(t2 - t1);
+    options_.stats->bytes_written.fetch_add(records.size(), std::memory_order_relaxed);
+  }
   return Status::Ok();
 }
 

@@ -33,6 +33,7 @@
 #include "storage/file_system.h"
 #include "storage/record.h"
 #include "storage/status.h"
+#include "storage/wal_stats.h"
 
 namespace raftkv::storage {
 
@@ -43,6 +44,7 @@ struct WalOptions {
   std::string dir;
   uint64_t segment_bytes = 64 << 20;
   bool repair = false;
+  WalStats* stats = nullptr;  // if set, each write() records its timings here
 };
 
 // What recovery did to the files beyond reading them, one human-readable line per action.

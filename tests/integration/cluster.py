@@ -134,7 +134,7 @@ class LinkProxy:
 
 class Cluster:
     def __init__(self, n=3, extra_args=(), tick_ms=10, election_ticks=30, heartbeat_ticks=3,
-                 node_extra_args=None):
+                 node_extra_args=None, metrics=False):
         # node_extra_args: {id: [flags]} for that node only (e.g. a skewed clock).
         self.node_extra_args = node_extra_args or {}
         if not BINARY or not os.path.exists(BINARY):
@@ -150,6 +150,12 @@ class Cluster:
         else:
             ports = free_ports(2 * n + n * n)
         self.client_port = {i: ports[i - 1] for i in self.ids}
+        # --listen-metrics (HTTP /metrics, /health, /ready) on every node, if asked for.
+        self.metrics_port = {}
+        if metrics:
+            taken = set(ports)
+            extra = [p for p in free_ports(3 * n, client_range) if p not in taken][:n]
+            self.metrics_port = dict(zip(self.ids, extra))
         self.peer_port = {i: ports[n + i - 1] for i in self.ids}
         self.proxy_port = {}
         k = 2 * n
@@ -185,7 +191,8 @@ class Cluster:
             f"--listen-client=127.0.0.1:{self.client_port[i]}",
             f"--listen-peer=127.0.0.1:{self.peer_port[i]}",
             "--initial-cluster=" + ",".join(members),
-        ] + self.extra_args
+        ] + ([f"--listen-metrics=127.0.0.1:{self.metrics_port[i]}"] if i in self.metrics_port
+             else []) + self.extra_args
 
     def start(self, i):
         joined = getattr(self, "joined_args", {})
@@ -355,9 +362,10 @@ class ClusterTestCase(unittest.TestCase):
     """A test with a fresh cluster of `nodes` nodes, whose logs are printed if it fails."""
 
     nodes = 3
+    cluster_args = {}
 
     def setUp(self):
-        self.c = Cluster(self.nodes)
+        self.c = Cluster(self.nodes, **self.cluster_args)
 
     def tearDown(self):
         result = self._outcome.result

@@ -1,0 +1,57 @@
+// Commands by name and result, for raftkv_commands_total. Counted on the io thread, where
+// every command is handled and every reply completed: plain integers, no atomics or locks
+// on the request path (a scrape reads them on the same thread).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "kv/commands.h"
+
+namespace raftkv::server {
+
+// What a reply says about the command, from its first bytes.
+enum class CommandResult : uint8_t {
+  kOk,        // anything but an error reply
+  kError,     // an error reply of the command itself (syntax, WRONGTYPE, ...)
+  kRedirect,  // -MOVED or -CLUSTERDOWN: not executed here, go to the leader
+  kRetry,     // -TRYAGAIN: not executed
+  kUnknown,   // -UNKNOWN: a write whose outcome is not known
+};
+inline constexpr size_t kCommandResults = 5;
+std::string_view to_string(CommandResult r);
+
+inline CommandResult classify_reply(std::string_view reply) {
+  if (reply.empty() || reply[0] != '-') return CommandResult::kOk;
+  if (reply.starts_with("-MOVED ") || reply.starts_with("-CLUSTERDOWN ")) {
+    return CommandResult::kRedirect;
+  }
+  if (reply.starts_with("-TRYAGAIN ")) return CommandResult::kRetry;
+  if (reply.starts_with("-UNKNOWN ")) return CommandResult::kUnknown;
+  return CommandResult::kError;
+}
+
+// One command's replies, by result.
+struct CommandResultCounts {
+  std::array<uint64_t, kCommandResults> n{};
+  void count(std::string_view reply) { ++n[static_cast<size_t>(classify_reply(reply))]; }
+};
+
+class CommandCounters {
+ public:
+  // The row of a classified command, or of the unknown ones (spec == nullptr).
+  CommandResultCounts& row(const kv::CommandSpec* spec) {
+    return spec ? rows_[static_cast<size_t>(spec->id)] : unknown_;
+  }
+  const CommandResultCounts& row(kv::CommandId id) const { return rows_[static_cast<size_t>(id)]; }
+  const CommandResultCounts& unknown() const { return unknown_; }
+
+ private:
+  // Indexed by CommandId, whose underlying type is uint8_t: every id has a row.
+  std::array<CommandResultCounts, 256> rows_{};
+  CommandResultCounts unknown_;
+};
+
+}  // namespace raftkv::server
