@@ -175,8 +175,14 @@ class Cluster:
         ]
         self.procs = {}
         self.logs = {}
-        for i in self.ids:
-            self.start(i)
+        try:
+            for i in self.ids:
+                self.start(i)
+        except BaseException:
+            # The caller never gets this object to close: stop what did start (a node
+            # that failed to come up would otherwise leave its siblings running).
+            self.close()
+            raise
 
     # -- processes ------------------------------------------------------------------
     def args(self, i):
