@@ -347,15 +347,30 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
 // batch 1 must not take the re-appended (11,t2) as persisted, or the next batch writes only
 // (12,t4) and acknowledges 12: the durable log would end (11,t3),(12,t4), which matches no
 // leader, and a restart would apply the uncommitted (11,t3).
-// Runs the scenario above; returns the term durable at index 11 once batch 3 is written.
-Term rewrite_while_on_disk(bool ignore_accepted_term) {
-  Cluster c(5, [&](Config& cfg) { cfg.bugs.ignore_accepted_term = ignore_accepted_term; });
-  c.set_log(5, std::vector<Term>(10, 1), 1);
-  c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
-  c.restart(5);
-  c.process();  // applies 1..10
-  Node& n = c.node(5);
-  auto append = [&](NodeId from, Term term, std::vector<Entry> entries, Index commit) {
+// The scenario above, run up to the point where batch 3 is written to disk (not yet
+// advanced). `ignore_accepted_term` is the injected bug that drops the guard.
+struct RewriteWhileOnDisk {
+  explicit RewriteWhileOnDisk(bool ignore_accepted_term)
+      : c(5, [&](Config& cfg) { cfg.bugs.ignore_accepted_term = ignore_accepted_term; }) {
+    c.set_log(5, std::vector<Term>(10, 1), 1);
+    c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
+    c.restart(5);
+    c.process();  // applies 1..10
+    applied_before = c.node(5).log().applied();
+    append(2, 2, {a}, 10);
+    rd1 = c.node(5).ready();
+    append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
+    rd2 = c.node(5).ready();
+    append(4, 4, {a, Entry{4, 12, EntryType::kNormal, ""}}, 12);
+    // Both batches reach the disk, in order, before either is advanced.
+    write(rd1);
+    write(rd2);
+    c.node(5).advance(rd1);
+    c.node(5).advance(rd2);
+    rd3 = c.node(5).ready();
+    write(rd3);
+  }
+  void append(NodeId from, Term term, std::vector<Entry> entries, Index commit) {
     Message m;
     m.type = MessageType::kApp;
     m.from = from;
@@ -365,85 +380,45 @@ Term rewrite_while_on_disk(bool ignore_accepted_term) {
     m.log_term = 1;
     m.entries = std::move(entries);
     m.commit = commit;
-    n.step(m);
-  };
-  const Entry a{2, 11, EntryType::kNormal, "a"};
-  append(2, 2, {a}, 10);
-  Ready rd1 = n.ready();
-  append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
-  Ready rd2 = n.ready();
-  append(4, 4, {a, Entry{4, 12, EntryType::kNormal, ""}}, 12);
-  for (Ready* rd : {&rd1, &rd2}) {  // both reach the disk, in order, before any advance
-    c.storage(5).append(rd->entries);
-    if (rd->hard_state) c.storage(5).set_hard_state(*rd->hard_state);
+    c.node(5).step(m);
   }
-  n.advance(rd1);
-  n.advance(rd2);
-  Ready rd3 = n.ready();
-  c.storage(5).append(rd3.entries);
-  if (rd3.hard_state) c.storage(5).set_hard_state(*rd3.hard_state);
-  return *c.storage(5).term(11);
-}
+  void write(const Ready& rd) {
+    c.storage(5).append(rd.entries);
+    if (rd.hard_state) c.storage(5).set_hard_state(*rd.hard_state);
+  }
+
+  const Entry a{2, 11, EntryType::kNormal, "a"};
+  Cluster c;
+  Index applied_before = 0;
+  Ready rd1, rd2, rd3;
+};
 
 TEST(Replication, AnIndexRewrittenAndReappendedWhileOnDiskIsPersistedAgain) {
-  Cluster c(5);
-  c.set_log(5, std::vector<Term>(10, 1), 1);
-  c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
-  c.restart(5);
-  c.process();  // applies 1..10
-  Node& n = c.node(5);
-  ASSERT_EQ(n.log().applied(), 10u);
-  auto append = [&](NodeId from, Term term, std::vector<Entry> entries, Index commit) {
-    Message m;
-    m.type = MessageType::kApp;
-    m.from = from;
-    m.to = 5;
-    m.term = term;
-    m.index = 10;
-    m.log_term = 1;
-    m.entries = std::move(entries);
-    m.commit = commit;
-    n.step(m);
-  };
-  const Entry a{2, 11, EntryType::kNormal, "a"};
-  append(2, 2, {a}, 10);
-  Ready rd1 = n.ready();
-  append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
-  Ready rd2 = n.ready();
-  append(4, 4, {a, Entry{4, 12, EntryType::kNormal, ""}}, 12);
-  // Both batches reach the disk, in order, before either is advanced.
-  for (Ready* rd : {&rd1, &rd2}) {
-    c.storage(5).append(rd->entries);
-    if (rd->hard_state) c.storage(5).set_hard_state(*rd->hard_state);
-  }
-  n.advance(rd1);
-  n.advance(rd2);
-  Ready rd3 = n.ready();
-  ASSERT_FALSE(rd3.entries.empty());
-  EXPECT_EQ(rd3.entries.front(), a) << "(11,t2) must be written again";
-  c.storage(5).append(rd3.entries);
-  if (rd3.hard_state) c.storage(5).set_hard_state(*rd3.hard_state);
-  EXPECT_EQ(*c.storage(5).term(11), 2u);
-  EXPECT_EQ(*c.storage(5).term(12), 4u);
+  RewriteWhileOnDisk s(false);
+  ASSERT_EQ(s.applied_before, 10u);
+  ASSERT_FALSE(s.rd3.entries.empty());
+  EXPECT_EQ(s.rd3.entries.front(), s.a) << "(11,t2) must be written again";
+  EXPECT_EQ(*s.c.storage(5).term(11), 2u);
+  EXPECT_EQ(*s.c.storage(5).term(12), 4u);
   bool acked_12 = false;
-  for (const Message& m : rd3.messages_after_persist) {
+  for (const Message& m : s.rd3.messages_after_persist) {
     acked_12 |= m.type == MessageType::kAppResp && !m.reject && m.index == 12;
   }
   EXPECT_TRUE(acked_12);
-  n.advance(rd3);
-  for (const Ready& rd : {rd1, rd2, rd3}) {
+  s.c.node(5).advance(s.rd3);
+  for (const Ready& rd : {s.rd1, s.rd2, s.rd3}) {
     for (const Entry& e : rd.committed_entries) EXPECT_NE(e.term, 3u) << "applied (11,t3)";
   }
-  c.restart(5);
-  EXPECT_EQ(*c.node(5).log().term(11), 2u);
-  EXPECT_EQ(c.node(5).log().last_index(), 12u);
+  s.c.restart(5);
+  EXPECT_EQ(*s.c.node(5).log().term(11), 2u);
+  EXPECT_EQ(s.c.node(5).log().last_index(), 12u);
 }
 
 // The same scenario with the accepted-term guard switched off (an injected bug) leaves
 // the durable log ending (11,t3),(12,t4), which matches no leader: the test above can fail.
 TEST(Replication, WithoutTheAcceptedTermGuardTheRewriteIsLost) {
-  EXPECT_EQ(rewrite_while_on_disk(false), 2u);
-  EXPECT_EQ(rewrite_while_on_disk(true), 3u);
+  EXPECT_EQ(*RewriteWhileOnDisk(false).c.storage(5).term(11), 2u);
+  EXPECT_EQ(*RewriteWhileOnDisk(true).c.storage(5).term(11), 3u);
 }
 
 // A follower the transport cannot reach is probed one message at a time instead of being
