@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "server/listener.h"
+
 namespace raftkv::server {
 
 // One client connection: reads bytes, parses them, answers each complete request in order
@@ -72,16 +74,7 @@ HttpEndpoint::~HttpEndpoint() {
 }
 
 std::string HttpEndpoint::listen(const net::PeerAddress& address) {
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
-  auto endpoints = resolver.resolve(address.host, std::to_string(address.port), ec);
-  if (ec || endpoints.empty()) return "cannot resolve " + address.to_string() + ": " + ec.message();
-  const asio::ip::tcp::endpoint ep = *endpoints.begin();
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return "cannot listen for metrics on " + address.to_string() + ": " + ec.message();
+  if (std::string err = open_listener(acceptor_, address, "metrics"); !err.empty()) return err;
   accept();
   return "";
 }

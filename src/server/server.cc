@@ -12,6 +12,7 @@
 #include "raft/conf_change.h"
 #include "server/data_dir.h"
 #include "server/durable_sink.h"
+#include "server/listener.h"
 #include "server/log_context.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
@@ -151,21 +152,8 @@ std::string Server::open() {
   }
   connect_to_members(driver_->status().conf);  // drop members removed before a restart
 
-  asio::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
-  auto endpoints = resolver.resolve(options_.listen_client.host,
-                                    std::to_string(options_.listen_client.port), ec);
-  if (ec || endpoints.empty()) {
-    return "cannot resolve " + options_.listen_client.to_string() + ": " + ec.message();
-  }
-  asio::ip::tcp::endpoint ep = *endpoints.begin();
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return "cannot listen for clients on " + options_.listen_client.to_string() + ": " +
-           ec.message();
+  if (std::string err = open_listener(acceptor_, options_.listen_client, "clients"); !err.empty()) {
+    return err;
   }
   return open_metrics();
 }
