@@ -351,7 +351,10 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
 // advanced). `ignore_accepted_term` is the injected bug that drops the guard.
 struct RewriteWhileOnDisk {
   explicit RewriteWhileOnDisk(bool ignore_accepted_term)
-      : c(5, [&](Config& cfg) { cfg.bugs.ignore_accepted_term = ignore_accepted_term; }) {
+      // By value: Cluster keeps this and calls it again on every restart.
+      : c(5, [ignore_accepted_term](Config& cfg) {
+          cfg.bugs.ignore_accepted_term = ignore_accepted_term;
+        }) {
     c.set_log(5, std::vector<Term>(10, 1), 1);
     c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
     c.restart(5);
