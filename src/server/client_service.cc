@@ -70,6 +70,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   slot.count_into(&stats_.commands.row(c.spec));  // raftkv_commands_total (/metrics)
   if (!c.ok()) {
     ++stats_.errors;
+    // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
+    if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
+      it->second.multi->failed = true;
+    }
     slot.complete(kv::encode_error(c.error));
     return;
   }
@@ -80,6 +84,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
   uint16_t key_slot =
       c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  if (handle_transaction(argv, c, client.id, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -106,6 +111,10 @@ void ClientService::dispatch(uint64_t client_id, Queued q) {
   auto it = connections_.find(client_id);
   if (it != connections_.end() && !it->second.queued.empty()) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
+    return;
+  }
+  if (q.step != Step::kCommand) {
+    run_watch_step(client_id, q);
     return;
   }
   if (q.c.route == kv::Route::kRead) {
@@ -185,7 +194,9 @@ void ClientService::finish_read(uint64_t client_id) {
          !it->second.queued.empty()) {
     Queued q = std::move(it->second.queued.front());
     it->second.queued.pop_front();
-    if (q.c.route == kv::Route::kRead) {
+    if (q.step != Step::kCommand) {
+      run_watch_step(client_id, q);
+    } else if (q.c.route == kv::Route::kRead) {
       start_read(client_id, std::move(q));
     } else {
       start_write(client_id, std::move(q));
@@ -200,16 +211,22 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
     q.slot.complete(redirect_error(*err, q.key_slot));  // not executed: go elsewhere
     return;
   }
+  if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)));
     return;
   }
+  propose(client_id, cmd, std::move(q.slot), q.key_slot);
+}
+
+void ClientService::propose(uint64_t client_id, const kv::LogCommand& cmd, ReplySlot slot,
+                            uint16_t key_slot) {
   std::optional<raft::Index> index =
       driver_.propose(kv::encode_log_command(cmd),
-                      [this, slot = std::move(q.slot), key_slot = q.key_slot](
-                          std::optional<RequestError> err, const std::string& reply) mutable {
+                      [this, slot = std::move(slot), key_slot](std::optional<RequestError> err,
+                                                               const std::string& reply) mutable {
                         if (err) {
                           ++stats_.proposals_failed;  // for /metrics
                           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;

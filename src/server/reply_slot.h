@@ -23,7 +23,12 @@ class ReplySlot {
  public:
   ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
       : target_(std::move(target)), seq_(seq) {}
+  // No reply expected (an internal step that answers nobody).
+  static ReplySlot none() { return ReplySlot(nullptr, 0); }
+  bool valid() const { return target_ != nullptr; }
+
   void complete(std::string resp_bytes) const {
+    if (!target_) return;
     if (counts_) counts_->count(resp_bytes);
     target_->complete(seq_, std::move(resp_bytes));
   }
