@@ -45,6 +45,7 @@ struct ClientServiceBugs {
   bool ignore_write_floor = false;     // a read does not wait for its connection's writes
   bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
   bool exec_not_atomic = false;        // EXEC proposes each queued command as its own entry
+  bool ignore_watch = false;           // EXEC does not send its WATCHed keys
 };
 
 class ClientService {

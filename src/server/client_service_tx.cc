@@ -1,6 +1,7 @@
 // ClientService's transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH (see
 // client_service.h and kv/transaction.h).
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "kv/resp_writer.h"
@@ -140,6 +141,7 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
   tx.queued = std::move(q.transaction);
   tx.watched = std::move(conn.watched);
   tx.watch_index = conn.watch_since;
+  if (bugs_.ignore_watch) tx.watched.clear();
   conn.watched.clear();  // EXEC unwatches whatever its outcome
   conn.watched_bytes = 0;
   conn.watch_since = 0;
@@ -159,30 +161,36 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
   propose(client_id, tx, std::move(q.slot), q.key_slot);
 }
 
-// The injected bug: the queued commands as separate entries, which other clients' writes
-// can interleave with. The replies are gathered into EXEC's array as if it were atomic.
+// The injected bug: the queued commands as separate entries, each proposed once the one
+// before it has applied, so other clients' commands run in between. The replies are
+// gathered into EXEC's array as if it were atomic.
 void ClientService::propose_each(uint64_t client_id, Queued q) {
-  struct Gather {
-    std::vector<std::string> replies;
-    size_t missing;
+  struct Chain {
+    std::vector<kv::Argv> commands;
+    std::string replies;
+    size_t next = 0;
     ReplySlot slot;
   };
-  const size_t n = q.transaction.size();
-  auto gather = std::make_shared<Gather>(Gather{std::vector<std::string>(n), n, std::move(q.slot)});
-  if (n == 0) return gather->slot.complete("*0\r\n");
-  for (size_t i = 0; i < n; ++i) {
-    kv::Classification c = kv::classify(q.transaction[i]);
-    kv::LogCommand cmd = kv::make_log_command(std::move(q.transaction[i]), c, rt_.wall_ms());
-    auto done = [gather, i](std::optional<RequestError> err, const std::string& reply) {
-      gather->replies[i] = err ? kv::encode_error("ERR lost") : reply;
-      if (--gather->missing > 0) return;
-      std::string all = "*" + std::to_string(gather->replies.size()) + "\r\n";
-      for (const auto& r : gather->replies) all += r;
-      gather->slot.complete(std::move(all));
+  auto chain = std::make_shared<Chain>(Chain{std::move(q.transaction), "", 0, std::move(q.slot)});
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, client_id, chain, weak = std::weak_ptr<std::function<void()>>(step)] {
+    if (chain->next == chain->commands.size()) {
+      return chain->slot.complete("*" + std::to_string(chain->commands.size()) + "\r\n" +
+                                  chain->replies);
+    }
+    kv::Argv argv = std::move(chain->commands[chain->next++]);
+    const kv::Classification c = kv::classify(argv);
+    const kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, rt_.wall_ms());
+    auto self = weak.lock();
+    auto done = [chain, self](std::optional<RequestError> err, const std::string& reply) {
+      chain->replies += err ? kv::encode_error("ERR lost") : reply;
+      if (self) (*self)();
     };
-    std::optional<raft::Index> index = driver_.propose(kv::encode_log_command(cmd), done);
-    if (index) connections_[client_id].last_write = *index;
-  }
+    if (auto index = driver_.propose(kv::encode_log_command(cmd), done)) {
+      connections_[client_id].last_write = *index;
+    }
+  };
+  (*step)();
 }
 
 }  // namespace raftkv::server
