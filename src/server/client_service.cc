@@ -71,8 +71,8 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if (!c.ok()) {
     ++stats_.errors;
     // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
-    if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
-      it->second.multi->failed = true;
+    if (auto it = connections_.find(client.id); client.in_multi && it != connections_.end()) {
+      if (it->second.multi) it->second.multi->failed = true;
     }
     slot.complete(kv::encode_error(c.error));
     return;
@@ -84,7 +84,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
   uint16_t key_slot =
       c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
-  if (handle_transaction(argv, c, client.id, key_slot, slot)) return;
+  if (handle_transaction(argv, c, client, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;

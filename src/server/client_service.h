@@ -108,7 +108,7 @@ class ClientService {
 
   void dispatch(uint64_t client_id, Queued q);
   // Transactions (client_service_tx.cc).
-  bool handle_transaction(kv::Argv& argv, const kv::Classification& c, uint64_t client_id,
+  bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                           uint16_t key_slot, ReplySlot& slot);
   void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                       uint16_t key_slot, ReplySlot& slot);

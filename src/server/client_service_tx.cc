@@ -21,10 +21,17 @@ bool is(const kv::Classification& c, kv::CommandId id) {
 
 // Returns true when the command was a transaction command, or was queued inside MULTI.
 bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification& c,
-                                       uint64_t client_id, uint16_t key_slot, ReplySlot& slot) {
+                                       kv::ClientState& client, uint16_t key_slot,
+                                       ReplySlot& slot) {
   using kv::CommandId;
+  // The common case, decided without a lookup: neither in MULTI nor a transaction command.
+  if (!client.in_multi && (c.spec->id < CommandId::kMulti || c.spec->id > CommandId::kUnwatch)) {
+    return false;
+  }
+  const uint64_t client_id = client.id;
   auto it = connections_.find(client_id);
   const bool in_multi = it != connections_.end() && it->second.multi.has_value();
+  client.in_multi = in_multi && !is(c, CommandId::kExec) && !is(c, CommandId::kDiscard);
   if (is(c, CommandId::kExec)) {
     if (in_multi) {
       exec(client_id, c, slot);
@@ -47,6 +54,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
       slot.complete(kv::encode_error(kv::kNestedMultiError));
     } else {
       connections_[client_id].multi.emplace();
+      client.in_multi = true;
       slot.complete(kv::encode_simple("OK"));
     }
     return true;
