@@ -112,7 +112,6 @@ constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"appendfsync", "always"},  // every write is fsynced on a majority before the reply
     {"appendonly", "yes"},      // every write is in the (Raft) log
     {"databases", "1"},
-    {"maxmemory", "0"},
     {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
 };
 

@@ -6,6 +6,7 @@
 #include "kv/resp_writer.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
+#include "server/memory_limit.h"
 
 namespace raftkv::server {
 
@@ -212,6 +213,10 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
+  if (std::string oom = memory_refusal(*q.c.spec); !oom.empty()) {
+    ++stats_.errors;
+    return q.slot.complete(std::move(oom));
+  }
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
@@ -238,6 +243,11 @@ void ClientService::propose(uint64_t client_id, const kv::LogCommand& cmd, Reply
                         slot.complete(reply);
                       });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
+}
+
+std::string ClientService::memory_refusal(const kv::CommandSpec& spec) const {
+  if (!hooks_.out_of_memory || !kv::denied_when_out_of_memory(spec)) return {};
+  return hooks_.out_of_memory() ? kv::encode_error(kOomError) : std::string();
 }
 
 void ClientService::advance_log_time(uint64_t now_ms,

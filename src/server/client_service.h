@@ -57,6 +57,8 @@ class ClientService {
     std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
     // CLIENT LIST, which needs every connection.
     std::function<std::string()> client_list;
+    // maxmemory (memory_limit.h): whether the heap is over the limit now. Empty: no limit.
+    std::function<bool()> out_of_memory;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -123,6 +125,8 @@ class ClientService {
   void serve_read(uint64_t client_id, Queued q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
+  // -OOM for a command maxmemory refuses now, else empty.
+  std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
 
   Runtime& rt_;

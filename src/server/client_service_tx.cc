@@ -82,8 +82,10 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
   Multi& multi = *conn.multi;
   std::string error = is(c, kv::CommandId::kUnwatch) ? "" : kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
-  if (auto err = driver_.unavailable(); error.empty() && err)
+  if (auto err = driver_.unavailable(); error.empty() && err) {
     error = redirect_error(*err, key_slot);
+  }
+  if (error.empty()) error = memory_refusal(*c.spec);  // Redis, too, refuses it when queued
   const uint64_t bytes = encoded_size_bound(argv);
   if (error.empty() && multi.bytes + bytes > kMaxCommandBytes) {
     error = "ERR transaction too large: " + command_too_large_error(multi.bytes + bytes);
@@ -91,7 +93,7 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
   if (!error.empty()) {
     multi.failed = true;  // EXEC will answer EXECABORT
     ++stats_.errors;
-    // redirect_error() already encodes; the others are plain texts.
+    // redirect_error() and memory_refusal() already encode; the others are plain texts.
     slot.complete(error.starts_with("-") ? error : kv::encode_error(error));
     return;
   }

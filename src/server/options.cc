@@ -48,6 +48,8 @@ struct ClientLimitFlags {
   std::string proto_max_bulk_len = "64mb";
   std::string output_buffer_limit = "normal 256mb 64mb 60";
   std::string protected_mode = "yes";
+  std::string maxmemory = "0";
+  std::string maxmemory_policy = "noeviction";
 };
 
 void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags& f) {
@@ -72,6 +74,14 @@ void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags&
                  "'normal <hard> <soft> <soft-seconds>': close a client whose unsent replies "
                  "exceed hard, or soft for soft-seconds (0: off)")
       ->capture_default_str();
+  app.add_option("--maxmemory", f.maxmemory,
+                 "refuse writes that may grow the data (-OOM) while the heap is over this "
+                 "(0: no limit)")
+      ->capture_default_str();
+  app.add_option("--maxmemory-policy", f.maxmemory_policy,
+                 "only noeviction: a replicated store never evicts keys")
+      ->check(CLI::IsMember({"noeviction"}))
+      ->capture_default_str();
 }
 
 // Empty, or what is wrong with the client-limit flags.
@@ -89,6 +99,9 @@ std::string apply_client_limit_flags(const ClientLimitFlags& f, ServerOptions* o
   if (*bulk >= *query) {
     return "--proto-max-bulk-len must be smaller than --client-query-buffer-limit";
   }
+  auto maxmemory = parse_memory_size(f.maxmemory);
+  if (!maxmemory) return "--maxmemory: '" + f.maxmemory + "' is not a size (0, 100mb, 2gb...)";
+  o->maxmemory = *maxmemory;
   o->client_query_buffer_limit = *query;
   o->proto_max_bulk_len = *bulk;
   if (auto err = parse_output_buffer_limit(f.output_buffer_limit, &o->client_output_buffer_limit);

@@ -71,6 +71,9 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  // maxmemory (0: none), with Redis's noeviction policy, the only one offered: no key is
+  // ever evicted (a replicated store must not drop data behind the clients' backs).
+  uint64_t maxmemory = 0;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

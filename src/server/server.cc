@@ -12,8 +12,10 @@
 #include "raft/conf_change.h"
 #include "server/data_dir.h"
 #include "server/durable_sink.h"
+#include "server/heap_stats.h"
 #include "server/listener.h"
 #include "server/log_context.h"
+#include "server/memory_limit.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
 
@@ -40,6 +42,8 @@ std::string Server::open() {
       {"client-output-buffer-limit", format_output_buffer_limit(client_limits_.output)},
       {"client-query-buffer-limit", std::to_string(options_.client_query_buffer_limit)},
       {"maxclients", std::to_string(options_.maxclients)},
+      {"maxmemory", std::to_string(options_.maxmemory)},
+      {"maxmemory-policy", "noeviction"},
       {"protected-mode", options_.protected_mode ? "yes" : "no"},
       {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
       {"timeout", std::to_string(options_.timeout_seconds)},
@@ -127,6 +131,13 @@ std::string Server::open() {
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
+  if (options_.maxmemory != 0) {
+    auto limit = std::make_shared<MemoryLimit>(options_.maxmemory, heap_used_bytes);
+    hooks.out_of_memory = [this, limit] {
+      using std::chrono::duration_cast, std::chrono::milliseconds;
+      return limit->over(duration_cast<milliseconds>(runtime_.now().time_since_epoch()).count());
+    };
+  }
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 

@@ -56,5 +56,21 @@ TEST(OptionsTest, UnknownConfigKeyIsAnError) {
   std::remove(path.c_str());
 }
 
+TEST(OptionsTest, MaxmemoryTakesRedisUnitsAndOnlyNoeviction) {
+  const std::vector<std::string> base = {"--config", RAFTKV_EXAMPLE_CONFIG};
+  const auto with = [&](std::vector<std::string> extra, ServerOptions* o) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse(args, o);
+  };
+  ServerOptions o;
+  ASSERT_EQ(with({}, &o), 0);
+  EXPECT_EQ(o.maxmemory, 0u);
+  ASSERT_EQ(with({"--maxmemory", "100mb", "--maxmemory-policy", "noeviction"}, &o), 0);
+  EXPECT_EQ(o.maxmemory, 100u << 20);
+  EXPECT_EQ(with({"--maxmemory", "lots"}, &o), 2);
+  EXPECT_EQ(with({"--maxmemory-policy", "allkeys-lru"}, &o), 2);
+}
+
 }  // namespace
 }  // namespace raftkv::server
