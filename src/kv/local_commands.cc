@@ -169,6 +169,7 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     }
     case CommandId::kReadOnlyMode:
     case CommandId::kReadWriteMode:
+    case CommandId::kUnwatch:  // inside a transaction (the server handles it elsewhere)
       return out->simple("OK");
     case CommandId::kConfig:
       return execute_config(argv, *client, out);

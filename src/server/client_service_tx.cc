@@ -65,7 +65,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
       return true;
     }
     const Step step = is(c, CommandId::kWatch) ? Step::kWatch : Step::kUnwatch;
-    if (in_multi) {  // UNWATCH inside MULTI is queued, and does nothing at EXEC (as Redis)
+    if (in_multi) {  // UNWATCH inside MULTI is queued; at EXEC it answers +OK (as Redis)
       queue_in_multi(it->second, argv, c, key_slot, slot);
       return true;
     }
@@ -80,7 +80,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
 void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                                    uint16_t key_slot, ReplySlot& slot) {
   Multi& multi = *conn.multi;
-  std::string error = is(c, kv::CommandId::kUnwatch) ? "" : kv::transaction_queue_error(c);
+  std::string error = kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
   if (auto err = driver_.unavailable(); error.empty() && err) {
     error = redirect_error(*err, key_slot);
@@ -98,7 +98,7 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
     return;
   }
   multi.bytes += bytes;
-  if (!is(c, kv::CommandId::kUnwatch)) multi.commands.push_back(std::move(argv));
+  multi.commands.push_back(std::move(argv));
   slot.complete(kv::encode_simple("QUEUED"));
 }
 
@@ -146,7 +146,10 @@ void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
 
 void ClientService::start_exec(uint64_t client_id, Queued q) {
   Connection& conn = connections_[client_id];
-  kv::LogCommand tx = kv::make_log_command({"EXEC"}, q.c, rt_.wall_ms());
+  kv::LogCommand tx;  // (not make_log_command: a SEQ prefix is not in this argv)
+  tx.session_id = q.c.session_id;
+  tx.seq = q.c.seq;
+  tx.time_ms = rt_.wall_ms();
   tx.transaction = true;
   tx.queued = std::move(q.transaction);
   tx.watched = std::move(conn.watched);
