@@ -152,10 +152,12 @@ int main(int argc, char** argv) {
     node_options.network.loss = options.network.loss;
     node_options.network.duplicate = options.network.duplicate;
     node_options.trace_out = options.trace_out;
+    node_options.node.durable_disk = options.disk_kind == raftkv::sim::DiskKind::kDurable;
     if (bug == "ignore_write_floor") node_options.node.bugs.ignore_write_floor = true;
     if (bug == "expiry_on_local_clock") node_options.node.bugs.expiry_on_local_clock = true;
     if (bug == "exec_not_atomic") node_options.node.bugs.exec_not_atomic = true;
     if (bug == "ignore_watch") node_options.node.bugs.ignore_watch = true;
+    if (bug == "skip_fsync") node_options.node.skip_fsync = true;
     return run_whole_node(first_seed, seeds, keep_going, seed.has_value(), node_options);
   }
   if (raftkv::sim::pool_size(options) > 16) {

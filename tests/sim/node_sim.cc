@@ -496,6 +496,9 @@ class NodeSimulation {
     if (nodes_[id - 1]->up()) return;
     note("restart n" + std::to_string(id));
     nodes_[id - 1]->restart();
+    if (!nodes_[id - 1]->recovery_error().empty()) {
+      violate("durability", nodes_[id - 1]->recovery_error());
+    }
   }
 
   void heal() {
