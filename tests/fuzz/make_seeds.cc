@@ -68,8 +68,9 @@ void resp_seeds(const std::filesystem::path& dir) {
 }
 
 void peer_seeds(const std::filesystem::path& dir) {
-  const std::string v1 = net::make_frame(net::encode_handshake({1, "raftkv", ""}));
-  const std::string v2 = net::make_frame(net::encode_handshake({2, "raftkv", "127.0.0.1:6379"}));
+  const std::string v1 = net::make_frame(net::encode_handshake({1, "raftkv", "", ""}));
+  const std::string v2 =
+      net::make_frame(net::encode_handshake({2, "raftkv", "127.0.0.1:6379", ""}));
   raft::Message vote;
   vote.type = raft::MessageType::kVote;
   vote.from = 2;
