@@ -63,25 +63,25 @@ void InboundConnection::refuse(const std::string& why) {
 }
 
 void InboundConnection::read() {
-  stream_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const std::error_code& ec, size_t n) {
-                            if (self->closed_) return;
-                            if (ec) {
-                              if (self->hello_ && self->peer_ == raft::kNoNode) {
-                                // The dialer found our proof wrong and left.
-                                return self->refuse(
-                                    "it hung up before answering our challenge (does it hold "
-                                    "another cluster secret?)");
-                              }
-                              if (self->peer_ != raft::kNoNode) {
-                                self->log_->info("net: connection from peer {} ({}) ended: {}",
-                                                 self->peer_, self->remote_, ec.message());
-                              }
-                              return self->close();
-                            }
-                            self->reader_.append(std::string_view(self->read_buffer_.data(), n));
-                            if (self->process_frames()) self->read();
-                          });
+  stream_.async_read_some(
+      asio::buffer(read_buffer_), [self = shared_from_this()](const std::error_code& ec, size_t n) {
+        if (self->closed_) return;
+        if (ec) {
+          if (self->hello_ && self->peer_ == raft::kNoNode) {
+            // The dialer found our proof wrong and left.
+            return self->refuse("node " + std::to_string(self->hello_->node_id) +
+                                " hung up before answering our challenge (does it hold "
+                                "another cluster secret?)");
+          }
+          if (self->peer_ != raft::kNoNode) {
+            self->log_->info("net: connection from peer {} ({}) ended: {}", self->peer_,
+                             self->remote_, ec.message());
+          }
+          return self->close();
+        }
+        self->reader_.append(std::string_view(self->read_buffer_.data(), n));
+        if (self->process_frames()) self->read();
+      });
 }
 
 bool InboundConnection::process_frames() {
