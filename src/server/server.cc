@@ -168,8 +168,9 @@ int Server::run() {
   watch_role();
   clients_cron();
   spdlog::info("serving Redis clients on {}{} (advertised as {}), peers on {}",
-               options_.listen_client.port != 0 ? options_.listen_client.to_string() : "",
-               options_.tls_port != 0 ? " TLS port " + std::to_string(options_.tls_port) : "",
+               options_.listen_client.port != 0 ? options_.listen_client.to_string()
+                                                : std::string("no plaintext port"),
+               options_.tls_port != 0 ? ", TLS on port " + std::to_string(options_.tls_port) : "",
                options_.advertise_client.to_string(), options_.listen_peer.to_string());
   pthread_setname_np(pthread_self(), "raftkv-io");  // the event loop, in top -H and perf
   io_.run();
