@@ -18,9 +18,7 @@ class MaybeTlsStream {
 
   // TLS when `tls` is given (it must outlive this object).
   explicit MaybeTlsStream(asio::ip::tcp::socket socket, asio::ssl::context* tls = nullptr)
-      : socket_(std::move(socket)),
-        context_(tls),
-        tls_(tls ? std::make_unique<Tls>(socket_, *tls) : nullptr) {}
+      : socket_(std::move(socket)), tls_(tls ? std::make_unique<Tls>(socket_, *tls) : nullptr) {}
   MaybeTlsStream(const MaybeTlsStream&) = delete;
   MaybeTlsStream& operator=(const MaybeTlsStream&) = delete;
 
@@ -28,7 +26,7 @@ class MaybeTlsStream {
   const asio::ip::tcp::socket& socket() const { return socket_; }
   // The TLS session (null on plain TCP), e.g. for the peer's certificate.
   Tls* tls() { return tls_.get(); }
-  bool is_tls() const { return context_ != nullptr; }
+  bool is_tls() const { return tls_ != nullptr; }
 
   // TLS: the handshake. Plain TCP: nothing to do, the handler is posted with no error.
   template <typename Handler>
@@ -62,7 +60,6 @@ class MaybeTlsStream {
 
  private:
   asio::ip::tcp::socket socket_;
-  asio::ssl::context* const context_;
   std::unique_ptr<Tls> tls_;
 };
 
