@@ -279,31 +279,57 @@ class TestClusterSecret(PeerAuthCase):
                                             WRONG_SECRET_AT_MEMBER, "wrong cluster secret")
 
 
+def peer_tls_args(cert, key, ca):
+    return [f"--peer-tls-cert-file={cert}", f"--peer-tls-key-file={key}",
+            f"--peer-tls-ca-cert-file={ca}"]
+
+
 class TestPeerTls(PeerAuthCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="raftkv-mtls-")
         self.certs = Certs(self.tmp)
-        args = {}
-        for i in range(1, 4):
-            cert, key = self.certs.issue(f"raftkv-node-{i}", dns=(f"raftkv-node-{i}",))
-            args[i] = [f"--peer-tls-cert-file={cert}", f"--peer-tls-key-file={key}",
-                       f"--peer-tls-ca-cert-file={self.certs.ca}"]
-        self.make_cluster(args)
+        self.node_certs = {i: self.certs.issue(f"raftkv-node-{i}", dns=(f"raftkv-node-{i}",))
+                           for i in range(1, 4)}
+        self.make_cluster({i: peer_tls_args(*self.node_certs[i], self.certs.ca)
+                           for i in range(1, 4)})
+
+    def test_rolling_to_a_new_ca(self):
+        """Every node trusts both CAs, then moves to a certificate from the new CA, then
+        trusts only the new CA, each restarted in turn with writes in between; then a
+        certificate from the old CA is refused."""
+        new = Certs(self.tmp, name="new-ca")
+        both = os.path.join(self.tmp, "both-cas.crt")
+        with open(both, "w") as f:
+            f.write(open(self.certs.ca).read() + open(new.ca).read())
+        new_certs = {i: new.issue(f"new-node-{i}", dns=(f"raftkv-node-{i}",))
+                     for i in range(1, 4)}
+        steps = [lambda i: peer_tls_args(*self.node_certs[i], both),
+                 lambda i: peer_tls_args(*new_certs[i], both),
+                 lambda i: peer_tls_args(*new_certs[i], new.ca)]
+        written = 0
+        for step in steps:
+            for i in self.c.ids:
+                self.c.node_extra_args[i] = step(i)
+                self.c.stop(i)
+                self.c.start(i)
+                self.assertTrue(self.c.client(self.c.leader()).set(f"roll{written}", written))
+                written += 1
+                self.c.wait_converged()
+        old_cert = self.certs.issue("raftkv-node-2-old", dns=("raftkv-node-2",))
+        self.assert_refused_and_undisturbed(peer_tls_args(*old_cert, new.ca), 2,
+                                            "TLS handshake failed")
 
     def test_certificate_from_another_ca_is_refused(self):
         other = Certs(self.tmp, name="other-ca")
         cert, key = other.issue("raftkv-node-2-forged", dns=("raftkv-node-2",))
-        self.assert_refused_and_undisturbed(
-            [f"--peer-tls-cert-file={cert}", f"--peer-tls-key-file={key}",
-             f"--peer-tls-ca-cert-file={self.certs.ca}"], 2, "TLS handshake failed")
+        self.assert_refused_and_undisturbed(peer_tls_args(cert, key, self.certs.ca), 2,
+                                            "TLS handshake failed")
 
     def test_member_certificate_under_another_id_is_refused(self):
         # A genuine certificate from the cluster's CA, for node 4, claiming to be node 2.
         cert, key = self.certs.issue("raftkv-node-4", dns=("raftkv-node-4",))
-        self.assert_refused_and_undisturbed(
-            [f"--peer-tls-cert-file={cert}", f"--peer-tls-key-file={key}",
-             f"--peer-tls-ca-cert-file={self.certs.ca}"], 2,
-            "its certificate does not name raftkv-node-2")
+        self.assert_refused_and_undisturbed(peer_tls_args(cert, key, self.certs.ca), 2,
+                                            "its certificate does not name raftkv-node-2")
 
 
 if __name__ == "__main__":
