@@ -69,10 +69,24 @@ TEST(HandshakeVersions, Version2CarriesTheClientAddress) {
 
 TEST(HandshakeVersions, LargestValidHandshakeFitsTheFrameLimit) {
   const std::string address = std::string(kMaxClientAddressBytes - 5, 'h') + ":6379";
-  const Handshake h{1, std::string(kMaxClusterIdBytes, 'c'), address, ""};
+  const Handshake h{1, std::string(kMaxClusterIdBytes, 'c'), address,
+                    std::string(kHandshakeNonceBytes, 'n')};
   const std::string encoded = encode_handshake(h);
+  EXPECT_EQ(encoded.size(), 561u);  // the size docs/transport.md quotes
   EXPECT_LE(encoded.size(), kMaxHandshakeFrameBytes);
   EXPECT_EQ(decode_handshake(encoded), h);
+}
+
+TEST(HandshakeVersions, Version3AddsANonceOfExactlyItsSize) {
+  const Handshake h{4, "prod", "", std::string(kHandshakeNonceBytes, '\x01')};
+  const std::string encoded = encode_handshake(h);
+  ASSERT_EQ(encoded[4], 3);
+  EXPECT_EQ(encoded, v2(4, "prod", "").replace(4, 1, 1, '\x03') + h.nonce);
+  EXPECT_EQ(decode_handshake(encoded), h);
+  // One byte short or long is refused, as is a v2 payload followed by stray bytes.
+  EXPECT_FALSE(decode_handshake(encoded.substr(0, encoded.size() - 1)));
+  EXPECT_FALSE(decode_handshake(encoded + "x"));
+  EXPECT_FALSE(decode_handshake(v2(4, "prod", "") + h.nonce));
 }
 
 TEST(HandshakeVersions, OversizedFieldsAreRejected) {
