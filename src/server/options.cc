@@ -196,7 +196,8 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                  "address for HTTP /metrics (Prometheus), /health and /ready (default: none)")
       ->check(address);
   app.add_option("--advertise-client", advertise_client,
-                 "client address announced to others (default: --listen-client)")
+                 "client address announced to others (default: --listen-client, or the TLS port "
+                 "when the plaintext port is off)")
       ->check(address);
   std::string join;
   auto* initial = app.add_option("--initial-cluster", cluster,
