@@ -4,8 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "net/peer_transport.h"
 #include "proto/codec.h"
@@ -191,7 +193,9 @@ void Server::shutdown() {
       auto poll = std::make_shared<std::function<void()>>();
       *poll = [this, timer, deadline, poll] {
         if (!driver_->is_leader() || std::chrono::steady_clock::now() >= deadline) {
-          *poll = nullptr;  // break the self-reference
+          // Break the self-reference, but keep this closure (and the `this` it holds) alive
+          // until it returns: clearing *poll alone destroyed it before shutdown() ran.
+          const std::function<void()> running = std::exchange(*poll, nullptr);
           shutdown();
           return;
         }
