@@ -163,6 +163,9 @@ enum class CommandId : uint8_t {
   kSetrange,
   kGetex,
   kMemory,  // MEMORY USAGE
+  // the server's introspection
+  kSlowlog,
+  kMonitor,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

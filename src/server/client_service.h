@@ -46,8 +46,9 @@ class ClientService {
     std::function<std::optional<std::string>(raft::NodeId)> client_address;
     // Route::kServer commands (INFO, CLUSTER, RAFT, ...), which need the whole server.
     std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
-    // CLIENT LIST, which needs every connection.
+    // CLIENT LIST and CLIENT KILL, which need every connection (KILL: its RESP reply).
     std::function<std::string()> client_list;
+    std::function<std::string(const kv::Argv&, const ReplySlot&)> client_kill;
   };
 
   using InjectedBugs = ClientServiceBugs;

@@ -184,6 +184,11 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
 
   ClientLimitFlags limit_flags;
   add_client_limit_options(app, o, limit_flags);
+  app.add_option("--slowlog-log-slower-than", o.slowlog.log_slower_than_us,
+                 "SLOWLOG records commands slower than this many microseconds (negative: none)")
+      ->capture_default_str();
+  app.add_option("--slowlog-max-len", o.slowlog.max_len, "SLOWLOG keeps this many entries")
+      ->capture_default_str();
   app.add_flag("--check-config", o.check_only,
                "check the options and the --config file, print 'configuration ok' and exit")
       ->configurable(false);

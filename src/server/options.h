@@ -11,6 +11,7 @@
 #include "net/peer_address.h"
 #include "raft/types.h"
 #include "server/client_limits.h"
+#include "server/slow_log.h"
 
 namespace raftkv::server {
 
@@ -71,6 +72,8 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  // slowlog-log-slower-than (microseconds) and slowlog-max-len, Redis's defaults.
+  SlowLogSettings slowlog;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

@@ -43,7 +43,10 @@ std::string Server::open() {
       {"protected-mode", options_.protected_mode ? "yes" : "no"},
       {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
       {"timeout", std::to_string(options_.timeout_seconds)},
+      {"slowlog-log-slower-than", std::to_string(options_.slowlog.log_slower_than_us)},
+      {"slowlog-max-len", std::to_string(options_.slowlog.max_len)},
   };
+  stats_.slowlog.set_settings(options_.slowlog);
   if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
       !err.empty()) {
     return err;
@@ -127,6 +130,9 @@ std::string Server::open() {
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
+  hooks.client_kill = [this](const kv::Argv& argv, const ReplySlot& slot) {
+    return client_kill(argv, slot);
+  };
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 
@@ -286,6 +292,7 @@ void Server::on_connect(const ClientConnection& conn) {
 void Server::on_disconnect(const ClientConnection& conn) {
   --stats_.connected_clients;
   clients_.erase(conn.state().id);
+  std::erase_if(monitors_, [&](const Monitor& m) { return m.client_id == conn.state().id; });
   if (service_) service_->on_disconnect(conn.state().id);
 }
 

@@ -52,6 +52,8 @@ class Server : public CommandHandler, public StateMachine {
   void on_disconnect(const ClientConnection& conn) override;
   // CLIENT LIST: one line per connected client, in Redis's format.
   std::string client_list() const;
+  // CLIENT KILL (server_introspection.cc): its RESP reply.
+  std::string client_kill(const kv::Argv& argv, const ReplySlot& slot);
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
   void prefetch(std::span<const raft::Entry> entries) override;
@@ -83,6 +85,11 @@ class Server : public CommandHandler, public StateMachine {
   std::string redirect_error(RequestError e, uint16_t key_slot = 0) const;
   std::string request_error(RequestError e, uint16_t key_slot = 0) const;
   void handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec, ReplySlot& slot);
+  // MONITOR (server_introspection.cc). monitor_command() feeds every monitor a command as
+  // it arrives; true if it answered the command itself (a monitor may not read or write).
+  void start_monitor(ReplySlot& slot);
+  bool is_monitor(uint64_t client_id) const;
+  bool monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot& slot);
   std::string info(const std::string& section) const;
   std::string cluster_reply(const kv::Argv& argv) const;
   // Metrics (server_metrics.cc): /metrics, /health and /ready on --listen-metrics.
@@ -152,6 +159,11 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<SnapshotReceiver> receiver_;
   std::unique_ptr<HttpEndpoint> metrics_http_;
   std::vector<std::weak_ptr<ClientConnection>> connections_;
+  struct Monitor {
+    uint64_t client_id;
+    std::weak_ptr<ClientConnection> conn;
+  };
+  std::vector<Monitor> monitors_;  // MONITOR clients; empty: the feed costs one test
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
   raft::Term announced_term_ = 0;
