@@ -97,6 +97,8 @@ std::string Server::open() {
   (void)proto::encode(raft::Snapshot{});
   taker_ =
       std::make_unique<SnapshotTaker>(io_, std::chrono::milliseconds(options_.snapshot_timeout_ms));
+  backup_taker_ =
+      std::make_unique<SnapshotTaker>(io_, std::chrono::milliseconds(options_.snapshot_timeout_ms));
   loader_ = std::make_unique<BackgroundWorker>();
   sender_ = std::make_unique<SnapshotSender>(
       SnapshotSender::Options{},

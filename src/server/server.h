@@ -15,6 +15,7 @@
 #include "server/background_worker.h"
 #include "server/client_connection.h"
 #include "server/client_service.h"
+#include "server/data_dir.h"
 #include "server/member_directory.h"
 #include "server/metrics_http.h"
 #include "server/options.h"
@@ -99,7 +100,7 @@ class Server : public CommandHandler, public StateMachine {
   // before each scrape, so that a scrape never shows a leader the count has not seen.
   void note_leader(raft::NodeId leader);
   uint64_t now_ms() const;
-  std::string storage_dir() const { return options_.data_dir + "/raft"; }
+  std::string storage_dir() const { return raft_log_dir(options_.data_dir); }
 
   // Snapshots (server_snapshots.cc).
   struct SnapshotStats {
@@ -126,6 +127,11 @@ class Server : public CommandHandler, public StateMachine {
   void expiry_tick();
   void load_snapshot_for(raft::NodeId peer);
   std::string snapshot_info() const;
+  // RAFT BACKUP (server_backup.cc): once a ReadIndex confirms this leader, a forked child
+  // writes the state as of then to a snapshot file, which becomes the reply.
+  void backup(ReplySlot slot);
+  void take_backup(ReplySlot slot);
+  void send_backup(ReplySlot slot, const std::string& path);
 
   ServerOptions options_;
   asio::io_context io_;
@@ -155,6 +161,7 @@ class Server : public CommandHandler, public StateMachine {
   uint64_t last_image_bytes_ = 0;  // size of the newest snapshot image (policy: growth)
   SnapshotStats snapshot_stats_;
   std::unique_ptr<SnapshotTaker> taker_;
+  std::unique_ptr<SnapshotTaker> backup_taker_;  // RAFT BACKUP, beside the log's snapshots
   std::unique_ptr<SnapshotSender> sender_;
   std::unique_ptr<SnapshotReceiver> receiver_;
   std::unique_ptr<HttpEndpoint> metrics_http_;
