@@ -92,6 +92,7 @@ std::string Server::open() {
   }
   const raft::Index snapshot_index = storage_->snapshot().meta.index;
   applied_index_ = snapshot_index;
+  if (init.hard_state.commit > snapshot_index) begin_replay(snapshot_index, init.hard_state.commit);
   // Anything protobuf initialises lazily is set up now, before a snapshot child may fork
   // while another thread holds a lock inside it.
   (void)proto::encode(raft::Snapshot{});

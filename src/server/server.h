@@ -127,6 +127,11 @@ class Server : public CommandHandler, public StateMachine {
   void expiry_tick();
   void load_snapshot_for(raft::NodeId peer);
   std::string snapshot_info() const;
+  // Progress of the log replay at start-up and of snapshot transfers (server_progress.cc).
+  void begin_replay(raft::Index from, raft::Index to);
+  uint64_t replay_eta_seconds() const;
+  void report_progress();
+  std::string progress_info() const;
   // RAFT BACKUP (server_backup.cc): once a ReadIndex confirms this leader, a forked child
   // writes the state as of then to a snapshot file, which becomes the reply.
   void backup(ReplySlot slot);
@@ -160,6 +165,16 @@ class Server : public CommandHandler, public StateMachine {
   uint64_t bytes_since_snapshot_ = 0;
   uint64_t last_image_bytes_ = 0;  // size of the newest snapshot image (policy: growth)
   SnapshotStats snapshot_stats_;
+  // The committed log after the snapshot, applied after a restart.
+  struct Replay {
+    raft::Index from = 0;  // the snapshot's index
+    raft::Index to = 0;    // the commit index known at start
+    std::chrono::steady_clock::time_point started;
+    int64_t start_unix = 0;
+    bool active = false;
+  };
+  Replay replay_;
+  std::chrono::steady_clock::time_point last_progress_log_{};
   std::unique_ptr<SnapshotTaker> taker_;
   std::unique_ptr<SnapshotTaker> backup_taker_;  // RAFT BACKUP, beside the log's snapshots
   std::unique_ptr<SnapshotSender> sender_;
