@@ -5,13 +5,14 @@ comes back (a) from the survivor, made a one-node cluster by `raftkv recover
 from a backup taken with `raftkv snapshot save` while it was serving, restored into a new
 cluster with `raftkv snapshot restore`. Each ends with the keys it should have."""
 import os
+import re
 import shutil
 import subprocess
 import time
 
 import redis
 
-from cluster import BINARY, ClusterTestCase
+from cluster import BINARY, ClusterTestCase, free_ports, log_tail
 
 
 def run(*args, timeout=60):
@@ -120,6 +121,41 @@ class DisasterRecoveryTest(ClusterTestCase):
         self.assertEqual(self.c.client(leader).exists(*[f"b{k}" for k in range(50)]), 0)
         self.c.client(leader).set("after", "restore")
         self.c.wait_converged()
+        self.restore_onto_other_members(backup)
+
+    def restore_onto_other_members(self, backup):
+        """The same backup as a one-node cluster of node 7, on other ports, under the
+        cluster id restore derives by default: the snapshot's configuration and member
+        addresses are the new ones, so node 7 elects itself and serves the keys."""
+        client_port, peer_port = free_ports(2)
+        data_dir = f"{self.c.dir}/node7"
+        code, out = run("snapshot", "restore", backup, "--data-dir", data_dir, "--id", 7,
+                        "--initial-cluster", f"7=127.0.0.1:{peer_port}")
+        self.assertEqual(code, 0, out)
+        cluster_id = re.search(r"of cluster '(restored-[0-9a-f]{8})'", out).group(1)
+        log = open(f"{self.c.dir}/node7.log", "ab")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen(
+            [BINARY, "serve", "--id=7", f"--data-dir={data_dir}",
+             f"--listen-client=127.0.0.1:{client_port}", f"--listen-peer=127.0.0.1:{peer_port}",
+             f"--initial-cluster=7=127.0.0.1:{peer_port}", f"--cluster-id={cluster_id}",
+             "--tick-ms=10", "--election-ticks=30", "--heartbeat-ticks=3"],
+            stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(proc.wait, 10)
+        self.addCleanup(proc.kill)
+        r = redis.Redis(port=client_port, socket_timeout=2)
+        deadline = time.time() + 15
+        role = None
+        while time.time() < deadline and role != "leader":
+            try:
+                role = r.info("raft")["raft_role"]
+            except redis.exceptions.ConnectionError:
+                pass
+            time.sleep(0.05)
+        self.assertEqual(role, "leader", log_tail(f"{self.c.dir}/node7.log"))
+        self.assertEqual(str(r.info("raft")["raft_members"]), "7")
+        values = r.mget([f"a{k}" for k in range(200)])
+        self.assertEqual(values, [f"value-{k}".encode() for k in range(200)])
 
 
 if __name__ == "__main__":
