@@ -278,7 +278,9 @@ void Server::clients_cron() {
   const auto now = std::chrono::steady_clock::now();
   const std::chrono::seconds idle(options_.timeout_seconds);
   for (const auto& weak : connections_) {
-    if (auto c = weak.lock()) c->check_timeouts(now, idle);
+    // A monitor that only listens is not idle (Redis exempts monitors and replicas too).
+    auto c = weak.lock();
+    if (c) c->check_timeouts(now, is_monitor(c->state().id) ? std::chrono::seconds(0) : idle);
   }
   clients_timer_.expires_after(std::chrono::seconds(1));
   clients_timer_.async_wait([this](const asio::error_code& ec) {

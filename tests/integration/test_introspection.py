@@ -272,5 +272,32 @@ class IntrospectionTest(unittest.TestCase):
         self.assertRegex(lat.stdout, r"^\d+ \d+ [\d.]+ \d+$")
 
 
+class MonitorIdleTimeoutTest(unittest.TestCase):
+    """--timeout closes idle clients, but not a monitor that only listens (as in Redis)."""
+
+    def setUp(self):
+        self.c = Cluster(1, extra_args=["--timeout=1"])
+        self.addCleanup(self.c.close)
+        self.c.leader()
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.c.client_port[1]), timeout=5)
+        self.addCleanup(s.close)
+        return s
+
+    def test_monitor_outlives_the_idle_timeout(self):
+        m, idle = self.connect(), self.connect()
+        m.sendall(resp(["MONITOR"]))
+        self.assertEqual(read_until(m, lambda d: d.endswith(b"\r\n")), b"+OK\r\n")
+        idle.sendall(resp(["PING"]))
+        self.assertEqual(read_until(idle, lambda d: d.endswith(b"\r\n")), b"+PONG\r\n")
+        time.sleep(3)  # the cron checks once a second
+        self.assertEqual(read_until(idle, lambda d: False, timeout=1), b"")  # closed
+        w = self.connect()
+        w.sendall(resp(["SET", "still", "watched"]))
+        got = read_until(m, lambda d: b"watched" in d)
+        self.assertIn(b'"SET" "still" "watched"', got)
+
+
 if __name__ == "__main__":
     unittest.main()
