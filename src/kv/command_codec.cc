@@ -4,7 +4,61 @@
 
 namespace raftkv::kv {
 
+namespace {
+
+void write_strings(ByteWriter& w, const std::vector<std::string>& strings) {
+  w.varint(strings.size());
+  for (const auto& s : strings) w.bytes(s);
+}
+
+// `min` is the fewest strings allowed. Each string takes at least its one-byte length: a
+// larger count is a lie, and checking it first keeps a corrupt count from reserving memory.
+bool read_strings(ByteReader& r, std::vector<std::string>* out, uint64_t min) {
+  uint64_t n = 0;
+  if (!r.varint(&n) || n < min || n > r.remaining()) return false;
+  out->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view s;
+    if (!r.bytes(&s)) return false;
+    out->emplace_back(s);
+  }
+  return true;
+}
+
+std::string encode_transaction(const LogCommand& command) {
+  std::string out;
+  ByteWriter w(&out);
+  w.u8(kLogTransactionVersion);
+  w.varint(command.session_id);
+  w.varint(command.seq);
+  w.varint(command.time_ms);
+  w.varint(command.watch_index);
+  write_strings(w, command.watched);
+  w.varint(command.queued.size());
+  for (const Argv& argv : command.queued) write_strings(w, argv);
+  return out;
+}
+
+std::optional<LogCommand> decode_transaction(ByteReader& r, LogCommand command) {
+  uint64_t count = 0;
+  if (!r.varint(&command.watch_index) || !read_strings(r, &command.watched, 0) ||
+      !r.varint(&count) || count > r.remaining()) {
+    return std::nullopt;
+  }
+  command.queued.resize(count);
+  for (Argv& argv : command.queued) {
+    if (!read_strings(r, &argv, 1)) return std::nullopt;
+  }
+  if (!r.at_end()) return std::nullopt;
+  command.transaction = true;
+  command.argv = {"EXEC"};
+  return command;
+}
+
+}  // namespace
+
 std::string encode_log_command(const LogCommand& command) {
+  if (command.transaction) return encode_transaction(command);
   size_t size = 32;
   for (const auto& arg : command.argv) size += arg.size() + 5;
   std::string out;
@@ -23,22 +77,14 @@ std::optional<LogCommand> decode_log_command(std::string_view bytes) {
   ByteReader r(bytes);
   LogCommand command;
   uint8_t version = 0;
-  uint64_t argc = 0;
-  if (!r.u8(&version) || version != kLogCommandVersion) return std::nullopt;
-  if (!r.varint(&command.session_id) || !r.varint(&command.seq) || !r.varint(&command.time_ms) ||
-      !r.varint(&argc)) {
+  if (!r.u8(&version) || (version != kLogCommandVersion && version != kLogTransactionVersion)) {
     return std::nullopt;
   }
-  // Each argument takes at least its one-byte length: a larger count is a lie, and
-  // checking it first keeps a corrupt count from reserving memory.
-  if (argc == 0 || argc > r.remaining()) return std::nullopt;
-  command.argv.reserve(argc);
-  for (uint64_t i = 0; i < argc; ++i) {
-    std::string_view arg;
-    if (!r.bytes(&arg)) return std::nullopt;
-    command.argv.emplace_back(arg);
+  if (!r.varint(&command.session_id) || !r.varint(&command.seq) || !r.varint(&command.time_ms)) {
+    return std::nullopt;
   }
-  if (!r.at_end()) return std::nullopt;
+  if (version == kLogTransactionVersion) return decode_transaction(r, std::move(command));
+  if (!read_strings(r, &command.argv, 1) || !r.at_end()) return std::nullopt;
   return command;
 }
 

@@ -7,7 +7,14 @@
 //   time_ms      the proposing leader's wall clock in Unix milliseconds: the "log time"
 //                that drives session expiry identically on every replica
 //   argc, then argc x (length, bytes)   the command with its arguments
-// The decoder accepts exactly this and nothing else (unknown version, truncation,
+//
+// Version 2, a transaction (EXEC):
+//   u8 version (= 2), session_id, seq, time_ms   as in version 1
+//   watch_index                 the log index its WATCHed keys were read at
+//   watched count, then count x (length, bytes)  the WATCHed keys
+//   command count, then count x (argc, argc x (length, bytes))   the queued commands
+// Its argv is implicitly {"EXEC"}.
+// The decoder accepts exactly these and nothing else (unknown version, truncation,
 // trailing bytes, empty argv are all rejected), so garbage can never be applied.
 #pragma once
 
@@ -15,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kv/argv.h"
 
@@ -25,11 +33,19 @@ struct LogCommand {
   uint64_t seq = 0;
   uint64_t time_ms = 0;
   Argv argv;
+  // A transaction: argv is {"EXEC"}, and these are its queued commands, run in order as
+  // one entry. It runs only if no key in `watched` changed after log index `watch_index`
+  // (see watch_versions.h); otherwise EXEC's reply is a nil array.
+  bool transaction = false;
+  std::vector<Argv> queued{};
+  uint64_t watch_index = 0;
+  std::vector<std::string> watched{};
 
   bool operator==(const LogCommand&) const = default;
 };
 
 inline constexpr uint8_t kLogCommandVersion = 1;
+inline constexpr uint8_t kLogTransactionVersion = 2;
 
 std::string encode_log_command(const LogCommand& command);
 std::optional<LogCommand> decode_log_command(std::string_view bytes);

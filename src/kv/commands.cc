@@ -149,6 +149,13 @@ constexpr std::array kTable = {
     CommandSpec{"substr", kSubstr, 4, kR, kRead, 1, 1, 1},
     CommandSpec{"setrange", kSetrange, 4, kW, kWrite, 1, 1, 1},
     CommandSpec{"getex", kGetex, -2, kW | kF, kWrite, 1, 1, 1},
+    // MULTI, DISCARD and UNWATCH change only the connection's state; WATCH takes a read
+    // point (the log index its keys are watched from); EXEC is the transaction's write.
+    CommandSpec{"multi", kMulti, 1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"exec", kExec, 1, kW, kWrite, 0, 0, 0},
+    CommandSpec{"discard", kDiscard, 1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"watch", kWatch, -2, kR | kF, kRead, 1, -1, 1},
+    CommandSpec{"unwatch", kUnwatch, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };

@@ -163,6 +163,12 @@ enum class CommandId : uint8_t {
   kSetrange,
   kGetex,
   kMemory,  // MEMORY USAGE
+  // transactions (transaction.h; the connection's state lives in the server)
+  kMulti,
+  kExec,
+  kDiscard,
+  kWatch,
+  kUnwatch,
   // the server's introspection
   kSlowlog,
   kMonitor,

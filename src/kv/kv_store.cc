@@ -20,7 +20,9 @@ const Value* KvStore::find(std::string_view key) const {
 }
 
 Value* KvStore::find(std::string_view key) {
-  Map::value_type* entry = index_.find(key, key_hash(key));
+  const uint64_t hash = key_hash(key);
+  versions_.touch(hash, change_index_);
+  Map::value_type* entry = index_.find(key, hash);
   return entry == nullptr ? nullptr : &entry->second;
 }
 
@@ -49,6 +51,7 @@ void KvStore::prefetch(std::span<const std::string_view> keys) const {
 
 Value* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_view key,
                            Value value) {
+  versions_.touch(hash, change_index_);
   auto it = map_.emplace_hint(hint, HashedKey{hash, std::string(key)}, std::move(value));
   try {
     index_.insert(&*it, hash);
@@ -80,6 +83,7 @@ Value* KvStore::put(std::string_view key, Value value) {
 
 bool KvStore::erase(std::string_view key) {
   const uint64_t hash = key_hash(key);
+  versions_.touch(hash, change_index_);
   if (!index_.erase(key, hash)) return false;
   expiry_.remove(key);
   map_.erase(map_.find(HashedKeyRef{hash, key}));

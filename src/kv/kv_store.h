@@ -26,6 +26,7 @@
 #include "kv/flat_index.h"
 #include "kv/hashed_key.h"
 #include "kv/value.h"
+#include "kv/watch_versions.h"
 
 namespace raftkv::kv {
 
@@ -39,6 +40,8 @@ class KvStore {
   KvStore& operator=(KvStore&&) = default;
 
   const Value* find(std::string_view key) const;
+  // For a change: the key counts as changed at change_index() (WATCH), whether or not
+  // the caller then changes it.
   Value* find(std::string_view key);
   // Starts loading, for all these keys at once, what looking them up and overwriting their
   // values will touch: the index slot, the map node, the key's and the value's bytes.
@@ -57,6 +60,7 @@ class KvStore {
     index_.clear();
     map_.clear();
     expiry_.clear();
+    versions_.touch_all(change_index_);
   }
   size_t size() const { return map_.size(); }
 
@@ -66,9 +70,15 @@ class KvStore {
   // The key's deadline, 0 if none.
   uint64_t expire_at(std::string_view key) const { return expiry_.get(key); }
   // Gives an existing key a deadline (> 0).
-  void set_expire(std::string_view key, uint64_t at) { expiry_.set(key, at); }
+  void set_expire(std::string_view key, uint64_t at) {
+    versions_.touch(key_hash(key), change_index_);
+    expiry_.set(key, at);
+  }
   // Removes the key's deadline; false if it had none.
-  bool persist(std::string_view key) { return expiry_.remove(key); }
+  bool persist(std::string_view key) {
+    versions_.touch(key_hash(key), change_index_);
+    return expiry_.remove(key);
+  }
   // Erases up to `limit` keys whose deadline is <= now, earliest first; returns how many.
   size_t purge_expired(uint64_t now, size_t limit);
   size_t expires() const { return expiry_.size(); }
@@ -80,6 +90,18 @@ class KvStore {
   void for_each_expiry(Fn&& fn) const {
     expiry_.for_each(std::forward<Fn>(fn));
   }
+
+  // --- WATCH (watch_versions.h) ---
+  // Every change from now on (a mutable find, set, put, erase, deadline change, purge or
+  // clear) is recorded as made at log index `index`: the entry being applied.
+  void set_change_index(uint64_t index) { change_index_ = index; }
+  uint64_t change_index() const { return change_index_; }
+  // Whether `key` may have changed after log index `since` (never a false "no").
+  bool changed_after(std::string_view key, uint64_t since) const {
+    return versions_.changed_after(key_hash(key), since);
+  }
+  const WatchVersions& watch_versions() const { return versions_; }
+  WatchVersions& watch_versions() { return versions_; }
 
   struct ScanPage {
     uint64_t next_cursor = 0;  // 0 when the scan is complete
@@ -130,6 +152,8 @@ class KvStore {
   // stay valid until the key is erased).
   FlatIndex<Map::value_type, KeyOf> index_;
   ExpiryTable expiry_;  // only keys present in map_
+  WatchVersions versions_;
+  uint64_t change_index_ = 0;
 };
 
 }  // namespace raftkv::kv

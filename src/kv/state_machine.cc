@@ -6,6 +6,7 @@
 #include "kv/commands.h"
 #include "kv/data_commands.h"
 #include "kv/int_parse.h"
+#include "kv/transaction.h"
 
 namespace raftkv::kv {
 
@@ -20,6 +21,7 @@ std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   if (!command) return encode_error("ERR corrupt log entry");
   log_time_ms_ = std::max(log_time_ms_, command->time_ms);
   sessions_.expire(log_time_ms_);
+  store_.set_change_index(index);  // what this entry changes, it changes at `index` (WATCH)
   return apply_command(index, *command);
 }
 
@@ -58,12 +60,7 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
     return encode_integer(sessions_.close(id) ? 1 : 0);
   }
 
-  std::string reply;
-  RespWriter out(&reply);
-  if (command.session_id == 0) {
-    execute_write(store_, *c.spec, command.argv, WriteContext{log_time_ms_, index}, &out);
-    return reply;
-  }
+  if (command.session_id == 0) return execute(index, command, *c.spec);
   Session* session = sessions_.find(command.session_id);
   if (session == nullptr) {
     return encode_error("ERR unknown session: never opened, closed or expired");
@@ -77,10 +74,25 @@ std::string StateMachine::apply_command(uint64_t index, const LogCommand& comman
     sessions_.touch(command.session_id, index, log_time_ms_);
     return session->last_reply;
   }
-  execute_write(store_, *c.spec, command.argv, WriteContext{log_time_ms_, index}, &out);
+  std::string reply = execute(index, command, *c.spec);
   session->last_seq = command.seq;
   session->last_reply = reply;
   sessions_.touch(command.session_id, index, log_time_ms_);
+  return reply;
+}
+
+std::string StateMachine::execute(uint64_t index, const LogCommand& command,
+                                  const CommandSpec& spec) {
+  std::string reply;
+  RespWriter out(&reply);
+  const WriteContext ctx{log_time_ms_, index};
+  if (spec.id != CommandId::kExec) {
+    execute_write(store_, spec, command.argv, ctx, &out);
+  } else if (command.transaction) {
+    run_transaction(store_, command, ctx, &out);
+  } else {
+    out.error("ERR EXEC entry without a transaction");  // a plain "EXEC" entry: refuse it
+  }
   return reply;
 }
 

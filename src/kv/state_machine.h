@@ -65,6 +65,12 @@ class StateMachine {
   // existence exactly as log time does (only TTLs count down on the local clock).
   bool read_needs_log_time(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const;
 
+  // WATCH's question: whether `key` may have changed after log index `since` (never a
+  // false "no"; see watch_versions.h).
+  bool changed_after(std::string_view key, uint64_t since) const {
+    return store_.changed_after(key, since);
+  }
+
   uint64_t applied_index() const { return applied_index_; }
   uint64_t log_time_ms() const { return log_time_ms_; }
   size_t key_count() const { return store_.size(); }
@@ -85,6 +91,8 @@ class StateMachine {
 
  private:
   std::string apply_command(uint64_t index, const LogCommand& command);
+  // Runs a validated write (or a transaction) and returns its reply.
+  std::string execute(uint64_t index, const LogCommand& command, const CommandSpec& spec);
 
   StateMachineOptions options_;
   KvStore store_;

@@ -1,7 +1,7 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP3"                    magic and format version (8 bytes)
+//   "RKVSNAP4"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
 //   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
 //                                 the type is a ValueType, the value as value_codec.h
@@ -9,7 +9,13 @@
 //   session_count, then session_count x
 //     (id, last_seq, last_used_index, last_used_ms, last_reply bytes)   in id order
 //   expiry_count, then expiry_count x (key bytes, deadline ms)          in key order
+//   changed_count, then changed_count x (gap, log index)   WATCH's buckets (watch_versions.h)
+//                                 that are not 0, in bucket order: gap = bucket number minus
+//                                 the previous one's plus one (the first: its number)
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 3 ("RKVSNAP3", before WATCH) has no bucket section; restored, every bucket is
+// set to the applied index (a transaction watching from before it aborts, never wrongly
+// commits).
 // Version 2 ("RKVSNAP2", before typed values) has no type byte: every value is a string.
 // Version 1 ("RKVSNAP1") is version 2 without the expiry section. Both are still read.
 // All orders are canonical, so equal states serialize to equal bytes on every replica.
@@ -26,13 +32,54 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP3";
+constexpr std::string_view kMagic = "RKVSNAP4";
+constexpr std::string_view kMagicV3 = "RKVSNAP3";  // before WATCH
 constexpr std::string_view kMagicV2 = "RKVSNAP2";  // before typed values
 constexpr std::string_view kMagicV1 = "RKVSNAP1";  // before key expiry
 constexpr size_t kChecksumSize = 8;
 
 uint64_t checksum(std::string_view bytes) {
   return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+// Sparse: a small or new store has few buckets changed.
+void write_watch_versions(const WatchVersions& versions, ByteWriter* w) {
+  uint64_t changed = 0;
+  for (size_t i = 0; i < WatchVersions::kBuckets; ++i) changed += versions.bucket(i) != 0;
+  w->varint(changed);
+  size_t next = 0;  // the first bucket number the next gap may name
+  for (size_t i = 0; i < WatchVersions::kBuckets; ++i) {
+    if (versions.bucket(i) == 0) continue;
+    w->varint(i - next);
+    w->varint(versions.bucket(i));
+    next = i + 1;
+  }
+}
+
+Status restore_watch_versions(bool present, uint64_t applied, ByteReader* r,
+                              WatchVersions* versions) {
+  if (!present) {
+    versions->touch_all(applied);
+    return Status::ok();
+  }
+  uint64_t changed = 0;
+  if (!r->varint(&changed) || changed > WatchVersions::kBuckets) {
+    return Status::error("snapshot watch versions truncated or malformed");
+  }
+  uint64_t next = 0;
+  for (uint64_t n = 0; n < changed; ++n) {
+    uint64_t gap = 0, index = 0;
+    if (!r->varint(&gap) || !r->varint(&index)) {
+      return Status::error("snapshot watch versions truncated");
+    }
+    // Canonical: buckets in order, each at most once, only non-zero, none after `applied`.
+    if (gap >= WatchVersions::kBuckets - next || index == 0 || index > applied) {
+      return Status::error("snapshot watch versions malformed");
+    }
+    versions->set_bucket(next + gap, index);
+    next += gap + 1;
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -62,6 +109,7 @@ std::string StateMachine::serialize() const {
     w.bytes(key);
     w.varint(at);
   });
+  write_watch_versions(store_.watch_versions(), &w);
   w.fixed64(checksum(out));
   return out;
 }
@@ -74,7 +122,8 @@ Status StateMachine::restore(std::string_view image) {
   trailer.fixed64(&expected);
   const std::string_view magic = body.substr(0, kMagic.size());
   const bool v1 = magic == kMagicV1;
-  const bool typed = magic == kMagic;
+  const bool watch = magic == kMagic;
+  const bool typed = watch || magic == kMagicV3;
   if (!typed && magic != kMagicV2 && !v1) {
     return Status::error("not a raftkv state machine snapshot (bad magic or version)");
   }
@@ -134,6 +183,9 @@ Status StateMachine::restore(std::string_view image) {
       return Status::error("snapshot expiry for a missing key, duplicated or zero");
     }
     store.set_expire(key, at);
+  }
+  if (Status s = restore_watch_versions(watch, applied, &r, &store.watch_versions()); !s.ok()) {
+    return s;
   }
   if (!r.at_end()) return Status::error("snapshot has trailing bytes");
 

@@ -75,6 +75,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     // Refused before executing: counted as a rejected call of the command it names.
     const kv::CommandSpec* named = argv.empty() ? nullptr : kv::find_command(argv[0]);
     slot.account_into(&stats_, c.spec ? c.spec : named, arrived, /*rejected=*/true);
+    // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
+    if (auto it = connections_.find(client.id); client.in_multi && it != connections_.end()) {
+      if (it->second.multi) it->second.multi->failed = true;
+    }
     slot.complete(kv::encode_error(c.error));
     return;
   }
@@ -90,6 +94,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
   uint16_t key_slot =
       c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  if (handle_transaction(argv, c, client, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -117,6 +122,10 @@ void ClientService::dispatch(uint64_t client_id, Queued q) {
   auto it = connections_.find(client_id);
   if (it != connections_.end() && !it->second.queued.empty()) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
+    return;
+  }
+  if (q.step != Step::kCommand) {
+    run_watch_step(client_id, q);
     return;
   }
   if (q.c.route == kv::Route::kRead) {
@@ -196,7 +205,9 @@ void ClientService::finish_read(uint64_t client_id) {
          !it->second.queued.empty()) {
     Queued q = std::move(it->second.queued.front());
     it->second.queued.pop_front();
-    if (q.c.route == kv::Route::kRead) {
+    if (q.step != Step::kCommand) {
+      run_watch_step(client_id, q);
+    } else if (q.c.route == kv::Route::kRead) {
       start_read(client_id, std::move(q));
     } else {
       start_write(client_id, std::move(q));
@@ -211,18 +222,23 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
     q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
     return;
   }
+  if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
+  propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot);
+}
+
+void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot,
+                            uint16_t key_slot) {
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry),
-      [this, slot = std::move(q.slot), key_slot = q.key_slot, argv = std::move(cmd.argv)](
-          std::optional<RequestError> err, const std::string& reply) mutable {
+      std::move(entry), [this, slot = std::move(slot), key_slot, argv = std::move(cmd.argv)](
+                            std::optional<RequestError> err, const std::string& reply) mutable {
         if (err) {
           ++stats_.proposals_failed;  // for /metrics
           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;

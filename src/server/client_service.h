@@ -11,6 +11,13 @@
 //     The write (and everything the connection sends after it) waits for those reads.
 // Expiry that reads see is decided in log time, never by this node's clock alone (see
 // kv::StateMachine::read_needs_log_time).
+//
+// Transactions (client_service_tx.cc): MULTI collects a connection's commands, validated
+// and answered +QUEUED; EXEC proposes them as one log entry (kv/transaction.h), with the
+// keys the connection WATCHes and the log index it watches them from. WATCH needs no read
+// round: it watches from max(applied index, the connection's latest write), which every
+// later read of the connection is at or after, so whatever those reads saw is what EXEC
+// checks has not changed since.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +44,8 @@ namespace raftkv::server {
 struct ClientServiceBugs {
   bool ignore_write_floor = false;     // a read does not wait for its connection's writes
   bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
+  bool exec_not_atomic = false;        // EXEC proposes each queued command as its own entry
+  bool ignore_watch = false;           // EXEC does not send its WATCHed keys
 };
 
 class ClientService {
@@ -66,17 +75,32 @@ class ClientService {
   std::string request_error(RequestError e, uint16_t key_slot = 0) const;
 
  private:
+  // What a held-back item does: a read or write, or a change to the WATCH state (which
+  // must happen in order with the connection's EXECs).
+  enum class Step : uint8_t { kCommand, kWatch, kUnwatch };
   // A read or write held back to keep its connection's order.
   struct Queued {
     kv::Argv argv;
     kv::Classification c;
     uint16_t key_slot;
     ReplySlot slot;
+    Step step = Step::kCommand;
+    std::vector<kv::Argv> transaction = {};  // EXEC's queued commands
+  };
+  // MULTI ... EXEC in progress.
+  struct Multi {
+    bool failed = false;  // a command was refused while queueing: EXEC answers EXECABORT
+    std::vector<kv::Argv> commands;
+    uint64_t bytes = 0;
   };
   struct Connection {
     raft::Index last_write = 0;  // log index of its latest proposed write
     int reads_in_flight = 0;
     std::deque<Queued> queued;
+    std::optional<Multi> multi;
+    std::vector<std::string> watched;  // distinct keys, in WATCH order
+    uint64_t watched_bytes = 0;
+    raft::Index watch_since = 0;  // they are watched from this log index
   };
   // Proposals of expiry ticks that reads wait for (see read_needs_log_time).
   struct ClockTick {
@@ -84,8 +108,19 @@ class ClientService {
   };
 
   void dispatch(uint64_t client_id, Queued q);
+  // Transactions (client_service_tx.cc).
+  bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
+                          uint16_t key_slot, ReplySlot& slot);
+  void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
+                      uint16_t key_slot, ReplySlot& slot);
+  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot);
+  void run_watch_step(uint64_t client_id, Queued& q);
+  void start_exec(uint64_t client_id, Queued q);
+  void propose_each(uint64_t client_id, Queued q);  // the exec_not_atomic bug
   void start_read(uint64_t client_id, Queued q);
   void start_write(uint64_t client_id, Queued q);
+  // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
+  void propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot, uint16_t key_slot);
   void serve_read(uint64_t client_id, Queued q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.

@@ -6,6 +6,7 @@
 namespace raftkv::server {
 
 void ReplySlot::complete(std::string resp_bytes, std::span<const std::string> argv) const {
+  if (!target_) return;  // none(): nobody to answer or count
   if (stats_) {
     // The one clock read at completion (the other was at arrival).
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - arrived_);

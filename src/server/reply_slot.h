@@ -33,6 +33,10 @@ class ReplySlot {
 
   ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
       : target_(std::move(target)), seq_(seq) {}
+  // No reply expected (an internal step that answers nobody).
+  static ReplySlot none() { return ReplySlot(nullptr, 0); }
+  bool valid() const { return target_ != nullptr; }
+
   void complete(std::string resp_bytes) const { complete(std::move(resp_bytes), {}); }
   // `argv`: the command, if the caller still holds it, for the slow log.
   void complete(std::string resp_bytes, std::span<const std::string> argv) const;

@@ -73,8 +73,12 @@ TEST_P(NodeSimInjectedBugs, SimulatorCatchesIt) {
 
 INSTANTIATE_TEST_SUITE_P(
     Bugs, NodeSimInjectedBugs,
-    testing::Values(NodeBug{"ignore_write_floor", server::ClientServiceBugs{true, false}, 20},
-                    NodeBug{"expiry_on_local_clock", server::ClientServiceBugs{false, true}, 200}),
+    testing::Values(
+        NodeBug{"ignore_write_floor", server::ClientServiceBugs{.ignore_write_floor = true}, 20},
+        NodeBug{"expiry_on_local_clock", server::ClientServiceBugs{.expiry_on_local_clock = true},
+                200},
+        NodeBug{"exec_not_atomic", server::ClientServiceBugs{.exec_not_atomic = true}, 10},
+        NodeBug{"ignore_watch", server::ClientServiceBugs{.ignore_watch = true}, 10}),
     [](const auto& info) { return camel_case(info.param.name); });
 
 TEST(NodeSimReplay, ASeedReplaysToTheSameTrace) {

@@ -1,0 +1,63 @@
+#include "kv/transaction.h"
+
+#include "kv/data_commands.h"
+#include "kv/local_commands.h"
+
+namespace raftkv::kv {
+
+std::string transaction_queue_error(const Classification& c) {
+  if (c.session_id != 0) return "ERR SEQ is not allowed inside MULTI";
+  switch (c.spec->id) {
+    case CommandId::kPing:
+    case CommandId::kEcho:
+    case CommandId::kSelect:
+      return {};
+    case CommandId::kSession:
+    case CommandId::kDebug:
+      break;
+    default:
+      if (c.route == Route::kRead || c.route == Route::kWrite) return {};
+      break;
+  }
+  return "ERR Command not allowed inside a transaction";
+}
+
+bool watched_key_changed(KvStore& store, const std::string& key, uint64_t since, uint64_t now_ms) {
+  const uint64_t at = store.expire_at(key);
+  if (at != 0 && at <= now_ms) store.erase(key);  // counts as a change at this entry
+  return store.changed_after(key, since);
+}
+
+namespace {
+
+void run_queued(KvStore& store, const Argv& argv, WriteContext ctx, RespWriter* out) {
+  // Checked when queued; checked again so that any entry gets the same reply everywhere.
+  const Classification c = classify(argv);
+  if (!c.ok()) return out->error(c.error);
+  if (std::string error = transaction_queue_error(c); !error.empty()) return out->error(error);
+  switch (c.route) {
+    case Route::kWrite:
+      return execute_write(store, *c.spec, argv, ctx, out);
+    case Route::kRead:
+      return execute_read(store, *c.spec, argv, ctx.now_ms, out);
+    default: {
+      ClientState none;  // PING, ECHO, SELECT: no connection state involved
+      return execute_local(*c.spec, argv, &none, out);
+    }
+  }
+}
+
+}  // namespace
+
+void run_transaction(KvStore& store, const LogCommand& transaction, WriteContext ctx,
+                     RespWriter* out) {
+  bool changed = false;
+  for (const std::string& key : transaction.watched) {
+    changed |= watched_key_changed(store, key, transaction.watch_index, ctx.now_ms);
+  }
+  if (changed) return out->null_array();
+  out->array_header(transaction.queued.size());
+  for (const Argv& argv : transaction.queued) run_queued(store, argv, ctx, out);
+}
+
+}  // namespace raftkv::kv

@@ -1,0 +1,204 @@
+// ClientService's transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH (see
+// client_service.h and kv/transaction.h).
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "kv/resp_writer.h"
+#include "kv/transaction.h"
+#include "server/client_limits.h"
+#include "server/client_service.h"
+
+namespace raftkv::server {
+
+namespace {
+
+bool is(const kv::Classification& c, kv::CommandId id) {
+  return c.spec->id == id;
+}
+
+}  // namespace
+
+// Returns true when the command was a transaction command, or was queued inside MULTI.
+bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification& c,
+                                       kv::ClientState& client, uint16_t key_slot,
+                                       ReplySlot& slot) {
+  using kv::CommandId;
+  // The common case, decided without a lookup: neither in MULTI nor a transaction command.
+  if (!client.in_multi && (c.spec->id < CommandId::kMulti || c.spec->id > CommandId::kUnwatch)) {
+    return false;
+  }
+  const uint64_t client_id = client.id;
+  auto it = connections_.find(client_id);
+  const bool in_multi = it != connections_.end() && it->second.multi.has_value();
+  client.in_multi = in_multi && !is(c, CommandId::kExec) && !is(c, CommandId::kDiscard);
+  if (is(c, CommandId::kExec)) {
+    if (in_multi) {
+      exec(client_id, c, slot);
+    } else {
+      slot.complete(kv::encode_error(kv::kExecWithoutMultiError));
+    }
+    return true;
+  }
+  if (is(c, CommandId::kDiscard)) {
+    if (!in_multi) {
+      slot.complete(kv::encode_error(kv::kDiscardWithoutMultiError));
+      return true;
+    }
+    it->second.multi.reset();
+    dispatch(client_id, Queued{{}, c, 0, std::move(slot), Step::kUnwatch});  // as Redis does
+    return true;
+  }
+  if (is(c, CommandId::kMulti)) {
+    if (in_multi) {
+      slot.complete(kv::encode_error(kv::kNestedMultiError));
+    } else {
+      connections_[client_id].multi.emplace();
+      client.in_multi = true;
+      slot.complete(kv::encode_simple("OK"));
+    }
+    return true;
+  }
+  if (is(c, CommandId::kWatch) || is(c, CommandId::kUnwatch)) {
+    if (in_multi && is(c, CommandId::kWatch)) {
+      slot.complete(kv::encode_error(kv::kWatchInMultiError));
+      return true;
+    }
+    const Step step = is(c, CommandId::kWatch) ? Step::kWatch : Step::kUnwatch;
+    if (in_multi) {  // UNWATCH inside MULTI is queued, and does nothing at EXEC (as Redis)
+      queue_in_multi(it->second, argv, c, key_slot, slot);
+      return true;
+    }
+    dispatch(client_id, Queued{std::move(argv), c, key_slot, std::move(slot), step});
+    return true;
+  }
+  if (!in_multi || is(c, CommandId::kQuit)) return false;
+  queue_in_multi(it->second, argv, c, key_slot, slot);
+  return true;
+}
+
+void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
+                                   uint16_t key_slot, ReplySlot& slot) {
+  Multi& multi = *conn.multi;
+  std::string error = is(c, kv::CommandId::kUnwatch) ? "" : kv::transaction_queue_error(c);
+  // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
+  if (auto err = driver_.unavailable(); error.empty() && err)
+    error = redirect_error(*err, key_slot);
+  const uint64_t bytes = encoded_size_bound(argv);
+  if (error.empty() && multi.bytes + bytes > kMaxCommandBytes) {
+    error = "ERR transaction too large: " + command_too_large_error(multi.bytes + bytes);
+  }
+  if (!error.empty()) {
+    multi.failed = true;  // EXEC will answer EXECABORT
+    ++stats_.errors;
+    // redirect_error() already encodes; the others are plain texts.
+    slot.complete(error.starts_with("-") ? error : kv::encode_error(error));
+    return;
+  }
+  multi.bytes += bytes;
+  if (!is(c, kv::CommandId::kUnwatch)) multi.commands.push_back(std::move(argv));
+  slot.complete(kv::encode_simple("QUEUED"));
+}
+
+void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot) {
+  Connection& conn = connections_[client_id];
+  Multi multi = std::move(*conn.multi);
+  conn.multi.reset();
+  if (multi.failed) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(kv::kExecAbortError));
+    // EXEC unwatches whatever its outcome.
+    dispatch(client_id, Queued{{}, c, 0, ReplySlot::none(), Step::kUnwatch});
+    return;
+  }
+  Queued q{{}, c, 0, std::move(slot), Step::kCommand, std::move(multi.commands)};
+  dispatch(client_id, std::move(q));  // a write: in order behind the connection's reads
+}
+
+void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
+  Connection& conn = connections_[client_id];
+  if (q.step == Step::kUnwatch) {
+    conn.watched.clear();
+    conn.watched_bytes = 0;
+    conn.watch_since = 0;
+    q.slot.complete(kv::encode_simple("OK"));
+    return;
+  }
+  // Every later read of this connection is at or after this index (its read floor is
+  // last_write, its read index at least the commit index), so changes up to it are ones
+  // those reads can see; EXEC checks that nothing changed after it.
+  const raft::Index since = std::max(driver_.applied_index(), conn.last_write);
+  if (conn.watched.empty()) conn.watch_since = since;  // the earliest WATCH's (conservative)
+  for (size_t i = 1; i < q.argv.size(); ++i) {
+    if (std::find(conn.watched.begin(), conn.watched.end(), q.argv[i]) != conn.watched.end()) {
+      continue;
+    }
+    if (conn.watched_bytes + q.argv[i].size() > kMaxCommandBytes) {
+      return q.slot.complete(kv::encode_error("ERR too many WATCHed keys"));
+    }
+    conn.watched_bytes += q.argv[i].size();
+    conn.watched.push_back(std::move(q.argv[i]));
+  }
+  q.slot.complete(kv::encode_simple("OK"));
+}
+
+void ClientService::start_exec(uint64_t client_id, Queued q) {
+  Connection& conn = connections_[client_id];
+  kv::LogCommand tx = kv::make_log_command({"EXEC"}, q.c, rt_.wall_ms());
+  tx.transaction = true;
+  tx.queued = std::move(q.transaction);
+  tx.watched = std::move(conn.watched);
+  tx.watch_index = conn.watch_since;
+  if (bugs_.ignore_watch) tx.watched.clear();
+  conn.watched.clear();  // EXEC unwatches whatever its outcome
+  conn.watched_bytes = 0;
+  conn.watch_since = 0;
+  const auto is_write = [](const kv::Argv& argv) {
+    return kv::classify(argv).route == kv::Route::kWrite;
+  };
+  if (bugs_.exec_not_atomic && tx.watched.empty() &&
+      std::all_of(tx.queued.begin(), tx.queued.end(), is_write)) {
+    q.transaction = std::move(tx.queued);
+    return propose_each(client_id, std::move(q));
+  }
+  const std::string entry = kv::encode_log_command(tx);
+  if (entry.size() > kMaxCommandBytes) {
+    ++stats_.errors;
+    return q.slot.complete(kv::encode_error(command_too_large_error(entry.size())));
+  }
+  propose(client_id, std::move(tx), std::move(q.slot), q.key_slot);
+}
+
+// The injected bug: the queued commands as separate entries, each proposed once the one
+// before it has applied, so other clients' commands run in between. The replies are
+// gathered into EXEC's array as if it were atomic.
+void ClientService::propose_each(uint64_t client_id, Queued q) {
+  struct Chain {
+    std::vector<kv::Argv> commands;
+    std::string replies;
+    size_t next = 0;
+    ReplySlot slot;
+  };
+  auto chain = std::make_shared<Chain>(Chain{std::move(q.transaction), "", 0, std::move(q.slot)});
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, client_id, chain, weak = std::weak_ptr<std::function<void()>>(step)] {
+    if (chain->next == chain->commands.size()) {
+      return chain->slot.complete("*" + std::to_string(chain->commands.size()) + "\r\n" +
+                                  chain->replies);
+    }
+    kv::Argv argv = std::move(chain->commands[chain->next++]);
+    const kv::Classification c = kv::classify(argv);
+    const kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, rt_.wall_ms());
+    auto self = weak.lock();
+    auto done = [chain, self](std::optional<RequestError> err, const std::string& reply) {
+      chain->replies += err ? kv::encode_error("ERR lost") : reply;
+      if (self) (*self)();
+    };
+    if (auto index = driver_.propose(kv::encode_log_command(cmd), done)) {
+      connections_[client_id].last_write = *index;
+    }
+  };
+  (*step)();
+}
+
+}  // namespace raftkv::server
