@@ -37,6 +37,8 @@ constexpr std::array kTable = {
     CommandSpec{"bgsave", kBgsave, -1, kN | kA, kServer, 0, 0, 0},
     CommandSpec{"time", kTime, 1, kN | kF, kServer, 0, 0, 0},
     CommandSpec{"raft", kRaft, -2, kN | kA, kServer, 0, 0, 0},
+    CommandSpec{"slowlog", kSlowlog, -2, kN | kA, kServer, 0, 0, 0},
+    CommandSpec{"monitor", kMonitor, 1, kN | kA, kServer, 0, 0, 0},
     CommandSpec{"get", kGet, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"mget", kMget, -2, kR | kF, kRead, 1, -1, 1},
     CommandSpec{"exists", kExists, -2, kR | kF, kRead, 1, -1, 1},

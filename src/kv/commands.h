@@ -169,6 +169,9 @@ enum class CommandId : uint8_t {
   kDiscard,
   kWatch,
   kUnwatch,
+  // the server's introspection
+  kSlowlog,
+  kMonitor,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

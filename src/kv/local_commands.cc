@@ -97,9 +97,16 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
   }
   // Client libraries announce themselves (lib-name, lib-ver); nothing to record.
   if (sub == "setinfo" && argv.size() == 4) return out->simple("OK");
+  // raftkv evicts no clients (it has no maxmemory-clients): accepted, as Redis does.
+  if (sub == "no-evict" && argv.size() == 3) {
+    const std::string mode = lower(argv[2]);
+    if (mode != "on" && mode != "off") return out->error("ERR syntax error");
+    return out->simple("OK");
+  }
   // Plain CLIENT LIST is the server's (it knows every connection); filters are not offered.
   if (sub == "list") return out->error("ERR CLIENT LIST filters (TYPE, ID) are not supported");
-  if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo") {
+  if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo" ||
+      sub == "no-evict") {
     return out->error(wrong_arity_error("client|" + sub));
   }
   out->error(unknown_subcommand_error(argv[1], "client"));
@@ -112,6 +119,8 @@ constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"appendfsync", "always"},  // every write is fsynced on a majority before the reply
     {"appendonly", "yes"},      // every write is in the (Raft) log
     {"databases", "1"},
+    {"latency-tracking", "yes"},  // INFO latencystats
+    {"latency-tracking-info-percentiles", "50 99 99.9"},
     {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
 };
 

@@ -1,5 +1,5 @@
 // Commands answered by the connection itself, without Raft or the state machine: PING,
-// ECHO, CLIENT SETNAME/GETNAME/ID/SETINFO, COMMAND (COUNT, DOCS, INFO, LIST), SELECT 0,
+// ECHO, CLIENT SETNAME/GETNAME/ID/SETINFO/NO-EVICT, COMMAND (COUNT, DOCS, INFO, LIST), SELECT 0,
 // READONLY and READWRITE (accepted so cluster-mode clients can talk to any node).
 #pragma once
 

@@ -49,30 +49,18 @@ int run_member_command(int argc, const char* const* argv) {
     args.insert(args.end(), voters.begin(), voters.end());
   }
 
-  // Follow redirects to the leader (a few hops at most: leadership may move meanwhile).
-  for (int hop = 0; hop < 5; ++hop) {
-    std::string error;
-    auto reply = resp_call(*server, args, std::chrono::seconds(10), &error);
-    if (!reply) {
-      std::cerr << "raftkv member: " << error << "\n";
-      return 1;
-    }
-    if (reply->rfind("-MOVED ", 0) == 0) {
-      auto space = reply->rfind(' ');
-      auto next = net::parse_peer_address(reply->substr(space + 1));
-      if (!next) break;
-      server = next;
-      continue;
-    }
-    if (!reply->empty() && (*reply)[0] == '-') {
-      std::cerr << "raftkv member: " << reply->substr(1) << "\n";
-      return 1;
-    }
-    std::cout << *reply << (reply->empty() || reply->back() != '\n' ? "\n" : "");
-    return 0;
+  std::string error;
+  auto reply = resp_call_leader(*server, args, std::chrono::seconds(10), &error);
+  if (!reply) {
+    std::cerr << "raftkv member: " << error << "\n";
+    return 1;
   }
-  std::cerr << "raftkv member: could not reach the leader\n";
-  return 1;
+  if (!reply->empty() && (*reply)[0] == '-') {
+    std::cerr << "raftkv member: " << reply->substr(1) << "\n";
+    return 1;
+  }
+  std::cout << *reply << (reply->empty() || reply->back() != '\n' ? "\n" : "");
+  return 0;
 }
 
 }  // namespace raftkv::server

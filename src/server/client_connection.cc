@@ -30,6 +30,8 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler*
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  auto local = stream_.socket().local_endpoint(ec);
+  if (!ec) local_ = local.address().to_string() + ":" + std::to_string(local.port());
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -133,7 +135,7 @@ void ClientConnection::dispatch() {
     replies_.emplace_back();
     handler_->handle(std::move(commands_[next_command_++]), state_,
                      ReplySlot(shared_from_this(), seq));
-    if (closed_) return;
+    if (closed_ || close_after_flush_) return;  // killed (CLIENT KILL): no more commands
   }
   // A big pipeline's vector is not kept: idle connections should cost little.
   if (commands_.capacity() > kKeepCommandsCapacity) std::vector<kv::Argv>().swap(commands_);
@@ -187,6 +189,19 @@ void ClientConnection::complete(uint64_t seq, std::string bytes) {
   if (popped && replies_.empty()) flush();
   if (popped && !replies_.empty()) schedule_flush();
   if (reading_paused_) read_more();
+}
+
+void ClientConnection::push(std::string bytes) {
+  if (closed_) return;
+  // A reply slot of its own, completed at once: it leaves after the replies already due.
+  const uint64_t seq = next_seq_++;
+  replies_.emplace_back();
+  complete(seq, std::move(bytes));
+}
+
+void ClientConnection::close_after_replies() {
+  close_after_flush_ = true;
+  flush();
 }
 
 void ClientConnection::schedule_flush() {

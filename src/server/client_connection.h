@@ -55,6 +55,15 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   void set_config_settings(const kv::ConfigSettings* settings) { state_.settings = settings; }
   const kv::ClientState& state() const { return state_; }
   const std::string& peer() const { return peer_; }
+  const std::string& local() const { return local_; }  // this end: CLIENT KILL LADDR
+  // SLOWLOG's client fields.
+  std::string client_addr() const override { return peer_; }
+  std::string client_name() const override { return state_.name; }
+  // MONITOR: bytes sent to the client unasked, after the replies already due, and
+  // bounded by the output buffer limits like any reply.
+  void push(std::string bytes);
+  // CLIENT KILL of itself: close once the replies due are sent.
+  void close_after_replies();
   // For CLIENT LIST: when it connected, when its last command arrived, and its name as the
   // client spelled it.
   std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
@@ -80,6 +89,7 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   CommandHandler* handler_;
   kv::ClientState state_;
   std::string peer_;
+  std::string local_;
   kv::RespParser parser_;
   size_t max_pending_replies_;
   OutputBufferLimit output_limit_;

@@ -12,11 +12,13 @@ namespace raftkv::server {
 
 namespace {
 
-bool is_client_list(const kv::Classification& c, const kv::Argv& argv) {
-  if (c.spec->id != kv::CommandId::kClient || argv.size() != 2) return false;
-  std::string sub = argv[1];
-  for (char& ch : sub) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return sub == "list";
+// CLIENT LIST (no arguments) or CLIENT KILL (any): the server's, which knows every connection.
+bool is_client_command(const kv::Classification& c, const kv::Argv& argv, std::string_view sub) {
+  if (c.spec->id != kv::CommandId::kClient || argv.size() < 2) return false;
+  if (sub == "list" && argv.size() != 2) return false;
+  std::string name = argv[1];
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return name == sub;
 }
 
 }  // namespace
@@ -66,11 +68,14 @@ std::string ClientService::request_error(RequestError e, uint16_t key_slot) cons
 }
 
 void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
+  const auto arrived = ReplySlot::Clock::now();  // the command's time starts (SLOWLOG, INFO)
   ++stats_.total_commands;
   kv::Classification c = kv::classify(argv);
-  slot.count_into(&stats_.commands.row(c.spec));  // raftkv_commands_total (/metrics)
   if (!c.ok()) {
     ++stats_.errors;
+    // Refused before executing: counted as a rejected call of the command it names.
+    const kv::CommandSpec* named = argv.empty() ? nullptr : kv::find_command(argv[0]);
+    slot.account_into(&stats_, c.spec ? c.spec : named, arrived, /*rejected=*/true);
     // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
     if (auto it = connections_.find(client.id); client.in_multi && it != connections_.end()) {
       if (it->second.multi) it->second.multi->failed = true;
@@ -78,8 +83,13 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(kv::encode_error(c.error));
     return;
   }
-  if (is_client_list(c, argv) && hooks_.client_list) {
-    slot.complete(kv::encode_bulk(hooks_.client_list()));  // needs every connection
+  slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
+  if (is_client_command(c, argv, "list") && hooks_.client_list) {
+    slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
+    return;
+  }
+  if (is_client_command(c, argv, "kill") && hooks_.client_kill) {
+    slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }
   size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
@@ -91,11 +101,12 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
       std::string out;
       kv::RespWriter w(&out);
       kv::execute_local(*c.spec, argv, &client, &w);
-      slot.complete(std::move(out));
+      slot.complete(std::move(out), argv);
       return;
     }
     case kv::Route::kServer:
       if (hooks_.server_command) {
+        slot.keep_argv(argv);  // some complete later (RAFT); not the data path
         hooks_.server_command(argv, *c.spec, slot);
       } else {
         slot.complete(kv::encode_error("ERR unsupported command"));
@@ -133,12 +144,12 @@ void ClientService::start_read(uint64_t client_id, Queued q) {
   if (q.c.spec->id == kv::CommandId::kDebug) {
     // DEBUG DIGEST describes this replica's own state (to compare replicas at equal
     // applied index), so every node answers it locally.
-    q.slot.complete(machine_.read(q.argv));
+    q.slot.complete(machine_.read(q.argv), q.argv);
     return;
   }
   if (auto err = driver_.unavailable()) {
     ++stats_.redirects;
-    q.slot.complete(redirect_error(*err, q.key_slot));  // not executed: go elsewhere
+    q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
     return;
   }
   Connection& conn = connections_[client_id];
@@ -148,7 +159,7 @@ void ClientService::start_read(uint64_t client_id, Queued q) {
       [this, client_id, q = std::move(q)](std::optional<RequestError> err) mutable {
         if (err) {
           ++stats_.errors;
-          q.slot.complete(request_error(*err, q.key_slot));
+          q.slot.complete(request_error(*err, q.key_slot), q.argv);
           finish_read(client_id);
           return;
         }
@@ -164,7 +175,7 @@ void ClientService::serve_read(uint64_t client_id, Queued q) {
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    q.slot.complete(machine_.read(q.argv, now));
+    q.slot.complete(machine_.read(q.argv, now), q.argv);
     finish_read(client_id);
     return;
   }
@@ -176,10 +187,10 @@ void ClientService::serve_read(uint64_t client_id, Queued q) {
       // The tick is a write, but this is a read: it either redirects or was not served.
       const bool redirect = *err == RequestError::kNotLeader || *err == RequestError::kNoLeader ||
                             *err == RequestError::kStorage;
-      q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot));
+      q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot), q.argv);
     } else {
       ++stats_.reads_ok;
-      q.slot.complete(machine_.read(q.argv));
+      q.slot.complete(machine_.read(q.argv), q.argv);
     }
     finish_read(client_id);
   });
@@ -209,7 +220,7 @@ void ClientService::finish_read(uint64_t client_id) {
 void ClientService::start_write(uint64_t client_id, Queued q) {
   if (auto err = driver_.unavailable()) {
     ++stats_.redirects;
-    q.slot.complete(redirect_error(*err, q.key_slot));  // not executed: go elsewhere
+    q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
@@ -220,28 +231,29 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
-    q.slot.complete(kv::encode_error(command_too_large_error(bytes)));
+    q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
-  propose(client_id, cmd, std::move(q.slot), q.key_slot);
+  propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot);
 }
 
-void ClientService::propose(uint64_t client_id, const kv::LogCommand& cmd, ReplySlot slot,
+void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot,
                             uint16_t key_slot) {
-  std::optional<raft::Index> index =
-      driver_.propose(kv::encode_log_command(cmd),
-                      [this, slot = std::move(slot), key_slot](std::optional<RequestError> err,
-                                                               const std::string& reply) mutable {
-                        if (err) {
-                          ++stats_.proposals_failed;  // for /metrics
-                          if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
-                          ++stats_.errors;
-                          slot.complete(request_error(*err, key_slot));
-                          return;
-                        }
-                        ++stats_.writes_ok;
-                        slot.complete(reply);
-                      });
+  std::string entry = kv::encode_log_command(cmd);
+  // The arguments ride along (moved, not copied) for the slow log.
+  std::optional<raft::Index> index = driver_.propose(
+      std::move(entry), [this, slot = std::move(slot), key_slot, argv = std::move(cmd.argv)](
+                            std::optional<RequestError> err, const std::string& reply) mutable {
+        if (err) {
+          ++stats_.proposals_failed;  // for /metrics
+          if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
+          ++stats_.errors;
+          slot.complete(request_error(*err, key_slot), argv);
+          return;
+        }
+        ++stats_.writes_ok;
+        slot.complete(reply, argv);
+      });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
 }
 

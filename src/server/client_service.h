@@ -55,10 +55,11 @@ class ClientService {
     std::function<std::optional<std::string>(raft::NodeId)> client_address;
     // Route::kServer commands (INFO, CLUSTER, RAFT, ...), which need the whole server.
     std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
-    // CLIENT LIST, which needs every connection.
+    // CLIENT LIST and CLIENT KILL, which need every connection (KILL: its RESP reply).
     std::function<std::string()> client_list;
     // maxmemory (memory_limit.h): whether the heap is over the limit now. Empty: no limit.
     std::function<bool()> out_of_memory;
+    std::function<std::string(const kv::Argv&, const ReplySlot&)> client_kill;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -121,7 +122,7 @@ class ClientService {
   void start_read(uint64_t client_id, Queued q);
   void start_write(uint64_t client_id, Queued q);
   // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
-  void propose(uint64_t client_id, const kv::LogCommand& cmd, ReplySlot slot, uint16_t key_slot);
+  void propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot, uint16_t key_slot);
   void serve_read(uint64_t client_id, Queued q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.

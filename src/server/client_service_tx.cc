@@ -171,7 +171,7 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
     ++stats_.errors;
     return q.slot.complete(kv::encode_error(command_too_large_error(entry.size())));
   }
-  propose(client_id, tx, std::move(q.slot), q.key_slot);
+  propose(client_id, std::move(tx), std::move(q.slot), q.key_slot);
 }
 
 // The injected bug: the queued commands as separate entries, each proposed once the one

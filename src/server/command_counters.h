@@ -1,14 +1,17 @@
-// Commands by name and result, for raftkv_commands_total. Counted on the io thread, where
-// every command is handled and every reply completed: plain integers, no atomics or locks
-// on the request path (a scrape reads them on the same thread).
+// Commands by name and result, for raftkv_commands_total and INFO commandstats and
+// latencystats. Counted on the io thread, where every command is handled and every reply
+// completed: plain integers, no atomics or locks on the request path (a scrape or INFO
+// reads them on the same thread).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "kv/commands.h"
+#include "server/latency_histogram.h"
 
 namespace raftkv::server {
 
@@ -33,9 +36,16 @@ inline CommandResult classify_reply(std::string_view reply) {
   return CommandResult::kError;
 }
 
-// One command's replies, by result.
+// One command's replies, by result, and (INFO commandstats) how Redis counts them: calls
+// that executed, with their time and latencies; calls refused before executing (syntax,
+// arity, a redirect or -TRYAGAIN); executed calls that answered an error.
 struct CommandResultCounts {
   std::array<uint64_t, kCommandResults> n{};
+  uint64_t calls = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+  uint64_t total_ns = 0;
+  std::unique_ptr<LatencyHistogram> latency;  // from the first executed call on
   void count(std::string_view reply) { ++n[static_cast<size_t>(classify_reply(reply))]; }
 };
 

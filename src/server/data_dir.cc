@@ -1,5 +1,6 @@
 #include "server/data_dir.h"
 
+#include <cstdlib>
 #include <sstream>
 
 namespace raftkv::server {
@@ -25,19 +26,13 @@ std::string claim_data_dir(storage::FileSystem* fs, const std::string& dir,
 
   std::unique_ptr<storage::File> f;
   if (fs->open(path, storage::OpenMode::kReadOnly, &f).ok()) {
-    std::string text;
-    if (auto s = f->read_at(0, 4096, &text); !s.ok()) {
-      return "cannot read " + path + ": " + s.to_string();
-    }
-    if (text == expected) return "";
-    std::string cluster, node;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("cluster=", 0) == 0) cluster = line.substr(8);
-      if (line.rfind("node=", 0) == 0) node = line.substr(5);
-    }
-    return "data directory " + dir + " belongs to node " + node + " of cluster '" + cluster +
-           "', not node " + std::to_string(id) + " of cluster '" + cluster_id +
+    f.reset();
+    std::string cluster;
+    raft::NodeId node = raft::kNoNode;
+    if (auto err = read_data_dir_identity(fs, dir, &cluster, &node); !err.empty()) return err;
+    if (cluster == cluster_id && node == id) return "";
+    return "data directory " + dir + " belongs to node " + std::to_string(node) + " of cluster '" +
+           cluster + "', not node " + std::to_string(id) + " of cluster '" + cluster_id +
            "'; refusing to start (use that node's id, or an empty directory)";
   }
   // First use: write the identity durably before anything else goes in.
@@ -50,6 +45,27 @@ std::string claim_data_dir(storage::FileSystem* fs, const std::string& dir,
   f.reset();
   if (auto s = fs->rename(tmp, path); !s.ok()) return "cannot rename " + tmp + ": " + s.to_string();
   if (auto s = fs->sync_dir(dir); !s.ok()) return "cannot sync " + dir + ": " + s.to_string();
+  return "";
+}
+
+std::string read_data_dir_identity(storage::FileSystem* fs, const std::string& dir,
+                                   std::string* cluster_id, raft::NodeId* id) {
+  const std::string path = dir + "/" + kIdentityFile;
+  std::unique_ptr<storage::File> f;
+  if (auto s = fs->open(path, storage::OpenMode::kReadOnly, &f); !s.ok()) {
+    return "cannot open " + path + ": " + s.to_string();
+  }
+  std::string text;
+  if (auto s = f->read_at(0, 4096, &text); !s.ok()) {
+    return "cannot read " + path + ": " + s.to_string();
+  }
+  std::istringstream in(text);
+  std::string node;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("cluster=", 0) == 0) *cluster_id = line.substr(8);
+    if (line.rfind("node=", 0) == 0) node = line.substr(5);
+  }
+  *id = std::strtoull(node.c_str(), nullptr, 10);
   return "";
 }
 

@@ -14,4 +14,14 @@ namespace raftkv::server {
 std::string claim_data_dir(storage::FileSystem* fs, const std::string& dir,
                            const std::string& cluster_id, raft::NodeId id);
 
+// Who a data directory belongs to, as claim_data_dir recorded it. Empty on success, else why
+// not (no such directory, or not claimed).
+std::string read_data_dir_identity(storage::FileSystem* fs, const std::string& dir,
+                                   std::string* cluster_id, raft::NodeId* id);
+
+// Where the log, hard state and snapshots live inside a data directory.
+inline std::string raft_log_dir(const std::string& data_dir) {
+  return data_dir + "/raft";
+}
+
 }  // namespace raftkv::server

@@ -3,6 +3,8 @@
 //   raftkv cluster ...   run a local N-node cluster in the foreground (development)
 //   raftkv member ...    show or change the membership
 //   raftkv status ...    one row per member: role, term, indexes, log, lag
+//   raftkv snapshot ...  save a backup of a live cluster, restore a new cluster from one
+//   raftkv recover ...   make a survivor a one-node cluster when a majority is lost
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -12,6 +14,7 @@
 #include "server/local_cluster.h"
 #include "server/log_context.h"
 #include "server/options.h"
+#include "server/recovery_cli.h"
 #include "server/server.h"
 #include "server/status_cli.h"
 
@@ -22,7 +25,9 @@ void usage(std::ostream& out) {
          "  serve     run one node of a cluster (raftkv serve --help)\n"
          "  cluster   run a local N-node cluster in the foreground (raftkv cluster --help)\n"
          "  member    show or change the membership of a running cluster (raftkv member --help)\n"
-         "  status    each member's role, term, indexes, log and lag (raftkv status --help)\n";
+         "  status    each member's role, term, indexes, log and lag (raftkv status --help)\n"
+         "  snapshot  save a backup of a live cluster, or restore a new cluster from one\n"
+         "  recover   make a survivor a one-node cluster when a majority is lost (unsafe)\n";
 }
 
 int serve(int argc, char** argv) {
@@ -63,6 +68,12 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "status") == 0) {
     return raftkv::server::run_status_command(argc - 1, argv + 1);
+  }
+  if (std::strcmp(argv[1], "snapshot") == 0) {
+    return raftkv::server::run_snapshot_command(argc - 1, argv + 1);
+  }
+  if (std::strcmp(argv[1], "recover") == 0) {
+    return raftkv::server::run_recover_command(argc - 1, argv + 1);
   }
   if (std::strcmp(argv[1], "cluster") == 0) {
     return raftkv::server::run_local_cluster(argc - 1, argv + 1, "/proc/self/exe");

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace raftkv::server {
@@ -273,6 +274,14 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   add_client_limit_options(app, o, limit_flags);
   SecurityFlags security_flags;
   add_security_options(app, o, security_flags);
+  app.add_option("--slowlog-log-slower-than", o.slowlog.log_slower_than_us,
+                 "SLOWLOG records commands slower than this many microseconds (-1: none)")
+      ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()))
+      ->capture_default_str();
+  // Bounded: every entry holds up to 32 arguments of 128 bytes.
+  app.add_option("--slowlog-max-len", o.slowlog.max_len, "SLOWLOG keeps this many entries")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1000000}))
+      ->capture_default_str();
   app.add_flag("--check-config", o.check_only,
                "check the options and the --config file, print 'configuration ok' and exit")
       ->configurable(false);

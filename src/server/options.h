@@ -13,6 +13,7 @@
 #include "net/tls_context.h"
 #include "raft/types.h"
 #include "server/client_limits.h"
+#include "server/slow_log.h"
 
 namespace raftkv::server {
 
@@ -87,6 +88,8 @@ struct ServerOptions {
   net::ClusterSecrets cluster_secrets;
   // Mutual TLS between members when peer_tls.cert_file is set.
   net::TlsFiles peer_tls;
+  // slowlog-log-slower-than (microseconds) and slowlog-max-len, Redis's defaults.
+  SlowLogSettings slowlog;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

@@ -3,13 +3,18 @@
 // writes the replies back in request order.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
-#include "server/command_counters.h"
+#include "kv/argv.h"
+#include "kv/commands.h"
 
 namespace raftkv::server {
+
+struct ServerStats;
 
 class ReplyTarget {
  public:
@@ -17,28 +22,47 @@ class ReplyTarget {
   // The reply to the connection's command number `seq` (its order of arrival). Completing
   // twice is ignored; completing after the connection closed is harmless.
   virtual void complete(uint64_t seq, std::string resp_bytes) = 0;
+  // Who sent it, for SLOWLOG entries (asked only for a slow command).
+  virtual std::string client_addr() const { return {}; }
+  virtual std::string client_name() const { return {}; }
 };
 
 class ReplySlot {
  public:
+  using Clock = std::chrono::steady_clock;
+
   ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
       : target_(std::move(target)), seq_(seq) {}
   // No reply expected (an internal step that answers nobody).
   static ReplySlot none() { return ReplySlot(nullptr, 0); }
   bool valid() const { return target_ != nullptr; }
 
-  void complete(std::string resp_bytes) const {
-    if (!target_) return;
-    if (counts_) counts_->count(resp_bytes);
-    target_->complete(seq_, std::move(resp_bytes));
+  void complete(std::string resp_bytes) const { complete(std::move(resp_bytes), {}); }
+  // `argv`: the command, if the caller still holds it, for the slow log.
+  void complete(std::string resp_bytes, std::span<const std::string> argv) const;
+  // The reply will be counted into `stats` (raftkv_commands_total, INFO commandstats,
+  // errorstats and latencystats, SLOWLOG) for `spec` (nullptr: an unknown command), timed
+  // from `arrived`; `rejected`: refused before it executed. `stats` must outlive the slot.
+  void account_into(ServerStats* stats, const kv::CommandSpec* spec, Clock::time_point arrived,
+                    bool rejected = false) {
+    stats_ = stats;
+    spec_ = spec;
+    arrived_ = arrived;
+    rejected_ = rejected;
   }
-  // The reply will be counted here by its result (metrics); `counts` must outlive the slot.
-  void count_into(CommandResultCounts* counts) { counts_ = counts; }
+  // Keeps a copy of the command for the slow log, for a path that completes the slot
+  // later without it (the server's own commands; not the data path, which passes argv).
+  void keep_argv(const kv::Argv& argv) { kept_argv_ = std::make_shared<const kv::Argv>(argv); }
+  const std::shared_ptr<ReplyTarget>& target() const { return target_; }
 
  private:
   std::shared_ptr<ReplyTarget> target_;
   uint64_t seq_;
-  CommandResultCounts* counts_ = nullptr;
+  ServerStats* stats_ = nullptr;
+  const kv::CommandSpec* spec_ = nullptr;
+  Clock::time_point arrived_{};
+  bool rejected_ = false;
+  std::shared_ptr<const kv::Argv> kept_argv_;
 };
 
 }  // namespace raftkv::server

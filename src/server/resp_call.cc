@@ -99,4 +99,18 @@ std::optional<std::string> resp_call(const net::PeerAddress& server,
   return exchange->result;
 }
 
+std::optional<std::string> resp_call_leader(net::PeerAddress server,
+                                            const std::vector<std::string>& args,
+                                            std::chrono::milliseconds timeout, std::string* error) {
+  for (int hop = 0; hop < 5; ++hop) {
+    auto reply = resp_call(server, args, timeout, error);
+    if (!reply || reply->rfind("-MOVED ", 0) != 0) return reply;
+    auto next = net::parse_peer_address(reply->substr(reply->rfind(' ') + 1));
+    if (!next) return reply;
+    server = *next;
+  }
+  *error = "could not reach the leader";
+  return std::nullopt;
+}
+
 }  // namespace raftkv::server

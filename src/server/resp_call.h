@@ -19,4 +19,10 @@ std::optional<std::string> resp_call(const net::PeerAddress& server,
                                      const std::vector<std::string>& args,
                                      std::chrono::milliseconds timeout, std::string* error);
 
+// resp_call, following -MOVED to the leader (a few hops at most: leadership may move
+// meanwhile). Error replies are returned as replies ("-...").
+std::optional<std::string> resp_call_leader(net::PeerAddress server,
+                                            const std::vector<std::string>& args,
+                                            std::chrono::milliseconds timeout, std::string* error);
+
 }  // namespace raftkv::server

@@ -47,7 +47,10 @@ std::string Server::open() {
       {"protected-mode", options_.protected_mode ? "yes" : "no"},
       {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
       {"timeout", std::to_string(options_.timeout_seconds)},
+      {"slowlog-log-slower-than", std::to_string(options_.slowlog.log_slower_than_us)},
+      {"slowlog-max-len", std::to_string(options_.slowlog.max_len)},
   };
+  stats_.slowlog.set_settings(options_.slowlog);
   if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
       !err.empty()) {
     return err;
@@ -93,10 +96,13 @@ std::string Server::open() {
   }
   const raft::Index snapshot_index = storage_->snapshot().meta.index;
   applied_index_ = snapshot_index;
+  if (init.hard_state.commit > snapshot_index) begin_replay(snapshot_index, init.hard_state.commit);
   // Anything protobuf initialises lazily is set up now, before a snapshot child may fork
   // while another thread holds a lock inside it.
   (void)proto::encode(raft::Snapshot{});
   taker_ =
+      std::make_unique<SnapshotTaker>(io_, std::chrono::milliseconds(options_.snapshot_timeout_ms));
+  backup_taker_ =
       std::make_unique<SnapshotTaker>(io_, std::chrono::milliseconds(options_.snapshot_timeout_ms));
   loader_ = std::make_unique<BackgroundWorker>();
   sender_ = std::make_unique<SnapshotSender>(
@@ -138,6 +144,9 @@ std::string Server::open() {
       return limit->over(duration_cast<milliseconds>(runtime_.now().time_since_epoch()).count());
     };
   }
+  hooks.client_kill = [this](const kv::Argv& argv, const ReplySlot& slot) {
+    return client_kill(argv, slot);
+  };
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 
@@ -319,7 +328,9 @@ void Server::clients_cron() {
   const auto now = std::chrono::steady_clock::now();
   const std::chrono::seconds idle(options_.timeout_seconds);
   for (const auto& weak : connections_) {
-    if (auto c = weak.lock()) c->check_timeouts(now, idle);
+    // A monitor that only listens is not idle (Redis exempts monitors and replicas too).
+    auto c = weak.lock();
+    if (c) c->check_timeouts(now, is_monitor(c->state().id) ? std::chrono::seconds(0) : idle);
   }
   clients_timer_.expires_after(std::chrono::seconds(1));
   clients_timer_.async_wait([this](const asio::error_code& ec) {
@@ -336,6 +347,7 @@ void Server::on_connect(const ClientConnection& conn) {
 void Server::on_disconnect(const ClientConnection& conn) {
   --stats_.connected_clients;
   clients_.erase(conn.state().id);
+  std::erase_if(monitors_, [&](const Monitor& m) { return m.client_id == conn.state().id; });
   if (service_) service_->on_disconnect(conn.state().id);
 }
 

@@ -16,6 +16,7 @@
 #include "server/background_worker.h"
 #include "server/client_connection.h"
 #include "server/client_service.h"
+#include "server/data_dir.h"
 #include "server/member_directory.h"
 #include "server/metrics_http.h"
 #include "server/options.h"
@@ -53,6 +54,8 @@ class Server : public CommandHandler, public StateMachine {
   void on_disconnect(const ClientConnection& conn) override;
   // CLIENT LIST: one line per connected client, in Redis's format.
   std::string client_list() const;
+  // CLIENT KILL (server_introspection.cc): its RESP reply.
+  std::string client_kill(const kv::Argv& argv, const ReplySlot& slot);
   // StateMachine, for the driver: applies a committed entry.
   std::string apply(const raft::Entry& entry) override;
   void prefetch(std::span<const raft::Entry> entries) override;
@@ -95,6 +98,11 @@ class Server : public CommandHandler, public StateMachine {
   std::string redirect_error(RequestError e, uint16_t key_slot = 0) const;
   std::string request_error(RequestError e, uint16_t key_slot = 0) const;
   void handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec, ReplySlot& slot);
+  // MONITOR (server_introspection.cc). monitor_command() feeds every monitor a command as
+  // it arrives; true if it answered the command itself (a monitor may not read or write).
+  void start_monitor(ReplySlot& slot);
+  bool is_monitor(uint64_t client_id) const;
+  bool monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot& slot);
   std::string info(const std::string& section) const;
   std::string cluster_reply(const kv::Argv& argv) const;
   // Metrics (server_metrics.cc): /metrics, /health and /ready on --listen-metrics.
@@ -104,7 +112,7 @@ class Server : public CommandHandler, public StateMachine {
   // before each scrape, so that a scrape never shows a leader the count has not seen.
   void note_leader(raft::NodeId leader);
   uint64_t now_ms() const;
-  std::string storage_dir() const { return options_.data_dir + "/raft"; }
+  std::string storage_dir() const { return raft_log_dir(options_.data_dir); }
 
   // Snapshots (server_snapshots.cc).
   struct SnapshotStats {
@@ -131,6 +139,16 @@ class Server : public CommandHandler, public StateMachine {
   void expiry_tick();
   void load_snapshot_for(raft::NodeId peer);
   std::string snapshot_info() const;
+  // Progress of the log replay at start-up and of snapshot transfers (server_progress.cc).
+  void begin_replay(raft::Index from, raft::Index to);
+  uint64_t replay_eta_seconds() const;
+  void report_progress();
+  std::string progress_info() const;
+  // RAFT BACKUP (server_backup.cc): once a ReadIndex confirms this leader, a forked child
+  // writes the state as of then to a snapshot file, which becomes the reply.
+  void backup(ReplySlot slot);
+  void take_backup(ReplySlot slot);
+  void send_backup(ReplySlot slot, const std::string& path);
 
   ServerOptions options_;
   asio::io_context io_;
@@ -159,11 +177,27 @@ class Server : public CommandHandler, public StateMachine {
   uint64_t bytes_since_snapshot_ = 0;
   uint64_t last_image_bytes_ = 0;  // size of the newest snapshot image (policy: growth)
   SnapshotStats snapshot_stats_;
+  // The committed log after the snapshot, applied after a restart.
+  struct Replay {
+    raft::Index from = 0;  // the snapshot's index
+    raft::Index to = 0;    // the commit index known at start
+    std::chrono::steady_clock::time_point started;
+    int64_t start_unix = 0;
+    bool active = false;
+  };
+  Replay replay_;
+  std::chrono::steady_clock::time_point last_progress_log_{};
   std::unique_ptr<SnapshotTaker> taker_;
+  std::unique_ptr<SnapshotTaker> backup_taker_;  // RAFT BACKUP, beside the log's snapshots
   std::unique_ptr<SnapshotSender> sender_;
   std::unique_ptr<SnapshotReceiver> receiver_;
   std::unique_ptr<HttpEndpoint> metrics_http_;
   std::vector<std::weak_ptr<ClientConnection>> connections_;
+  struct Monitor {
+    uint64_t client_id;
+    std::weak_ptr<ClientConnection> conn;
+  };
+  std::vector<Monitor> monitors_;  // MONITOR clients; empty: the feed costs one test
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
   raft::Term announced_term_ = 0;

@@ -49,6 +49,7 @@ std::string Server::request_error(RequestError e, uint16_t key_slot) const {
 }
 
 void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
+  if (!monitors_.empty() && monitor_command(argv, client.id, slot)) return;
   service_->handle(std::move(argv), client, std::move(slot));
 }
 
@@ -74,6 +75,12 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
     }
     case kv::CommandId::kRaft:
       handle_raft_command(argv, slot);
+      return;
+    case kv::CommandId::kSlowlog:
+      slot.complete(stats_.slowlog.command(argv));
+      return;
+    case kv::CommandId::kMonitor:
+      start_monitor(slot);
       return;
     case kv::CommandId::kTime: {
       // This node's clock (the kv layer has none): [seconds, microseconds], as in Redis.
@@ -162,6 +169,7 @@ std::string Server::info(const std::string& section) const {
     add("reads_ok", stats_.reads_ok);
     add("redirects", stats_.redirects);
     add("errors", stats_.errors);
+    add("total_error_replies", stats_.error_counts.total());
     add("unknown_outcomes", stats_.unknown_outcomes);
     add("pending_writes", driver_->pending_writes());
     add("pending_reads", driver_->pending_reads());
@@ -194,6 +202,11 @@ std::string Server::info(const std::string& section) const {
     out += "\r\n";
   }
   if (all || section == "persistence") out += snapshot_info();
+  // As Redis: errorstats is a default section, commandstats and latencystats are not.
+  const bool every = section == "all" || section == "everything";
+  if (every || section == "commandstats") out += info_commandstats(stats_.commands) + "\r\n";
+  if (all || section == "errorstats") out += info_errorstats(stats_.error_counts) + "\r\n";
+  if (every || section == "latencystats") out += info_latencystats(stats_.commands) + "\r\n";
   if (all || section == "cluster") {
     // Cluster-mode clients check this before asking CLUSTER SLOTS.
     out += "# Cluster\r\n";

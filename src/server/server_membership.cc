@@ -6,6 +6,8 @@
 //   RAFT REMOVE <id>                      remove a voter or learner (the leader too)
 //   RAFT SET-VOTERS <id> [<id> ...]       replace several voters in one joint change
 //   RAFT TRANSFER <id>                    hand leadership to a voter
+//   RAFT BACKUP                           a snapshot file of the state at a linearizable
+//                                         point (raftkv snapshot save; server_backup.cc)
 //
 // Changes run on the leader (others answer -MOVED) and reply +OK once the change's entry is
 // applied; a voter change then completes by itself (the leader appends C(new)).
@@ -91,6 +93,10 @@ void Server::handle_raft_command(const kv::Argv& argv, ReplySlot& slot) {
   };
   if (auto err = driver_->unavailable()) {
     slot.complete(redirect_error(*err));
+    return;
+  }
+  if (sub == "BACKUP" && argv.size() == 2) {
+    backup(slot);  // server_backup.cc
     return;
   }
   raft::NodeId id = raft::kNoNode;

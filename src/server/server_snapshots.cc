@@ -55,7 +55,10 @@ std::string Server::restore_at_startup() {
   if (storage_->snapshot().empty()) return "";
   auto t0 = Clock::now();
   raft::Snapshot snap;
+  spdlog::info("loading the snapshot at index {}", storage_->snapshot().meta.index);
   if (auto s = storage_->read_snapshot(&snap); !s.ok()) return s.to_string();
+  spdlog::info("read the snapshot ({} bytes) in {} ms; restoring it", snap.data.size(),
+               ms_since(t0));
   if (std::string err = restore_image(snap); !err.empty()) {
     return storage::snapshot_file_name(snap.meta.index) + ": " + err;
   }
@@ -218,6 +221,7 @@ void Server::snapshot_tick() {
   }
   sender_->tick(Clock::now());
   maybe_snapshot();
+  report_progress();
 }
 
 std::string Server::snapshot_info() const {
@@ -247,6 +251,7 @@ std::string Server::snapshot_info() const {
   add("snapshot_chunks_received", std::to_string(rs.chunks_received));
   add("snapshot_transfers_received", std::to_string(rs.transfers_completed));
   add("snapshot_checksum_failures", std::to_string(rs.checksum_failures));
+  out += progress_info();
   out += "\r\n";
   return out;
 }

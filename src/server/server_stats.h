@@ -1,9 +1,12 @@
-// Counters reported by INFO (sections clients and stats) and /metrics.
+// Counters reported by INFO (sections clients, stats, commandstats, errorstats,
+// latencystats), SLOWLOG and /metrics.
 #pragma once
 
 #include <cstdint>
 
 #include "server/command_counters.h"
+#include "server/command_stats.h"
+#include "server/slow_log.h"
 
 namespace raftkv::server {
 
@@ -22,8 +25,11 @@ struct ServerStats {
   uint64_t proposals_failed = 0;
   // Changes to a new known leader (etcd's leader_changes_seen), polled every tick.
   uint64_t leader_changes = 0;
-  // Replies by command and result: raftkv_commands_total (ReplySlot::count_into).
+  // Replies by command and result: raftkv_commands_total, INFO commandstats and
+  // latencystats (ReplySlot::account_into).
   CommandCounters commands;
+  ErrorCounts error_counts;  // INFO errorstats
+  SlowLog slowlog;
 };
 
 }  // namespace raftkv::server

@@ -36,4 +36,14 @@ std::optional<ChunkHeader> decode_chunk_header(std::string_view context);
 // Is this a chunk or an acknowledgement rather than a message for the core?
 bool is_snapshot_stream_message(const raft::Message& m);
 
+// Where a transfer stands, on either side (INFO, progress logs): the peer at the other end,
+// the snapshot's index, bytes done (acknowledged by, or received from, the peer) and the
+// image's total (0 while the sender is still reading it from disk).
+struct TransferProgress {
+  raft::NodeId peer;
+  raft::Index index;
+  uint64_t done;
+  uint64_t total;
+};
+
 }  // namespace raftkv::server

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "raft/types.h"
 #include "server/snapshot_chunk.h"
@@ -37,6 +38,13 @@ class SnapshotReceiver {
 
   bool in_progress() const { return !partial_.empty(); }
   const Stats& stats() const { return stats_; }
+  // Where each incoming transfer stands (bytes received in order).
+  std::vector<TransferProgress> progress() const {
+    std::vector<TransferProgress> out;
+    for (const auto& [from, p] : partial_)
+      out.push_back({from, p.meta.index, p.data.size(), p.total});
+    return out;
+  }
 
  private:
   struct Partial {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "raft/types.h"
 #include "server/snapshot_chunk.h"
@@ -60,6 +61,14 @@ class SnapshotSender {
 
   size_t active() const { return transfers_.size(); }
   const Stats& stats() const { return stats_; }
+  // Where each transfer stands (the image's bytes the receiver acknowledged).
+  std::vector<TransferProgress> progress() const {
+    std::vector<TransferProgress> out;
+    for (const auto& [peer, t] : transfers_) {
+      out.push_back({peer, t.index, t.acked, t.snap ? t.snap->data.size() : 0});
+    }
+    return out;
+  }
 
  private:
   struct Transfer {

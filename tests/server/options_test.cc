@@ -43,6 +43,33 @@ TEST(OptionsTest, CommandLineWinsOverConfig) {
   EXPECT_TRUE(o.check_only);
 }
 
+TEST(OptionsTest, SlowLogSettingsAndTheirBounds) {
+  const std::vector<std::string> base = {"--id",
+                                         "1",
+                                         "--data-dir",
+                                         "/tmp/x",
+                                         "--listen-client",
+                                         "127.0.0.1:1",
+                                         "--listen-peer",
+                                         "127.0.0.1:2",
+                                         "--initial-cluster",
+                                         "1=127.0.0.1:2"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  ServerOptions o;
+  ASSERT_EQ(parse(with({}), &o), 0);
+  EXPECT_EQ(o.slowlog.log_slower_than_us, 10000);  // Redis's defaults
+  EXPECT_EQ(o.slowlog.max_len, 128u);
+  ASSERT_EQ(parse(with({"--slowlog-log-slower-than=-1", "--slowlog-max-len=0"}), &o), 0);
+  EXPECT_EQ(o.slowlog.log_slower_than_us, -1);
+  EXPECT_EQ(o.slowlog.max_len, 0u);
+  EXPECT_EQ(parse(with({"--slowlog-log-slower-than=-2"}), &o), 2);
+  EXPECT_EQ(parse(with({"--slowlog-max-len=-5"}), &o), 2);
+}
+
 TEST(OptionsTest, UnknownConfigKeyIsAnError) {
   const std::string path = ::testing::TempDir() + "/raftkv-options-test.toml";
   FILE* f = std::fopen(path.c_str(), "w");

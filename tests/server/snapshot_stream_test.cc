@@ -99,6 +99,33 @@ TEST(SnapshotStreamTest, ImageArrivesWholeWithinTheWindow) {
   EXPECT_EQ(link.sender_.active(), 0u) << "finished transfers are forgotten";
 }
 
+TEST(SnapshotStreamTest, ProgressOnBothSidesWhileUnderWay) {
+  Link link(10500);
+  link.sender_.start(link.core_message(), link.now_);
+  // Deliver the first window's chunks and their acknowledgements, one of each.
+  for (int i = 0; i < 2; ++i) {
+    raft::Message m = std::move(link.to_follower_.front());
+    link.to_follower_.pop_front();
+    m.from = 1;
+    ASSERT_FALSE(link.receiver_.on_chunk(m));
+  }
+  raft::Message ack = std::move(link.to_leader_.front());
+  link.to_leader_.pop_front();
+  link.sender_.on_ack(ack, link.now_);
+  const auto expect = [](const std::vector<TransferProgress>& p, raft::NodeId peer, uint64_t done) {
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].peer, peer);
+    EXPECT_EQ(p[0].index, 500u);
+    EXPECT_EQ(p[0].done, done);
+    EXPECT_EQ(p[0].total, 10500u);
+  };
+  expect(link.sender_.progress(), 2, 1000);    // acknowledged
+  expect(link.receiver_.progress(), 1, 2000);  // received
+  ASSERT_TRUE(link.run());
+  EXPECT_TRUE(link.sender_.progress().empty());
+  EXPECT_TRUE(link.receiver_.progress().empty());
+}
+
 TEST(SnapshotStreamTest, EmptyImageStillCarriesTheMetadata) {
   Link link(0);
   link.sender_.start(link.core_message(/*with_data=*/false), link.now_);

@@ -1,0 +1,103 @@
+// INFO commandstats/errorstats/latencystats and SLOWLOG bookkeeping (command_stats.h,
+// slow_log.h, latency_histogram.h), without sockets. Formats against a real server are
+// checked by tests/integration/test_introspection.py.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "server/command_stats.h"
+#include "server/latency_histogram.h"
+#include "server/reply_slot.h"
+#include "server/server_stats.h"
+#include "server/slow_log.h"
+
+namespace raftkv::server {
+namespace {
+
+TEST(LatencyHistogramTest, BucketsKeepTwoSignificantDigits) {
+  for (uint64_t v : {0ull, 1ull, 127ull, 128ull, 1000ull, 21119ull, 999999ull, 1ull << 39}) {
+    const uint64_t up = LatencyHistogram::upper_bound(LatencyHistogram::index(v));
+    EXPECT_GE(up, v);
+    EXPECT_LE(up - v, v / 64) << v;  // at most 1/64 above the value
+  }
+  // Indexes are monotonic and cover the range without gaps.
+  for (size_t i = 1; i < LatencyHistogram::kBuckets; ++i) {
+    EXPECT_EQ(LatencyHistogram::index(LatencyHistogram::upper_bound(i - 1) + 1), i);
+  }
+}
+
+TEST(LatencyHistogramTest, Percentiles) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.percentile(50), 0u);
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(v * 1000);  // 1 us .. 1 ms
+  EXPECT_NEAR(static_cast<double>(h.percentile(50)), 500e3, 500e3 / 64);
+  EXPECT_NEAR(static_cast<double>(h.percentile(99)), 990e3, 990e3 / 64);
+  EXPECT_NEAR(static_cast<double>(h.percentile(99.9)), 999e3, 999e3 / 64);
+}
+
+TEST(ErrorCountsTest, PrefixAsRedis) {
+  ErrorCounts e;
+  e.count("-ERR syntax error\r\n");
+  e.count("-WRONGTYPE Operation against a key\r\n");
+  e.count("-NOSPACEINTHEFIRST32BYTESXXXXXXXXXXXXXXXXXX x\r\n");  // falls back to ERR
+  EXPECT_EQ(e.total(), 3u);
+  EXPECT_EQ(info_errorstats(e),
+            "# Errorstats\r\nerrorstat_ERR:count=2\r\nerrorstat_WRONGTYPE:count=1\r\n");
+}
+
+class NullTarget : public ReplyTarget {
+ public:
+  void complete(uint64_t, std::string) override {}
+  std::string client_addr() const override { return "127.0.0.1:5000"; }
+  std::string client_name() const override { return "me"; }
+};
+
+TEST(AccountReplyTest, CallsRejectedFailedAndSlowLog) {
+  ServerStats stats;
+  stats.slowlog.set_settings({/*log_slower_than_us=*/5, /*max_len=*/2});
+  const kv::CommandSpec* get = kv::find_command("get");
+  NullTarget t;
+  const std::vector<std::string> argv = {"GET", "k"};
+  account_reply(stats, get, 5000, false, "$1\r\nv\r\n", argv, t);       // slow
+  account_reply(stats, get, 10, false, "-WRONGTYPE x\r\n", argv, t);    // failed
+  account_reply(stats, get, 10, true, "-ERR wrong number\r\n", {}, t);  // rejected
+  account_reply(stats, get, 10, false, "-MOVED 1 h:1\r\n", argv, t);    // rejected
+  const CommandResultCounts& row = stats.commands.row(kv::CommandId::kGet);
+  EXPECT_EQ(row.calls, 2u);
+  EXPECT_EQ(row.failed_calls, 1u);
+  EXPECT_EQ(row.rejected_calls, 2u);
+  EXPECT_EQ(row.total_ns, 5010u);
+  EXPECT_EQ(info_commandstats(stats.commands),
+            "# Commandstats\r\ncmdstat_get:calls=2,usec=5,usec_per_call=2.50,rejected_calls=2,"
+            "failed_calls=1\r\n");
+  ASSERT_EQ(stats.slowlog.entries().size(), 1u);
+  const SlowLog::Entry& e = stats.slowlog.entries().front();
+  EXPECT_EQ(e.duration_us, 5u);
+  EXPECT_EQ(e.argv, argv);
+  EXPECT_EQ(e.client_addr, "127.0.0.1:5000");
+  EXPECT_EQ(e.client_name, "me");
+}
+
+TEST(SlowLogTest, TruncatesAsRedisAndKeepsMaxLen) {
+  SlowLog log({0, 2});
+  std::vector<std::string> argv = {"RPUSH", "k", std::string(130, 'x')};
+  for (int i = 0; i < 40; ++i) argv.push_back(std::to_string(i));
+  log.add(7, argv, "a:1", "");
+  const auto& e = log.entries().front().argv;
+  ASSERT_EQ(e.size(), 32u);
+  EXPECT_EQ(e[2], std::string(128, 'x') + "... (2 more bytes)");
+  EXPECT_EQ(e[31], "... (12 more arguments)");
+  log.add(1, std::vector<std::string>{"PING"}, "a:1", "");
+  log.add(1, std::vector<std::string>{"PING"}, "a:1", "");
+  EXPECT_EQ(log.entries().size(), 2u);
+  EXPECT_EQ(log.entries().front().id, 2u);
+  EXPECT_EQ(log.command(std::vector<std::string>{"SLOWLOG", "LEN"}), ":2\r\n");
+  EXPECT_EQ(log.command(std::vector<std::string>{"SLOWLOG", "GET", "x"}),
+            "-ERR count should be greater than or equal to -1\r\n");
+  EXPECT_EQ(log.command(std::vector<std::string>{"SLOWLOG", "RESET"}), "+OK\r\n");
+  EXPECT_EQ(log.command(std::vector<std::string>{"SLOWLOG", "GET"}), "*0\r\n");
+}
+
+}  // namespace
+}  // namespace raftkv::server
