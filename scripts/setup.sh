@@ -10,7 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
   libboost-dev prometheus-cpp-dev nlohmann-json3-dev
   redis-tools redis-server iproute2 procps python3 python3-redis python3-prometheus-client
-  clang-16 libclang-rt-16-dev
+  clang-16 libclang-rt-16-dev nodejs
 )
 
 missing=()
@@ -19,9 +19,21 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# npm may come from Debian's package or from Node's own installer: either will do.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+# Node.js client libraries for the integration tests, pinned by package-lock.json.
+install_node_clients() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/node"
+  [[ -d "$dir/node_modules/ioredis" ]] && return 0
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "setup: npm ci failed in $dir: the ioredis tests will skip" >&2
+}
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
+  install_node_clients
   exit 0
 fi
 
@@ -38,4 +50,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The redis-server package starts a system daemon on 6379; tests and benchmarks start
 # their own servers on other ports, so the daemon is not needed.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+install_node_clients
 echo "setup: done"

@@ -1,6 +1,7 @@
 """MULTI/EXEC/WATCH on real processes: replies byte for byte as redis-server 7.0 gives them,
 redis-py's transactional pipeline and its WATCH retry helper, and concurrent WATCH-based
 counters that lose no increment while the leader is killed."""
+import json
 import os
 import shutil
 import socket
@@ -207,6 +208,29 @@ class ClientLibraryTest(ClusterTestCase):
         for t in ts:
             t.join(60)
         self.assertEqual(int(r.get("p:counter")), threads * per_thread)
+
+
+class IoredisTest(ClusterTestCase):
+    """ioredis (Node.js, pinned in node/package.json): multi(), a WATCH retry loop from three
+    clients, and multi() through its cluster client started from a follower."""
+
+    def test_ioredis_multi_watch_and_cluster_client(self):
+        node_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
+        if not shutil.which("node") or not os.path.isdir(
+                os.path.join(node_dir, "node_modules", "ioredis")):
+            self.skipTest("node and ioredis are not installed (scripts/setup.sh installs them)")
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        run = subprocess.run(
+            ["node", "transactions.js", str(self.c.client_port[leader]),
+             str(self.c.client_port[follower])],
+            cwd=node_dir, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        got = json.loads(run.stdout)
+        self.assertEqual(got["multi"], [[None, "OK"], [None, 2], [None, "2"]])
+        self.assertIsNone(got["aborted"])
+        self.assertEqual(got["counter"], got["expected"])
+        self.assertEqual(got["cluster"], [[None, "OK"], [None, 2]])
 
 
 class LeaderKillTest(ClusterTestCase):
