@@ -156,6 +156,7 @@ constexpr std::array kTable = {
     CommandSpec{"discard", kDiscard, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"watch", kWatch, -2, kR | kF, kRead, 1, -1, 1},
     CommandSpec{"unwatch", kUnwatch, 1, kN | kF, kLocal, 0, 0, 0},
+    CommandSpec{"auth", kAuth, -2, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };

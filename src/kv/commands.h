@@ -172,6 +172,8 @@ enum class CommandId : uint8_t {
   // the server's introspection
   kSlowlog,
   kMonitor,
+  // requirepass: answered by the server's request path (password_check.h)
+  kAuth,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -25,6 +25,8 @@ struct ClientState {
   const ConfigSettings* settings = nullptr;
   // Between MULTI and EXEC/DISCARD (the server keeps the queue; this saves it a lookup).
   bool in_multi = false;
+  // AUTH succeeded (only asked when the server requires a password).
+  bool authenticated = false;
 };
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.

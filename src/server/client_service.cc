@@ -84,6 +84,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
+  if (handle_auth(argv, c, client, slot)) return;
   if (is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
@@ -255,6 +256,35 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot sl
         slot.complete(reply, argv);
       });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
+}
+
+bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& c,
+                                kv::ClientState& client, ReplySlot& slot) {
+  const bool required = hooks_.password != nullptr && hooks_.password->required();
+  if (c.spec->id != kv::CommandId::kAuth) {
+    // As Redis: unknown commands and wrong arities were answered already; QUIT needs no AUTH.
+    if (!required || client.authenticated || c.spec->id == kv::CommandId::kQuit) return false;
+    ++stats_.errors;
+    slot.complete(kv::encode_error(kNoAuthError));
+    return true;
+  }
+  if (argv.size() > 3) {
+    slot.complete(kv::encode_error("ERR syntax error"));
+    return true;
+  }
+  const std::optional<std::string_view> user =
+      argv.size() == 3 ? std::optional<std::string_view>(argv[1]) : std::nullopt;
+  const PasswordCheck none("");
+  const std::string_view error =
+      (required ? *hooks_.password : none).authenticate(user, argv.back());
+  if (!error.empty()) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(error));
+    return true;
+  }
+  client.authenticated = true;
+  slot.complete(kv::encode_simple("OK"));
+  return true;
 }
 
 std::string ClientService::memory_refusal(const kv::CommandSpec& spec) const {

@@ -33,6 +33,7 @@
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
+#include "server/password_check.h"
 #include "server/raft_driver.h"
 #include "server/reply_slot.h"
 #include "server/runtime.h"
@@ -59,6 +60,8 @@ class ClientService {
     std::function<std::string()> client_list;
     // maxmemory (memory_limit.h): whether the heap is over the limit now. Empty: no limit.
     std::function<bool()> out_of_memory;
+    // requirepass (password_check.h); null: no password.
+    const PasswordCheck* password = nullptr;
     std::function<std::string(const kv::Argv&, const ReplySlot&)> client_kill;
   };
 
@@ -126,6 +129,9 @@ class ClientService {
   void serve_read(uint64_t client_id, Queued q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
+  // AUTH, and NOAUTH for anything else a client sends before it. True when answered.
+  bool handle_auth(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
+                   ReplySlot& slot);
   // -OOM for a command maxmemory refuses now, else empty.
   std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);

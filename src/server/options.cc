@@ -133,7 +133,7 @@ void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags&
                  "close a client idle for this many seconds (0: never)")
       ->capture_default_str();
   app.add_option("--protected-mode", f.protected_mode,
-                 "yes: serve clients on loopback addresses only (raftkv has no password)")
+                 "yes: with no requirepass, serve clients on loopback addresses only")
       ->check(CLI::IsMember({"yes", "no"}))
       ->capture_default_str();
   app.add_option("--client-query-buffer-limit", f.query_buffer_limit,
@@ -146,6 +146,9 @@ void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags&
                  "'normal <hard> <soft> <soft-seconds>': close a client whose unsent replies "
                  "exceed hard, or soft for soft-seconds (0: off)")
       ->capture_default_str();
+  app.add_option("--requirepass", o.requirepass,
+                 "the default user's password: clients must AUTH first (-NOAUTH); empty: none "
+                 "(prefer the config file: a flag shows in ps)");
   app.add_option("--maxmemory", f.maxmemory,
                  "refuse writes that may grow the data (-OOM) while the heap is over this "
                  "(0: no limit)")

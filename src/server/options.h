@@ -69,7 +69,9 @@ struct ServerOptions {
   // Client limits, with Redis's names (docs/operations.md, "Client limits").
   uint64_t maxclients = 10000;
   uint64_t timeout_seconds = 0;  // `timeout`: close a client idle this long; 0: never
-  bool protected_mode = true;    // no password exists, so: loopback clients only
+  bool protected_mode = true;    // without requirepass: loopback clients only
+  // requirepass: the default user's password (AUTH); empty: none (password_check.h).
+  std::string requirepass;
   // client-query-buffer-limit (Redis's 1gb) and proto-max-bulk-len: raftkv's is 64mb, not
   // Redis's 512mb, because a command must fit one peer frame (64 MiB) to be replicated.
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;

@@ -1,6 +1,7 @@
 #include "server/resp_call.h"
 
 #include <asio.hpp>
+#include <cstdlib>
 #include <istream>
 #include <memory>
 
@@ -30,12 +31,15 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
     asio::async_write(socket, asio::buffer(request),
                       [self = shared_from_this()](const asio::error_code& ec, size_t) {
                         if (ec) return self->fail(ec.message());
-                        asio::async_read_until(self->socket, self->buf, "\r\n",
-                                               [self](const asio::error_code& ec, size_t) {
-                                                 if (ec) return self->fail(ec.message());
-                                                 self->on_line();
-                                               });
+                        self->read_line();
                       });
+  }
+  void read_line() {
+    asio::async_read_until(socket, buf, "\r\n",
+                           [self = shared_from_this()](const asio::error_code& ec, size_t) {
+                             if (ec) return self->fail(ec.message());
+                             self->on_line();
+                           });
   }
   void on_line() {
     std::istream in(&buf);
@@ -45,6 +49,11 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
     if (line.empty()) return fail("empty reply");
     const char type = line[0];
     std::string rest = line.substr(1);
+    if (auth_pending) {  // AUTH's +OK comes first; an error (WRONGPASS) is the answer
+      auth_pending = false;
+      if (type == '-') return done("-" + rest);
+      return read_line();
+    }
     if (type == '+' || type == ':') return done(rest);
     if (type == '-') return done("-" + rest);
     if (type != '$') return fail("unexpected reply type '" + std::string(1, type) + "'");
@@ -73,20 +82,31 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   asio::ip::tcp::resolver resolver;
   std::string request;
   asio::streambuf buf;
+  bool auth_pending = false;  // the request starts with AUTH
   bool finished = false;
   std::optional<std::string> result;
   std::string error;
 };
+
+std::string encode_request(const std::vector<std::string>& args) {
+  std::string request = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return request;
+}
 
 }  // namespace
 
 std::optional<std::string> resp_call(const net::PeerAddress& server,
                                      const std::vector<std::string>& args,
                                      std::chrono::milliseconds timeout, std::string* error) {
-  std::string request = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  // The password, as redis-cli takes it from the environment (not argv, which ps shows).
+  const char* password = std::getenv("REDISCLI_AUTH");
+  const bool auth = password != nullptr && *password != '\0';
+  std::string request = auth ? encode_request({"AUTH", password}) : std::string();
+  request += encode_request(args);
   asio::io_context io;
   auto exchange = std::make_shared<Exchange>(io, std::move(request));
+  exchange->auth_pending = auth;
   try {
     exchange->start(server);
     io.run_for(timeout);

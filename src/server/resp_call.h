@@ -14,7 +14,8 @@ namespace raftkv::server {
 // Sends `args` and returns the reply as text: simple strings and bulk strings as they are,
 // integers as digits, errors prefixed with "-" (enough for INFO and the RAFT commands,
 // which reply with nothing else). On failure (refused, timed out, an unexpected reply)
-// returns nothing and says why in `error`.
+// returns nothing and says why in `error`. With REDISCLI_AUTH set in the environment (as
+// redis-cli reads it), AUTH with that password goes first; a refusal is the reply.
 std::optional<std::string> resp_call(const net::PeerAddress& server,
                                      const std::vector<std::string>& args,
                                      std::chrono::milliseconds timeout, std::string* error);

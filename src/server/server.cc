@@ -45,6 +45,7 @@ std::string Server::open() {
       {"maxmemory", std::to_string(options_.maxmemory)},
       {"maxmemory-policy", "noeviction"},
       {"protected-mode", options_.protected_mode ? "yes" : "no"},
+      {"requirepass", options_.requirepass},
       {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
       {"timeout", std::to_string(options_.timeout_seconds)},
       {"slowlog-log-slower-than", std::to_string(options_.slowlog.log_slower_than_us)},
@@ -137,6 +138,8 @@ std::string Server::open() {
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
+  password_ = std::make_unique<PasswordCheck>(options_.requirepass);
+  hooks.password = password_.get();
   if (options_.maxmemory != 0) {
     auto limit = std::make_shared<MemoryLimit>(options_.maxmemory, heap_used_bytes);
     hooks.out_of_memory = [this, limit] {
@@ -309,7 +312,8 @@ bool Server::admit(asio::ip::tcp::socket& socket) {
   if (ec) return false;  // already gone
   if (stats_.connected_clients >= options_.maxclients) {
     refusal = kMaxClientsError;
-  } else if (options_.protected_mode && !protected_mode_allows(peer.address())) {
+  } else if (options_.protected_mode && options_.requirepass.empty() &&
+             !protected_mode_allows(peer.address())) {
     refusal = kProtectedModeError;
   } else {
     return true;

@@ -20,6 +20,7 @@
 #include "server/member_directory.h"
 #include "server/metrics_http.h"
 #include "server/options.h"
+#include "server/password_check.h"
 #include "server/raft_driver.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
@@ -168,6 +169,7 @@ class Server : public CommandHandler, public StateMachine {
   std::unique_ptr<BackgroundWorker> loader_;
   std::unique_ptr<RaftDriver> driver_;
   kv::StateMachine machine_;
+  std::unique_ptr<PasswordCheck> password_;  // requirepass
   std::unique_ptr<ClientService> service_;
   MemberDirectory members_;
   ServerStats stats_;

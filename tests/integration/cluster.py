@@ -134,9 +134,13 @@ class LinkProxy:
 
 class Cluster:
     def __init__(self, n=3, extra_args=(), tick_ms=10, election_ticks=30, heartbeat_ticks=3,
-                 node_extra_args=None, metrics=False):
+                 node_extra_args=None, metrics=False, password=None):
         # node_extra_args: {id: [flags]} for that node only (e.g. a skewed clock).
         self.node_extra_args = node_extra_args or {}
+        # --requirepass for every node; clients made by client() authenticate with it.
+        self.password = password
+        if password:
+            extra_args = list(extra_args) + [f"--requirepass={password}"]
         if not BINARY or not os.path.exists(BINARY):
             raise RuntimeError("set RAFTKV_BIN to the raftkv binary")
         self.n = n
@@ -283,9 +287,10 @@ class Cluster:
     def member(self, *args, node=None):
         """Runs `raftkv member -s <node> ...`; returns (exit code, output)."""
         node = node or self.leader()
+        env = dict(os.environ, REDISCLI_AUTH=self.password) if self.password else None
         r = subprocess.run([BINARY, "member", "-s", f"127.0.0.1:{self.client_port[node]}",
                             *[str(a) for a in args]], capture_output=True, text=True,
-                           timeout=20)
+                           timeout=20, env=env)
         return r.returncode, (r.stdout + r.stderr).strip()
 
     # -- network --------------------------------------------------------------------
@@ -305,7 +310,7 @@ class Cluster:
     # -- clients --------------------------------------------------------------------
     def client(self, i, timeout=2.0):
         return redis.Redis(host="127.0.0.1", port=self.client_port[i], socket_timeout=timeout,
-                           socket_connect_timeout=timeout)
+                           socket_connect_timeout=timeout, password=self.password)
 
     def info_raft(self, i):
         try:

@@ -112,12 +112,12 @@ SCRIPTS = {
 
 
 class RedisServer:
-    def __init__(self):
+    def __init__(self, *extra_args):
         self.dir = tempfile.mkdtemp(prefix="raftkv-it-redis-")
         self.port = free_ports(1)[0]
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
+             "--appendonly", "no", "--dir", self.dir, *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
