@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
-  libasio-dev libprotobuf-dev protobuf-compiler
+  libasio-dev libprotobuf-dev protobuf-compiler libssl-dev openssl
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
   libboost-dev prometheus-cpp-dev nlohmann-json3-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev

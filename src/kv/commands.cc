@@ -219,6 +219,39 @@ ValueType command_value_type(CommandId id) {
   return ValueType::kString;
 }
 
+bool denied_when_out_of_memory(const CommandSpec& spec) {
+  if (spec.route != kWrite) return false;
+  switch (spec.id) {
+    case kDel:
+    case kUnlink:
+    case kFlushall:
+    case kFlushdb:
+    case kGetdel:
+    case kExpire:
+    case kPexpire:
+    case kExpireat:
+    case kPexpireat:
+    case kPersist:
+    case kHdel:
+    case kLpop:
+    case kRpop:
+    case kLrem:
+    case kLtrim:
+    case kSrem:
+    case kSpop:
+    case kZrem:
+    case kZpopmin:
+    case kZpopmax:
+    case kZremrangebyscore:
+    case kZremrangebyrank:
+    case kSession:
+    case kExec:  // its queued commands were checked when queued
+      return false;
+    default:
+      return true;
+  }
+}
+
 std::span<const CommandSpec> command_table() {
   return kTable;
 }

@@ -228,6 +228,11 @@ struct Classification {
 // Never throws on client input.
 Classification classify(const Argv& argv);
 
+// Whether maxmemory's noeviction policy refuses the command when memory is over the limit:
+// writes that may grow the data set (Redis's "denyoom" commands). Reads and writes that
+// only remove (DEL, LPOP, SREM, EXPIRE, FLUSHALL, ...) still run, so memory can be freed.
+bool denied_when_out_of_memory(const CommandSpec& spec);
+
 // The log entry for a write classified as Route::kWrite; `time_ms` is the leader's clock.
 LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms);
 

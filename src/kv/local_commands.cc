@@ -115,7 +115,6 @@ constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"appendfsync", "always"},  // every write is fsynced on a majority before the reply
     {"appendonly", "yes"},      // every write is in the (Raft) log
     {"databases", "1"},
-    {"maxmemory", "0"},
     {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
 };
 
@@ -173,6 +172,7 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     }
     case CommandId::kReadOnlyMode:
     case CommandId::kReadWriteMode:
+    case CommandId::kUnwatch:  // inside a transaction (the server handles it elsewhere)
       return out->simple("OK");
     case CommandId::kScript:  // HELP and KILL; the others are reads and writes
       return execute_script_local(argv, out);

@@ -23,6 +23,8 @@ struct ClientState {
   std::string name;  // CLIENT SETNAME; empty = none
   // The server's settings for CONFIG GET (its limits); null: only the fixed values.
   const ConfigSettings* settings = nullptr;
+  // Between MULTI and EXEC/DISCARD (the server keeps the queue; this saves it a lookup).
+  bool in_multi = false;
 };
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.

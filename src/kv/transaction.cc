@@ -11,6 +11,7 @@ std::string transaction_queue_error(const Classification& c) {
     case CommandId::kPing:
     case CommandId::kEcho:
     case CommandId::kSelect:
+    case CommandId::kUnwatch:  // +OK at EXEC, which unwatches anyway
       return {};
     case CommandId::kSession:
     case CommandId::kDebug:

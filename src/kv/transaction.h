@@ -35,7 +35,7 @@ inline constexpr std::string_view kDiscardWithoutMultiError = "ERR DISCARD witho
 
 // Empty when a command classified as `c` may be queued inside MULTI; otherwise the error
 // its queueing answers (and the transaction is then discarded at EXEC with EXECABORT).
-// Data commands, PING, ECHO and SELECT may; the server's and the connection's own commands
+// Data commands, PING, ECHO, SELECT and UNWATCH may; the server's and the connection's own commands
 // (INFO, CLIENT, CONFIG, ...) and session commands may not.
 std::string transaction_queue_error(const Classification& c);
 

@@ -6,8 +6,7 @@
 
 #include <utility>
 
-#include "net/frame.h"
-#include "net/handshake.h"
+#include "net/tls_context.h"
 
 namespace raftkv::net {
 namespace {
@@ -32,10 +31,12 @@ OutboundConnection::OutboundConnection(asio::io_context& io, raft::NodeId self, 
     : peer_(peer),
       address_(std::move(address)),
       log_(options.logger),
-      handshake_frame_(make_frame(
-          encode_handshake({self, options.cluster_id, options.advertised_client_address}))),
+      self_(self),
+      cluster_id_(options.cluster_id),
+      advertised_client_address_(options.advertised_client_address),
+      secrets_(options.cluster_secrets),
+      tls_(options.tls_client),
       resolver_(io),
-      socket_(io),
       retry_timer_(io),
       backoff_(options.backoff_initial, options.backoff_max),
       unacked_timeout_(options.unacked_timeout),
@@ -52,7 +53,7 @@ void OutboundConnection::close() {
   ++generation_;
   asio::error_code ignored;
   resolver_.cancel();
-  socket_.close(ignored);
+  if (stream_) stream_->socket().close(ignored);
   retry_timer_.cancel();
   queue_.clear();
   in_flight_.clear();
@@ -73,6 +74,8 @@ void OutboundConnection::enqueue(Lane lane, std::string frame) {
 
 void OutboundConnection::resolve() {
   state_ = ConnectionState::kConnecting;
+  stream_ =
+      std::make_shared<MaybeTlsStream>(asio::ip::tcp::socket(resolver_.get_executor()), tls_.get());
   resolver_.async_resolve(
       address_.host, std::to_string(address_.port),
       [self = shared_from_this(), gen = generation_](
@@ -84,8 +87,8 @@ void OutboundConnection::resolve() {
 }
 
 void OutboundConnection::connect(const asio::ip::tcp::resolver::results_type& endpoints) {
-  asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this(), gen = generation_](
+  asio::async_connect(stream_->socket(), endpoints,
+                      [self = shared_from_this(), gen = generation_, stream = stream_](
                           const std::error_code& ec, const asio::ip::tcp::endpoint&) {
                         if (self->closed_ || gen != self->generation_) return;
                         if (ec) return self->fail("cannot connect", ec);
@@ -95,10 +98,79 @@ void OutboundConnection::connect(const asio::ip::tcp::resolver::results_type& en
 
 void OutboundConnection::on_connected() {
   asio::error_code ignored;
+  asio::ip::tcp::socket& socket = stream_->socket();
   // Raft messages are small and latency-bound; batching is done by us, not by Nagle.
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-  set_unacked_timeout(socket_, unacked_timeout_);
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  set_unacked_timeout(socket, unacked_timeout_);
+  stream_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(),
+                                                            gen = generation_, stream = stream_](
+                                                               const std::error_code& ec) {
+    if (self->closed_ || gen != self->generation_) return;
+    if (ec) return self->fail("TLS handshake failed with", ec);
+    if (stream->is_tls() && !peer_certificate_names(stream->tls()->native_handle(), self->peer_)) {
+      self->log_->warn("net: refusing peer {} at {}: its certificate does not name {}", self->peer_,
+                       self->address_.to_string(), member_certificate_name(self->peer_));
+      return self->fail("certificate check failed for",
+                        std::make_error_code(std::errc::permission_denied));
+    }
+    self->authenticate();
+  });
+}
+
+void OutboundConnection::authenticate() {
+  Handshake hello{self_, cluster_id_, advertised_client_address_, ""};
+  if (secrets_.empty()) {
+    preamble_ = make_frame(encode_handshake(hello));
+    return mark_connected();
+  }
+  hello.nonce = random_nonce();
+  std::string payload = encode_handshake(hello);
+  auto frame = std::make_shared<std::string>(make_frame(payload));
+  auth_.emplace(secrets_, peer_, std::move(payload));
+  challenge_reader_ = FrameReader(kMaxHandshakeFrameBytes);
+  stream_->async_write(asio::buffer(*frame),
+                       [self = shared_from_this(), gen = generation_, stream = stream_, frame](
+                           const std::error_code& ec, size_t) {
+                         if (self->closed_ || gen != self->generation_) return;
+                         if (ec) return self->fail("write failed", ec);
+                       });
+  read_challenge();
+}
+
+void OutboundConnection::read_challenge() {
+  stream_->async_read_some(
+      asio::buffer(challenge_buffer_), [self = shared_from_this(), gen = generation_,
+                                        stream = stream_](const std::error_code& ec, size_t n) {
+        if (self->closed_ || gen != self->generation_) return;
+        if (ec) return self->fail("no authentication challenge from", ec);
+        self->challenge_reader_.append(std::string_view(self->challenge_buffer_.data(), n));
+        std::string_view payload;
+        switch (self->challenge_reader_.next(&payload)) {
+          case FrameReader::Next::kNeedMore:
+            return self->read_challenge();
+          case FrameReader::Next::kTooLarge:
+            return self->fail("oversized challenge from",
+                              std::make_error_code(std::errc::protocol_error));
+          case FrameReader::Next::kFrame:
+            return self->on_challenge(payload);
+        }
+      });
+}
+
+void OutboundConnection::on_challenge(std::string_view payload) {
+  std::string response;
+  std::string why = auth_->answer(payload, &response);
+  if (why.empty() && challenge_reader_.buffered_bytes() != 0) why = "it sent more than a challenge";
+  if (!why.empty()) {
+    log_->warn("net: refusing peer {} at {}: {}", peer_, address_.to_string(), why);
+    return fail("authentication failed with", std::make_error_code(std::errc::permission_denied));
+  }
+  preamble_ = make_frame(response);
+  mark_connected();
+}
+
+void OutboundConnection::mark_connected() {
   state_ = ConnectionState::kConnected;
   connected_at_ = Clock::now();
   ++counters_.connects;
@@ -114,12 +186,12 @@ void OutboundConnection::on_connected() {
 }
 
 void OutboundConnection::watch_for_hangup() {
-  socket_.async_read_some(
-      asio::buffer(&hangup_byte_, 1),
-      [self = shared_from_this(), gen = generation_](const std::error_code& ec, size_t) {
+  stream_->async_read_some(
+      asio::buffer(&hangup_byte_, 1), [self = shared_from_this(), gen = generation_,
+                                       stream = stream_](const std::error_code& ec, size_t) {
         if (self->closed_ || gen != self->generation_) return;
-        // The peer never writes on this connection, so anything that completes is a hang-up
-        // (or a peer speaking some other protocol).
+        // The peer never writes on this connection once it is open, so anything that
+        // completes is a hang-up (or a peer speaking some other protocol).
         self->fail("connection lost", ec ? ec : std::make_error_code(std::errc::protocol_error));
       });
 }
@@ -136,22 +208,21 @@ void OutboundConnection::write_next() {
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(in_flight_.size() + 1);
   const bool with_handshake = std::exchange(handshake_pending_, false);
-  if (with_handshake) buffers.push_back(asio::buffer(handshake_frame_));
+  if (with_handshake) buffers.push_back(asio::buffer(preamble_));
   for (const std::string& frame : in_flight_) buffers.push_back(asio::buffer(frame));
 
   writing_ = true;
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this(), gen = generation_, with_handshake](
-                        const std::error_code& ec, size_t bytes) {
-                      if (self->closed_ || gen != self->generation_) return;
-                      self->writing_ = false;
-                      if (ec) return self->fail("write failed", ec);
-                      if (with_handshake) bytes -= self->handshake_frame_.size();
-                      self->counters_.messages_sent += self->in_flight_.size();
-                      self->counters_.bytes_sent += bytes;
-                      self->in_flight_.clear();
-                      self->write_next();
-                    });
+  stream_->async_write(buffers, [self = shared_from_this(), gen = generation_, stream = stream_,
+                                 with_handshake](const std::error_code& ec, size_t bytes) {
+    if (self->closed_ || gen != self->generation_) return;
+    self->writing_ = false;
+    if (ec) return self->fail("write failed", ec);
+    if (with_handshake) bytes -= self->preamble_.size();
+    self->counters_.messages_sent += self->in_flight_.size();
+    self->counters_.bytes_sent += bytes;
+    self->in_flight_.clear();
+    self->write_next();
+  });
 }
 
 void OutboundConnection::fail(const std::string& what, const std::error_code& ec) {
@@ -174,7 +245,8 @@ void OutboundConnection::fail(const std::string& what, const std::error_code& ec
 
   ++generation_;
   asio::error_code ignored;
-  socket_.close(ignored);
+  stream_->socket().close(ignored);
+  auth_.reset();
   counters_.messages_dropped += in_flight_.size();
   in_flight_.clear();
   writing_ = false;

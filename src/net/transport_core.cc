@@ -64,6 +64,10 @@ std::error_code TransportCore::start() {
     log_->error("net: invalid advertised client address '{}'", options_.advertised_client_address);
     return std::make_error_code(std::errc::invalid_argument);
   }
+  if (!options_.tls_server != !options_.tls_client) {
+    log_->error("net: peer TLS needs both a server and a client context");
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   std::optional<PeerAddress> listen = options_.listen_address;
   if (!listen) {
     const auto own = addresses_.find(self_);
@@ -90,6 +94,11 @@ std::error_code TransportCore::start() {
   }
 
   started_ = true;
+  if (options_.cluster_secrets.empty() && !options_.tls_server) {
+    log_->warn(
+        "net: peers are not authenticated (no --cluster-secret-file, no peer TLS): "
+        "anyone who reaches the peer port can send Raft messages");
+  }
   log_->info("net: node {} listening for peers on {} ({} peers)", self_,
              PeerAddress{listen->host, listen_port()}.to_string(), outbound_.size());
   accept();

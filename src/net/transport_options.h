@@ -9,8 +9,10 @@
 #include <string>
 
 #include <spdlog/logger.h>
+#include <asio/ssl/context.hpp>
 
 #include "net/peer_address.h"
+#include "net/peer_auth.h"
 #include "net/send_queue.h"
 
 namespace raftkv::net {
@@ -40,6 +42,16 @@ struct TransportOptions {
   std::chrono::milliseconds handshake_timeout{5000};
   // Inbound connections beyond this are closed at once (peers need one each).
   size_t max_inbound_connections = 64;
+
+  // Peer authentication (docs/security.md). Either, both or neither may be set; a connection
+  // must pass every check that is configured before any of its messages is delivered.
+  // With secrets, both ends prove that they know one of them (net/peer_auth.h).
+  ClusterSecrets cluster_secrets;
+  // Mutual TLS: accepted connections are served with tls_server (which must require a client
+  // certificate), ours dial with tls_client; each side's certificate must name its node id
+  // (net/tls_context.h). Both or neither.
+  std::shared_ptr<asio::ssl::context> tls_server;
+  std::shared_ptr<asio::ssl::context> tls_client;
 
   // Defaults to spdlog's default logger.
   std::shared_ptr<spdlog::logger> logger;

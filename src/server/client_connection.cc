@@ -17,8 +17,9 @@ void release_if_big(std::string& buffer) {
 }  // namespace
 
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler,
-                                   uint64_t id, const ConnectionLimits& limits)
-    : socket_(std::move(socket)),
+                                   uint64_t id, const ConnectionLimits& limits,
+                                   asio::ssl::context* tls)
+    : stream_(std::move(socket), tls),
       handler_(handler),
       parser_(limits.parser),
       max_pending_replies_(limits.max_pending_replies),
@@ -27,22 +28,33 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler*
       read_buf_(64 * 1024) {
   state_.id = id;
   asio::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 void ClientConnection::start() {
   handler_->on_connect(*this);
-  read_more();
+  if (!stream_.is_tls()) return read_more();
+  stream_.async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](const asio::error_code& ec) {
+                            if (self->closed_) return;
+                            if (ec) {
+                              // A plaintext client on the TLS port, a wrong certificate...
+                              spdlog::info("client {} ({}): TLS handshake failed: {}",
+                                           self->state_.id, self->peer_, ec.message());
+                              return self->close();
+                            }
+                            self->read_more();
+                          });
 }
 
 void ClientConnection::close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
   // Requests still in flight keep this object alive until they complete: free what it
   // holds now. (out_ belongs to the write in progress, which ends with the socket.)
   replies_.clear();
@@ -79,7 +91,7 @@ void ClientConnection::read_more() {
     return;
   }
   reading_paused_ = false;
-  socket_.async_read_some(asio::buffer(read_buf_),
+  stream_.async_read_some(asio::buffer(read_buf_),
                           [self = shared_from_this()](const asio::error_code& ec, size_t n) {
                             if (ec) {
                               self->close();
@@ -180,7 +192,7 @@ void ClientConnection::complete(uint64_t seq, std::string bytes) {
 void ClientConnection::schedule_flush() {
   if (flush_scheduled_ || closed_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.socket().get_executor(), [self = shared_from_this()] {
     self->flush_scheduled_ = false;
     self->flush();
   });
@@ -195,8 +207,8 @@ void ClientConnection::flush() {
   writing_ = true;
   out_.swap(out_next_);
   release_if_big(out_next_);
-  asio::async_write(
-      socket_, asio::buffer(out_),
+  stream_.async_write(
+      asio::buffer(out_),
       [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); });
 }
 

@@ -3,7 +3,9 @@
 // even though they complete out of order (a read may finish before an earlier write).
 // It enforces its own ConnectionLimits: the query buffer, the output buffer (hard and soft,
 // counting every reply held, whether waiting for an earlier one or for the socket) and
-// backpressure (no reading while the output is over output_pause_bytes()).
+// backpressure (no reading while the output is over output_pause_bytes()). Over TLS (the
+// --tls-port) it first completes the TLS handshake; after that both kinds run the same code,
+// TLS costing one branch per read or write call (net::MaybeTlsStream).
 #pragma once
 
 #include <asio.hpp>
@@ -18,6 +20,7 @@
 #include "kv/argv.h"
 #include "kv/local_commands.h"
 #include "kv/resp_parser.h"
+#include "net/tls_stream.h"
 #include "server/client_limits.h"
 #include "server/reply_slot.h"
 
@@ -36,8 +39,9 @@ class CommandHandler {
 
 class ClientConnection : public ReplyTarget, public std::enable_shared_from_this<ClientConnection> {
  public:
+  // TLS if `tls` is given (it must outlive the connection).
   ClientConnection(asio::ip::tcp::socket socket, CommandHandler* handler, uint64_t id,
-                   const ConnectionLimits& limits);
+                   const ConnectionLimits& limits, asio::ssl::context* tls = nullptr);
   void start();
   void close();
   // Called about once a second (Redis's clientsCron): closes the connection if it has been
@@ -72,7 +76,7 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   // confirmed batch of reads, a committed batch of writes) leaves in one send.
   void schedule_flush();
 
-  asio::ip::tcp::socket socket_;
+  net::MaybeTlsStream stream_;
   CommandHandler* handler_;
   kv::ClientState state_;
   std::string peer_;

@@ -7,6 +7,7 @@
 #include "kv/scripting.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
+#include "server/memory_limit.h"
 
 namespace raftkv::server {
 
@@ -72,8 +73,8 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if (!c.ok()) {
     ++stats_.errors;
     // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
-    if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
-      it->second.multi->failed = true;
+    if (auto it = connections_.find(client.id); client.in_multi && it != connections_.end()) {
+      if (it->second.multi) it->second.multi->failed = true;
     }
     slot.complete(kv::encode_error(c.error));
     return;
@@ -90,7 +91,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
                             : static_cast<size_t>(std::max(c.spec->first_key, 0));
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
-  if (handle_transaction(argv, c, client.id, key_slot, slot)) return;
+  if (handle_transaction(argv, c, client, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -218,6 +219,10 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
+  if (std::string oom = memory_refusal(*q.c.spec); !oom.empty()) {
+    ++stats_.errors;
+    return q.slot.complete(std::move(oom));
+  }
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
@@ -244,6 +249,11 @@ void ClientService::propose(uint64_t client_id, const kv::LogCommand& cmd, Reply
                         slot.complete(reply);
                       });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
+}
+
+std::string ClientService::memory_refusal(const kv::CommandSpec& spec) const {
+  if (!hooks_.out_of_memory || !kv::denied_when_out_of_memory(spec)) return {};
+  return hooks_.out_of_memory() ? kv::encode_error(kOomError) : std::string();
 }
 
 void ClientService::advance_log_time(uint64_t now_ms,

@@ -45,6 +45,7 @@ struct ClientServiceBugs {
   bool ignore_write_floor = false;     // a read does not wait for its connection's writes
   bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
   bool exec_not_atomic = false;        // EXEC proposes each queued command as its own entry
+  bool ignore_watch = false;           // EXEC does not send its WATCHed keys
 };
 
 class ClientService {
@@ -56,6 +57,8 @@ class ClientService {
     std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
     // CLIENT LIST, which needs every connection.
     std::function<std::string()> client_list;
+    // maxmemory (memory_limit.h): whether the heap is over the limit now. Empty: no limit.
+    std::function<bool()> out_of_memory;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -107,7 +110,7 @@ class ClientService {
 
   void dispatch(uint64_t client_id, Queued q);
   // Transactions (client_service_tx.cc).
-  bool handle_transaction(kv::Argv& argv, const kv::Classification& c, uint64_t client_id,
+  bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                           uint16_t key_slot, ReplySlot& slot);
   void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                       uint16_t key_slot, ReplySlot& slot);
@@ -122,6 +125,8 @@ class ClientService {
   void serve_read(uint64_t client_id, Queued q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
+  // -OOM for a command maxmemory refuses now, else empty.
+  std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
 
   Runtime& rt_;

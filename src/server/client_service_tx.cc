@@ -1,6 +1,7 @@
 // ClientService's transactions: MULTI, EXEC, DISCARD, WATCH and UNWATCH (see
 // client_service.h and kv/transaction.h).
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "kv/resp_writer.h"
@@ -20,10 +21,17 @@ bool is(const kv::Classification& c, kv::CommandId id) {
 
 // Returns true when the command was a transaction command, or was queued inside MULTI.
 bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification& c,
-                                       uint64_t client_id, uint16_t key_slot, ReplySlot& slot) {
+                                       kv::ClientState& client, uint16_t key_slot,
+                                       ReplySlot& slot) {
   using kv::CommandId;
+  // The common case, decided without a lookup: neither in MULTI nor a transaction command.
+  if (!client.in_multi && (c.spec->id < CommandId::kMulti || c.spec->id > CommandId::kUnwatch)) {
+    return false;
+  }
+  const uint64_t client_id = client.id;
   auto it = connections_.find(client_id);
   const bool in_multi = it != connections_.end() && it->second.multi.has_value();
+  client.in_multi = in_multi && !is(c, CommandId::kExec) && !is(c, CommandId::kDiscard);
   if (is(c, CommandId::kExec)) {
     if (in_multi) {
       exec(client_id, c, slot);
@@ -46,6 +54,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
       slot.complete(kv::encode_error(kv::kNestedMultiError));
     } else {
       connections_[client_id].multi.emplace();
+      client.in_multi = true;
       slot.complete(kv::encode_simple("OK"));
     }
     return true;
@@ -56,7 +65,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
       return true;
     }
     const Step step = is(c, CommandId::kWatch) ? Step::kWatch : Step::kUnwatch;
-    if (in_multi) {  // UNWATCH inside MULTI is queued, and does nothing at EXEC (as Redis)
+    if (in_multi) {  // UNWATCH inside MULTI is queued; at EXEC it answers +OK (as Redis)
       queue_in_multi(it->second, argv, c, key_slot, slot);
       return true;
     }
@@ -71,10 +80,12 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
 void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                                    uint16_t key_slot, ReplySlot& slot) {
   Multi& multi = *conn.multi;
-  std::string error = is(c, kv::CommandId::kUnwatch) ? "" : kv::transaction_queue_error(c);
+  std::string error = kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
-  if (auto err = driver_.unavailable(); error.empty() && err)
+  if (auto err = driver_.unavailable(); error.empty() && err) {
     error = redirect_error(*err, key_slot);
+  }
+  if (error.empty()) error = memory_refusal(*c.spec);  // Redis, too, refuses it when queued
   const uint64_t bytes = encoded_size_bound(argv);
   if (error.empty() && multi.bytes + bytes > kMaxCommandBytes) {
     error = "ERR transaction too large: " + command_too_large_error(multi.bytes + bytes);
@@ -82,12 +93,12 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
   if (!error.empty()) {
     multi.failed = true;  // EXEC will answer EXECABORT
     ++stats_.errors;
-    // redirect_error() already encodes; the others are plain texts.
+    // redirect_error() and memory_refusal() already encode; the others are plain texts.
     slot.complete(error.starts_with("-") ? error : kv::encode_error(error));
     return;
   }
   multi.bytes += bytes;
-  if (!is(c, kv::CommandId::kUnwatch)) multi.commands.push_back(std::move(argv));
+  multi.commands.push_back(std::move(argv));
   slot.complete(kv::encode_simple("QUEUED"));
 }
 
@@ -135,11 +146,15 @@ void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
 
 void ClientService::start_exec(uint64_t client_id, Queued q) {
   Connection& conn = connections_[client_id];
-  kv::LogCommand tx = kv::make_log_command({"EXEC"}, q.c, rt_.wall_ms());
+  kv::LogCommand tx;  // (not make_log_command: a SEQ prefix is not in this argv)
+  tx.session_id = q.c.session_id;
+  tx.seq = q.c.seq;
+  tx.time_ms = rt_.wall_ms();
   tx.transaction = true;
   tx.queued = std::move(q.transaction);
   tx.watched = std::move(conn.watched);
   tx.watch_index = conn.watch_since;
+  if (bugs_.ignore_watch) tx.watched.clear();
   conn.watched.clear();  // EXEC unwatches whatever its outcome
   conn.watched_bytes = 0;
   conn.watch_since = 0;
@@ -159,30 +174,36 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
   propose(client_id, tx, std::move(q.slot), q.key_slot);
 }
 
-// The injected bug: the queued commands as separate entries, which other clients' writes
-// can interleave with. The replies are gathered into EXEC's array as if it were atomic.
+// The injected bug: the queued commands as separate entries, each proposed once the one
+// before it has applied, so other clients' commands run in between. The replies are
+// gathered into EXEC's array as if it were atomic.
 void ClientService::propose_each(uint64_t client_id, Queued q) {
-  struct Gather {
-    std::vector<std::string> replies;
-    size_t missing;
+  struct Chain {
+    std::vector<kv::Argv> commands;
+    std::string replies;
+    size_t next = 0;
     ReplySlot slot;
   };
-  const size_t n = q.transaction.size();
-  auto gather = std::make_shared<Gather>(Gather{std::vector<std::string>(n), n, std::move(q.slot)});
-  if (n == 0) return gather->slot.complete("*0\r\n");
-  for (size_t i = 0; i < n; ++i) {
-    kv::Classification c = kv::classify(q.transaction[i]);
-    kv::LogCommand cmd = kv::make_log_command(std::move(q.transaction[i]), c, rt_.wall_ms());
-    auto done = [gather, i](std::optional<RequestError> err, const std::string& reply) {
-      gather->replies[i] = err ? kv::encode_error("ERR lost") : reply;
-      if (--gather->missing > 0) return;
-      std::string all = "*" + std::to_string(gather->replies.size()) + "\r\n";
-      for (const auto& r : gather->replies) all += r;
-      gather->slot.complete(std::move(all));
+  auto chain = std::make_shared<Chain>(Chain{std::move(q.transaction), "", 0, std::move(q.slot)});
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, client_id, chain, weak = std::weak_ptr<std::function<void()>>(step)] {
+    if (chain->next == chain->commands.size()) {
+      return chain->slot.complete("*" + std::to_string(chain->commands.size()) + "\r\n" +
+                                  chain->replies);
+    }
+    kv::Argv argv = std::move(chain->commands[chain->next++]);
+    const kv::Classification c = kv::classify(argv);
+    const kv::LogCommand cmd = kv::make_log_command(std::move(argv), c, rt_.wall_ms());
+    auto self = weak.lock();
+    auto done = [chain, self](std::optional<RequestError> err, const std::string& reply) {
+      chain->replies += err ? kv::encode_error("ERR lost") : reply;
+      if (self) (*self)();
     };
-    std::optional<raft::Index> index = driver_.propose(kv::encode_log_command(cmd), done);
-    if (index) connections_[client_id].last_write = *index;
-  }
+    if (auto index = driver_.propose(kv::encode_log_command(cmd), done)) {
+      connections_[client_id].last_write = *index;
+    }
+  };
+  (*step)();
 }
 
 }  // namespace raftkv::server

@@ -31,16 +31,87 @@ std::string parse_cluster(const std::string& text, std::map<raft::NodeId, net::P
 
 namespace {
 
-// A CLI11 validator for host:port.
+// A CLI11 validator for host:port (port 0 only where it means "no such port").
 struct AddressValidator : CLI::Validator {
-  AddressValidator() {
+  explicit AddressValidator(bool allow_port_zero = false) {
     name_ = "HOST:PORT";
-    func_ = [](const std::string& s) {
+    func_ = [allow_port_zero](const std::string& s) {
       auto a = net::parse_peer_address(s);
-      return a && a->port != 0 ? std::string() : "'" + s + "' is not HOST:PORT";
+      return a && (a->port != 0 || allow_port_zero) ? std::string()
+                                                    : "'" + s + "' is not HOST:PORT";
     };
   }
 };
+
+// The security options as typed, before files are read and combinations checked.
+struct SecurityFlags {
+  std::string tls_auth_clients = "yes";
+  std::string cluster_secret_file;
+};
+
+void add_security_options(CLI::App& app, ServerOptions& o, SecurityFlags& f) {
+  app.add_option("--tls-port", o.tls_port,
+                 "also serve clients over TLS on this port, on --listen-client's host (0: no)")
+      ->capture_default_str();
+  app.add_option("--tls-cert-file", o.tls.cert_file, "PEM certificate (chain) for TLS clients");
+  app.add_option("--tls-key-file", o.tls.key_file, "PEM private key of --tls-cert-file");
+  app.add_option("--tls-ca-cert-file", o.tls.ca_cert_file,
+                 "PEM CA certificates that client certificates must chain to");
+  app.add_option("--tls-auth-clients", f.tls_auth_clients,
+                 "yes: TLS clients need a certificate from --tls-ca-cert-file; optional: "
+                 "checked if presented; no: not asked for")
+      ->check(CLI::IsMember({"yes", "no", "optional"}))
+      ->capture_default_str();
+  app.add_option("--cluster-secret-file", f.cluster_secret_file,
+                 "file of cluster secrets, one a line (the current one, and during a roll the "
+                 "previous one): peers must prove they know one");
+  app.add_option("--peer-tls-cert-file", o.peer_tls.cert_file,
+                 "mutual TLS between members: this node's PEM certificate, naming "
+                 "raftkv-node-<id> (DNS subjectAltName or CN)");
+  app.add_option("--peer-tls-key-file", o.peer_tls.key_file,
+                 "PEM private key of --peer-tls-cert-file");
+  app.add_option("--peer-tls-ca-cert-file", o.peer_tls.ca_cert_file,
+                 "PEM certificate of the cluster's CA, which every member's certificate must "
+                 "chain to");
+}
+
+// Empty, or what is wrong with the security flags. Reads the secret file and loads the
+// TLS files once, so that --check-config and a bad file fail before anything starts.
+std::string apply_security_flags(const SecurityFlags& f, ServerOptions* o) {
+  o->tls_auth_clients = f.tls_auth_clients == "yes"        ? net::ClientCertPolicy::kRequire
+                        : f.tls_auth_clients == "optional" ? net::ClientCertPolicy::kOptional
+                                                           : net::ClientCertPolicy::kNone;
+  if (o->listen_client.port == 0 && o->tls_port == 0) {
+    return "--listen-client with port 0 turns the plaintext port off; it needs --tls-port";
+  }
+  std::shared_ptr<asio::ssl::context> ctx;
+  if (o->tls_port != 0) {
+    if (o->tls.cert_file.empty() || o->tls.key_file.empty()) {
+      return "--tls-port needs --tls-cert-file and --tls-key-file";
+    }
+    if (o->tls_auth_clients != net::ClientCertPolicy::kNone && o->tls.ca_cert_file.empty()) {
+      return "--tls-auth-clients yes/optional needs --tls-ca-cert-file";
+    }
+    if (auto err = net::make_tls_server_context(o->tls, o->tls_auth_clients, &ctx); !err.empty()) {
+      return "client TLS: " + err;
+    }
+  }
+  const net::TlsFiles& p = o->peer_tls;
+  if (!p.cert_file.empty() || !p.key_file.empty() || !p.ca_cert_file.empty()) {
+    if (p.cert_file.empty() || p.key_file.empty() || p.ca_cert_file.empty()) {
+      return "peer TLS needs all of --peer-tls-cert-file, --peer-tls-key-file and "
+             "--peer-tls-ca-cert-file";
+    }
+    if (auto err = net::make_tls_client_context(p, &ctx); !err.empty()) return "peer TLS: " + err;
+  }
+  if (!f.cluster_secret_file.empty()) {
+    if (auto err = net::load_cluster_secrets(f.cluster_secret_file, &o->cluster_secrets);
+        !err.empty()) {
+      return "--cluster-secret-file: " + err;
+    }
+  }
+  return "";
+}
 
 // The client-limit options as typed, before their units are parsed.
 struct ClientLimitFlags {
@@ -48,6 +119,8 @@ struct ClientLimitFlags {
   std::string proto_max_bulk_len = "64mb";
   std::string output_buffer_limit = "normal 256mb 64mb 60";
   std::string protected_mode = "yes";
+  std::string maxmemory = "0";
+  std::string maxmemory_policy = "noeviction";
 };
 
 void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags& f) {
@@ -72,6 +145,14 @@ void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags&
                  "'normal <hard> <soft> <soft-seconds>': close a client whose unsent replies "
                  "exceed hard, or soft for soft-seconds (0: off)")
       ->capture_default_str();
+  app.add_option("--maxmemory", f.maxmemory,
+                 "refuse writes that may grow the data (-OOM) while the heap is over this "
+                 "(0: no limit)")
+      ->capture_default_str();
+  app.add_option("--maxmemory-policy", f.maxmemory_policy,
+                 "only noeviction: a replicated store never evicts keys")
+      ->check(CLI::IsMember({"noeviction"}))
+      ->capture_default_str();
 }
 
 // Empty, or what is wrong with the client-limit flags.
@@ -89,6 +170,9 @@ std::string apply_client_limit_flags(const ClientLimitFlags& f, ServerOptions* o
   if (*bulk >= *query) {
     return "--proto-max-bulk-len must be smaller than --client-query-buffer-limit";
   }
+  auto maxmemory = parse_memory_size(f.maxmemory);
+  if (!maxmemory) return "--maxmemory: '" + f.maxmemory + "' is not a size (0, 100mb, 2gb...)";
+  o->maxmemory = *maxmemory;
   o->client_query_buffer_limit = *query;
   o->proto_max_bulk_len = *bulk;
   if (auto err = parse_output_buffer_limit(f.output_buffer_limit, &o->client_output_buffer_limit);
@@ -108,13 +192,15 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   ServerOptions o;
   std::string listen_client, listen_peer, advertise_client, cluster;
   const AddressValidator address;
+  const AddressValidator address_or_off(true);
   app.add_option("--id", o.id, "this node's id (a member of --initial-cluster, or new with --join)")
       ->required();
   app.add_option("--data-dir", o.data_dir, "directory for the log, hard state and snapshots")
       ->required();
-  app.add_option("--listen-client", listen_client, "address for Redis clients")
+  app.add_option("--listen-client", listen_client,
+                 "address for Redis clients (port 0: none, with --tls-port)")
       ->required()
-      ->check(address);
+      ->check(address_or_off);
   app.add_option("--listen-peer", listen_peer, "address for other members")
       ->required()
       ->check(address);
@@ -123,7 +209,8 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
                  "address for HTTP /metrics (Prometheus), /health and /ready (default: none)")
       ->check(address);
   app.add_option("--advertise-client", advertise_client,
-                 "client address announced to others (default: --listen-client)")
+                 "client address announced to others (default: --listen-client, or the TLS port "
+                 "when the plaintext port is off)")
       ->check(address);
   std::string join;
   auto* initial = app.add_option("--initial-cluster", cluster,
@@ -184,6 +271,8 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
 
   ClientLimitFlags limit_flags;
   add_client_limit_options(app, o, limit_flags);
+  SecurityFlags security_flags;
+  add_security_options(app, o, security_flags);
   app.add_flag("--check-config", o.check_only,
                "check the options and the --config file, print 'configuration ok' and exit")
       ->configurable(false);
@@ -198,8 +287,11 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   };
   o.listen_client = *net::parse_peer_address(listen_client);
   o.listen_peer = *net::parse_peer_address(listen_peer);
-  o.advertise_client =
-      advertise_client.empty() ? o.listen_client : *net::parse_peer_address(advertise_client);
+  // Without a plaintext port, clients are redirected to the TLS one.
+  o.advertise_client = !advertise_client.empty() ? *net::parse_peer_address(advertise_client)
+                       : o.listen_client.port != 0
+                           ? o.listen_client
+                           : net::PeerAddress{o.listen_client.host, o.tls_port};
   if (!listen_metrics.empty()) o.listen_metrics = net::parse_peer_address(listen_metrics);
   if (cluster.empty() && join.empty()) {
     return fail("one of --initial-cluster (a new cluster) or --join (an existing one) is required");
@@ -226,6 +318,7 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
     return fail("--heartbeat-ticks must be smaller than --election-ticks");
   }
   if (auto err = apply_client_limit_flags(limit_flags, &o); !err.empty()) return fail(err);
+  if (auto err = apply_security_flags(security_flags, &o); !err.empty()) return fail(err);
   *out = std::move(o);
   return 0;
 }

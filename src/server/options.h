@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "net/peer_address.h"
+#include "net/peer_auth.h"
+#include "net/tls_context.h"
 #include "raft/types.h"
 #include "server/client_limits.h"
 
@@ -17,6 +19,7 @@ namespace raftkv::server {
 struct ServerOptions {
   raft::NodeId id = raft::kNoNode;
   std::string data_dir;
+  // Port 0: no plaintext client port (Redis's `port 0`); then tls_port is required.
   net::PeerAddress listen_client;
   net::PeerAddress listen_peer;
   net::PeerAddress advertise_client;  // defaults to listen_client
@@ -71,6 +74,19 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  // maxmemory (0: none), with Redis's noeviction policy, the only one offered: no key is
+  // ever evicted (a replicated store must not drop data behind the clients' backs).
+  uint64_t maxmemory = 0;
+  // Security (docs/security.md), with Redis's names for client TLS.
+  // A TLS client port on listen_client's host; 0: none.
+  uint16_t tls_port = 0;
+  net::TlsFiles tls;
+  net::ClientCertPolicy tls_auth_clients = net::ClientCertPolicy::kRequire;
+  // Peers prove knowledge of one of these secrets (read from --cluster-secret-file at
+  // startup; empty: no secret).
+  net::ClusterSecrets cluster_secrets;
+  // Mutual TLS between members when peer_tls.cert_file is set.
+  net::TlsFiles peer_tls;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

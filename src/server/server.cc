@@ -4,16 +4,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "net/peer_transport.h"
 #include "proto/codec.h"
 #include "raft/conf_change.h"
 #include "server/data_dir.h"
 #include "server/durable_sink.h"
+#include "server/heap_stats.h"
 #include "server/listener.h"
 #include "server/log_context.h"
+#include "server/memory_limit.h"
 #include "storage/durable_storage.h"
 #include "storage/posix_file_system.h"
 
@@ -23,10 +27,8 @@ Server::Server(ServerOptions options)
     : options_(std::move(options)),
       runtime_(io_, options_.clock_offset_ms),
       signals_(io_, SIGINT, SIGTERM),
-      acceptor_(io_),
       role_timer_(io_),
       clients_timer_(io_),
-      accept_retry_timer_(io_),
       fs_(std::make_unique<storage::PosixFileSystem>()) {}
 
 Server::~Server() = default;
@@ -40,6 +42,8 @@ std::string Server::open() {
       {"client-output-buffer-limit", format_output_buffer_limit(client_limits_.output)},
       {"client-query-buffer-limit", std::to_string(options_.client_query_buffer_limit)},
       {"maxclients", std::to_string(options_.maxclients)},
+      {"maxmemory", std::to_string(options_.maxmemory)},
+      {"maxmemory-policy", "noeviction"},
       {"protected-mode", options_.protected_mode ? "yes" : "no"},
       {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
       {"timeout", std::to_string(options_.timeout_seconds)},
@@ -127,6 +131,13 @@ std::string Server::open() {
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
+  if (options_.maxmemory != 0) {
+    auto limit = std::make_shared<MemoryLimit>(options_.maxmemory, heap_used_bytes);
+    hooks.out_of_memory = [this, limit] {
+      using std::chrono::duration_cast, std::chrono::milliseconds;
+      return limit->over(duration_cast<milliseconds>(runtime_.now().time_since_epoch()).count());
+    };
+  }
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 
@@ -135,6 +146,7 @@ std::string Server::open() {
   topts.listen_address = options_.listen_peer;
   topts.logger = spdlog::default_logger();
   topts.advertised_client_address = options_.advertise_client.to_string();
+  if (auto err = peer_security(&topts); !err.empty()) return err;
   // Peers: the command line's, then any the replicated directory knows (members added
   // later, from a snapshot); the log replayed after start adds the rest.
   peer_addresses_ = options_.initial_cluster;
@@ -152,9 +164,7 @@ std::string Server::open() {
   }
   connect_to_members(driver_->status().conf);  // drop members removed before a restart
 
-  if (std::string err = open_listener(acceptor_, options_.listen_client, "clients"); !err.empty()) {
-    return err;
-  }
+  if (std::string err = open_client_ports(); !err.empty()) return err;
   return open_metrics();
 }
 
@@ -166,12 +176,15 @@ int Server::run() {
     shutdown();
   });
   driver_->start();
-  accept();
+  if (plain_clients_.acceptor.is_open()) accept(plain_clients_);
+  if (tls_clients_.acceptor.is_open()) accept(tls_clients_);
   watch_role();
   clients_cron();
-  spdlog::info("serving Redis clients on {} (advertised as {}), peers on {}",
-               options_.listen_client.to_string(), options_.advertise_client.to_string(),
-               options_.listen_peer.to_string());
+  spdlog::info("serving Redis clients on {}{} (advertised as {}), peers on {}",
+               options_.listen_client.port != 0 ? options_.listen_client.to_string()
+                                                : std::string("no plaintext port"),
+               options_.tls_port != 0 ? ", TLS on port " + std::to_string(options_.tls_port) : "",
+               options_.advertise_client.to_string(), options_.listen_peer.to_string());
   pthread_setname_np(pthread_self(), "raftkv-io");  // the event loop, in top -H and perf
   io_.run();
   spdlog::info("stopped");
@@ -191,7 +204,9 @@ void Server::shutdown() {
       auto poll = std::make_shared<std::function<void()>>();
       *poll = [this, timer, deadline, poll] {
         if (!driver_->is_leader() || std::chrono::steady_clock::now() >= deadline) {
-          *poll = nullptr;  // break the self-reference
+          // Break the self-reference, but keep this closure (and the `this` it holds) alive
+          // until it returns: clearing *poll alone destroyed it before shutdown() ran.
+          const std::function<void()> running = std::exchange(*poll, nullptr);
           shutdown();
           return;
         }
@@ -206,11 +221,13 @@ void Server::shutdown() {
   }
   shutting_down_ = true;
   asio::error_code ec;
-  acceptor_.close(ec);
+  for (ClientListener* l : {&plain_clients_, &tls_clients_}) {
+    l->acceptor.close(ec);
+    l->retry_timer.cancel();
+  }
   if (metrics_http_) metrics_http_->close();
   role_timer_.cancel();
   clients_timer_.cancel();
-  accept_retry_timer_.cancel();
   driver_->stop();
   for (auto& weak : connections_) {
     if (auto c = weak.lock()) c->close();
@@ -219,28 +236,61 @@ void Server::shutdown() {
   io_.stop();
 }
 
-void Server::accept() {
-  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec) {
-      // Out of file descriptors, say: accepting again at once would spin on the same error.
-      spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
-      accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
-      accept_retry_timer_.async_wait([this](const asio::error_code& e) {
-        if (!e) accept();
+std::string Server::peer_security(net::TransportOptions* topts) const {
+  topts->cluster_secrets = options_.cluster_secrets;
+  if (options_.peer_tls.cert_file.empty()) return "";
+  if (auto err = net::make_tls_server_context(options_.peer_tls, net::ClientCertPolicy::kRequire,
+                                              &topts->tls_server);
+      !err.empty()) {
+    return "peer TLS: " + err;
+  }
+  if (auto err = net::make_tls_client_context(options_.peer_tls, &topts->tls_client);
+      !err.empty()) {
+    return "peer TLS: " + err;
+  }
+  return "";
+}
+
+std::string Server::open_client_ports() {
+  if (options_.listen_client.port != 0) {
+    if (auto err = open_listener(plain_clients_.acceptor, options_.listen_client, "clients");
+        !err.empty()) {
+      return err;
+    }
+  }
+  if (options_.tls_port == 0) return "";
+  if (auto err =
+          net::make_tls_server_context(options_.tls, options_.tls_auth_clients, &tls_clients_.tls);
+      !err.empty()) {
+    return "client TLS: " + err;
+  }
+  return open_listener(tls_clients_.acceptor, {options_.listen_client.host, options_.tls_port},
+                       "TLS clients");
+}
+
+void Server::accept(ClientListener& listener) {
+  listener.acceptor.async_accept(
+      [this, &listener](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+          // Out of file descriptors, say: accepting again at once would spin on the same error.
+          spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+          listener.retry_timer.expires_after(std::chrono::milliseconds(100));
+          listener.retry_timer.async_wait([this, &listener](const asio::error_code& e) {
+            if (!e) accept(listener);
+          });
+          return;
+        }
+        if (admit(socket)) {
+          auto conn = std::make_shared<ClientConnection>(std::move(socket), this, next_client_id_++,
+                                                         client_limits_, listener.tls.get());
+          conn->set_config_settings(&config_settings_);
+          std::erase_if(connections_, [](const auto& w) { return w.expired(); });
+          connections_.push_back(conn);
+          conn->start();
+        }
+        accept(listener);
       });
-      return;
-    }
-    if (admit(socket)) {
-      auto conn = std::make_shared<ClientConnection>(std::move(socket), this, next_client_id_++,
-                                                     client_limits_);
-      conn->set_config_settings(&config_settings_);
-      std::erase_if(connections_, [](const auto& w) { return w.expired(); });
-      connections_.push_back(conn);
-      conn->start();
-    }
-    accept();
-  });
 }
 
 bool Server::admit(asio::ip::tcp::socket& socket) {

@@ -12,6 +12,7 @@
 
 #include "kv/state_machine.h"
 #include "net/peer_address.h"
+#include "net/transport_options.h"
 #include "server/background_worker.h"
 #include "server/client_connection.h"
 #include "server/client_service.h"
@@ -59,7 +60,18 @@ class Server : public CommandHandler, public StateMachine {
   void on_conf_entry_appended(const raft::Entry& entry) override;
 
  private:
-  void accept();
+  // A client port: plaintext, or TLS when `tls` is set.
+  struct ClientListener {
+    explicit ClientListener(asio::io_context& io) : acceptor(io), retry_timer(io) {}
+    asio::ip::tcp::acceptor acceptor;
+    asio::steady_timer retry_timer;  // one per port: a retry must not cancel the other's
+    std::shared_ptr<asio::ssl::context> tls;
+  };
+  // Opens the plaintext and TLS client ports that are configured; empty, or why not.
+  std::string open_client_ports();
+  void accept(ClientListener& listener);
+  // Fills in how peers authenticate (secrets, mutual TLS); empty, or why not.
+  std::string peer_security(net::TransportOptions* topts) const;
   // Refuses a new connection beyond maxclients or, in protected mode, from a non-loopback
   // address (Redis's reply, then closed); true if it may be served.
   bool admit(asio::ip::tcp::socket& socket);
@@ -124,10 +136,10 @@ class Server : public CommandHandler, public StateMachine {
   asio::io_context io_;
   AsioRuntime runtime_;
   asio::signal_set signals_;
-  asio::ip::tcp::acceptor acceptor_;
+  ClientListener plain_clients_{io_};
+  ClientListener tls_clients_{io_};
   asio::steady_timer role_timer_;
   asio::steady_timer clients_timer_;
-  asio::steady_timer accept_retry_timer_;
   ConnectionLimits client_limits_;
   kv::ConfigSettings config_settings_;  // what CONFIG GET reports of the options
   std::unique_ptr<storage::FileSystem> fs_;

@@ -1,5 +1,6 @@
 #include "net/frame.h"
 #include "net/handshake.h"
+#include "net/peer_auth.h"
 #include "proto/codec.h"
 #include "targets.h"
 
@@ -17,6 +18,16 @@ void check_round_trip(std::string_view payload) {
   FUZZ_CHECK(again == value);
 }
 
+// The frame after a v3 handshake is an answer to a challenge, or (read by a dialer) a
+// challenge. Without the secret neither can be forged: both must be refused.
+void check_auth_frame(std::string_view hello, std::string_view payload) {
+  const net::ClusterSecrets secrets{"fuzz-cluster-secret-0123456789"};
+  net::AcceptorAuth acceptor(secrets, 1, std::string(hello));
+  FUZZ_CHECK(!acceptor.check_response(payload).empty());
+  std::string response;
+  FUZZ_CHECK(!net::DialerAuth(secrets, 1, std::string(hello)).answer(payload, &response).empty());
+}
+
 }  // namespace
 
 int peer_decoder(const uint8_t* data, size_t size) {
@@ -27,6 +38,7 @@ int peer_decoder(const uint8_t* data, size_t size) {
   const std::string_view input = as_chars(data + 1, size - 1);
   net::FrameReader reader(net::kMaxHandshakeFrameBytes);
   bool handshaken = false;
+  std::string hello;  // a v3 handshake, until the frame after it
   for (size_t at = 0; at < input.size(); at += piece) {
     reader.append(input.substr(at, piece));
     std::string_view payload;
@@ -37,7 +49,13 @@ int peer_decoder(const uint8_t* data, size_t size) {
         if (!h) return 0;  // the connection is closed
         FUZZ_CHECK(net::decode_handshake(net::encode_handshake(*h)) == h);
         handshaken = true;
+        if (!h->nonce.empty()) hello = payload;
         reader.set_max_frame_bytes(1 << 20);
+        continue;
+      }
+      if (!hello.empty()) {
+        check_auth_frame(hello, payload);
+        hello.clear();  // then messages, as if it had passed, to reach the decoders
         continue;
       }
       check_round_trip<raft::Message>(payload);

@@ -318,3 +318,79 @@ class ProtectedModeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MaxMemoryTest(unittest.TestCase):
+    """maxmemory with noeviction on a 3-node cluster: past the limit, writes that grow the
+    data get Redis's -OOM (also inside MULTI, as EXECABORT), reads and deletes still work,
+    nothing acknowledged is lost, every replica applies the same entries, and deleting data
+    makes room again."""
+
+    def setUp(self):
+        self.c = Cluster(3, extra_args=("--maxmemory=48mb", "--snapshot-bytes=4194304"))
+        self.addCleanup(self.c.close)
+
+    def test_writes_are_refused_over_the_limit_and_reads_and_deletes_go_on(self):
+        r = self.c.client(self.c.leader(), timeout=10)
+        if int(r.info("memory")["used_memory"]) == 0:
+            self.skipTest("this build's allocator reports no heap size (sanitizers)")
+        self.assertEqual(r.config_get("maxmemory")["maxmemory"], str(48 << 20))
+        value = b"x" * (256 << 10)
+        acked, oom = [], None
+        for i in range(600):  # at most 150 MB; the limit is reached well before
+            try:
+                r.set(f"big:{i}", value)
+                acked.append(f"big:{i}")
+                oom = None
+            except redis.exceptions.ResponseError as e:
+                if oom is not None:
+                    break  # refused twice, with the log compacted in between: data fills it
+                oom = str(e)
+                time.sleep(1)
+        self.assertEqual(oom, "OOM command not allowed when used memory > 'maxmemory'.")
+        self.assertGreater(len(acked), 10)
+        self.assertEqual(r.strlen(acked[0]), len(value))  # reads work
+        self.assertEqual(r.delete(acked.pop()), 1)  # deletes work
+        for key in acked:
+            self.assertEqual(r.strlen(key), len(value), key)  # nothing acknowledged lost
+        self.c.wait_converged(timeout=30)
+        r.delete(*acked)
+        deadline = time.time() + 30
+        while True:  # the memory comes back once the log holding the values is compacted
+            try:
+                self.assertTrue(r.set("after", "1"))
+                break
+            except redis.exceptions.ResponseError:
+                self.assertLess(time.time(), deadline, "no room after deleting everything")
+                time.sleep(0.2)
+
+
+class AlwaysOverMaxMemoryTest(LimitsTestCase):
+    """A limit below what an idle node already uses: every write that may grow the data is
+    refused, inside MULTI too, and reads, deletes, pops and EXPIRE still run."""
+
+    extra_args = ("--maxmemory=1mb",)
+
+    def test_which_commands_are_refused(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.addCleanup(s.close)
+        if int(self.c.client(1).info("memory")["used_memory"]) == 0:
+            self.skipTest("this build's allocator reports no heap size (sanitizers)")
+        oom = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+        def call(*args):
+            s.sendall(b"".join([b"*%d\r\n" % len(args)] +
+                               [b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in args]))
+            time.sleep(0.05)
+            return s.recv(65536)
+        self.assertEqual(call("SET", "k", "v"), oom)
+        self.assertEqual(call("INCR", "n"), oom)
+        self.assertEqual(call("RPUSH", "l", "x"), oom)
+        self.assertEqual(call("MULTI"), b"+OK\r\n")
+        self.assertEqual(call("SET", "k", "v"), oom)
+        self.assertEqual(call("EXEC"), b"-EXECABORT Transaction discarded because of previous "
+                                        b"errors.\r\n")
+        self.assertEqual(call("GET", "k"), b"$-1\r\n")
+        self.assertEqual(call("DEL", "k"), b":0\r\n")
+        self.assertEqual(call("LPOP", "l"), b"$-1\r\n")
+        self.assertEqual(call("EXPIRE", "k", "10"), b":0\r\n")
+        self.assertEqual(call("FLUSHALL"), b"+OK\r\n")

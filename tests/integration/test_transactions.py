@@ -96,6 +96,8 @@ SCRIPTS = {
     "own change before the WATCH does not abort": [
         (0, "SET", "t:o", "1"), (0, "WATCH", "t:o"), (0, "MULTI"), (0, "INCR", "t:o"),
         (0, "EXEC")],
+    "UNWATCH inside MULTI is queued": [
+        (0, "MULTI"), (0, "UNWATCH"), (0, "PING"), (0, "EXEC")],
     "UNWATCH forgets": [
         (0, "SET", "t:v", "0"), (0, "WATCH", "t:v"), (1, "SET", "t:v", "9"), (0, "UNWATCH"),
         (0, "MULTI"), (0, "INCR", "t:v"), (0, "EXEC")],
@@ -160,6 +162,20 @@ class RedisCompatTest(ClusterTestCase):
                                      run_script(server.port, script))
         finally:
             server.close()
+
+
+class SessionTransactionTest(ClusterTestCase):
+    def test_a_session_tagged_exec_applies_once(self):
+        c = RawConnection(self.c.client_port[self.c.leader()])
+        try:
+            session = c.call("SESSION", "OPEN")[1:-2].decode()
+            for _ in range(2):  # the retry of seq 1 answers as the first time
+                self.assertEqual(c.call("MULTI"), b"+OK\r\n")
+                self.assertEqual(c.call("INCR", "s:n"), b"+QUEUED\r\n")
+                self.assertEqual(c.call("SEQ", session, "1", "EXEC"), b"*1\r\n:1\r\n")
+            self.assertEqual(c.call("GET", "s:n"), b"$1\r\n1\r\n")
+        finally:
+            c.close()
 
 
 class ClientLibraryTest(ClusterTestCase):

@@ -56,6 +56,14 @@ class NoSyncFileSystem : public storage::FileSystem {
   storage::FileSystem* fs_;
 };
 
+}  // namespace
+
+std::unique_ptr<storage::FileSystem> make_no_sync_file_system(storage::FileSystem* fs) {
+  return std::make_unique<NoSyncFileSystem>(fs);
+}
+
+namespace {
+
 void check(const storage::Status& s, const char* what) {
   if (!s.ok()) throw std::logic_error(std::string(what) + ": " + s.to_string());
 }

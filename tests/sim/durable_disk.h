@@ -17,6 +17,10 @@
 
 namespace raftkv::sim {
 
+// The skip_fsync bug as a file system: every file's sync() claims success without making
+// anything durable (directory syncs still work). Wraps `fs`, which must outlive it.
+std::unique_ptr<storage::FileSystem> make_no_sync_file_system(storage::FileSystem* fs);
+
 struct DurableDiskOptions {
   // Small segments, so that runs cross segment boundaries (preambles, directory syncs).
   uint64_t segment_bytes = 4096;

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
                  "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
                  "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot, "
                  "ignore_accepted_term; with --whole-node: ignore_write_floor, "
-                 "expiry_on_local_clock");
+                 "expiry_on_local_clock, exec_not_atomic, ignore_watch");
   app.add_option("--lazy-advance", options.disk.lazy_advance,
                  "Probability that a durable batch is acknowledged at once but advanced "
                  "later, while the node goes on stepping")
@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
       std::min(options.compaction.min_interval, options.compaction.max_interval);
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
-  const bool node_bug = bug == "ignore_write_floor" || bug == "expiry_on_local_clock";
+  const bool node_bug = bug == "ignore_write_floor" || bug == "expiry_on_local_clock" ||
+                        bug == "exec_not_atomic" || bug == "ignore_watch";
   if (!parsed && !(whole_node && node_bug)) {
     std::cerr << "unknown bug '" << bug << "'\n";
     return 2;
@@ -151,8 +152,12 @@ int main(int argc, char** argv) {
     node_options.network.loss = options.network.loss;
     node_options.network.duplicate = options.network.duplicate;
     node_options.trace_out = options.trace_out;
+    node_options.node.durable_disk = options.disk_kind == raftkv::sim::DiskKind::kDurable;
     if (bug == "ignore_write_floor") node_options.node.bugs.ignore_write_floor = true;
     if (bug == "expiry_on_local_clock") node_options.node.bugs.expiry_on_local_clock = true;
+    if (bug == "exec_not_atomic") node_options.node.bugs.exec_not_atomic = true;
+    if (bug == "ignore_watch") node_options.node.bugs.ignore_watch = true;
+    if (bug == "skip_fsync") node_options.node.skip_fsync = true;
     return run_whole_node(first_seed, seeds, keep_going, seed.has_value(), node_options);
   }
   if (raftkv::sim::pool_size(options) > 16) {

@@ -12,7 +12,23 @@ namespace raftkv::sim {
 
 namespace {
 
-enum class OpKind : uint8_t { kGet, kSet, kAppend, kTtlSet, kTtlGet, kOpenSession };
+enum class OpKind : uint8_t {
+  kGet,
+  kSet,
+  kAppend,
+  kTtlSet,
+  kTtlGet,
+  kOpenSession,
+  // Transactions (checked by check_transactions, not the per-key linearizability check):
+  kTransfer,   // MULTI; DECRBY a<i> x; INCRBY a<j> x; EXEC (the accounts always sum to 0)
+  kAudit,      // every account, by MGET or by MULTI; GET...; EXEC: must sum to 0
+  kWatchIncr,  // WATCH c; GET c, then MULTI; SET c <read+1>; EXEC
+};
+
+// Requests sent ahead of an operation's own command on its connection (MULTI, WATCH, the
+// queued commands) carry this bit in their id: their replies are not the outcome (EXEC's
+// is, and a refused one shows there as EXECABORT).
+constexpr uint64_t kPreludeBit = uint64_t{1} << 63;
 
 struct OpRecord {
   uint64_t id = 0;
@@ -26,8 +42,10 @@ struct OpRecord {
   Outcome outcome = Outcome::kPending;
   std::string result;  // the value read ("" for nil), or the reply
   bool nil = false;
-  kv::Argv argv;  // as sent (a session write is sent again, unchanged, on a retry)
+  kv::Argv argv;                  // as sent (a session write is sent again, unchanged, on a retry)
+  std::vector<kv::Argv> prelude;  // sent just before argv, on the same connection
   int attempts = 1;
+  int phase = 1;  // kWatchIncr: 1 = WATCH + GET, 2 = MULTI + SET + EXEC
   bool writes() const { return kind != OpKind::kGet && kind != OpKind::kTtlGet; }
 };
 
@@ -45,6 +63,9 @@ struct Client {
   uint64_t next_seq = 0;
   uint64_t open_op = 0;   // the SESSION OPEN in flight
   uint64_t write_op = 0;  // the session write in flight
+  // A WATCH increment in flight: the client sends nothing else meanwhile (another EXEC on
+  // the connection would drop its WATCH).
+  uint64_t watch_op = 0;
 };
 
 class NodeSimulation {
@@ -121,8 +142,12 @@ class NodeSimulation {
       if (loading && c.uses_session && c.session == 0 && c.open_op == 0) {
         open_session(c);
       } else if (loading && c.in_flight.size() < static_cast<size_t>(options_.window) &&
-                 (!c.uses_session || c.session != 0)) {
-        issue(c);
+                 (!c.uses_session || c.session != 0) && c.watch_op == 0) {
+        if (rng_.chance(options_.tx_ops)) {
+          issue_transaction(c);
+        } else {
+          issue(c);
+        }
       }
       if (loading || !c.in_flight.empty()) schedule_client(i, rng_.uniform(1, kTick));
     });
@@ -140,12 +165,17 @@ class NodeSimulation {
     send_op(c, ops_.back());
   }
 
-  void issue(Client& c) {
+  OpRecord new_op(const Client& c) const {
     OpRecord op;
     op.id = ops_.size() + 1;
     op.client = c.id;
     op.connection = c.conn;
     op.invoke = queue_.now();
+    return op;
+  }
+
+  void issue(Client& c) {
+    OpRecord op = new_op(c);
     kv::Argv argv;
     if (rng_.chance(options_.ttl_ops)) {
       if (!ttl_keys_.empty() && rng_.chance(0.7)) {
@@ -179,12 +209,98 @@ class NodeSimulation {
     send_op(c, ops_.back());
   }
 
+  // --- transactions ------------------------------------------------------------------
+  static constexpr int kAccounts = 3;
+  static std::string account(uint64_t i) { return "a" + std::to_string(i); }
+
+  void issue_transaction(Client& c) {
+    OpRecord op = new_op(c);
+    const uint64_t r = rng_.uniform(0, 99);
+    if (r < 45) {
+      op.kind = OpKind::kTransfer;
+      const uint64_t from = rng_.uniform(0, kAccounts - 1);
+      const uint64_t to = (from + rng_.uniform(1, kAccounts - 1)) % kAccounts;
+      const std::string amount = std::to_string(rng_.uniform(1, 9));
+      op.prelude = {{"MULTI"}, {"DECRBY", account(from), amount}, {"INCRBY", account(to), amount}};
+      op.argv = {"EXEC"};
+    } else if (r < 75) {
+      op.kind = OpKind::kAudit;
+      op.argv = {"MGET"};
+      for (uint64_t i = 0; i < kAccounts; ++i) op.argv.push_back(account(i));
+      if (rng_.chance(0.5)) {  // the same read as a transaction of GETs
+        op.prelude = {{"MULTI"}};
+        for (uint64_t i = 0; i < kAccounts; ++i) op.prelude.push_back({"GET", account(i)});
+        op.argv = {"EXEC"};
+      }
+    } else {
+      op.kind = OpKind::kWatchIncr;
+      op.prelude = {{"WATCH", "counter"}};
+      op.argv = {"GET", "counter"};
+      c.watch_op = op.id;
+    }
+    ops_.push_back(op);
+    send_op(c, ops_.back());
+  }
+
+  void interpret_transaction(Client& c, OpRecord& op, const std::string& reply) {
+    if (reply.starts_with("-MOVED ")) interpret_redirect(c, reply);
+    if (reply.starts_with("-UNKNOWN")) return end_op(c, op, Outcome::kUnknown, "");
+    if (reply.starts_with("-") || reply == "*-1\r\n") {  // refused, redirected or aborted
+      return end_op(c, op, Outcome::kFailed, "");
+    }
+    if (op.kind == OpKind::kWatchIncr && op.phase == 1) {
+      // The WATCH lives on the connection it was sent on: after a redirect to another
+      // node, the transaction cannot follow it there (a client library would start over).
+      if (c.conn != op.connection) return end_op(c, op, Outcome::kFailed, "");
+      // The read of the WATCHed counter: now the transaction that writes read + 1.
+      const std::vector<std::string> read = parse_bulks("*1\r\n" + reply);
+      const uint64_t value = read.empty() || read[0].empty() ? 0 : std::stoull(read[0]);
+      op.phase = 2;
+      op.value = std::to_string(value + 1);
+      op.prelude = {{"MULTI"}, {"SET", "counter", op.value}};
+      op.argv = {"EXEC"};
+      return send_op(c, op);
+    }
+    std::string result;
+    if (op.kind == OpKind::kAudit) {
+      int64_t sum = 0;
+      for (const std::string& v : parse_bulks(reply)) sum += v.empty() ? 0 : std::stoll(v);
+      result = std::to_string(sum);
+    }
+    end_op(c, op, Outcome::kOk, result);
+  }
+
+  // The bulk strings (or integers) of an array reply; "" for a nil.
+  static std::vector<std::string> parse_bulks(const std::string& reply) {
+    std::vector<std::string> out;
+    size_t at = reply.find("\r\n") + 2;
+    while (at < reply.size()) {
+      const size_t eol = reply.find("\r\n", at);
+      const std::string line = reply.substr(at, eol - at);
+      at = eol + 2;
+      if (line[0] == '$' && line != "$-1") {
+        const size_t n = std::stoull(line.substr(1));
+        out.push_back(reply.substr(at, n));
+        at += n + 2;
+      } else {
+        out.push_back(line[0] == ':' ? line.substr(1) : "");
+      }
+    }
+    return out;
+  }
+
   void send_op(Client& c, const OpRecord& op) {
     c.in_flight[op.id] = queue_.now() + client_timeout();
     note("c" + std::to_string(c.id) + " -> n" + std::to_string(c.node) + " conn" +
-         std::to_string(c.conn) + " op" + std::to_string(op.id) + " " + join(op.argv));
+         std::to_string(c.conn) + " op" + std::to_string(op.id) + " " + prelude_text(op) +
+         join(op.argv));
     const raft::NodeId node = c.node;
     const uint64_t conn = c.conn;
+    for (const kv::Argv& argv : op.prelude) {
+      queue_.at(in_order(request_due_[conn]), [this, node, conn, id = op.id, argv]() {
+        nodes_[node - 1]->request(conn, id | kPreludeBit, argv);
+      });
+    }
     queue_.at(in_order(request_due_[conn]), [this, node, conn, id = op.id, argv = op.argv]() {
       nodes_[node - 1]->request(conn, id, argv);
     });
@@ -240,10 +356,12 @@ class NodeSimulation {
   void end_op(Client& c, OpRecord& op, Outcome outcome, std::string result) {
     if (op.id == c.write_op) c.write_op = 0;
     if (op.id == c.open_op) c.open_op = 0;
+    if (op.id == c.watch_op) c.watch_op = 0;
     finish(op, outcome, std::move(result));
   }
 
   void on_reply(uint64_t conn, uint64_t op_id, const std::string& reply) {
+    if (op_id & kPreludeBit) return;
     auto owner = conn_owner_.find(conn);
     if (owner == conn_owner_.end()) return;  // a connection the client gave up
     Client& c = clients_[owner->second - 1];
@@ -256,19 +374,22 @@ class NodeSimulation {
       return;
     }
     if (reply.starts_with("-UNKNOWN") && retry_session_write(c, op)) return;
+    if (op.kind >= OpKind::kTransfer) return interpret_transaction(c, op, reply);
     interpret(c, op, reply);
+  }
+
+  void interpret_redirect(Client& c, const std::string& reply) {
+    const size_t n = reply.find(" n", 7);
+    const raft::NodeId to = n == std::string::npos ? 0 : std::stoull(reply.substr(n + 2));
+    if (to >= 1 && to <= static_cast<raft::NodeId>(options_.nodes) && to != c.node &&
+        conn_owner_.count(c.conn)) {
+      connect(c, to);  // later commands go to the leader; earlier ones still answer here
+    }
   }
 
   void interpret(Client& c, OpRecord& op, const std::string& reply) {
     const bool moved = reply.starts_with("-MOVED ");
-    if (moved) {
-      const size_t n = reply.find(" n", 7);
-      const raft::NodeId to = n == std::string::npos ? 0 : std::stoull(reply.substr(n + 2));
-      if (to >= 1 && to <= static_cast<raft::NodeId>(options_.nodes) && to != c.node &&
-          conn_owner_.count(c.conn)) {
-        connect(c, to);  // later commands go to the leader; earlier ones still answer here
-      }
-    }
+    if (moved) interpret_redirect(c, reply);
     if (moved || reply.starts_with("-CLUSTERDOWN") || reply.starts_with("-TRYAGAIN")) {
       // Not executed. For a retried session write that says nothing of the earlier
       // attempts, which may have applied: try again, or count it unknown.
@@ -375,6 +496,9 @@ class NodeSimulation {
     if (nodes_[id - 1]->up()) return;
     note("restart n" + std::to_string(id));
     nodes_[id - 1]->restart();
+    if (!nodes_[id - 1]->recovery_error().empty()) {
+      violate("durability", nodes_[id - 1]->recovery_error());
+    }
   }
 
   void heal() {
@@ -439,6 +563,44 @@ class NodeSimulation {
     check_replicas();
     if (!result_.violation) check_expiry();
     if (!result_.violation) check_history();
+    if (!result_.violation) check_transactions();
+  }
+
+  // Transfers are atomic: every audit, and the final state, sums to 0. WATCH increments are
+  // serializable: the committed ones form the chain 1, 2, ..., final, so no two
+  // acknowledged ones wrote the same value, and final lies between the acknowledged count
+  // and that plus the unknown outcomes.
+  void check_transactions() {
+    std::set<std::string> written;
+    uint64_t acked = 0, unknown = 0;
+    for (const OpRecord& op : ops_) {
+      if (op.kind == OpKind::kAudit && op.outcome == Outcome::kOk && op.result != "0") {
+        return violate("transaction atomicity",
+                       "op" + std::to_string(op.id) + " read accounts summing to " + op.result);
+      }
+      if (op.kind != OpKind::kWatchIncr) continue;
+      unknown += op.outcome == Outcome::kUnknown;
+      if (op.outcome != Outcome::kOk) continue;
+      ++acked;
+      if (!written.insert(op.value).second) {
+        return violate("WATCH serializability", "two acknowledged increments both wrote " +
+                                                    op.value + " (op" + std::to_string(op.id) +
+                                                    ")");
+      }
+    }
+    const kv::StateMachine& sm = *nodes_[0]->machine();
+    const std::vector<std::string> accounts =
+        parse_bulks(sm.read({"MGET", account(0), account(1), account(2)}));
+    int64_t sum = 0;
+    for (const std::string& v : accounts) sum += v.empty() ? 0 : std::stoll(v);
+    if (sum != 0) return violate("transaction atomicity", "final sum " + std::to_string(sum));
+    const std::vector<std::string> counter = parse_bulks("*1\r\n" + sm.read({"GET", "counter"}));
+    const uint64_t final_value = counter[0].empty() ? 0 : std::stoull(counter[0]);
+    if (final_value < acked || final_value > acked + unknown) {
+      violate("WATCH serializability", "counter " + std::to_string(final_value) + " after " +
+                                           std::to_string(acked) + " acknowledged and " +
+                                           std::to_string(unknown) + " unknown increments");
+    }
   }
 
   void check_replicas() {
@@ -490,7 +652,7 @@ class NodeSimulation {
     History h;
     for (const OpRecord& op : ops_) {
       if (op.kind == OpKind::kTtlSet || op.kind == OpKind::kTtlGet) continue;
-      if (op.kind == OpKind::kOpenSession) continue;
+      if (op.kind == OpKind::kOpenSession || op.kind >= OpKind::kTransfer) continue;
       Operation o;
       o.id = op.id;
       o.command.client = op.client;
@@ -525,6 +687,11 @@ class NodeSimulation {
     tail_.push_back(std::move(line));
     if (tail_.size() > 60) tail_.pop_front();
     result_.trace_tail.assign(tail_.begin(), tail_.end());
+  }
+  static std::string prelude_text(const OpRecord& op) {
+    std::string out;
+    for (const kv::Argv& argv : op.prelude) out += join(argv) + "; ";
+    return out;
   }
   static std::string join(const kv::Argv& argv) {
     std::string out;

@@ -10,6 +10,8 @@
 //   - state-machine safety: every node applies the same entry at each index;
 //   - linearizability with per-connection order, on GET/SET/APPEND of a few keys;
 //   - expiry never reverses: once a read saw a TTL key gone, no later read sees it;
+//   - transactions: transfers (MULTI/EXEC) keep the accounts' sum at 0 for every audit,
+//     and WATCH increments of a counter lose no update and commit none twice;
 //   - at the end, a leader, every operation answered, every replica at the same applied
 //     index with the same DEBUG DIGEST.
 #pragma once
@@ -46,6 +48,9 @@ struct NodeSimOptions {
   bool clock_faults = true;
   int64_t max_clock_step_ms = 3000;
   double ttl_ops = 0.3;  // share of operations on keys with a deadline
+  // Share of operations that are transactions: transfers between accounts, audits of
+  // their sum, and WATCH-based increments of a counter.
+  double tx_ops = 0.15;
   // Share of clients that tag writes with an exactly-once session and retry them when
   // their outcome is unknown (docs/sessions.md).
   double session_clients = 0.5;

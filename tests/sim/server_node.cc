@@ -3,6 +3,8 @@
 #include <deque>
 #include <utility>
 
+#include "sim/durable_disk.h"
+
 namespace raftkv::sim {
 
 // The server's StateMachine interface over the key-value state machine, as
@@ -64,7 +66,27 @@ ServerNode::ServerNode(raft::NodeId id, const raft::ConfState& conf, EventQueue&
                        ServerNodeConfig config, Env env)
     : id_(id), queue_(queue), rng_(rng), config_(config), env_(std::move(env)), runtime_(queue) {
   storage_.set_conf_state(conf);
+  if (config_.durable_disk) {
+    fs_ = std::make_unique<storage::FaultFileSystem>(rng_.next());
+    if (config_.skip_fsync) no_sync_fs_ = make_no_sync_file_system(fs_.get());
+    if (open_log()) {
+      if (auto s = log_->set_conf_state(conf); !s.ok()) recovery_error_ = s.to_string();
+    }
+  }
   boot();
+}
+
+bool ServerNode::open_log() {
+  storage::DurableStorageOptions o;
+  o.dir = "log";
+  o.segment_bytes = 4096;  // small: runs cross segment boundaries
+  storage::FileSystem* fs = no_sync_fs_ ? no_sync_fs_.get() : fs_.get();
+  if (auto s = storage::DurableStorage::open(fs, o, &log_); !s.ok()) {
+    recovery_error_ = "n" + std::to_string(id_) + ": log recovery failed: " + s.to_string();
+    return false;
+  }
+  log_sink_ = std::make_unique<server::DurableSink>(log_.get());
+  return true;
 }
 
 ServerNode::~ServerNode() {
@@ -86,10 +108,12 @@ void ServerNode::boot() {
   o.tick = config_.tick;
   o.request_timeout = config_.request_timeout;
   o.boot_nonce = rng_.next();
-  auto disk = std::make_unique<SimDiskQueue>(runtime_, queue_, sink_, rng_.fork(), config_.disk,
+  server::LogSink& sink = log_sink_ ? static_cast<server::LogSink&>(*log_sink_) : sink_;
+  raft::Storage* storage = log_ ? static_cast<raft::Storage*>(log_.get()) : &storage_;
+  auto disk = std::make_unique<SimDiskQueue>(runtime_, queue_, sink, rng_.fork(), config_.disk,
                                              &stall_until_);
   driver_ =
-      std::make_unique<server::RaftDriver>(runtime_, o, &storage_, std::move(disk), replica_.get(),
+      std::make_unique<server::RaftDriver>(runtime_, o, storage, std::move(disk), replica_.get(),
                                            [this](std::vector<raft::Message> msgs) {
                                              for (auto& m : msgs) env_.send(std::move(m));
                                            });
@@ -130,10 +154,20 @@ void ServerNode::crash() {
   replica_.reset();
   machine_.reset();
   stall_until_ = 0;
+  if (fs_) {
+    // The power fails: what was not synced is lost, or the last write torn.
+    log_sink_.reset();
+    log_.reset();
+    static constexpr storage::CrashMode kModes[] = {storage::CrashMode::kLoseUnsynced,
+                                                    storage::CrashMode::kTornLastWrite,
+                                                    storage::CrashMode::kRandom};
+    fs_->crash(kModes[rng_.uniform(0, 2)]);
+  }
 }
 
 void ServerNode::restart() {
   if (up()) return;
+  if (fs_ && !open_log()) return;  // stays down; the simulation reports recovery_error()
   boot();
 }
 

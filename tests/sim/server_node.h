@@ -3,9 +3,13 @@
 // redirects, log-time expiry) and kv::StateMachine (the Redis commands, TTLs) — the code
 // that ships — on a SimRuntime (simulated clocks and event loop) and a SimDiskQueue.
 //
-// What is not the server's own: the storage is a MemoryStorage (a crash keeps what the
-// disk queue completed, loses the rest), and the glue that raftkv::server::Server adds
-// (snapshots, membership, the member directory, INFO) is left out.
+// Storage: by default a MemoryStorage (a crash keeps what the disk queue completed, loses
+// the rest). With `durable_disk`, the server's own: storage::DurableStorage (the segmented
+// write-ahead log and hard state) written through server::DurableSink, on a
+// storage::FaultFileSystem that a crash cuts in a mode drawn from the seed (unsynced data
+// lost, or the last write torn), and a restart recovers it as the server does at start.
+// Left out: the glue that raftkv::server::Server adds (snapshots, membership, the member
+// directory, INFO).
 #pragma once
 
 #include <cstdint>
@@ -18,11 +22,14 @@
 #include "kv/state_machine.h"
 #include "raft/storage.h"
 #include "server/client_service.h"
+#include "server/durable_sink.h"
 #include "server/raft_driver.h"
 #include "sim/event_queue.h"
 #include "sim/rng.h"
 #include "sim/sim_disk_queue.h"
 #include "sim/sim_runtime.h"
+#include "storage/durable_storage.h"
+#include "storage/fault_file_system.h"
 
 namespace raftkv::sim {
 
@@ -31,6 +38,8 @@ struct ServerNodeConfig {
   std::chrono::milliseconds tick{10};  // kTick units of simulated time
   std::chrono::milliseconds request_timeout{1000};
   SimDiskConfig disk;
+  bool durable_disk = false;
+  bool skip_fsync = false;  // injected bug (durable_disk): sync() makes nothing durable
   server::ClientService::InjectedBugs bugs;
 };
 
@@ -52,7 +61,9 @@ class ServerNode {
   bool live() const { return up() && !runtime_.paused(); }
   const server::RaftDriver* driver() const { return driver_.get(); }
   const kv::StateMachine* machine() const { return machine_.get(); }
-  const raft::MemoryStorage& storage() const { return storage_; }
+  // Empty, or why recovery of the durable log failed at the last restart (the node then
+  // stays down).
+  const std::string& recovery_error() const { return recovery_error_; }
   SimRuntime& runtime() { return runtime_; }
 
   // A message from the network, handled as one event of this node.
@@ -73,6 +84,7 @@ class ServerNode {
   class Connection;
   class Replica;
   void boot();
+  bool open_log();  // durable_disk: opens (recovers) the log; false if it cannot
 
   raft::NodeId id_;
   EventQueue& queue_;
@@ -80,8 +92,14 @@ class ServerNode {
   ServerNodeConfig config_;
   Env env_;
   SimRuntime runtime_;
-  raft::MemoryStorage storage_;  // what survives a crash
+  raft::MemoryStorage storage_;  // what survives a crash (without durable_disk)
   MemorySink sink_{&storage_};
+  // With durable_disk: the file system survives a crash; the log is reopened on restart.
+  std::unique_ptr<storage::FaultFileSystem> fs_;
+  std::unique_ptr<storage::FileSystem> no_sync_fs_;  // the skip_fsync bug over fs_
+  std::unique_ptr<storage::DurableStorage> log_;
+  std::unique_ptr<server::DurableSink> log_sink_;
+  std::string recovery_error_;
   Time stall_until_ = 0;
   uint64_t boots_ = 0;
   // One process: rebuilt by restart().
