@@ -190,6 +190,8 @@ TEST(Scripting, MathRandomIsRedisRand48SeededFromTheEntry) {
   const std::string first = eval(kv, "return {math.random(1000000), math.random(1000000)}");
   const std::string second = eval(kv, "return {math.random(1000000), math.random(1000000)}");
   EXPECT_NE(first, second) << "another entry, another seed";
+  const std::string wide = eval(kv, "return math.random(-2147483648, 2147483647)");
+  EXPECT_EQ(wide[0], ':') << "the whole int range, without overflow (UBSan)";
 }
 
 // Two replicas apply the same entries: the same replies and the same state, byte for byte.
