@@ -524,7 +524,7 @@ void start_budget(lua_State* L, Engine* e, uint64_t instructions) {
   e->budget = instructions;
   e->step = static_cast<int>(std::min<uint64_t>(instructions, 10'000));
   e->budget_error =
-      " Script exceeded the instruction limit of " + std::to_string(instructions) + " instructions";
+      "Script exceeded the instruction limit of " + std::to_string(instructions) + " instructions";
   lua_sethook(L, count_hook, LUA_MASKCOUNT, e->step);
   e->running = L;
 }
