@@ -278,6 +278,29 @@ int redis_setresp(lua_State* L) {
   return 0;
 }
 
+// Redis 7.0 replaces Lua's pcall: a caught error table {err=msg} comes back as msg, so
+// `pcall(redis.call, ...)` returns false and the error text, as scripts written for Redis
+// expect.
+int redis_style_pcall(lua_State* L) {
+  const int argc = lua_gettop(L);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
 int returns_true(lua_State* L) {
   lua_pushboolean(L, 1);
   return 1;
@@ -332,6 +355,7 @@ void open_redis_library(lua_State* L) {
   lua_getglobal(L, "string");
   set_function(L, "rep", string_rep);
   lua_pop(L, 1);
+  lua_register(L, "pcall", redis_style_pcall);
 }
 
 // The environment's __index: a global, or Redis's error for a missing one (raised from C so

@@ -30,6 +30,12 @@ SCRIPTS = {
         (0, "EVAL", "redis.call('set', 'f', 0.1) return redis.call('get', 'f')", "0"),
         (0, "EVAL", "return redis.call('hset', 'h', 'a', 1, 'b', 2)", "0"),
         (0, "EVAL", "return redis.pcall('incr', 'l')", "0"),
+        (0, "EVAL", "return {pcall(redis.call, 'incr', 'l')}", "0"),
+        (0, "EVAL", "return redis.call('zadd', 'z', 1.5, 'a') and redis.call('zrange', 'z', 0, -1, "
+                    "'withscores')", "0"),
+        (0, "EVAL", "return tostring(1e15) .. ' ' .. tostring(0.1) .. ' ' .. 2^53", "0"),
+        (0, "EVAL", "local function f() return f() + 1 end return f()", "0"),
+        (0, "EVAL", "return cjson.decode('{bad')", "0"),
         (0, "EVAL", "return type(redis.call('set', 'x', 1))", "0"),
         (0, "EVAL", "return redis.sha1hex('abc')", "0"),
         (0, "EVAL", "return cjson.encode({1, 2, 'x'})", "0"),

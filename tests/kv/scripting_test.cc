@@ -60,6 +60,10 @@ TEST(Scripting, RespToLuaConversions) {
   EXPECT_EQ(eval(kv, "return type(redis.call('get','nokey'))"), "$7\r\nboolean\r\n");
   EXPECT_EQ(eval(kv, "return redis.call('incr','n') + 1"), ":2\r\n");
   EXPECT_EQ(eval(kv, "return redis.call('lrange','l',0,-1)"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  // Redis 7.0's pcall hands back a caught error table's text.
+  EXPECT_EQ(eval(kv, "return {pcall(redis.call, 'incr', 's')}"),
+            "*2\r\n$-1\r\n$43\r\nERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(eval(kv, "return {pcall(error, {1})}"), "*2\r\n$-1\r\n*1\r\n:1\r\n");
   EXPECT_EQ(eval(kv, "return redis.pcall('incr','s')['err']"),
             "$43\r\nERR value is not an integer or out of range\r\n");
   EXPECT_EQ(eval(kv, "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", {"1", "k1", "a1"}),
