@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kv/lua_api.h"
+#include "kv/lua_struct.h"
 #include "kv/lua_values.h"
 #include "kv/sha1.h"
 
@@ -387,7 +388,8 @@ end
 local function readonly(t)
   return setmetatable({}, {__index = t, __newindex = readonly_newindex, __metatable = false})
 end
-for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'bit'}) do
+for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'bit',
+                       'struct'}) do
   G[name] = readonly(G[name])
 end
 local env = setmetatable({}, {__index = global_index, __newindex = readonly_newindex,
@@ -447,6 +449,7 @@ lua_State* open_state(Engine* e) {
   open_library(L, luaopen_math, LUA_MATHLIBNAME, nullptr);
   open_library(L, luaopen_cjson, "cjson", "cjson");
   open_library(L, luaopen_bit, "bit", "bit");
+  open_library(L, luaopen_struct, "struct", "struct");
   open_redis_library(L);
   if (luaL_loadbuffer(L, kSandbox.data(), kSandbox.size(), "=sandbox") != 0) {
     std::abort();  // the sandbox is part of this program: it always compiles

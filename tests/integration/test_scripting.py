@@ -40,6 +40,16 @@ SCRIPTS = {
         (0, "EVAL", "return redis.sha1hex('abc')", "0"),
         (0, "EVAL", "return cjson.encode({1, 2, 'x'})", "0"),
         (0, "EVAL", "return bit.tohex(255)", "0")],
+    "struct": [
+        (0, "EVAL", f"return {e}", "0") for e in [
+            "struct.pack('<i4hBb', -2, 300, 255, -1)",
+            "{struct.unpack('<i4hBb', struct.pack('<i4hBb', -2, 300, 255, -1))}",
+            "{struct.unpack('>I2', struct.pack('>I2', 258))}", "struct.size('!8bd')",
+            "struct.pack('!4bi', 1, 2)", "{struct.unpack('s', 'abc\\0def')}",
+            "{struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", "struct.pack('d', 1.5)",
+            "{struct.unpack('>f', struct.pack('>f', 2.25))}", "struct.pack('>i16', -3)",
+            "struct.pack('q', 1)", "struct.size('s')", "struct.pack('i40', 1)",
+            "{struct.unpack('i', 'ab')}"]],
     "errors": [
         (0, "SET", "s:str", "a"),
         (0, "EVAL", "return redis.call('incr', 's:str')", "0"),

@@ -182,6 +182,9 @@ TEST(Scripting, SandboxHidesWhatRedisHides) {
   EXPECT_EQ(eval(kv, "return cjson.encode({1,2,'x'})"), "$9\r\n[1,2,\"x\"]\r\n");
   EXPECT_EQ(eval(kv, "return {bit.band(0xff, 0x0f), bit.tohex(255), bit.lshift(1,4)}"),
             "*3\r\n:15\r\n$8\r\n000000ff\r\n:16\r\n");
+  EXPECT_EQ(eval(kv, "return {struct.unpack('<i4hc0', struct.pack('<i4hc0', -2, 3, 'xyz'))}"),
+            "*3\r\n:-2\r\n$3\r\nxyz\r\n:10\r\n")
+      << "struct, as Redis bundles it";
   EXPECT_EQ(eval(kv, "return loadstring(string.dump(function() return 1 end))"), "$-1\r\n")
       << "no precompiled chunks";
   EXPECT_EQ(eval(kv, "return tostring({})"), "$17\r\ntable: 0x00000001\r\n") << "no addresses";
