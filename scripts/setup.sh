@@ -9,6 +9,7 @@ packages=(
   libasio-dev libprotobuf-dev protobuf-compiler libssl-dev openssl
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
   libboost-dev prometheus-cpp-dev nlohmann-json3-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-tools redis-server iproute2 procps python3 python3-redis python3-prometheus-client
   clang-16 libclang-rt-16-dev nodejs
 )

@@ -7,6 +7,7 @@
 
 #include "kv/data_commands.h"
 #include "kv/int_parse.h"
+#include "kv/scripting.h"
 
 namespace raftkv::kv {
 
@@ -17,6 +18,7 @@ constexpr uint32_t kR = kFlagReadOnly;
 constexpr uint32_t kA = kFlagAdmin;
 constexpr uint32_t kN = kFlagNoRaft;
 constexpr uint32_t kF = kFlagFast;
+constexpr uint32_t kS = kFlagNoScript | kFlagMovableKeys;
 
 using enum CommandId;
 using enum Route;
@@ -157,6 +159,13 @@ constexpr std::array kTable = {
     CommandSpec{"watch", kWatch, -2, kR | kF, kRead, 1, -1, 1},
     CommandSpec{"unwatch", kUnwatch, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"auth", kAuth, -2, kN | kF, kLocal, 0, 0, 0},
+    // Scripts: keys come from numkeys (movable, as Redis reports them). EVAL's route is
+    // kRead for a no-writes shebang, SCRIPT's depends on the subcommand (script_route).
+    CommandSpec{"eval", kEval, -3, kW | kS, kWrite, 0, 0, 0},
+    CommandSpec{"evalsha", kEvalsha, -3, kW | kS, kWrite, 0, 0, 0},
+    CommandSpec{"eval_ro", kEvalRo, -3, kR | kS, kRead, 0, 0, 0},
+    CommandSpec{"evalsha_ro", kEvalshaRo, -3, kR | kS, kRead, 0, 0, 0},
+    CommandSpec{"script", kScript, -2, kW | kFlagNoScript, kWrite, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
 };
@@ -172,11 +181,6 @@ const std::unordered_map<std::string_view, const CommandSpec*>& index_by_name() 
     return map;
   }();
   return index;
-}
-
-bool arity_ok(const CommandSpec& spec, size_t argc) {
-  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
-                         : argc >= static_cast<size_t>(-spec.arity);
 }
 
 // Checks SESSION's subcommand: OPEN, or CLOSE <id>.
@@ -198,13 +202,14 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
     out->error = unknown_command_error(argv);
     return;
   }
-  if (!arity_ok(*spec, argv.size())) {
+  if (!arity_matches(*spec, argv.size())) {
     out->error = wrong_arity_error(spec->name);
     return;
   }
   out->spec = spec;
   out->route = spec->route;
   out->error = spec->id == kSession ? validate_session(argv) : validate_arguments(*spec, argv);
+  if (out->ok() && is_script_command(spec->id)) out->route = script_route(*spec, argv);
 }
 
 }  // namespace
@@ -252,6 +257,11 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
 
 std::span<const CommandSpec> command_table() {
   return kTable;
+}
+
+bool arity_matches(const CommandSpec& spec, size_t argc) {
+  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
+                         : argc >= static_cast<size_t>(-spec.arity);
 }
 
 const CommandSpec* find_command(std::string_view name) {

@@ -174,6 +174,12 @@ enum class CommandId : uint8_t {
   kMonitor,
   // requirepass: answered by the server's request path (password_check.h)
   kAuth,
+  // scripts (scripting.h)
+  kEval,
+  kEvalsha,
+  kEvalRo,
+  kEvalshaRo,
+  kScript,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands
@@ -182,11 +188,13 @@ ValueType command_value_type(CommandId id);
 
 // Flags, as COMMAND reports them.
 enum CommandFlag : uint32_t {
-  kFlagWrite = 1u << 0,     // changes the data set: goes through the Raft log
-  kFlagReadOnly = 1u << 1,  // reads the data set: needs a read point
-  kFlagAdmin = 1u << 2,     // operational command
-  kFlagNoRaft = 1u << 3,    // never touches the log or the state machine
-  kFlagFast = 1u << 4,      // O(1) or O(log n)
+  kFlagWrite = 1u << 0,        // changes the data set: goes through the Raft log
+  kFlagReadOnly = 1u << 1,     // reads the data set: needs a read point
+  kFlagAdmin = 1u << 2,        // operational command
+  kFlagNoRaft = 1u << 3,       // never touches the log or the state machine
+  kFlagFast = 1u << 4,         // O(1) or O(log n)
+  kFlagNoScript = 1u << 5,     // may not be called from a script
+  kFlagMovableKeys = 1u << 6,  // keys found from the arguments (EVAL's numkeys), not positions
 };
 
 struct CommandSpec {
@@ -205,6 +213,8 @@ struct CommandSpec {
 std::span<const CommandSpec> command_table();
 // Case-insensitive lookup; nullptr for an unknown name.
 const CommandSpec* find_command(std::string_view name);
+// Whether `argc` arguments (the name included) satisfy the command's arity.
+bool arity_matches(const CommandSpec& spec, size_t argc);
 
 struct Classification {
   // Non-empty: reply with this error (e.g. "ERR syntax error") and execute nothing.

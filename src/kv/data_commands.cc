@@ -13,6 +13,7 @@
 #include "kv/list_commands.h"
 #include "kv/memory_usage.h"
 #include "kv/scan_args.h"
+#include "kv/scripting.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
 #include "kv/string_commands.h"
@@ -250,6 +251,12 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kSetrange:
     case CommandId::kGetex:
       return validate_string_arguments(spec, argv);
+    case CommandId::kEval:
+    case CommandId::kEvalsha:
+    case CommandId::kEvalRo:
+    case CommandId::kEvalshaRo:
+    case CommandId::kScript:
+      return validate_script_arguments(spec, argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");

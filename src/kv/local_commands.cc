@@ -6,6 +6,7 @@
 
 #include "kv/glob.h"
 #include "kv/int_parse.h"
+#include "kv/scripting.h"
 
 namespace raftkv::kv {
 
@@ -19,13 +20,15 @@ std::string lower(std::string_view s) {
 
 void write_flags(uint32_t flags, RespWriter* out) {
   size_t n = 0;
-  for (uint32_t bit = 1; bit <= kFlagFast; bit <<= 1) n += (flags & bit) != 0 ? 1 : 0;
+  for (uint32_t bit = 1; bit <= kFlagMovableKeys; bit <<= 1) n += (flags & bit) != 0 ? 1 : 0;
   out->array_header(n);
   if ((flags & kFlagWrite) != 0) out->simple("write");
   if ((flags & kFlagReadOnly) != 0) out->simple("readonly");
   if ((flags & kFlagAdmin) != 0) out->simple("admin");
   if ((flags & kFlagNoRaft) != 0) out->simple("no-raft");
   if ((flags & kFlagFast) != 0) out->simple("fast");
+  if ((flags & kFlagNoScript) != 0) out->simple("noscript");
+  if ((flags & kFlagMovableKeys) != 0) out->simple("movablekeys");
 }
 
 // One COMMAND INFO entry in Redis 7's ten-element layout.
@@ -180,6 +183,8 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     case CommandId::kReadWriteMode:
     case CommandId::kUnwatch:  // inside a transaction (the server handles it elsewhere)
       return out->simple("OK");
+    case CommandId::kScript:  // HELP and KILL; the others are reads and writes
+      return execute_script_local(argv, out);
     case CommandId::kConfig:
       return execute_config(argv, *client, out);
     default:

@@ -11,7 +11,7 @@
 namespace raftkv::kv {
 
 StateMachine::StateMachine(StateMachineOptions options)
-    : options_(options), sessions_(options.sessions) {}
+    : options_(options), sessions_(options.sessions), scripts_{{}, options.scripts} {}
 
 std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   if (index <= applied_index_) return {};
@@ -86,10 +86,12 @@ std::string StateMachine::execute(uint64_t index, const LogCommand& command,
   std::string reply;
   RespWriter out(&reply);
   const WriteContext ctx{log_time_ms_, index};
-  if (spec.id != CommandId::kExec) {
+  if (is_script_command(spec.id)) {
+    execute_script_write(store_, scripts_, spec, command.argv, ctx, &out);
+  } else if (spec.id != CommandId::kExec) {
     execute_write(store_, spec, command.argv, ctx, &out);
   } else if (command.transaction) {
-    run_transaction(store_, command, ctx, &out);
+    run_transaction(store_, scripts_, command, ctx, &out);
   } else {
     out.error("ERR EXEC entry without a transaction");  // a plain "EXEC" entry: refuse it
   }
@@ -107,6 +109,10 @@ void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) cons
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (c.route != Route::kRead) return out->error("ERR not a read command");
+  if (is_script_command(c.spec->id)) {
+    return execute_script_read(store_, scripts_, *c.spec, argv, std::max(now_ms, log_time_ms_),
+                               out);
+  }
   execute_read(store_, *c.spec, argv, std::max(now_ms, log_time_ms_), out);
 }
 

@@ -18,6 +18,7 @@
 #include "kv/command_codec.h"
 #include "kv/kv_store.h"
 #include "kv/resp_writer.h"
+#include "kv/scripting.h"
 #include "kv/session_table.h"
 #include "kv/status.h"
 
@@ -27,6 +28,7 @@ struct CommandSpec;
 
 struct StateMachineOptions {
   SessionPolicy sessions;  // must be equal on every replica
+  ScriptLimits scripts;    // must be equal on every replica
 };
 
 class StateMachine {
@@ -79,10 +81,12 @@ class StateMachine {
   // (expiry_tick_command) so that idle clusters reclaim expired keys too.
   bool has_expired_keys(uint64_t now_ms) const { return store_.has_due(now_ms); }
   size_t session_count() const { return sessions_.size(); }
+  // The replicated script cache (SCRIPT LOAD, EVAL; scripting.h).
+  const ScriptCache& scripts() const { return scripts_.cache; }
   // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).
   std::string digest() const { return store_.digest_hex(); }
 
-  // A deterministic image of the whole state (keys, sessions, applied index, log clock)
+  // A deterministic image of the whole state (keys, sessions, scripts, applied index, log clock)
   // with a trailing checksum: equal states give equal bytes (format: state_machine_snapshot.cc).
   std::string serialize() const;
   // Replaces the state with a serialized image. On any error (bad magic or version,
@@ -97,6 +101,7 @@ class StateMachine {
   StateMachineOptions options_;
   KvStore store_;
   SessionTable sessions_;
+  Scripts scripts_;
   uint64_t applied_index_ = 0;
   uint64_t log_time_ms_ = 0;  // the largest time_ms among applied entries
 };

@@ -1,7 +1,7 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP4"                    magic and format version (8 bytes)
+//   "RKVSNAP5"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
 //   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
 //                                 the type is a ValueType, the value as value_codec.h
@@ -12,7 +12,11 @@
 //   changed_count, then changed_count x (gap, log index)   WATCH's buckets (watch_versions.h)
 //                                 that are not 0, in bucket order: gap = bucket number minus
 //                                 the previous one's plus one (the first: its number)
+//   script_count, then script_count x (body bytes)   the script cache, in order of the
+//                                 bodies' SHA-1 (each sha is computed from its body)
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 4 ("RKVSNAP4", before scripts) has no script section: it restores with an empty
+// script cache.
 // Version 3 ("RKVSNAP3", before WATCH) has no bucket section; restored, every bucket is
 // set to the applied index (a transaction watching from before it aborts, never wrongly
 // commits).
@@ -32,7 +36,8 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP4";
+constexpr std::string_view kMagic = "RKVSNAP5";
+constexpr std::string_view kMagicV4 = "RKVSNAP4";  // before scripts
 constexpr std::string_view kMagicV3 = "RKVSNAP3";  // before WATCH
 constexpr std::string_view kMagicV2 = "RKVSNAP2";  // before typed values
 constexpr std::string_view kMagicV1 = "RKVSNAP1";  // before key expiry
@@ -82,6 +87,27 @@ Status restore_watch_versions(bool present, uint64_t applied, ByteReader* r,
   return Status::ok();
 }
 
+void write_scripts(const ScriptCache& cache, ByteWriter* w) {
+  w->varint(cache.size());
+  for (const auto& [sha, body] : cache.scripts()) w->bytes(body);
+}
+
+Status restore_scripts(bool present, ByteReader* r, ScriptCache* cache) {
+  if (!present) return Status::ok();
+  uint64_t count = 0;
+  if (!r->varint(&count)) return Status::error("snapshot scripts truncated");
+  std::string previous;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view body;
+    if (!r->bytes(&body)) return Status::error("snapshot scripts truncated");
+    std::string sha = cache->add(body);
+    // Canonical: in sha order, each once.
+    if (i > 0 && sha <= previous) return Status::error("snapshot scripts out of order");
+    previous = std::move(sha);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string StateMachine::serialize() const {
@@ -110,6 +136,7 @@ std::string StateMachine::serialize() const {
     w.varint(at);
   });
   write_watch_versions(store_.watch_versions(), &w);
+  write_scripts(scripts_.cache, &w);
   w.fixed64(checksum(out));
   return out;
 }
@@ -122,7 +149,8 @@ Status StateMachine::restore(std::string_view image) {
   trailer.fixed64(&expected);
   const std::string_view magic = body.substr(0, kMagic.size());
   const bool v1 = magic == kMagicV1;
-  const bool watch = magic == kMagic;
+  const bool scripts = magic == kMagic;
+  const bool watch = scripts || magic == kMagicV4;
   const bool typed = watch || magic == kMagicV3;
   if (!typed && magic != kMagicV2 && !v1) {
     return Status::error("not a raftkv state machine snapshot (bad magic or version)");
@@ -184,13 +212,16 @@ Status StateMachine::restore(std::string_view image) {
     }
     store.set_expire(key, at);
   }
-  if (Status s = restore_watch_versions(watch, applied, &r, &store.watch_versions()); !s.ok()) {
+  if (Status s = restore_watch_versions(watch, applied, &r, &store.watch_versions()); !s.is_ok()) {
     return s;
   }
+  ScriptCache cache;
+  if (Status s = restore_scripts(scripts, &r, &cache); !s.is_ok()) return s;
   if (!r.at_end()) return Status::error("snapshot has trailing bytes");
 
   store_ = std::move(store);
   sessions_ = std::move(sessions);
+  scripts_.cache = std::move(cache);
   applied_index_ = applied;
   log_time_ms_ = log_time;
   return Status::ok();

@@ -31,11 +31,16 @@ bool watched_key_changed(KvStore& store, const std::string& key, uint64_t since,
 
 namespace {
 
-void run_queued(KvStore& store, const Argv& argv, WriteContext ctx, RespWriter* out) {
+void run_queued(KvStore& store, Scripts& scripts, const Argv& argv, WriteContext ctx,
+                RespWriter* out) {
   // Checked when queued; checked again so that any entry gets the same reply everywhere.
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (std::string error = transaction_queue_error(c); !error.empty()) return out->error(error);
+  // EVAL inside MULTI, and SCRIPT LOAD, EXISTS and FLUSH: all at this entry's time and index.
+  if (is_script_command(c.spec->id)) {
+    return execute_script_write(store, scripts, *c.spec, argv, ctx, out);
+  }
   switch (c.route) {
     case Route::kWrite:
       return execute_write(store, *c.spec, argv, ctx, out);
@@ -50,15 +55,15 @@ void run_queued(KvStore& store, const Argv& argv, WriteContext ctx, RespWriter* 
 
 }  // namespace
 
-void run_transaction(KvStore& store, const LogCommand& transaction, WriteContext ctx,
-                     RespWriter* out) {
+void run_transaction(KvStore& store, Scripts& scripts, const LogCommand& transaction,
+                     WriteContext ctx, RespWriter* out) {
   bool changed = false;
   for (const std::string& key : transaction.watched) {
     changed |= watched_key_changed(store, key, transaction.watch_index, ctx.now_ms);
   }
   if (changed) return out->null_array();
   out->array_header(transaction.queued.size());
-  for (const Argv& argv : transaction.queued) run_queued(store, argv, ctx, out);
+  for (const Argv& argv : transaction.queued) run_queued(store, scripts, argv, ctx, out);
 }
 
 }  // namespace raftkv::kv

@@ -21,6 +21,7 @@
 #include "kv/commands.h"
 #include "kv/kv_store.h"
 #include "kv/resp_writer.h"
+#include "kv/scripting.h"
 
 namespace raftkv::kv {
 
@@ -39,9 +40,10 @@ inline constexpr std::string_view kDiscardWithoutMultiError = "ERR DISCARD witho
 std::string transaction_queue_error(const Classification& c);
 
 // Runs a transaction entry at log time `ctx.now_ms` and index `ctx.index`: the watched keys
-// are checked first, then every queued command runs. Appends EXEC's reply.
-void run_transaction(KvStore& store, const LogCommand& transaction, WriteContext ctx,
-                     RespWriter* out);
+// are checked first, then every queued command runs (scripts with `scripts`, as
+// StateMachine runs them). Appends EXEC's reply.
+void run_transaction(KvStore& store, Scripts& scripts, const LogCommand& transaction,
+                     WriteContext ctx, RespWriter* out);
 
 // Whether a watched key may have changed after `since`. A watched key that is due at
 // `now_ms` (expired, not yet purged) is purged here first, which counts as a change: a key

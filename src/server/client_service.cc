@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "kv/resp_writer.h"
+#include "kv/scripting.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
 #include "server/memory_limit.h"
@@ -93,9 +94,14 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }
-  size_t first_key = c.command_offset + static_cast<size_t>(std::max(c.spec->first_key, 0));
-  uint16_t key_slot =
-      c.spec->first_key > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  // EVAL's keys are found from its numkeys argument; other commands' at fixed positions.
+  const std::span<const std::string> args =
+      std::span<const std::string>(argv).subspan(c.command_offset);
+  const size_t key_at = kv::is_script_command(c.spec->id)
+                            ? kv::script_first_key(*c.spec, args)
+                            : static_cast<size_t>(std::max(c.spec->first_key, 0));
+  const size_t first_key = c.command_offset + key_at;
+  uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
   if (handle_transaction(argv, c, client, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {

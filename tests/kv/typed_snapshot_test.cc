@@ -39,7 +39,7 @@ TEST(TypedSnapshot, EveryTypeRoundTrips) {
   KvHarness a;
   populate_every_type(a);
   const std::string image = a.sm.serialize();
-  EXPECT_EQ(image.substr(0, 8), "RKVSNAP4");
+  EXPECT_EQ(image.substr(0, 8), "RKVSNAP5");
   StateMachine b;
   b.apply(1, encode_log_command(
                  make_log_command({"SADD", "stale", "x"}, classify({"SADD", "stale", "x"}), 1)));
@@ -62,7 +62,7 @@ TEST(TypedSnapshot, SecondFormatImagesStillRestore) {
   StateMachine restored;
   ASSERT_TRUE(restored.restore(testing::legacy_image(v2)).is_ok());
   EXPECT_EQ(restored.digest(), kv.sm.digest());
-  StateMachine again;  // re-serialized as RKVSNAP4, which restores to the same state
+  StateMachine again;  // re-serialized as RKVSNAP5, which restores to the same state
   ASSERT_TRUE(again.restore(restored.serialize()).is_ok());
   EXPECT_EQ(again.serialize(), restored.serialize());
 }

@@ -1,0 +1,139 @@
+#include "kv/lua_values.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace raftkv::kv {
+
+namespace {
+
+// The reader of replies this process wrote itself: trusted, so a malformed one only ends
+// the value early.
+struct ReplyReader {
+  std::string_view in;
+  size_t pos = 0;
+
+  std::string_view line() {
+    const size_t end = in.find("\r\n", pos);
+    const size_t stop = end == std::string_view::npos ? in.size() : end;
+    std::string_view text = in.substr(pos, stop - pos);
+    pos = stop == in.size() ? stop : stop + 2;
+    return text;
+  }
+  int64_t number() {
+    const std::string_view text = line();
+    int64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+  }
+};
+
+void push_table_field(lua_State* L, const char* field, std::string_view text) {
+  lua_newtable(L);
+  lua_pushstring(L, field);
+  lua_pushlstring(L, text.data(), text.size());
+  lua_settable(L, -3);
+}
+
+void push_value(lua_State* L, ReplyReader& r, int depth) {
+  luaL_checkstack(L, 4, "reached lua stack limit");
+  if (r.pos >= r.in.size()) return lua_pushboolean(L, 0);
+  const char type = r.in[r.pos++];
+  switch (type) {
+    case '+':
+      return push_table_field(L, "ok", r.line());
+    case '-':
+      return push_table_field(L, "err", r.line());
+    case ':':
+      return lua_pushnumber(L, static_cast<lua_Number>(r.number()));
+    case '$': {
+      const int64_t n = r.number();
+      if (n < 0 || r.pos + static_cast<size_t>(n) > r.in.size()) return lua_pushboolean(L, 0);
+      lua_pushlstring(L, r.in.data() + r.pos, static_cast<size_t>(n));
+      r.pos += static_cast<size_t>(n) + 2;
+      return;
+    }
+    case '*': {
+      const int64_t n = r.number();
+      if (n < 0) return lua_pushboolean(L, 0);
+      lua_newtable(L);
+      for (int64_t i = 1; i <= n; ++i) {
+        push_value(L, r, depth + 1);
+        lua_rawseti(L, -2, static_cast<int>(i));
+      }
+      return;
+    }
+    default:
+      return lua_pushboolean(L, 0);
+  }
+}
+
+// The string field `name` of the table at the top, or nullptr.
+const char* string_field(lua_State* L, const char* name, size_t* len) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  const char* text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : nullptr;
+  lua_pop(L, 1);  // the string stays alive: the table holds it
+  return text;
+}
+
+constexpr int kMaxDepth = 200;
+
+void write_value(lua_State* L, RespWriter* out, int depth) {
+  switch (lua_type(L, -1)) {
+    case LUA_TNUMBER:
+      return out->integer(lua_number_to_integer(lua_tonumber(L, -1)));
+    case LUA_TSTRING: {
+      size_t len = 0;
+      const char* text = lua_tolstring(L, -1, &len);
+      return out->bulk(std::string_view(text, len));
+    }
+    case LUA_TBOOLEAN:
+      if (lua_toboolean(L, -1)) return out->integer(1);
+      return out->null_bulk();
+    case LUA_TTABLE:
+      break;
+    default:
+      return out->null_bulk();
+  }
+  size_t len = 0;
+  if (const char* err = string_field(L, "err", &len)) return out->error(std::string_view(err, len));
+  if (const char* ok = string_field(L, "ok", &len)) return out->simple(std::string_view(ok, len));
+  if (depth >= kMaxDepth || !lua_checkstack(L, 2)) return out->error("ERR reached lua stack limit");
+  int n = 0;
+  for (;; ++n) {
+    lua_rawgeti(L, -1, n + 1);
+    const bool end = lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (end) break;
+  }
+  out->array_header(static_cast<size_t>(n));
+  for (int i = 1; i <= n; ++i) {
+    lua_rawgeti(L, -1, i);
+    write_value(L, out, depth + 1);
+    lua_pop(L, 1);
+  }
+}
+
+}  // namespace
+
+bool push_resp_reply(lua_State* L, std::string_view reply) {
+  ReplyReader r{reply};
+  push_value(L, r, 0);
+  return !reply.empty() && reply[0] == '-';
+}
+
+void write_lua_value(lua_State* L, RespWriter* out) {
+  write_value(L, out, 0);
+}
+
+int64_t lua_number_to_integer(double value) {
+  // [-2^63, 2^63): what converts exactly after truncation.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!(value >= -kLimit && value < kLimit)) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(value);
+}
+
+}  // namespace raftkv::kv

@@ -1,0 +1,152 @@
+"""Lua scripts on real processes: replies byte for byte as redis-server 7.0 gives them,
+redis-py's Lock (EVALSHA of registered scripts), and a registered script after a leader
+failover and after SCRIPT FLUSH (the NOSCRIPT retry path)."""
+import shutil
+import time
+import unittest
+
+import redis
+
+from cluster import ClusterTestCase
+from test_transactions import RedisServer, run_script
+
+# Each script: (connection, command...) run in order on both servers (as in
+# test_transactions). No math.random or TIME: those are seeded and timed by the log here.
+SCRIPTS = {
+    "conversions": [
+        (0, "EVAL", "return {1, 2.9, -3.7, 'a', true, false, nil, 'after'}", "0"),
+        (0, "EVAL", "return {1, {2, {3, 'x'}}, {ok='fine'}, {err='bad'}}", "0"),
+        (0, "EVAL", "return 1e20", "0"),
+        (0, "EVAL", "return redis.status_reply('FINE')", "0"),
+        (0, "EVAL", "return redis.error_reply('My Error')", "0"),
+        (0, "EVAL", "return redis.error_reply('oops')", "0"),
+        (0, "EVAL", "return {KEYS[1], ARGV[1], ARGV[2], #KEYS, #ARGV}", "1", "k", "a", "b")],
+    "calls and their replies": [
+        (0, "EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "s:k", "v"),
+        (0, "EVAL", "return redis.call('get', KEYS[1])", "1", "s:k"),
+        (0, "EVAL", "return redis.call('get', 'nokey')", "0"),
+        (0, "EVAL", "redis.call('rpush', 'l', 1, 2.5, 'x') return redis.call('lrange', 'l', 0, -1)",
+         "0"),
+        (0, "EVAL", "redis.call('set', 'f', 0.1) return redis.call('get', 'f')", "0"),
+        (0, "EVAL", "return redis.call('hset', 'h', 'a', 1, 'b', 2)", "0"),
+        (0, "EVAL", "return redis.pcall('incr', 'l')", "0"),
+        (0, "EVAL", "return {pcall(redis.call, 'incr', 'l')}", "0"),
+        (0, "EVAL", "return redis.call('zadd', 'z', 1.5, 'a') and redis.call('zrange', 'z', 0, -1, "
+                    "'withscores')", "0"),
+        (0, "EVAL", "return tostring(1e15) .. ' ' .. tostring(0.1) .. ' ' .. 2^53", "0"),
+        (0, "EVAL", "local function f() return f() + 1 end return f()", "0"),
+        (0, "EVAL", "return cjson.decode('{bad')", "0"),
+        (0, "EVAL", "return type(redis.call('set', 'x', 1))", "0"),
+        (0, "EVAL", "return redis.sha1hex('abc')", "0"),
+        (0, "EVAL", "return cjson.encode({1, 2, 'x'})", "0"),
+        (0, "EVAL", "return bit.tohex(255)", "0")],
+    "struct": [
+        (0, "EVAL", f"return {e}", "0") for e in [
+            "struct.pack('<i4hBb', -2, 300, 255, -1)",
+            "{struct.unpack('<i4hBb', struct.pack('<i4hBb', -2, 300, 255, -1))}",
+            "{struct.unpack('>I2', struct.pack('>I2', 258))}", "struct.size('!8bd')",
+            "struct.pack('!4bi', 1, 2)", "{struct.unpack('s', 'abc\\0def')}",
+            "{struct.unpack('Bc0', struct.pack('Bc0', 3, 'xyz'))}", "struct.pack('d', 1.5)",
+            "{struct.unpack('>f', struct.pack('>f', 2.25))}", "struct.pack('>i16', -3)",
+            "struct.pack('q', 1)", "struct.size('s')", "struct.pack('i40', 1)",
+            "{struct.unpack('i', 'ab')}"]],
+    "errors": [
+        (0, "SET", "s:str", "a"),
+        (0, "EVAL", "return redis.call('incr', 's:str')", "0"),
+        (0, "EVAL", "error('boom')", "0"),
+        (0, "EVAL", "return 1 +", "0"),
+        (0, "EVAL", "return x", "0"),
+        (0, "EVAL", "x = 5", "0"),
+        (0, "EVAL", "return redis.call('nosuch')", "0"),
+        (0, "EVAL", "return redis.call('get')", "0"),
+        (0, "EVAL", "return redis.call()", "0"),
+        (0, "EVAL", "return redis.call('get', {})", "0"),
+        (0, "EVAL", "return redis.call('multi')", "0"),
+        (0, "EVAL", "return 1", "-1"),
+        (0, "EVAL", "return 1", "2", "a"),
+        (0, "EVAL", "return 1", "x"),
+        (0, "EVAL", "#!python\nreturn 1", "0"),
+        (0, "EVAL", "#!lua flags=bogus\nreturn 1", "0"),
+        (0, "EVAL", "redis.call('set', 's:kept', 1) error('after a write')", "0"),
+        (0, "GET", "s:kept")],
+    "script cache": [
+        (0, "SCRIPT", "FLUSH"),
+        (0, "EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"),
+        (0, "SCRIPT", "LOAD", "return 1"),
+        (0, "EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0"),
+        (0, "SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "abc"),
+        (0, "EVAL", "return 2", "0"),
+        (0, "SCRIPT", "EXISTS", "7f923f79fe76194c868d7e1d0820de36700eb649"),
+        (0, "SCRIPT", "LOAD", "return 1 +"),
+        (0, "SCRIPT", "FLUSH", "x"),
+        (0, "SCRIPT", "KILL"),
+        (0, "SCRIPT", "FLUSH"),
+        (0, "SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")],
+    "read-only scripts": [
+        (0, "SET", "s:r", "v"),
+        (0, "EVAL_RO", "return redis.call('get', KEYS[1])", "1", "s:r"),
+        (0, "EVAL_RO", "return redis.call('set', 'a', 'b')", "0"),
+        (0, "EVAL", "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')", "0"),
+        (0, "EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 's:r')", "0"),
+        (0, "EXISTS", "a")],
+    "scripts inside MULTI": [
+        (0, "MULTI"), (0, "SET", "s:m", "1"),
+        (0, "EVAL", "return redis.call('incr', KEYS[1])", "1", "s:m"),
+        (0, "EXEC"),
+        (0, "MULTI"), (0, "EVAL", "return redis.call('incr', KEYS[1])", "1", "s:m"),
+        (0, "EXEC")],
+}
+
+
+class RedisCompatTest(ClusterTestCase):
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_replies_match_redis_byte_for_byte(self):
+        server = RedisServer()
+        try:
+            leader_port = self.c.client_port[self.c.leader()]
+            for name, script in SCRIPTS.items():
+                with self.subTest(name):
+                    self.assertEqual(run_script(leader_port, script),
+                                     run_script(server.port, script))
+        finally:
+            server.close()
+
+
+class ClientLibraryTest(ClusterTestCase):
+    def test_redis_py_lock_acquire_extend_release(self):
+        r = self.c.client(self.c.leader())
+        first = r.lock("s:lock", timeout=5)
+        second = r.lock("s:lock", timeout=5)
+        self.assertTrue(first.acquire(blocking=False))
+        self.assertFalse(second.acquire(blocking=False), "held by the first")
+        self.assertTrue(first.extend(10))  # LUA_EXTEND_SCRIPT
+        self.assertGreater(r.pttl("s:lock"), 10_000)
+        second.local.token = b"not the owner"
+        with self.assertRaises(redis.exceptions.LockNotOwnedError):
+            second.release()  # LUA_RELEASE_SCRIPT refuses another owner's token
+        self.assertEqual(r.exists("s:lock"), 1)
+        first.release()
+        self.assertTrue(second.acquire(blocking=False))
+        self.assertTrue(second.reacquire())  # LUA_REACQUIRE_SCRIPT
+        second.release()
+        self.assertEqual(r.exists("s:lock"), 0)
+
+    def test_registered_script_after_failover_and_flush(self):
+        first = self.c.leader()
+        incr_by = "return redis.call('incrby', KEYS[1], ARGV[1])"
+        script = self.c.client(first).register_script(incr_by)
+        self.assertEqual(script(keys=["s:n"], args=[2]), 2)  # NOSCRIPT, SCRIPT LOAD, EVALSHA
+        self.c.kill(first)
+        leader = self.c.leader()
+        r = self.c.client(leader, timeout=5)
+        # The cache is replicated: the new leader has the script without a retry.
+        self.assertEqual(r.script_exists(script.sha), [True])
+        self.assertEqual(script(keys=["s:n"], args=[3], client=r), 5)
+        r.script_flush()
+        self.assertEqual(r.script_exists(script.sha), [False])
+        self.assertEqual(script(keys=["s:n"], args=[4], client=r), 9)  # the NOSCRIPT path
+        self.assertEqual(r.script_exists(script.sha), [True])
+
+
+if __name__ == "__main__":
+    unittest.main()
