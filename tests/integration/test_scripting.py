@@ -2,6 +2,7 @@
 redis-py's Lock (EVALSHA of registered scripts), and a registered script after a leader
 failover and after SCRIPT FLUSH (the NOSCRIPT retry path)."""
 import shutil
+import threading
 import time
 import unittest
 
@@ -146,6 +147,53 @@ class ClientLibraryTest(ClusterTestCase):
         self.assertEqual(r.script_exists(script.sha), [False])
         self.assertEqual(script(keys=["s:n"], args=[4], client=r), 9)  # the NOSCRIPT path
         self.assertEqual(r.script_exists(script.sha), [True])
+
+
+class LockUnderLeaderKillTest(ClusterTestCase):
+    """redis-py's Lock (SET NX PX to take it, Lua scripts to release it) from four clients
+    while the leader is killed: no two holders ever own the lock at once. Each holds it
+    for 20 ms, far below its 5 s TTL, so an overlap could only come from the cluster
+    forgetting an acknowledged acquisition or release."""
+
+    def test_no_two_holders_at_once(self):
+        first = self.c.leader()
+        held = []  # (acquired, released, who) by the clients' clock
+        stop = time.time() + 8
+
+        def worker(who):
+            while time.time() < stop:
+                for i in self.c.ids:
+                    if not self.c.alive(i) or time.time() >= stop:
+                        continue
+                    client = self.c.client(i, timeout=2)
+                    lock = client.lock("lk", timeout=5, blocking_timeout=0.5, sleep=0.01)
+                    try:
+                        if not lock.acquire():
+                            continue
+                    except redis.exceptions.RedisError:
+                        continue  # redirected, or the outcome is unknown: not held
+                    acquired = time.monotonic()
+                    time.sleep(0.02)
+                    released = time.monotonic()
+                    held.append((acquired, released, who))
+                    try:
+                        lock.release()
+                    except (redis.exceptions.RedisError, redis.exceptions.LockError):
+                        pass  # not confirmed released: it expires with its TTL
+                    break
+
+        ts = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+        for t in ts:
+            t.start()
+        time.sleep(2.5)
+        self.c.kill(first)
+        for t in ts:
+            t.join(30)
+        held.sort()
+        self.assertGreater(len(held), 10, "the lock was hardly ever taken")
+        for (a0, r0, w0), (a1, r1, w1) in zip(held, held[1:]):
+            self.assertLessEqual(r0, a1, f"holder {w1} took the lock at {a1:.3f} while "
+                                         f"holder {w0} held it until {r0:.3f}")
 
 
 if __name__ == "__main__":
