@@ -123,6 +123,8 @@ void ClientConnection::on_read(size_t n) {
 void ClientConnection::dispatch() {
   // Cleared first so that a reply completing inside handle() does not re-enter here.
   reading_paused_ = false;
+  // One clock read for the commands of this batch: they arrived together (pipelined).
+  const auto arrived = ReplySlot::Clock::now();
   while (next_command_ < commands_.size()) {
     // Backpressure: a client that pipelines faster than we answer, or reads its replies
     // slower than it sends, waits (the rest of its read stays parsed here, and nothing
@@ -134,7 +136,7 @@ void ClientConnection::dispatch() {
     uint64_t seq = next_seq_++;
     replies_.emplace_back();
     handler_->handle(std::move(commands_[next_command_++]), state_,
-                     ReplySlot(shared_from_this(), seq));
+                     ReplySlot(shared_from_this(), seq, arrived));
     if (closed_ || close_after_flush_) return;  // killed (CLIENT KILL): no more commands
   }
   // A big pipeline's vector is not kept: idle connections should cost little.

@@ -69,7 +69,7 @@ std::string ClientService::request_error(RequestError e, uint16_t key_slot) cons
 }
 
 void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
-  const auto arrived = ReplySlot::Clock::now();  // the command's time starts (SLOWLOG, INFO)
+  const auto arrived = slot.arrival_or_now();  // the command's time starts (SLOWLOG, INFO)
   ++stats_.total_commands;
   kv::Classification c = kv::classify(argv);
   if (!c.ok()) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "server/batch_clock.h"
+
 namespace raftkv::server {
 
 const char* to_string(RequestError e) {
@@ -298,6 +300,7 @@ void RaftDriver::on_persisted(std::shared_ptr<raft::Ready> rd, bool ok, const st
 }
 
 bool RaftDriver::apply_ready(const raft::Ready& rd) {
+  const BatchClock::Scope one_clock_read;  // for the replies this completes
   if (rd.snapshot && !rd.snapshot->empty()) {
     // The leader's snapshot replaced the log: the state machine must jump to it before the
     // entries after it are applied.

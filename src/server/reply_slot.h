@@ -31,8 +31,13 @@ class ReplySlot {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq)
-      : target_(std::move(target)), seq_(seq) {}
+  // `arrived`: when the command arrived, if the caller read the clock already (a
+  // connection reads it once for all the commands of one read); else handle() reads it.
+  ReplySlot(std::shared_ptr<ReplyTarget> target, uint64_t seq, Clock::time_point arrived = {})
+      : target_(std::move(target)), seq_(seq), arrived_(arrived) {}
+  Clock::time_point arrival_or_now() const {
+    return arrived_ != Clock::time_point{} ? arrived_ : Clock::now();
+  }
   // No reply expected (an internal step that answers nobody).
   static ReplySlot none() { return ReplySlot(nullptr, 0); }
   bool valid() const { return target_ != nullptr; }
