@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -103,9 +104,15 @@ class ClientService {
     int reads_in_flight = 0;
     std::deque<Queued> queued;
     std::optional<Multi> multi;
-    std::vector<std::string> watched;  // distinct keys, in WATCH order
+    // Distinct keys (a set: a WATCH of many keys costs n log n, not n squared).
+    std::set<std::string, std::less<>> watched;
     uint64_t watched_bytes = 0;
     raft::Index watch_since = 0;  // they are watched from this log index
+    void unwatch() {
+      watched.clear();
+      watched_bytes = 0;
+      watch_since = 0;
+    }
   };
   // Proposals of expiry ticks that reads wait for (see read_needs_log_time).
   struct ClockTick {

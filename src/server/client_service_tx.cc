@@ -120,9 +120,7 @@ void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplyS
 void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
   Connection& conn = connections_[client_id];
   if (q.step == Step::kUnwatch) {
-    conn.watched.clear();
-    conn.watched_bytes = 0;
-    conn.watch_since = 0;
+    conn.unwatch();
     q.slot.complete(kv::encode_simple("OK"));
     return;
   }
@@ -132,14 +130,12 @@ void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
   const raft::Index since = std::max(driver_.applied_index(), conn.last_write);
   if (conn.watched.empty()) conn.watch_since = since;  // the earliest WATCH's (conservative)
   for (size_t i = 1; i < q.argv.size(); ++i) {
-    if (std::find(conn.watched.begin(), conn.watched.end(), q.argv[i]) != conn.watched.end()) {
-      continue;
-    }
+    if (conn.watched.contains(q.argv[i])) continue;
     if (conn.watched_bytes + q.argv[i].size() > kMaxCommandBytes) {
       return q.slot.complete(kv::encode_error("ERR too many WATCHed keys"));
     }
     conn.watched_bytes += q.argv[i].size();
-    conn.watched.push_back(std::move(q.argv[i]));
+    conn.watched.insert(std::move(q.argv[i]));
   }
   q.slot.complete(kv::encode_simple("OK"));
 }
@@ -152,12 +148,14 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
   tx.time_ms = rt_.wall_ms();
   tx.transaction = true;
   tx.queued = std::move(q.transaction);
-  tx.watched = std::move(conn.watched);
+  if (!bugs_.ignore_watch) {
+    tx.watched.reserve(conn.watched.size());
+    while (!conn.watched.empty()) {
+      tx.watched.push_back(std::move(conn.watched.extract(conn.watched.begin()).value()));
+    }
+  }
   tx.watch_index = conn.watch_since;
-  if (bugs_.ignore_watch) tx.watched.clear();
-  conn.watched.clear();  // EXEC unwatches whatever its outcome
-  conn.watched_bytes = 0;
-  conn.watch_since = 0;
+  conn.unwatch();  // EXEC unwatches whatever its outcome
   const auto is_write = [](const kv::Argv& argv) {
     return kv::classify(argv).route == kv::Route::kWrite;
   };
