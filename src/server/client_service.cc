@@ -78,8 +78,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     const kv::CommandSpec* named = argv.empty() ? nullptr : kv::find_command(argv[0]);
     slot.account_into(&stats_, c.spec ? c.spec : named, arrived, /*rejected=*/true);
     // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
-    if (auto it = connections_.find(client.id); client.in_multi && it != connections_.end()) {
-      if (it->second.multi) it->second.multi->failed = true;
+    if (client.in_multi) {
+      if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
+        it->second.multi->failed = true;
+      }
     }
     slot.complete(kv::encode_error(c.error));
     return;
@@ -280,9 +282,9 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
   }
   const std::optional<std::string_view> user =
       argv.size() == 3 ? std::optional<std::string_view>(argv[1]) : std::nullopt;
-  const PasswordCheck none("");
+  static const PasswordCheck kNoPassword("");  // a node started without requirepass
   const std::string_view error =
-      (required ? *hooks_.password : none).authenticate(user, argv.back());
+      (required ? *hooks_.password : kNoPassword).authenticate(user, argv.back());
   if (!error.empty()) {
     ++stats_.errors;
     slot.complete(kv::encode_error(error));

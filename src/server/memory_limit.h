@@ -20,7 +20,6 @@ class MemoryLimit {
   MemoryLimit(uint64_t max_bytes, std::function<uint64_t()> used, uint64_t refresh_ms = 1)
       : max_(max_bytes), used_(std::move(used)), refresh_ms_(refresh_ms) {}
 
-  bool enabled() const { return max_ != 0; }
   // Whether the heap is over the limit, as of at most refresh_ms before `now_ms`.
   bool over(uint64_t now_ms) {
     if (max_ == 0) return false;
