@@ -9,7 +9,7 @@ import unittest
 import redis
 
 from cluster import ClusterTestCase
-from test_transactions import RedisServer, run_script
+from test_transactions import assert_scripts_match_redis
 
 # Each script: (connection, command...) run in order on both servers (as in
 # test_transactions). No math.random or TIME: those are seeded and timed by the log here.
@@ -102,15 +102,7 @@ SCRIPTS = {
 class RedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
-        server = RedisServer()
-        try:
-            leader_port = self.c.client_port[self.c.leader()]
-            for name, script in SCRIPTS.items():
-                with self.subTest(name):
-                    self.assertEqual(run_script(leader_port, script),
-                                     run_script(server.port, script))
-        finally:
-            server.close()
+        assert_scripts_match_redis(self, SCRIPTS)
 
 
 class ClientLibraryTest(ClusterTestCase):

@@ -151,18 +151,23 @@ def run_script(port, script):
     return replies
 
 
+def assert_scripts_match_redis(test, scripts):
+    """Runs each script on the cluster's leader and on a fresh redis-server, and compares
+    the replies byte for byte (one subtest per script)."""
+    server = RedisServer()
+    try:
+        leader_port = test.c.client_port[test.c.leader()]
+        for name, script in scripts.items():
+            with test.subTest(name):
+                test.assertEqual(run_script(leader_port, script), run_script(server.port, script))
+    finally:
+        server.close()
+
+
 class RedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
-        server = RedisServer()
-        try:
-            leader_port = self.c.client_port[self.c.leader()]
-            for name, script in SCRIPTS.items():
-                with self.subTest(name):
-                    self.assertEqual(run_script(leader_port, script),
-                                     run_script(server.port, script))
-        finally:
-            server.close()
+        assert_scripts_match_redis(self, SCRIPTS)
 
 
 class SessionTransactionTest(ClusterTestCase):
