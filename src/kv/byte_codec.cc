@@ -2,7 +2,7 @@
 
 namespace raftkv::kv {
 
-void ByteWriter::varint(uint64_t v) {
+void ByteWriter::varint_multibyte(uint64_t v) {
   while (v >= 0x80) {
     out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
     v >>= 7;
@@ -14,18 +14,13 @@ void ByteWriter::fixed64(uint64_t v) {
   for (int i = 0; i < 8; ++i) out_->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-void ByteWriter::bytes(std::string_view s) {
-  varint(s.size());
-  out_->append(s);
-}
-
 bool ByteReader::u8(uint8_t* v) {
   if (!ok_ || remaining() < 1) return fail();
   *v = static_cast<uint8_t>(in_[pos_++]);
   return true;
 }
 
-bool ByteReader::varint(uint64_t* v) {
+bool ByteReader::varint_multibyte(uint64_t* v) {
   if (!ok_) return false;
   uint64_t result = 0;
   for (int shift = 0; shift < 64; shift += 7) {
@@ -53,19 +48,6 @@ bool ByteReader::fixed64(uint64_t* v) {
   }
   pos_ += 8;
   *v = result;
-  return true;
-}
-
-bool ByteReader::bytes(std::string_view* s) {
-  uint64_t len = 0;
-  if (!varint(&len)) return false;
-  return raw(len, s);
-}
-
-bool ByteReader::raw(size_t n, std::string_view* s) {
-  if (!ok_ || remaining() < n) return fail();
-  *s = in_.substr(pos_, n);
-  pos_ += n;
   return true;
 }
 

@@ -39,20 +39,34 @@ std::string encode_transaction(const LogCommand& command) {
   return out;
 }
 
-std::optional<LogCommand> decode_transaction(ByteReader& r, LogCommand command) {
+bool decode_transaction(ByteReader& r, LogCommand& command) {
   uint64_t count = 0;
   if (!r.varint(&command.watch_index) || !read_strings(r, &command.watched, 0) ||
       !r.varint(&count) || count > r.remaining()) {
-    return std::nullopt;
+    return false;
   }
   command.queued.resize(count);
   for (Argv& argv : command.queued) {
-    if (!read_strings(r, &argv, 1)) return std::nullopt;
+    if (!read_strings(r, &argv, 1)) return false;
   }
-  if (!r.at_end()) return std::nullopt;
+  if (!r.at_end()) return false;
   command.transaction = true;
   command.argv = {"EXEC"};
-  return command;
+  return true;
+}
+
+// Decodes in place (the caller's LogCommand is not moved: that costs on every apply).
+bool decode_into(std::string_view bytes, LogCommand& command) {
+  ByteReader r(bytes);
+  uint8_t version = 0;
+  if (!r.u8(&version) || (version != kLogCommandVersion && version != kLogTransactionVersion)) {
+    return false;
+  }
+  if (!r.varint(&command.session_id) || !r.varint(&command.seq) || !r.varint(&command.time_ms)) {
+    return false;
+  }
+  if (version == kLogTransactionVersion) return decode_transaction(r, command);
+  return read_strings(r, &command.argv, 1) && r.at_end();
 }
 
 }  // namespace
@@ -74,17 +88,8 @@ std::string encode_log_command(const LogCommand& command) {
 }
 
 std::optional<LogCommand> decode_log_command(std::string_view bytes) {
-  ByteReader r(bytes);
-  LogCommand command;
-  uint8_t version = 0;
-  if (!r.u8(&version) || (version != kLogCommandVersion && version != kLogTransactionVersion)) {
-    return std::nullopt;
-  }
-  if (!r.varint(&command.session_id) || !r.varint(&command.seq) || !r.varint(&command.time_ms)) {
-    return std::nullopt;
-  }
-  if (version == kLogTransactionVersion) return decode_transaction(r, std::move(command));
-  if (!read_strings(r, &command.argv, 1) || !r.at_end()) return std::nullopt;
+  std::optional<LogCommand> command(std::in_place);
+  if (!decode_into(bytes, *command)) command.reset();
   return command;
 }
 

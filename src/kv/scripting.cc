@@ -204,10 +204,6 @@ const std::string* ScriptCache::find(std::string_view sha) const {
   return it == scripts_.end() ? nullptr : &it->second;
 }
 
-bool is_script_command(CommandId id) {
-  return id == kEval || id == kEvalsha || id == kEvalRo || id == kEvalshaRo || id == kScript;
-}
-
 std::string validate_script_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
   if (spec.id == kScript) return validate_script_subcommand(argv);
   if (std::string error = validate_numkeys(argv); !error.empty()) return error;

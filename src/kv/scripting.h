@@ -59,7 +59,10 @@ struct Scripts {
   ScriptLimits limits;
 };
 
-bool is_script_command(CommandId id);
+inline bool is_script_command(CommandId id) {  // inline: asked on every request
+  return id == CommandId::kEval || id == CommandId::kEvalsha || id == CommandId::kEvalRo ||
+         id == CommandId::kEvalshaRo || id == CommandId::kScript;
+}
 
 // The checks classify() makes before proposing: numkeys, the shebang, SCRIPT's subcommand
 // and arity. Empty when acceptable.

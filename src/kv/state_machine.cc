@@ -109,11 +109,22 @@ void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) cons
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (c.route != Route::kRead) return out->error("ERR not a read command");
-  if (is_script_command(c.spec->id)) {
-    return execute_script_read(store_, scripts_, *c.spec, argv, std::max(now_ms, log_time_ms_),
-                               out);
+  read_classified(*c.spec, argv, now_ms, out);
+}
+
+void StateMachine::read_classified(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
+                                   RespWriter* out) const {
+  if (is_script_command(spec.id)) {
+    return execute_script_read(store_, scripts_, spec, argv, std::max(now_ms, log_time_ms_), out);
   }
-  execute_read(store_, *c.spec, argv, std::max(now_ms, log_time_ms_), out);
+  execute_read(store_, spec, argv, std::max(now_ms, log_time_ms_), out);
+}
+
+std::string StateMachine::read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const {
+  std::string reply;
+  RespWriter out(&reply);
+  read_classified(spec, argv, now_ms, &out);
+  return reply;
 }
 
 bool StateMachine::read_needs_log_time(const CommandSpec& spec, const Argv& argv,

@@ -54,6 +54,10 @@ class StateMachine {
   // so a key disappears for readers on time even when no write has advanced log time.
   void read(const Argv& argv, uint64_t now_ms, RespWriter* out) const;
   std::string read(const Argv& argv, uint64_t now_ms) const;
+  // The same for a command that classify(argv) routed as a read (Route::kRead; `spec` is
+  // its spec, and argv has any SEQ prefix stripped): the request path classifies once, not
+  // twice. (A script's route depends on its flags, so spec.route may say otherwise.)
+  std::string read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const;
   // The same at log time (no clock): what every replica agrees on.
   std::string read(const Argv& argv) const { return read(argv, 0); }
 
@@ -94,6 +98,8 @@ class StateMachine {
   Status restore(std::string_view image);
 
  private:
+  void read_classified(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
+                       RespWriter* out) const;
   std::string apply_command(uint64_t index, const LogCommand& command);
   // Runs a validated write (or a transaction) and returns its reply.
   std::string execute(uint64_t index, const LogCommand& command, const CommandSpec& spec);

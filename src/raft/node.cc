@@ -513,9 +513,13 @@ void Node::append_entry(EntryType type, std::string data) {
   e.index = log_.last_index() + 1;
   e.type = type;
   e.data = std::move(data);
-  Index index = e.index;
-  log_.append({e});
-  if (e.type == EntryType::kConfChange) record_conf_entries({std::move(e)}, index);
+  const Index index = e.index;
+  if (e.type == EntryType::kConfChange) {
+    log_.append({e});
+    record_conf_entries({std::move(e)}, index);
+  } else {
+    log_.append(std::move(e));
+  }
   // The leader's own copy counts once persisted: see advance().
 }
 

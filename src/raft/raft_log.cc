@@ -104,6 +104,16 @@ Index RaftLog::append(const std::vector<Entry>& entries) {
   return last_index();
 }
 
+Index RaftLog::append(Entry&& entry) {
+  if (entry.index != unstable_offset_ + unstable_.size()) {
+    return append(std::vector<Entry>{std::move(entry)});  // replaces entries: the general path
+  }
+  accepted_term_ = std::max(accepted_term_, entry.term);
+  in_progress_ = std::min(in_progress_, entry.index);
+  unstable_.push_back(std::move(entry));
+  return last_index();
+}
+
 void RaftLog::truncate_and_append(const std::vector<Entry>& entries, Term leader_term) {
   Index after = entries.front().index;
   accepted_term_ = std::max(accepted_term_, leader_term);

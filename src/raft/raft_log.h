@@ -35,6 +35,8 @@ class RaftLog {
   // Leader side: append entries of its own term at the end of the log; returns the new
   // last index.
   Index append(const std::vector<Entry>& entries);
+  // The same for one entry, moved in: a proposal's payload is not copied on the way.
+  Index append(Entry&& entry);
 
   // The term of the leader whose entries last changed this log (appended or overwrote).
   // After such a change the whole log is a prefix of that leader's log, and that leader

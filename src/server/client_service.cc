@@ -87,7 +87,11 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
-  if (handle_auth(argv, c, client, slot)) return;
+  // Without a password and outside AUTH there is nothing to check (the common case, inline).
+  const bool auth_step =
+      c.spec->id == kv::CommandId::kAuth ||
+      (!client.authenticated && hooks_.password != nullptr && hooks_.password->required());
+  if (auth_step && handle_auth(argv, c, client, slot)) return;
   if (is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
@@ -104,7 +108,9 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
                             : static_cast<size_t>(std::max(c.spec->first_key, 0));
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
-  if (handle_transaction(argv, c, client, key_slot, slot)) return;
+  const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
+                                           c.spec->id <= kv::CommandId::kUnwatch);
+  if (tx_step && handle_transaction(argv, c, client, key_slot, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -128,7 +134,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   }
 }
 
-void ClientService::dispatch(uint64_t client_id, Queued q) {
+void ClientService::dispatch(uint64_t client_id, Queued&& q) {
   auto it = connections_.find(client_id);
   if (it != connections_.end() && !it->second.queued.empty()) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
@@ -149,7 +155,7 @@ void ClientService::dispatch(uint64_t client_id, Queued q) {
   start_write(client_id, std::move(q));
 }
 
-void ClientService::start_read(uint64_t client_id, Queued q) {
+void ClientService::start_read(uint64_t client_id, Queued&& q) {
   if (q.c.spec->id == kv::CommandId::kDebug) {
     // DEBUG DIGEST describes this replica's own state (to compare replicas at equal
     // applied index), so every node answers it locally.
@@ -177,14 +183,14 @@ void ClientService::start_read(uint64_t client_id, Queued q) {
       floor);
 }
 
-void ClientService::serve_read(uint64_t client_id, Queued q) {
+void ClientService::serve_read(uint64_t client_id, Queued&& q) {
   if (q.c.command_offset > 0) {  // a prefix (the session extension) to strip
     q.argv.erase(q.argv.begin(), q.argv.begin() + static_cast<long>(q.c.command_offset));
   }
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    q.slot.complete(machine_.read(q.argv, now), q.argv);
+    q.slot.complete(machine_.read(*q.c.spec, q.argv, now), q.argv);
     finish_read(client_id);
     return;
   }
@@ -199,7 +205,7 @@ void ClientService::serve_read(uint64_t client_id, Queued q) {
       q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot), q.argv);
     } else {
       ++stats_.reads_ok;
-      q.slot.complete(machine_.read(q.argv), q.argv);
+      q.slot.complete(machine_.read(*q.c.spec, q.argv, 0), q.argv);
     }
     finish_read(client_id);
   });
@@ -226,7 +232,7 @@ void ClientService::finish_read(uint64_t client_id) {
   }
 }
 
-void ClientService::start_write(uint64_t client_id, Queued q) {
+void ClientService::start_write(uint64_t client_id, Queued&& q) {
   if (auto err = driver_.unavailable()) {
     ++stats_.redirects;
     q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
@@ -246,7 +252,7 @@ void ClientService::start_write(uint64_t client_id, Queued q) {
   propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot);
 }
 
-void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot,
+void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot,
                             uint16_t key_slot) {
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.

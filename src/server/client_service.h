@@ -119,7 +119,7 @@ class ClientService {
     std::vector<std::function<void(std::optional<RequestError>)>> waiters;
   };
 
-  void dispatch(uint64_t client_id, Queued q);
+  void dispatch(uint64_t client_id, Queued&& q);
   // Transactions (client_service_tx.cc).
   bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                           uint16_t key_slot, ReplySlot& slot);
@@ -127,13 +127,13 @@ class ClientService {
                       uint16_t key_slot, ReplySlot& slot);
   void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot);
   void run_watch_step(uint64_t client_id, Queued& q);
-  void start_exec(uint64_t client_id, Queued q);
-  void propose_each(uint64_t client_id, Queued q);  // the exec_not_atomic bug
-  void start_read(uint64_t client_id, Queued q);
-  void start_write(uint64_t client_id, Queued q);
+  void start_exec(uint64_t client_id, Queued&& q);
+  void propose_each(uint64_t client_id, Queued&& q);  // the exec_not_atomic bug
+  void start_read(uint64_t client_id, Queued&& q);
+  void start_write(uint64_t client_id, Queued&& q);
   // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
-  void propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot slot, uint16_t key_slot);
-  void serve_read(uint64_t client_id, Queued q);
+  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, uint16_t key_slot);
+  void serve_read(uint64_t client_id, Queued&& q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
   // AUTH, and NOAUTH for anything else a client sends before it. True when answered.

@@ -140,7 +140,7 @@ void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
   q.slot.complete(kv::encode_simple("OK"));
 }
 
-void ClientService::start_exec(uint64_t client_id, Queued q) {
+void ClientService::start_exec(uint64_t client_id, Queued&& q) {
   Connection& conn = connections_[client_id];
   kv::LogCommand tx;  // (not make_log_command: a SEQ prefix is not in this argv)
   tx.session_id = q.c.session_id;
@@ -175,7 +175,7 @@ void ClientService::start_exec(uint64_t client_id, Queued q) {
 // The injected bug: the queued commands as separate entries, each proposed once the one
 // before it has applied, so other clients' commands run in between. The replies are
 // gathered into EXEC's array as if it were atomic.
-void ClientService::propose_each(uint64_t client_id, Queued q) {
+void ClientService::propose_each(uint64_t client_id, Queued&& q) {
   struct Chain {
     std::vector<kv::Argv> commands;
     std::string replies;
