@@ -5,6 +5,7 @@
 
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
+#include "kv/stream_commands.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
 #include "server/memory_limit.h"
@@ -96,12 +97,15 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }
-  // EVAL's keys are found from its numkeys argument; other commands' at fixed positions.
+  // EVAL's keys are found from its numkeys argument, XREAD's after STREAMS; other
+  // commands' at fixed positions.
   const std::span<const std::string> args =
       std::span<const std::string>(argv).subspan(c.command_offset);
-  const size_t key_at = kv::is_script_command(c.spec->id)
-                            ? kv::script_first_key(*c.spec, args)
-                            : static_cast<size_t>(std::max(c.spec->first_key, 0));
+  size_t key_at = static_cast<size_t>(std::max(c.spec->first_key, 0));
+  if (kv::is_script_command(c.spec->id)) key_at = kv::script_first_key(*c.spec, args);
+  if ((c.spec->flags & kv::kFlagMovableKeys) != 0 && key_at == 0) {
+    key_at = kv::stream_first_key(*c.spec, args);
+  }
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
   if (handle_transaction(argv, c, client, key_slot, slot)) return;
