@@ -1,0 +1,213 @@
+"""Streams on real processes: replies byte for byte as redis-server 7.0 gives them (explicit
+IDs, so that both servers make the same ones; `*` IDs come from log time and are checked by
+shape), and a redis-py producer and consumer group on a 3-node cluster whose leader is killed
+in the middle: every entry added is kept, every acknowledged entry stays acknowledged, and
+entries delivered but not acknowledged are still pending after the failover."""
+import re
+import shutil
+import time
+import unittest
+
+import redis
+
+from cluster import ClusterTestCase
+from test_transactions import assert_scripts_match_redis
+
+S = "st"  # the stream key most scripts use
+
+SCRIPTS = {
+    "explicit IDs, ms-* and their errors": [
+        (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "1-*", "b", "2"),
+        (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "0-0", "a", "1"),
+        (0, "XADD", S, "5", "c", "3"), (0, "XADD", S, "03-01", "x", "y"),
+        (0, "XADD", S, "abc", "a", "1"), (0, "XADD", S, "2-1", "a"),
+        (0, "XADD", "max", "18446744073709551615-18446744073709551615", "a", "1"),
+        (0, "XADD", "max", "18446744073709551615-*", "a", "1"),
+        (0, "XLEN", S), (0, "XLEN", "nokey"), (0, "TYPE", S)],
+    "options: NOMKSTREAM, MAXLEN, MINID, LIMIT": [
+        (0, "XADD", S, "NOMKSTREAM", "1-1", "a", "1"), (0, "EXISTS", S),
+        (0, "XADD", S, "MAXLEN", "1", "MINID", "0", "1-1", "a", "1"),
+        (0, "XADD", S, "MAXLEN", "2", "LIMIT", "5", "1-1", "a", "1"),
+        (0, "XADD", S, "LIMIT", "5", "1-1", "a", "1"),
+        (0, "XADD", S, "MAXLEN", "-1", "1-1", "a", "1"),
+        (0, "XADD", S, "MAXLEN", "~", "1", "LIMIT", "-1", "1-1", "a", "1"),
+        (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "2-1", "a", "2"),
+        (0, "XADD", S, "MAXLEN", "=", "2", "3-1", "a", "3"),
+        (0, "XADD", S, "MAXLEN", "~", "1", "4-1", "a", "4"),
+        (0, "XADD", S, "MINID", "4", "5-1", "a", "5"), (0, "XRANGE", S, "-", "+"),
+        (0, "XADD", S, "MAXLEN", "0", "6-1", "a", "6"), (0, "XLEN", S), (0, "EXISTS", S),
+        (0, "XINFO", "STREAM", S)],
+    "ranges, COUNT and exclusive bounds": [
+        (0, "XADD", S, "1-1", "f", "1"), (0, "XADD", S, "1-2", "f", "2"),
+        (0, "XADD", S, "3-0", "f", "3", "g", "4"), (0, "XRANGE", S, "-", "+"),
+        (0, "XRANGE", S, "1", "1"), (0, "XRANGE", S, "(1-1", "+"),
+        (0, "XREVRANGE", S, "+", "-", "COUNT", "2"), (0, "XREVRANGE", S, "(3-0", "-"),
+        (0, "XRANGE", S, "-", "+", "COUNT", "0"), (0, "XRANGE", S, "-", "+", "COUNT", "-1"),
+        (0, "XRANGE", S, "+", "-"), (0, "XRANGE", "nokey", "-", "+"),
+        (0, "XRANGE", S, "(", "+"), (0, "XRANGE", S, "-", "+", "COUNT"),
+        (0, "XRANGE", S, "-", "+", "FOO", "1"),
+        (0, "XRANGE", S, "(18446744073709551615-18446744073709551615", "+"),
+        (0, "XREVRANGE", S, "(0-0", "-"),
+        (0, "XRANGE", S, "-", "+", "COUNT", "1", "COUNT", "2")],
+    "XDEL and XTRIM": [
+        (0, "XADD", S, "1-1", "f", "1"), (0, "XADD", S, "2-1", "f", "2"),
+        (0, "XADD", S, "3-1", "f", "3"), (0, "XDEL", S, "2-1", "9-9", "2-1"),
+        (0, "XDEL", S, "x"), (0, "XDEL", "nokey", "1-1"), (0, "XTRIM", "nokey", "MAXLEN", "1"),
+        (0, "XTRIM", "nokey", "MAXLEN", "x"), (0, "XTRIM", S, "MAXLEN", "2", "FOO"),
+        (0, "XTRIM", S, "MAXLEN", "5", "LIMIT", "10"),
+        (0, "XTRIM", S, "MINID", "~", "0", "LIMIT", "10"),
+        (0, "XTRIM", S, "MAXLEN", "~", "1"), (0, "XTRIM", S, "MAXLEN", "=", "1"),
+        (0, "XINFO", "STREAM", S), (0, "XTRIM", S, "MINID", "10"), (0, "XINFO", "STREAM", S)],
+    "XREAD": [
+        (0, "XADD", S, "1-1", "f", "1"), (0, "XADD", S, "2-1", "f", "2"),
+        (0, "XREAD", "STREAMS", S, "0"), (0, "XREAD", "COUNT", "1", "STREAMS", S, "nokey", "0", "0"),
+        (0, "XREAD", "STREAMS", S, "$"), (0, "XREAD", "STREAMS", "nokey", "0"),
+        (0, "XREAD", "STREAMS", S, ">"), (0, "XREAD", "COUNT", "x", "STREAMS", S, "0"),
+        (0, "XREAD", "COUNT", "-1", "STREAMS", S, "1-1"),
+        (0, "XREAD", "FOO", "STREAMS", S, "0"), (0, "XREAD", "STREAMS", S, "nokey", "0"),
+        (0, "XREAD", "GROUP", "g", "c", "STREAMS", S, "0"),
+        (0, "XREAD", "BLOCK", "-1", "STREAMS", S, "0"), (0, "SET", "str", "v"),
+        (0, "XREAD", "STREAMS", "str", "0"), (0, "XREAD", "STREAMS", S, "bad")],
+    "groups: create, read, ack, pending": [
+        (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "1-2", "b", "2", "c", "3"),
+        (0, "XADD", S, "2-1", "d", "4"), (0, "XGROUP", "CREATE", S, "g", "0"),
+        (0, "XGROUP", "CREATE", S, "g", "0"), (0, "XGROUP", "CREATE", S, "g2", "$"),
+        (0, "XGROUP", "CREATE", "nokey", "g", "$"),
+        (0, "XGROUP", "CREATE", S, "g3", "$", "FOO"),
+        (0, "XGROUP", "CREATE", S, "g3", "$", "ENTRIESREAD", "-5"),
+        (0, "XGROUP", "CREATECONSUMER", S, "g", "c0"),
+        (0, "XGROUP", "CREATECONSUMER", S, "g", "c0"),
+        (0, "XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", S, ">"),
+        (0, "XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", S, "0"),
+        (0, "XREADGROUP", "GROUP", "g", "c2", "NOACK", "STREAMS", S, ">"),
+        (0, "XREADGROUP", "GROUP", "g", "c2", "STREAMS", S, ">"),
+        (0, "XREADGROUP", "GROUP", "g", "c2", "STREAMS", S, "$"),
+        (0, "XREADGROUP", "GROUP", "nog", "c", "STREAMS", S, ">"),
+        (0, "XINFO", "GROUPS", S), (0, "XPENDING", S, "g"), (0, "XPENDING", S, "g2"),
+        (0, "XPENDING", "nokey", "g"), (0, "XPENDING", S, "g", "-", "+", "x"),
+        (0, "XPENDING", S, "g", "IDLE", "1"),
+        (0, "XACK", S, "g", "1-1", "1-1", "9-9"), (0, "XACK", S, "g", "x"),
+        (0, "XACK", "nokey", "g", "1-1"), (0, "XPENDING", S, "g"),
+        (0, "XDEL", S, "1-2"), (0, "XREADGROUP", "GROUP", "g", "c1", "STREAMS", S, "0"),
+        (0, "XINFO", "STREAM", S)],
+    "groups: claims, setid, destroy, consumers": [
+        (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "1-2", "b", "2"),
+        (0, "XADD", S, "2-1", "d", "4"), (0, "XGROUP", "CREATE", S, "g", "0"),
+        (0, "XREADGROUP", "GROUP", "g", "c1", "STREAMS", S, ">"), (0, "XDEL", S, "1-2"),
+        (0, "XCLAIM", S, "g", "c3", "0", "1-1", "1-2", "5-5"),
+        (0, "XCLAIM", S, "g", "c3", "0", "1-1", "JUSTID"),
+        (0, "XCLAIM", S, "g", "c4", "0", "2-1", "FORCE", "LASTID", "9-9", "RETRYCOUNT", "7"),
+        (0, "XCLAIM", S, "g", "c3", "x", "1-1"), (0, "XCLAIM", S, "g", "c3", "0", "1-1", "FOO"),
+        (0, "XCLAIM", S, "g", "c3", "0", "1-1", "IDLE", "x"),
+        (0, "XCLAIM", S, "nog", "c3", "0", "1-1"), (0, "XINFO", "GROUPS", S),
+        (0, "XAUTOCLAIM", S, "g", "c5", "0", "0", "COUNT", "1"),
+        (0, "XAUTOCLAIM", S, "g", "c5", "0", "0", "JUSTID"),
+        (0, "XAUTOCLAIM", S, "g", "c5", "0", "0", "COUNT", "0"),
+        (0, "XAUTOCLAIM", S, "g", "c5", "x", "0"), (0, "XAUTOCLAIM", S, "nog", "c", "0", "0"),
+        (0, "XPENDING", S, "g"), (0, "XGROUP", "DELCONSUMER", S, "g", "c5"),
+        (0, "XGROUP", "DELCONSUMER", S, "g", "nobody"),
+        (0, "XGROUP", "SETID", S, "g", "0", "ENTRIESREAD", "1"), (0, "XINFO", "GROUPS", S),
+        (0, "XGROUP", "SETID", S, "nog", "0"), (0, "XGROUP", "SETID", S, "g", ">"),
+        (0, "XGROUP", "DESTROY", S, "g"), (0, "XGROUP", "DESTROY", S, "g"),
+        (0, "XGROUP", "CREATE", "s2", "g", "$", "MKSTREAM", "ENTRIESREAD", "3"),
+        (0, "XINFO", "GROUPS", "s2"), (0, "XINFO", "STREAM", "s2"),
+        (0, "XGROUP", "FOO", S, "g"), (0, "XGROUP", "HELP"), (0, "XINFO", "HELP"),
+        (0, "XINFO", "STREAM"), (0, "XINFO", "FOO", S), (0, "XINFO", "STREAM", "nokey"),
+        (0, "XINFO", "STREAM", S, "FOO"), (0, "XINFO", "GROUPS", S, "x"),
+        (0, "XINFO", "CONSUMERS", S, "nog"), (0, "SET", "str", "v"),
+        (0, "XLEN", "str"), (0, "XGROUP", "CREATE", "str", "g", "$")],
+}
+
+
+class StreamRedisCompatTest(ClusterTestCase):
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_replies_match_redis_byte_for_byte(self):
+        assert_scripts_match_redis(self, SCRIPTS)
+
+    def test_automatic_ids_are_log_time(self):
+        r = self.c.client(self.c.leader())
+        before = int(time.time() * 1000)
+        first = r.xadd("auto", {"f": "1"}).decode()
+        second = r.xadd("auto", {"f": "2"}).decode()
+        self.assertRegex(first, r"^\d+-\d+$")
+        ms = int(first.split("-")[0])
+        self.assertLess(abs(ms - before), 60_000, "IDs are the leader's clock, via the log")
+        self.assertLess(tuple(map(int, first.split("-"))), tuple(map(int, second.split("-"))))
+        # Followers apply these later than the leader: equal digests mean they made the
+        # same IDs, from the entries' log time rather than their own clocks.
+        for i in range(50):
+            r.xadd("auto", {"f": str(i)})
+        self.c.wait_converged()
+
+
+def retry(fn, attempts=100):
+    """Calls fn until it stops failing for lack of a leader (each failure means not
+    executed, or an unknown outcome the caller checks afterwards)."""
+    for _ in range(attempts):
+        try:
+            return fn()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                redis.exceptions.ResponseError) as e:
+            if isinstance(e, redis.exceptions.ResponseError) and not re.match(
+                    r"(MOVED|CLUSTERDOWN|TRYAGAIN|UNKNOWN)", str(e)):
+                raise
+            time.sleep(0.1)
+    raise AssertionError("no leader to serve the request")
+
+
+class StreamFailoverTest(ClusterTestCase):
+    def leader_client(self):
+        return self.c.client(self.c.leader(timeout=20), timeout=5)
+
+    def test_consumer_group_survives_a_leader_kill(self):
+        r = self.leader_client()
+        r.xgroup_create("jobs", "workers", id="0", mkstream=True)
+        added, acked, pending = [], set(), set()
+
+        def produce(n):
+            for i in range(n):
+                added.append(retry(lambda: self.leader_client().xadd(
+                    "jobs", {"job": str(len(added))}, id=f"{len(added) + 1}-0")))
+
+        def consume(count, ack):
+            client = self.leader_client()
+            reply = retry(lambda: client.xreadgroup("workers", "w1", {"jobs": ">"}, count=count))
+            ids = [entry_id for _, entries in reply for entry_id, _ in entries]
+            for entry_id in ids:
+                if ack:
+                    self.assertEqual(retry(lambda: client.xack("jobs", "workers", entry_id)), 1)
+                    acked.add(entry_id)
+                else:
+                    pending.add(entry_id)
+            return ids
+
+        produce(40)
+        consume(15, ack=True)
+        consume(5, ack=False)
+        old = self.c.leader()
+        self.c.kill(old)
+        produce(20)
+        consume(20, ack=True)
+        consume(5, ack=False)
+        self.c.start(old)
+        self.c.wait_converged(timeout=20)
+
+        for node in self.c.ids:  # every node agrees on the stream and the group
+            client = self.c.client(node)
+            self.assertEqual(client.execute_command("DEBUG", "DIGEST"),
+                             self.c.client(self.c.leader()).execute_command("DEBUG", "DIGEST"))
+        r = self.leader_client()
+        self.assertEqual(r.xlen("jobs"), len(added), "no added entry lost")
+        entries = [entry_id for entry_id, _ in r.xrange("jobs")]
+        self.assertEqual(entries, [a if isinstance(a, bytes) else a.encode() for a in added])
+        still_pending = {p["message_id"] for p in r.xpending_range("jobs", "workers", "-", "+", 1000)}
+        self.assertEqual(still_pending, pending, "acked entries stay acked, pending survive")
+        summary = r.xpending("jobs", "workers")
+        self.assertEqual(summary["pending"], len(pending))
+        # The next read carries on after the last delivered entry, on the new leader.
+        self.assertEqual(r.xreadgroup("workers", "w2", {"jobs": ">"}, count=100)[0][1][0][0],
+                         entries[len(acked) + len(pending)])
+
+
+if __name__ == "__main__":
+    unittest.main()
