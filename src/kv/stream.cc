@@ -122,7 +122,8 @@ bool Stream::erase(const StreamId& id) {
 
 uint64_t Stream::trim_front(uint64_t count, bool approximate, uint64_t limit) {
   if (limit != 0) count = std::min(count, limit);
-  if (approximate) count -= count % kBlockEntries;
+  // Whole blocks only: full ones, or the last (partial) one when everything goes.
+  if (approximate && count < entries_.size()) count -= count % kBlockEntries;
   auto end = entries_.begin();
   std::advance(end, static_cast<std::ptrdiff_t>(count));
   entries_.erase(entries_.begin(), end);

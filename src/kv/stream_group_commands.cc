@@ -329,11 +329,11 @@ void execute_xreadgroup(KvStore& store, std::span<const std::string> argv, uint6
   size_t served = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
     auto& [stream, group] = targets[i];
-    StreamConsumer& consumer = group->touch_consumer(args.consumer, now);
     const bool history = after[i].has_value();
     const bool fresh =
         !history && stream->size() > 0 && stream->entries().rbegin()->first > group->last_id;
-    if (!history && !fresh) continue;
+    if (!history && !fresh) continue;  // Redis 7.0 creates the consumer only when served
+    StreamConsumer& consumer = group->touch_consumer(args.consumer, now);
     ++served;
     w.array_header(2);
     w.bulk(argv[args.streams_at + i]);

@@ -118,6 +118,9 @@ TEST(StreamCommands, TrimmingExactAndInWholeBlocks) {
   EXPECT_EQ(kv.run({"XADD", "s", "MAXLEN", "0", "300", "f", "v"}), bulk("300-0"));
   EXPECT_EQ(kv.run({"XLEN", "s"}), ":0\r\n");
   EXPECT_EQ(kv.run({"EXISTS", "s"}), ":1\r\n") << "an empty stream stays, as in Redis";
+  for (int i = 301; i <= 310; ++i) kv.run({"XADD", "s", std::to_string(i), "f", "v"});
+  EXPECT_EQ(kv.run({"XTRIM", "s", "MAXLEN", "~", "1"}), ":0\r\n");
+  EXPECT_EQ(kv.run({"XTRIM", "s", "MAXLEN", "~", "0"}), ":10\r\n") << "the whole last block";
   EXPECT_EQ(kv.run({"XTRIM", "s", "LIMIT", "5"}),
             "-ERR syntax error, LIMIT cannot be used without specifying a trimming strategy\r\n");
 }
@@ -147,6 +150,9 @@ TEST(StreamGroups, DeliverAckAndPendingWithLogTimeIdle) {
   EXPECT_EQ(kv.run({"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"}),
             "*1\r\n*2\r\n" + bulk("s") + entries({{"1-1", {"f", "1"}}, {"1-2", {"f", "2"}}}));
   EXPECT_EQ(kv.run({"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"}), "*-1\r\n");
+  EXPECT_EQ(kv.run({"XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"}), "*-1\r\n");
+  EXPECT_NE(kv.run({"XINFO", "GROUPS", "s"}).find(bulk("consumers") + ":1\r\n"), std::string::npos)
+      << "as in Redis 7.0, a consumer served nothing new is not created";
   kv.time_ms += 250;
   // Idle time on the leader's reads: the serving node's time since the log-time delivery.
   EXPECT_EQ(kv.run({"XPENDING", "s", "g", "-", "+", "10"}),
