@@ -3,6 +3,7 @@ IDs, so that both servers make the same ones; `*` IDs come from log time and are
 shape), and a redis-py producer and consumer group on a 3-node cluster whose leader is killed
 in the middle: every entry added is kept, every acknowledged entry stays acknowledged, and
 entries delivered but not acknowledged are still pending after the failover."""
+import random
 import re
 import shutil
 import time
@@ -11,7 +12,7 @@ import unittest
 import redis
 
 from cluster import ClusterTestCase
-from test_transactions import assert_scripts_match_redis
+from test_transactions import RawConnection, RedisServer, assert_scripts_match_redis
 
 S = "st"  # the stream key most scripts use
 
@@ -119,10 +120,125 @@ SCRIPTS = {
 }
 
 
+# Random stream commands (explicit IDs, every option, valid and not) for a seeded
+# comparison with redis-server. Outputs that show times (idle, delivery and seen times) are
+# left out: they depend on when each server ran the command.
+KEYS, GROUPS, CONSUMERS = ["s1", "s2"], ["g1", "g2"], ["c1", "c2", "c3"]
+
+
+def random_id(rnd):
+    r = rnd.random()
+    if r < 0.1:
+        return rnd.choice(["-", "+", "0", "(0-0", "x", "0-0"])
+    ms, seq = rnd.randint(0, 30), rnd.randint(0, 3)
+    if r < 0.3:
+        return str(ms)
+    return ("(%d-%d" if r < 0.4 else "%d-%d") % (ms, seq)
+
+
+def random_xadd(rnd, k):
+    args = ["XADD", k]
+    if rnd.random() < 0.2:
+        args.append("NOMKSTREAM")
+    if rnd.random() < 0.2:
+        args += ["MAXLEN"] + rnd.choice([["="], ["~"], []]) + [str(rnd.randint(0, 6))]
+    elif rnd.random() < 0.1:
+        args += ["MINID", rnd.choice(["=", "~"]), random_id(rnd)]
+    ms = rnd.randint(0, 30)
+    args.append(rnd.choice(["%d-%d" % (ms, rnd.randint(0, 3)), "%d-*" % ms, str(ms)]))
+    return args + ["f", str(rnd.randint(0, 9))] * rnd.randint(1, 2)
+
+
+def random_reads(rnd, args, ids):
+    if rnd.random() < 0.5:
+        args += ["COUNT", str(rnd.randint(0, 3))]
+    keys = rnd.sample(KEYS, rnd.randint(1, 2))
+    return args + ["STREAMS"] + keys + [rnd.choice(ids + [random_id(rnd)]) for _ in keys]
+
+
+def random_xgroup(rnd, k, g, c):
+    sub = rnd.choice(["CREATE", "CREATE", "SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER"])
+    if sub == "DESTROY":
+        return ["XGROUP", sub, k, g]
+    if sub not in ("CREATE", "SETID"):
+        return ["XGROUP", sub, k, g, c]
+    args = ["XGROUP", sub, k, g, rnd.choice(["$", "0", random_id(rnd)])]
+    if sub == "CREATE" and rnd.random() < 0.3:
+        args.append("MKSTREAM")
+    if rnd.random() < 0.25:
+        args += ["ENTRIESREAD", str(rnd.randint(-1, 5))]
+    return args
+
+
+def random_claim(rnd, k, g, c):
+    if rnd.random() < 0.5:
+        args = ["XAUTOCLAIM", k, g, c, "0", random_id(rnd)]
+        if rnd.random() < 0.5:
+            args += ["COUNT", str(rnd.randint(1, 3))]
+        return args + (["JUSTID"] if rnd.random() < 0.3 else [])
+    args = ["XCLAIM", k, g, c, "0"] + [random_id(rnd) for _ in range(rnd.randint(1, 3))]
+    args += [opt for opt in ("FORCE", "JUSTID") if rnd.random() < 0.3]
+    if rnd.random() < 0.2:
+        args += ["RETRYCOUNT", str(rnd.randint(0, 5))]
+    if rnd.random() < 0.2:
+        args += ["LASTID", random_id(rnd)]
+    return args
+
+
+def random_command(rnd):
+    k, g, c = rnd.choice(KEYS), rnd.choice(GROUPS), rnd.choice(CONSUMERS)
+    op = rnd.randint(0, 15)
+    if op <= 3:
+        return random_xadd(rnd, k)
+    if op == 4:
+        return ["XDEL", k] + [random_id(rnd) for _ in range(rnd.randint(1, 3))]
+    if op == 5:
+        return ["XTRIM", k, rnd.choice(["MAXLEN", "MINID"]), rnd.choice(["=", "~"]),
+                str(rnd.randint(0, 5))]
+    if op == 6:
+        args = [rnd.choice(["XRANGE", "XREVRANGE"]), k, random_id(rnd), random_id(rnd)]
+        return args + (["COUNT", str(rnd.randint(-1, 4))] if rnd.random() < 0.4 else [])
+    if op == 7:
+        return random_reads(rnd, ["XREAD"], ["$"])
+    if op == 8:
+        return random_xgroup(rnd, k, g, c)
+    if op in (9, 10):
+        args = ["XREADGROUP", "GROUP", g, c] + (["NOACK"] if rnd.random() < 0.2 else [])
+        return random_reads(rnd, args, [">", ">", "0"])
+    if op == 11:
+        return ["XACK", k, g] + [random_id(rnd) for _ in range(rnd.randint(1, 3))]
+    if op == 12:
+        return random_claim(rnd, k, g, c)
+    if op == 13:
+        return ["XPENDING", k, g]
+    if op == 14:
+        return ["XINFO", rnd.choice(["STREAM", "GROUPS"]), k]
+    return ["XLEN", k]
+
+
 class StreamRedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
         assert_scripts_match_redis(self, SCRIPTS)
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_random_commands_match_redis(self):
+        server = RedisServer()
+        ours = RawConnection(self.c.client_port[self.c.leader()])
+        theirs = RawConnection(server.port)
+        try:
+            for seed in (1, 2, 3):
+                rnd = random.Random(seed)
+                ours.call("FLUSHALL")
+                theirs.call("FLUSHALL")
+                for i in range(600):
+                    cmd = random_command(rnd)
+                    self.assertEqual(ours.call(*cmd), theirs.call(*cmd),
+                                     f"seed {seed}, command {i}: {' '.join(cmd)}")
+        finally:
+            ours.close()
+            theirs.close()
+            server.close()
 
     def test_automatic_ids_are_log_time(self):
         r = self.c.client(self.c.leader())
