@@ -279,7 +279,7 @@ void execute_xread(const KvStore& store, std::span<const std::string> argv, uint
       return out->error(kInvalidStreamId);
     }
   }
-  // TODO(streams): BLOCK waits on the leader for a commit; until then it answers at once.
+  // BLOCK: the server waits (client_service_block.cc); here a read answers what there is.
   std::string body;
   RespWriter w(&body);
   size_t served = 0;
@@ -372,6 +372,16 @@ size_t stream_first_key(const CommandSpec& spec, std::span<const std::string> ar
   ReadArgs args;
   if (!parse_read_args(argv, spec.id == CommandId::kXreadgroup, &args).empty()) return 0;
   return args.streams > 0 ? args.streams_at : 0;
+}
+
+std::optional<StreamBlock> stream_block(const CommandSpec& spec,
+                                        std::span<const std::string> argv) {
+  if (spec.id != CommandId::kXread && spec.id != CommandId::kXreadgroup) return std::nullopt;
+  ReadArgs args;
+  if (!parse_read_args(argv, spec.id == CommandId::kXreadgroup, &args).empty() || !args.block_ms) {
+    return std::nullopt;
+  }
+  return StreamBlock{*args.block_ms, args.streams_at, args.streams};
 }
 
 void execute_stream_read(const KvStore& store, const CommandSpec& spec,

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -35,5 +36,14 @@ void execute_stream_write(KvStore& store, const CommandSpec& spec,
 
 // XREAD's and XREADGROUP's first key (after STREAMS), for redirects; 0 if none.
 size_t stream_first_key(const CommandSpec& spec, std::span<const std::string> argv);
+
+// XREAD's or XREADGROUP's BLOCK option: the timeout (ms, 0: forever) and where the keys
+// (argv[keys_at], as many as `streams`) and then their IDs are. Nothing without BLOCK.
+struct StreamBlock {
+  int64_t timeout_ms = 0;
+  size_t keys_at = 0;
+  size_t streams = 0;
+};
+std::optional<StreamBlock> stream_block(const CommandSpec& spec, std::span<const std::string> argv);
 
 }  // namespace raftkv::kv

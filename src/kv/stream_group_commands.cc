@@ -323,7 +323,7 @@ void execute_xreadgroup(KvStore& store, std::span<const std::string> argv, uint6
   if (auto error = resolve_group_reads(store, argv, args, &targets, &after); !error.empty()) {
     return out->error(error);
   }
-  // TODO(streams): BLOCK waits on the leader for a commit; until then it answers at once.
+  // BLOCK: the server waits (client_service_block.cc); inside MULTI or a script it does not.
   std::string body;
   RespWriter w(&body);
   size_t served = 0;

@@ -188,7 +188,9 @@ void ClientService::serve_read(uint64_t client_id, Queued q) {
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    q.slot.complete(machine_.read(q.argv, now), q.argv);
+    std::string reply = machine_.read(q.argv, now);
+    if (block_if_empty(client_id, q, reply)) return;  // XREAD BLOCK: finish_read when done
+    q.slot.complete(std::move(reply), q.argv);
     finish_read(client_id);
     return;
   }
@@ -255,7 +257,8 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot sl
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry), [this, slot = std::move(slot), key_slot, argv = std::move(cmd.argv)](
+      std::move(entry), [this, client_id, slot = std::move(slot), key_slot,
+                         argv = std::move(cmd.argv), session = cmd.session_id](
                             std::optional<RequestError> err, const std::string& reply) mutable {
         if (err) {
           ++stats_.proposals_failed;  // for /metrics
@@ -265,6 +268,12 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand cmd, ReplySlot sl
           return;
         }
         ++stats_.writes_ok;
+        if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
+          kv::Classification c = kv::classify(argv);
+          Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
+          if (!block_if_empty(client_id, q, reply)) q.slot.complete(reply, q.argv);
+          return;
+        }
         slot.complete(reply, argv);
       });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;

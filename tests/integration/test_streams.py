@@ -6,6 +6,7 @@ entries delivered but not acknowledged are still pending after the failover."""
 import random
 import re
 import shutil
+import threading
 import time
 import unittest
 
@@ -323,6 +324,65 @@ class StreamFailoverTest(ClusterTestCase):
         # The next read carries on after the last delivered entry, on the new leader.
         self.assertEqual(r.xreadgroup("workers", "w2", {"jobs": ">"}, count=100)[0][1][0][0],
                          entries[len(acked) + len(pending)])
+
+
+class StreamBlockingTest(ClusterTestCase):
+    def test_block_waits_for_an_append_or_the_timeout(self):
+        leader = self.c.leader()
+        r, other = self.c.client(leader, timeout=10), self.c.client(leader)
+        start = time.time()
+        self.assertEqual(r.xread({"b": "$"}, block=200), [], "the timeout's nil array")
+        self.assertGreaterEqual(time.time() - start, 0.19, "waited for the timeout")
+        got = {}
+        reader = threading.Thread(target=lambda: got.setdefault("r", r.xread({"b": "$"}, block=0)))
+        reader.start()
+        time.sleep(0.3)
+        self.assertNotIn("r", got, "still blocked: nothing was added")
+        other.xadd("b", {"f": "v"}, id="5-1")
+        reader.join(10)
+        self.assertEqual(got["r"], [[b"b", [(b"5-1", {b"f": b"v"})]]])
+
+    def test_xreadgroup_block_delivers_each_entry_to_one_consumer(self):
+        leader = self.c.leader()
+        self.c.client(leader).xgroup_create("q", "g", id="$", mkstream=True)
+        got = {}
+
+        def consume(name):
+            client = self.c.client(leader, timeout=10)
+            got[name] = client.xreadgroup("g", name, {"q": ">"}, count=1, block=5000)
+
+        consumers = [threading.Thread(target=consume, args=(n,)) for n in ("c1", "c2")]
+        for t in consumers:
+            t.start()
+        time.sleep(0.3)
+        producer = self.c.client(leader)
+        producer.xadd("q", {"job": "1"}, id="1-1")
+        producer.xadd("q", {"job": "2"}, id="2-1")
+        for t in consumers:
+            t.join(10)
+        delivered = sorted(entries[0][1][0][0] for entries in got.values())
+        self.assertEqual(delivered, [b"1-1", b"2-1"], "each entry to exactly one consumer")
+        self.assertEqual(producer.xpending("q", "g")["pending"], 2)
+
+    def test_leadership_moving_unblocks_with_a_redirect(self):
+        leader = self.c.leader()
+        r = self.c.client(leader, timeout=10)
+        got = {}
+
+        def read():
+            try:
+                got["reply"] = r.xread({"moved": "$"}, block=0)
+            except redis.exceptions.ResponseError as e:
+                got["error"] = str(e)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.3)
+        target = next(i for i in self.c.ids if i != leader)
+        self.assertEqual(self.c.client(leader).execute_command("RAFT", "TRANSFER", target), b"OK")
+        reader.join(10)
+        self.assertFalse(reader.is_alive(), "the blocked client was answered")
+        self.assertRegex(got.get("error", ""), r"^(MOVED|CLUSTERDOWN)")
 
 
 if __name__ == "__main__":
