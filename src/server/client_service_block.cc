@@ -38,7 +38,12 @@ std::string ClientService::last_entry_id(const std::string& key) const {
 }
 
 bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::string& reply) {
-  if (reply != kNilArray || q.c.session_id != 0) return false;
+  // Not a stream command: also EXEC's nil (an aborted transaction), whose entry's argv
+  // does not classify.
+  if (reply != kNilArray || !q.c.ok() || q.c.session_id != 0) return false;
+  // Disconnected before its (write's) reply came: nobody waits, and its retries must not
+  // take entries into the group's PEL.
+  if (!connections_.contains(client_id)) return false;
   const auto block = kv::stream_block(*q.c.spec, q.argv);
   if (!block) return false;
   std::vector<std::string> last_seen;
@@ -54,7 +59,7 @@ bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::str
   auto b =
       std::make_shared<Blocked>(Blocked{client_id, std::move(q), deadline, std::move(last_seen)});
   // A write (XREADGROUP) holds the connection's later writes back, as a read does.
-  if (b->q.c.route == kv::Route::kWrite) ++connections_[client_id].reads_in_flight;
+  if (b->q.c.route == kv::Route::kWrite) ++connections_.at(client_id).reads_in_flight;
   poll_blocked(std::move(b));
   return true;
 }
