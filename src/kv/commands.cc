@@ -19,6 +19,7 @@ constexpr uint32_t kA = kFlagAdmin;
 constexpr uint32_t kN = kFlagNoRaft;
 constexpr uint32_t kF = kFlagFast;
 constexpr uint32_t kS = kFlagNoScript | kFlagMovableKeys;
+constexpr uint32_t kM = kFlagMovableKeys;
 
 using enum CommandId;
 using enum Route;
@@ -168,6 +169,22 @@ constexpr std::array kTable = {
     CommandSpec{"script", kScript, -2, kW | kFlagNoScript, kWrite, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
+    // Streams. XREAD's and XREADGROUP's keys follow STREAMS (movable); XGROUP's and XINFO's
+    // key is argv[2]. XREADGROUP changes the group (PEL, last ID): a write.
+    CommandSpec{"xadd", kXadd, -5, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"xlen", kXlen, 2, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"xrange", kXrange, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"xrevrange", kXrevrange, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"xdel", kXdel, -3, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"xtrim", kXtrim, -4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"xread", kXread, -4, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"xgroup", kXgroup, -2, kW, kWrite, 2, 2, 1},
+    CommandSpec{"xreadgroup", kXreadgroup, -7, kW | kM, kWrite, 0, 0, 0},
+    CommandSpec{"xack", kXack, -4, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"xpending", kXpending, -3, kR, kRead, 1, 1, 1},
+    CommandSpec{"xclaim", kXclaim, -6, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"xautoclaim", kXautoclaim, -6, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"xinfo", kXinfo, -2, kR, kRead, 2, 2, 1},
 };
 
 char to_lower(char c) {
@@ -219,6 +236,7 @@ ValueType command_value_type(CommandId id) {
   if (id >= kLpush && id <= kLpos) return ValueType::kList;
   if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
   if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
+  if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
   return ValueType::kString;
 }
 
@@ -247,6 +265,10 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kZpopmax:
     case kZremrangebyscore:
     case kZremrangebyrank:
+    case kXdel:
+    case kXtrim:
+    case kXack:
+    case kXreadgroup:  // grows a PEL a little, as Redis allows
     case kSession:
     case kExec:  // its queued commands were checked when queued
       return false;

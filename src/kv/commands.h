@@ -180,6 +180,21 @@ enum class CommandId : uint8_t {
   kEvalRo,
   kEvalshaRo,
   kScript,
+  // streams (stream_commands.h), contiguous from kXadd to kXinfo
+  kXadd,
+  kXlen,
+  kXrange,
+  kXrevrange,
+  kXdel,
+  kXtrim,
+  kXread,
+  kXgroup,
+  kXreadgroup,
+  kXack,
+  kXpending,
+  kXclaim,
+  kXautoclaim,
+  kXinfo,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -16,6 +16,7 @@
 #include "kv/scripting.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
+#include "kv/stream_commands.h"
 #include "kv/string_commands.h"
 #include "kv/zset_commands.h"
 
@@ -273,6 +274,8 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       return validate_set_arguments(spec, argv);
     case ValueType::kZSet:
       return validate_zset_arguments(spec, argv);
+    case ValueType::kStream:
+      return validate_stream_arguments(spec, argv);
     case ValueType::kString:
       break;
   }
@@ -297,6 +300,8 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return execute_set_read(store, spec, argv, now, out);
     case ValueType::kZSet:
       return execute_zset_read(store, spec, argv, now, out);
+    case ValueType::kStream:
+      return execute_stream_read(store, spec, argv, now, out);
     case ValueType::kString:
       break;
   }
@@ -429,6 +434,8 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_set_write(store, spec, argv, context, out);
     case ValueType::kZSet:
       return execute_zset_write(store, spec, argv, out);
+    case ValueType::kStream:
+      return execute_stream_write(store, spec, argv, context, out);
     case ValueType::kString:
       break;
   }

@@ -30,6 +30,29 @@ uint64_t sampled(const Range& range, uint64_t samples, PerElement per_element) {
   return seen == 0 ? 0 : total * size / seen;
 }
 
+// A stream: its entries (sampled), and all of its groups' consumers and pending entries
+// (a PEL entry is a node in the group's map and one in its consumer's set).
+uint64_t stream_bytes(const Stream& stream, uint64_t samples) {
+  uint64_t bytes = sizeof(Stream) + sampled(stream.entries(), samples, [](const auto& entry) {
+                     uint64_t fields = kTreeNodeHeader + sizeof(entry) +
+                                       entry.second.capacity() * sizeof(std::string);
+                     for (const auto& field : entry.second) fields += heap_bytes(field);
+                     return fields;
+                   });
+  for (const auto& [name, group] : stream.groups()) {
+    bytes += kTreeNodeHeader + sizeof(std::string) + sizeof(StreamGroup) + heap_bytes(name);
+    for (const auto& [consumer, state] : group.consumers) {
+      bytes +=
+          kTreeNodeHeader + sizeof(std::string) + sizeof(StreamConsumer) + heap_bytes(consumer);
+    }
+    for (const auto& [id, pending] : group.pel) {
+      bytes += 2 * kTreeNodeHeader + sizeof(StreamId) * 2 + sizeof(PendingEntry) +
+               heap_bytes(pending.consumer);
+    }
+  }
+  return bytes;
+}
+
 uint64_t collection_bytes(const Value& value, uint64_t samples) {
   if (const auto* hash = collection_of<HashValue>(&value)) {
     return sizeof(HashValue) + sampled(*hash, samples, [](const auto& field) {
@@ -54,6 +77,7 @@ uint64_t collection_bytes(const Value& value, uint64_t samples) {
                          heap_bytes(entry.member));
            });
   }
+  if (const auto* stream = collection_of<Stream>(&value)) return stream_bytes(*stream, samples);
   return 0;
 }
 

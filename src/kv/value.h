@@ -7,7 +7,8 @@
 // which makes snapshots and digests canonical.
 //
 // A key never holds an empty collection: commands that empty one delete the key, as in
-// Redis.
+// Redis. Streams are the exception, also as in Redis: a stream key stays when its last entry
+// goes (it keeps its last ID, counters and groups).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,7 @@
 
 #include "kv/hashed_key.h"
 #include "kv/sorted_set.h"
+#include "kv/stream.h"
 #include "kv/value_type.h"
 
 namespace raftkv::kv {
@@ -33,8 +35,9 @@ using ListValue = std::deque<std::string>;
 using SetValue = std::set<HashedKey, HashedKeyLess>;
 
 // The alternatives are in ValueType order.
-using Value = std::variant<std::string, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
-                           std::unique_ptr<SetValue>, std::unique_ptr<SortedSet>>;
+using Value =
+    std::variant<std::string, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
+                 std::unique_ptr<SetValue>, std::unique_ptr<SortedSet>, std::unique_ptr<Stream>>;
 
 inline ValueType type_of(const Value& value) {
   return static_cast<ValueType>(value.index());

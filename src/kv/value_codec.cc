@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "kv/stream_codec.h"
+
 namespace raftkv::kv {
 
 namespace {
@@ -34,6 +36,7 @@ struct Encoder {
       out->fixed64(std::bit_cast<uint64_t>(entry.score));
     }
   }
+  void operator()(const std::unique_ptr<Stream>& stream) const { encode_stream(*stream, out); }
 };
 
 // The element count of a collection: at least 1, and each element takes at least one byte.
@@ -113,6 +116,11 @@ std::optional<Value> decode_value(ValueType type, ByteReader* in) {
       return decode_collection<SetValue>(in, add_set_member);
     case ValueType::kZSet:
       return decode_collection<SortedSet>(in, add_zset_entry);
+    case ValueType::kStream: {
+      auto stream = decode_stream(in);
+      if (!stream) return std::nullopt;
+      return Value(std::move(stream));
+    }
   }
   return std::nullopt;
 }

@@ -6,8 +6,9 @@
 //   set      count, then count x member                in (hash, member) order
 //   zset     count, then count x (member, score)       in (score, member) order;
 //                                                      the score as fixed64 IEEE-754 bits
-// Counts are varints and never 0 (empty collections do not exist). The type itself is not
-// part of these bytes: the caller records it.
+//   stream   as stream_codec.h describes (may hold no entries)
+// Collection counts are varints and never 0 (empty collections do not exist). The type itself is
+// not part of these bytes: the caller records it.
 #pragma once
 
 #include <optional>

@@ -14,6 +14,8 @@ std::string_view type_name(ValueType type) {
       return "set";
     case ValueType::kZSet:
       return "zset";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }

@@ -7,11 +7,18 @@
 
 namespace raftkv::kv {
 
-enum class ValueType : uint8_t { kString = 0, kHash = 1, kList = 2, kSet = 3, kZSet = 4 };
+enum class ValueType : uint8_t {
+  kString = 0,
+  kHash = 1,
+  kList = 2,
+  kSet = 3,
+  kZSet = 4,
+  kStream = 5
+};
 
-inline constexpr uint8_t kValueTypeCount = 5;
+inline constexpr uint8_t kValueTypeCount = 6;
 
-// TYPE's reply: "string", "hash", "list", "set" or "zset".
+// TYPE's reply: "string", "hash", "list", "set", "zset" or "stream".
 std::string_view type_name(ValueType type);
 
 }  // namespace raftkv::kv

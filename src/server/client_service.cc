@@ -5,6 +5,7 @@
 
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
+#include "kv/stream_commands.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
 #include "server/memory_limit.h"
@@ -100,12 +101,15 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }
-  // EVAL's keys are found from its numkeys argument; other commands' at fixed positions.
+  // EVAL's keys are found from its numkeys argument, XREAD's after STREAMS; other
+  // commands' at fixed positions.
   const std::span<const std::string> args =
       std::span<const std::string>(argv).subspan(c.command_offset);
-  const size_t key_at = kv::is_script_command(c.spec->id)
-                            ? kv::script_first_key(*c.spec, args)
-                            : static_cast<size_t>(std::max(c.spec->first_key, 0));
+  size_t key_at = static_cast<size_t>(std::max(c.spec->first_key, 0));
+  if (kv::is_script_command(c.spec->id)) key_at = kv::script_first_key(*c.spec, args);
+  if ((c.spec->flags & kv::kFlagMovableKeys) != 0 && key_at == 0) {
+    key_at = kv::stream_first_key(*c.spec, args);
+  }
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
   const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
@@ -190,7 +194,9 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    q.slot.complete(machine_.read(*q.c.spec, q.argv, now), q.argv);
+    std::string reply = machine_.read(*q.c.spec, q.argv, now);
+    if (block_if_empty(client_id, q, reply)) return;  // XREAD BLOCK: finish_read when done
+    q.slot.complete(std::move(reply), q.argv);
     finish_read(client_id);
     return;
   }
@@ -257,7 +263,8 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry), [this, slot = std::move(slot), key_slot, argv = std::move(cmd.argv)](
+      std::move(entry), [this, client_id, slot = std::move(slot), key_slot,
+                         argv = std::move(cmd.argv), session = cmd.session_id](
                             std::optional<RequestError> err, const std::string& reply) mutable {
         if (err) {
           ++stats_.proposals_failed;  // for /metrics
@@ -267,6 +274,12 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
           return;
         }
         ++stats_.writes_ok;
+        if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
+          kv::Classification c = kv::classify(argv);
+          Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
+          if (!block_if_empty(client_id, q, reply)) q.slot.complete(reply, q.argv);
+          return;
+        }
         slot.complete(reply, argv);
       });
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;

@@ -18,6 +18,12 @@
 // round: it watches from max(applied index, the connection's latest write), which every
 // later read of the connection is at or after, so whatever those reads saw is what EXEC
 // checks has not changed since.
+//
+// XREAD and XREADGROUP with BLOCK (client_service_block.cc) wait on the leader when there
+// is nothing to read: the command is answered once an entry appended to one of its streams
+// is applied and it then finds something (a linearizable read for XREAD; XREADGROUP is
+// proposed again), or with a nil array at its timeout. Losing leadership answers it with a
+// redirect. While it waits, the connection's later writes wait behind it, as in Redis.
 #pragma once
 
 #include <cstdint>
@@ -143,6 +149,23 @@ class ClientService {
   std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
 
+  // XREAD / XREADGROUP BLOCK (client_service_block.cc).
+  struct Blocked {
+    uint64_t client_id = 0;
+    Queued q;
+    std::optional<Runtime::Clock::time_point> deadline;  // none: forever
+    std::vector<std::string> last_seen;  // each stream's last entry ID, when last looked
+  };
+  // For a BLOCK command whose reply is a nil array: waits instead, taking `q`; false for
+  // any other command or reply. The connection counts as having a read in flight.
+  bool block_if_empty(uint64_t client_id, Queued& q, const std::string& reply);
+  void poll_blocked(std::shared_ptr<Blocked> b);
+  void retry_blocked(std::shared_ptr<Blocked> b);
+  void unblock(const std::shared_ptr<Blocked>& b, std::string reply);
+  // The ID of the last entry of the stream at `key` ("" if none), as applied here.
+  std::string last_entry_id(const std::string& key) const;
+  bool streams_changed(Blocked& b) const;
+
   Runtime& rt_;
   RaftDriver& driver_;
   kv::StateMachine& machine_;
@@ -153,6 +176,7 @@ class ClientService {
   // command, no allocation after the first).
   std::unordered_map<uint64_t, Connection> connections_;
   std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
+  Liveness life_;  // for timers that may outlive this object (blocked commands)
 };
 
 }  // namespace raftkv::server

@@ -1,0 +1,125 @@
+// XREAD BLOCK and XREADGROUP BLOCK on the leader (see client_service.h).
+//
+// A blocked command polls what this node has applied: when the last entry of one of its
+// streams changes, it tries again (XREAD: a linearizable read; XREADGROUP: the command
+// proposed again, since it changes the group) and answers if it got something, else
+// waits on. Polling the applied state costs one lookup per stream every kPollInterval and
+// needs no hook in the apply path, which GET and SET share.
+#include <algorithm>
+
+#include "kv/resp_writer.h"
+#include "kv/stream_commands.h"
+#include "server/client_service.h"
+
+namespace raftkv::server {
+
+namespace {
+
+constexpr std::string_view kNilArray = "*-1\r\n";
+constexpr auto kPollInterval = std::chrono::milliseconds(5);
+
+// The first bulk string of `reply` after `prefix`, or "" when the reply is otherwise.
+std::string first_bulk_after(const std::string& reply, std::string_view prefix) {
+  if (reply.compare(0, prefix.size(), prefix) != 0 || reply.size() <= prefix.size() ||
+      reply[prefix.size()] != '$') {
+    return {};
+  }
+  const size_t end = reply.find("\r\n", prefix.size());
+  if (end == std::string::npos) return {};
+  const size_t n = std::stoul(reply.substr(prefix.size() + 1, end - prefix.size() - 1));
+  return reply.substr(end + 2, n);
+}
+
+}  // namespace
+
+std::string ClientService::last_entry_id(const std::string& key) const {
+  return first_bulk_after(machine_.read({"XREVRANGE", key, "+", "-", "COUNT", "1"}),
+                          "*1\r\n*2\r\n");
+}
+
+bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::string& reply) {
+  // Not a stream command: also EXEC's nil (an aborted transaction), whose entry's argv
+  // does not classify.
+  if (reply != kNilArray || !q.c.ok() || q.c.session_id != 0) return false;
+  // Disconnected before its (write's) reply came: nobody waits, and its retries must not
+  // take entries into the group's PEL.
+  if (!connections_.contains(client_id)) return false;
+  const auto block = kv::stream_block(*q.c.spec, q.argv);
+  if (!block) return false;
+  std::vector<std::string> last_seen;
+  for (size_t i = 0; i < block->streams; ++i) {
+    std::string last = last_entry_id(q.argv[block->keys_at + i]);
+    // `$`: what is there now, so that entries added while it waits are new to it.
+    std::string& id = q.argv[block->keys_at + block->streams + i];
+    if (id == "$") id = last.empty() ? "0-0" : last;
+    last_seen.push_back(std::move(last));
+  }
+  std::optional<Runtime::Clock::time_point> deadline;
+  if (block->timeout_ms > 0) deadline = rt_.now() + std::chrono::milliseconds(block->timeout_ms);
+  auto b =
+      std::make_shared<Blocked>(Blocked{client_id, std::move(q), deadline, std::move(last_seen)});
+  // A write (XREADGROUP) holds the connection's later writes back, as a read does.
+  if (b->q.c.route == kv::Route::kWrite) ++connections_.at(client_id).reads_in_flight;
+  poll_blocked(std::move(b));
+  return true;
+}
+
+bool ClientService::streams_changed(Blocked& b) const {
+  const auto block = kv::stream_block(*b.q.c.spec, b.q.argv);
+  bool changed = false;
+  for (size_t i = 0; i < b.last_seen.size(); ++i) {
+    std::string last = last_entry_id(b.q.argv[block->keys_at + i]);
+    if (last != b.last_seen[i]) {
+      b.last_seen[i] = std::move(last);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void ClientService::unblock(const std::shared_ptr<Blocked>& b, std::string reply) {
+  b->q.slot.complete(std::move(reply), b->q.argv);
+  finish_read(b->client_id);
+}
+
+void ClientService::poll_blocked(std::shared_ptr<Blocked> b) {
+  auto delay = std::chrono::duration_cast<std::chrono::nanoseconds>(kPollInterval);
+  if (b->deadline) delay = std::clamp(*b->deadline - rt_.now(), Runtime::Clock::duration{}, delay);
+  rt_.after(delay, [this, alive = life_.watch(), b = std::move(b)]() mutable {
+    if (alive.expired() || !connections_.contains(b->client_id)) return;  // gone: nobody to tell
+    if (auto err = driver_.unavailable()) {
+      ++stats_.redirects;  // leadership lost: the client retries on the new leader
+      return unblock(b, redirect_error(*err, b->q.key_slot));
+    }
+    if (streams_changed(*b)) return retry_blocked(std::move(b));
+    if (b->deadline && rt_.now() >= *b->deadline) return unblock(b, std::string(kNilArray));
+    poll_blocked(std::move(b));
+  });
+}
+
+void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
+  const auto done = [this, alive = life_.watch(), b](std::optional<RequestError> err,
+                                                     std::string reply) {
+    if (alive.expired()) return;
+    if (err) {
+      ++stats_.errors;
+      return unblock(b, request_error(*err, b->q.key_slot));
+    }
+    if (reply == kNilArray) return poll_blocked(b);  // another consumer was first
+    unblock(b, std::move(reply));
+  };
+  if (b->q.c.route == kv::Route::kRead) {
+    driver_.read(
+        [this, b, done](std::optional<RequestError> err) {
+          done(err, err ? std::string() : machine_.read(b->q.argv, rt_.wall_ms()));
+        },
+        connections_[b->client_id].last_write);
+    return;
+  }
+  kv::LogCommand cmd = kv::make_log_command(b->q.argv, b->q.c, rt_.wall_ms());
+  driver_.propose(
+      kv::encode_log_command(cmd),
+      [done](std::optional<RequestError> err, const std::string& reply) { done(err, reply); });
+}
+
+}  // namespace raftkv::server
