@@ -180,6 +180,8 @@ enum class CommandId : uint8_t {
   kEvalRo,
   kEvalshaRo,
   kScript,
+  // ACL users (acl.h): SETUSER and DELUSER are writes, the rest reads or local
+  kAcl,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -15,6 +15,7 @@ std::string transaction_queue_error(const Classification& c) {
       return {};
     case CommandId::kSession:
     case CommandId::kDebug:
+    case CommandId::kAcl:  // users change through their own entries
       break;
     default:
       if (c.route == Route::kRead || c.route == Route::kWrite) return {};

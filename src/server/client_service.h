@@ -64,6 +64,9 @@ class ClientService {
     // requirepass (password_check.h); null: no password.
     const PasswordCheck* password = nullptr;
     std::function<std::string(const kv::Argv&, const ReplySlot&)> client_kill;
+    // Closes the connection a slot belongs to (a client whose ACL user was deleted, as
+    // Redis disconnects them). Empty: such a client is asked to AUTH again instead.
+    std::function<void(const ReplySlot&)> close_client;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -92,6 +95,9 @@ class ClientService {
     ReplySlot slot;
     Step step = Step::kCommand;
     std::vector<kv::Argv> transaction = {};  // EXEC's queued commands
+    // A restricted ACL user's scripts and transactions: whose rules their commands are
+    // checked against at apply time (kv::LogCommand::user). Empty otherwise.
+    std::string acl_user = {};
   };
   // MULTI ... EXEC in progress.
   struct Multi {
@@ -125,7 +131,7 @@ class ClientService {
                           uint16_t key_slot, ReplySlot& slot);
   void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                       uint16_t key_slot, ReplySlot& slot);
-  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot);
+  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot, std::string acl_user);
   void run_watch_step(uint64_t client_id, Queued& q);
   void start_exec(uint64_t client_id, Queued q);
   void propose_each(uint64_t client_id, Queued q);  // the exec_not_atomic bug
@@ -139,6 +145,19 @@ class ClientService {
   // AUTH, and NOAUTH for anything else a client sends before it. True when answered.
   bool handle_auth(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                    ReplySlot& slot);
+  // The default user needs no password on this node (it is `nopass` and on, and the node
+  // has no requirepass): connections are authenticated as it from their first command.
+  bool default_user_open() const;
+  // AUTH's check: empty when `password` is right for the user, else the error to reply.
+  std::string_view authenticate(const kv::Argv& argv,
+                                std::shared_ptr<const kv::AclUser>* user) const;
+  // NOPERM for a command the connection's (restricted) user may not run. True when answered.
+  bool refused_by_acl(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
+                      ReplySlot& slot);
+  // The name of the user whose rules a script or transaction must be checked against.
+  static std::string acl_user_for(const kv::Classification& c, const kv::ClientState& client);
+  // A command refused inside MULTI discards the transaction (EXECABORT).
+  void fail_multi(const kv::ClientState& client);
   // -OOM for a command maxmemory refuses now, else empty.
   std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
