@@ -156,6 +156,8 @@ class ClientService {
                       ReplySlot& slot);
   // The name of the user whose rules a script or transaction must be checked against.
   static std::string acl_user_for(const kv::Classification& c, const kv::ClientState& client);
+  // The user a read-only script named by Queued::acl_user runs as (null: unchecked).
+  std::shared_ptr<const kv::AclUser> acl_user(const std::string& name) const;
   // A command refused inside MULTI discards the transaction (EXECABORT).
   void fail_multi(const kv::ClientState& client);
   // -OOM for a command maxmemory refuses now, else empty.

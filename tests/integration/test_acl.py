@@ -87,6 +87,8 @@ SCRIPTS = {
         (1, "EVAL", "return redis.pcall('set', 'other', '1')", "0"),
         (1, "EVAL", "return redis.call('set', KEYS[1], '2')", "1", "app:2"),
         (1, "EVAL", "return redis.call('get', KEYS[1])", "1", "other"),
+        (1, "EVAL_RO", "return redis.call('get', 'other')", "0"),
+        (1, "EVAL_RO", "return redis.call('get', 'app:1')", "0"),
         (1, "MULTI"),
         (1, "SET", "app:3", "3"),
         (1, "SET", "other", "3"),
