@@ -24,6 +24,7 @@ constexpr std::array kSubcommands = {
     AclSubcommand{"dryrun", -4, Route::kRead}, AclSubcommand{"genpass", -2, Route::kLocal},
     AclSubcommand{"getuser", 3, Route::kRead}, AclSubcommand{"help", 2, Route::kLocal},
     AclSubcommand{"list", 2, Route::kRead},    AclSubcommand{"load", 2, Route::kLocal},
+    AclSubcommand{"log", -2, Route::kServer},  // the node's own log (server/acl_log.h)
     AclSubcommand{"save", 2, Route::kLocal},   AclSubcommand{"setuser", -3, Route::kWrite},
     AclSubcommand{"users", 2, Route::kRead},   AclSubcommand{"whoami", 2, Route::kLocal},
 };

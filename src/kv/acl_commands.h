@@ -1,7 +1,7 @@
 // The ACL command (Redis 7.0's replies and errors): SETUSER and DELUSER are writes through
 // the log, applied to the replicated AclTable; GETUSER, LIST, USERS and DRYRUN are reads of
 // it; WHOAMI, CAT, GENPASS, HELP (and LOAD, SAVE: no ACL file, users live in the log) are
-// answered by the connection.
+// answered by the connection; LOG by the server (its refusals: server/acl_log.h).
 #pragma once
 
 #include <span>

@@ -113,6 +113,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
       return;
     }
     case kv::Route::kServer:
+      if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
+        slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
+        return;
+      }
       if (hooks_.server_command) {
         slot.keep_argv(argv);  // some complete later (RAFT); not the data path
         hooks_.server_command(argv, *c.spec, slot);
@@ -311,6 +315,8 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
   const std::string_view error = authenticate(argv, &user);
   if (!error.empty()) {
     ++stats_.errors;
+    if (error == kWrongPassError)
+      log_acl("auth", "AUTH", argv.size() == 3 ? argv[1] : "default", client, slot);
     slot.complete(kv::encode_error(error));
     return true;
   }
@@ -356,6 +362,10 @@ bool ClientService::refused_by_acl(const kv::Argv& argv, const kv::Classificatio
   const kv::AclVerdict verdict = kv::check_acl(*client.user, *c.spec, args);
   if (verdict.denial == kv::AclDenial::kNone) return false;
   ++stats_.errors;
+  const bool key = verdict.denial == kv::AclDenial::kKey;
+  log_acl(key ? "key" : "command",
+          key ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
+          client.user->name, client, slot);
   fail_multi(client);  // as Redis: refused when queued, so EXEC answers EXECABORT
   slot.complete(kv::encode_error(kv::acl_denied_error(verdict.denial, *c.spec, args)));
   return true;
@@ -368,6 +378,17 @@ std::string ClientService::acl_user_for(const kv::Classification& c,
   const bool runs_commands =
       id == kv::CommandId::kExec || (kv::is_script_command(id) && id != kv::CommandId::kScript);
   return runs_commands ? client.user->name : std::string();
+}
+
+void ClientService::log_acl(std::string_view reason, std::string_view object,
+                            std::string_view username, const kv::ClientState& client,
+                            const ReplySlot& slot) {
+  // Redis's client-info is a CLIENT LIST line; this one has the fields that identify it.
+  std::string info = "id=" + std::to_string(client.id);
+  if (slot.target()) info += " addr=" + slot.target()->client_addr();
+  info += " name=" + client.name + " user=" + (client.user ? client.user->name : "default");
+  acl_log_.add(reason, client.in_multi ? "multi" : "toplevel", object, username, std::move(info),
+               ReplySlot::Clock::now());
 }
 
 void ClientService::fail_multi(const kv::ClientState& client) {

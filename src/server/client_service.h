@@ -34,6 +34,7 @@
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
+#include "server/acl_log.h"
 #include "server/password_check.h"
 #include "server/raft_driver.h"
 #include "server/reply_slot.h"
@@ -158,6 +159,9 @@ class ClientService {
   static std::string acl_user_for(const kv::Classification& c, const kv::ClientState& client);
   // The user a read-only script named by Queued::acl_user runs as (null: unchecked).
   std::shared_ptr<const kv::AclUser> acl_user(const std::string& name) const;
+  // Records an ACL refusal for ACL LOG.
+  void log_acl(std::string_view reason, std::string_view object, std::string_view username,
+               const kv::ClientState& client, const ReplySlot& slot);
   // A command refused inside MULTI discards the transaction (EXECABORT).
   void fail_multi(const kv::ClientState& client);
   // -OOM for a command maxmemory refuses now, else empty.
@@ -174,6 +178,7 @@ class ClientService {
   // command, no allocation after the first).
   std::unordered_map<uint64_t, Connection> connections_;
   std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
+  AclLog acl_log_;                         // this node's ACL refusals (ACL LOG)
 };
 
 }  // namespace raftkv::server

@@ -102,6 +102,10 @@ SCRIPTS = {
         (0, "ACL", "SETUSER", "app", "off"),
         (1, "GET", "app:1"),  # disabled, but already authenticated: still served
         (1, "AUTH", "app", "app-pw"),
+        (0, "ACL", "LOG", "x"),
+        (0, "ACL", "LOG", "1", "2"),
+        (0, "ACL", "LOG", "RESET"),
+        (0, "ACL", "LOG"),
         (0, "ACL", "DELUSER", "app"),
     ],
 }
@@ -182,6 +186,24 @@ class AclTest(ClusterTestCase):
         r.execute_command("ACL", "SETUSER", "app", "-set")
         self.assertEqual(c.call("SET", "app:1", "1"), b"-NOPERM this user has no "
                          b"permissions to run the 'set' command\r\n")
+
+    def test_acl_log_records_refusals_as_redis_groups_them(self):
+        r, c = self.app_connection()
+        for _ in range(2):
+            c.call("SET", "other", "x")
+        c.call("FLUSHALL")
+        self.assertTrue(c.call("AUTH", "app", "wrong").startswith(b"-WRONGPASS"))
+        log = r.execute_command("ACL", "LOG")
+        entries = [dict(zip(e[::2], e[1::2])) for e in log]
+        got = [(e[b"count"], e[b"reason"], e[b"context"], e[b"object"], e[b"username"])
+               for e in entries]
+        self.assertEqual(got, [(1, b"auth", b"toplevel", b"AUTH", b"app"),
+                               (1, b"command", b"toplevel", b"flushall", b"app"),
+                               (2, b"key", b"toplevel", b"other", b"app")])
+        self.assertIn(b"user=app", entries[0][b"client-info"])
+        self.assertEqual(len(r.execute_command("ACL", "LOG", "1")), 1)
+        self.assertEqual(r.execute_command("ACL", "LOG", "RESET"), b"OK")
+        self.assertEqual(r.execute_command("ACL", "LOG"), [])
 
 
 if __name__ == "__main__":
