@@ -66,6 +66,17 @@ SCRIPTS = {
         (0, "ACL", "DRYRUN", "nosuch", "get", "x"),
         (0, "ACL", "DRYRUN", "default", "nosuchcmd", "x"),
     ],
+    "rules changed between MULTI and EXEC": [
+        (0, "ACL", "SETUSER", "tx", "on", ">p", "~app:*", "+@all"),
+        (1, "AUTH", "tx", "p"),
+        (1, "MULTI"),
+        (1, "SET", "app:1", "1"),
+        (1, "GET", "app:1"),
+        (1, "INCR", "app:n"),
+        (0, "ACL", "SETUSER", "tx", "-set", "resetkeys", "~app:n"),
+        (1, "EXEC"),
+        (0, "ACL", "DELUSER", "tx"),
+    ],
     "a restricted user": [
         (0, *APP),
         (1, "AUTH", "app", "wrong"),

@@ -202,6 +202,24 @@ TEST(Acl, ScriptsRunAsTheirUser) {
             "-ERR The user executing the script can't run this command or subcommand\r\n");
 }
 
+TEST(Acl, ExecChecksQueuedCommandsAgainstTheRulesItAppliesWith) {
+  KvHarness kv;
+  kv.run({"ACL", "SETUSER", "tx", "on", "nopass", "~app:n", "+@all", "-set"});
+  LogCommand exec;
+  exec.time_ms = kv.time_ms;
+  exec.transaction = true;
+  exec.argv = {"EXEC"};
+  exec.user = "tx";
+  exec.queued = {{"SET", "app:n", "1"}, {"GET", "app:1"}, {"INCR", "app:n"}};
+  EXPECT_EQ(decode_log_command(encode_log_command(exec)), exec);
+  const std::string prefix =
+      "-NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+      "EXEC call. This command is no longer allowed for the following reason: ";
+  EXPECT_EQ(kv.sm.apply(++kv.index, encode_log_command(exec)),
+            "*3\r\n" + prefix + "no permission to execute the command or subcommand\r\n" + prefix +
+                "no permission to touch the specified keys\r\n:1\r\n");
+}
+
 TEST(Acl, ReplicasApplyingTheSameEntriesAgree) {
   KvHarness a, b;
   const std::vector<Argv> commands = {
