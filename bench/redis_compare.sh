@@ -19,6 +19,12 @@
 #   BENCH_CLIENTS   client counts (default "1 16 64")
 #   BENCH_PIPELINES pipeline depths (default "1 16")
 #   BENCH_TESTS     commands (default "set get")
+#   BENCH_TLS=1     every target serves the benchmark over TLS (a throwaway CA and server
+#                   certificate; no client certificates): raftkv's --tls-port, redis-server's
+#                   --tls-port with --port 0; redis-benchmark --tls --cacert
+#   BENCH_ACL=1     the benchmark runs as an ACL user with a key pattern, on every target:
+#                   ACL SETUSER bench on >bench-pw ~key:* +@all, redis-benchmark --user
+#                   bench -a bench-pw (the cost of the per-command permission check)
 #   BENCH_KEEP=1    keep the temp dir (logs, raw CSV) instead of deleting it
 #   TMPDIR          where the temp dir goes; must be a real disk for fsync to mean anything
 #
@@ -32,6 +38,8 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 CLIENTS=${BENCH_CLIENTS:-"1 16 64"}
 PIPELINES=${BENCH_PIPELINES:-"1 16"}
 TESTS=${BENCH_TESTS:-"set get"}
+BENCH_TLS=${BENCH_TLS:-0}
+BENCH_ACL=${BENCH_ACL:-0}
 KEYSPACE=100000
 VALUE_SIZE=64
 HOST=127.0.0.1
@@ -41,7 +49,7 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 [[ -x $RAFTKV ]] || die "no raftkv binary at $RAFTKV; build it with:
   cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && ninja -C build/release raftkv"
-for tool in redis-server redis-benchmark redis-cli python3; do
+for tool in redis-server redis-benchmark redis-cli python3 openssl; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install redis-server redis-tools)"
 done
 
@@ -50,6 +58,25 @@ FSTYPE=$(stat -f -c %T "$WORK")
 if [[ $FSTYPE == tmpfs || $FSTYPE == ramfs ]]; then
   log "WARNING: $WORK is on $FSTYPE: fsync costs nothing there, the durable numbers are not"
 fi
+
+TLS=()  # redis-cli and redis-benchmark's TLS options, with BENCH_TLS=1
+if [[ $BENCH_TLS == 1 ]]; then
+  # A throwaway CA and a server certificate for 127.0.0.1 (EC P-256: quick to make).
+  (cd "$WORK" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
+      -out ca.crt -days 2 -subj "/CN=bench CA" &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
+      -out server.csr -subj "/CN=localhost" &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext &&
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out server.crt -days 2 -extfile server.ext) >"$WORK/openssl.log" 2>&1 ||
+    die "could not make certificates; see $WORK/openssl.log"
+  TLS=(--tls --cacert "$WORK/ca.crt")
+  SERVER_TLS=(--tls-cert-file "$WORK/server.crt" --tls-key-file "$WORK/server.key"
+    --tls-ca-cert-file "$WORK/ca.crt" --tls-auth-clients no)
+fi
+AUTH=()  # redis-benchmark's, with BENCH_ACL=1
+[[ $BENCH_ACL == 1 ]] && AUTH=(--user bench -a bench-pw)
 
 PIDS=()         # the redis-servers we started
 CLUSTER_PID=""  # the `raftkv cluster` launcher; it stops its nodes on SIGTERM
@@ -120,7 +147,7 @@ EOF
 wait_ping() {  # port, seconds
   local i
   for ((i = 0; i < $2 * 10; i++)); do
-    [[ $(redis-cli -h $HOST -p "$1" PING 2>/dev/null) == PONG ]] && return 0
+    [[ $(redis-cli -h $HOST -p "$1" "${TLS[@]}" PING 2>/dev/null) == PONG ]] && return 0
     sleep 0.1
   done
   return 1
@@ -128,13 +155,21 @@ wait_ping() {  # port, seconds
 
 # --- raftkv --------------------------------------------------------------------------
 start_raftkv() {
-  local cport pport i p role
+  local cport pport tport=0 i p role
+  local -a tls_args=()
   cport=$(free_ports 3)
   pport=$(free_ports 3)
   while ((pport < cport + 3 && cport < pport + 3)); do pport=$(free_ports 3); done
+  if [[ $BENCH_TLS == 1 ]]; then
+    tport=$(free_ports 3)
+    while ((tport < cport + 3 && cport < tport + 3 || tport < pport + 3 && pport < tport + 3)); do
+      tport=$(free_ports 3)
+    done
+    tls_args=(-- "${SERVER_TLS[@]}")
+  fi
   mkdir -p "$WORK/raftkv"
-  "$RAFTKV" cluster --nodes 3 --client-port "$cport" --peer-port "$pport" \
-    --data-dir "$WORK/raftkv" >"$WORK/raftkv.log" 2>&1 &
+  "$RAFTKV" cluster --nodes 3 --client-port "$cport" --peer-port "$pport" --tls-port "$tport" \
+    --data-dir "$WORK/raftkv" "${tls_args[@]}" >"$WORK/raftkv.log" 2>&1 &
   CLUSTER_PID=$!
   for ((i = 0; i < 300; i++)); do
     kill -0 "$CLUSTER_PID" 2>/dev/null || die "raftkv cluster exited; see $WORK/raftkv.log"
@@ -143,6 +178,8 @@ start_raftkv() {
         sed -n 's/^raft_role://p' || true)
       if [[ $role == leader ]]; then
         RAFTKV_PORT=$p
+        # INFO above went to the plaintext port; the benchmark goes to the TLS one.
+        [[ $BENCH_TLS == 1 ]] && RAFTKV_PORT=$((tport + p - cport))
         log "raftkv: 3 nodes, client ports $cport-$((cport + 2)), leader on $p"
         return 0
       fi
@@ -158,7 +195,9 @@ start_redis() {  # name, extra args...
   shift
   port=$(free_ports 1)
   mkdir -p "$WORK/$name"
-  redis-server --bind $HOST --port "$port" --dir "$WORK/$name" --daemonize no \
+  local -a listen=(--port "$port")
+  [[ $BENCH_TLS == 1 ]] && listen=(--port 0 --tls-port "$port" "${SERVER_TLS[@]}")
+  redis-server --bind $HOST "${listen[@]}" --dir "$WORK/$name" --daemonize no \
     --protected-mode yes --logfile "$WORK/$name.log" "$@" &
   PIDS+=($!)
   wait_ping "$port" 10 || die "redis-server ($name) did not start; see $WORK/$name.log"
@@ -180,20 +219,20 @@ for i in range(n):
     key = b"key:%012d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
 EOF
-  redis-cli -h $HOST -p "$1" --pipe <"$WORK/preload.resp" >"$WORK/preload.log" 2>&1 ||
+  redis-cli -h $HOST -p "$1" "${TLS[@]}" --pipe <"$WORK/preload.resp" >"$WORK/preload.log" 2>&1 ||
     die "preload failed: $(tail -3 "$WORK/preload.log")"
   grep -q 'errors: 0' "$WORK/preload.log" || die "preload had errors: $(tail -3 "$WORK/preload.log")"
   local keys
-  keys=$(redis-cli -h $HOST -p "$1" DBSIZE)
+  keys=$(redis-cli -h $HOST -p "$1" "${TLS[@]}" DBSIZE)
   [[ $keys == "$KEYSPACE" ]] || die "after preloading, DBSIZE is $keys, not $KEYSPACE"
-  [[ $(redis-cli -h $HOST -p "$1" GET key:000000000042) == $(printf 'x%.0s' $(seq $VALUE_SIZE)) ]] ||
+  [[ $(redis-cli -h $HOST -p "$1" "${TLS[@]}" GET key:000000000042) == $(printf 'x%.0s' $(seq $VALUE_SIZE)) ]] ||
     die "after preloading, GET key:000000000042 does not return the value"
 }
 
 # One redis-benchmark run; prints "rps p50 p99" (ms).
 bench_once() {  # port test clients pipeline requests
   local out
-  out=$(redis-benchmark -h $HOST -p "$1" -t "$2" -c "$3" -P "$4" -n "$5" \
+  out=$(redis-benchmark -h $HOST -p "$1" "${TLS[@]}" "${AUTH[@]}" -t "$2" -c "$3" -P "$4" -n "$5" \
     -d $VALUE_SIZE -r $KEYSPACE --csv 2>>"$WORK/benchmark.stderr") ||
     die "redis-benchmark failed on port $1 ($2 -c $3 -P $4)"
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
@@ -209,7 +248,7 @@ bench_once() {  # port test clients pipeline requests
 stat_sum() {  # port field...
   local port=$1
   shift
-  redis-cli -h $HOST -p "$port" INFO stats 2>/dev/null | tr -d '\r' |
+  redis-cli -h $HOST -p "$port" "${TLS[@]}" INFO stats 2>/dev/null | tr -d '\r' |
     awk -F: -v f=" $* " 'index(f, " " $1 " ") { n += $2 } END { print n + 0 }'
 }
 
@@ -260,7 +299,12 @@ for target in raftkv durable memory; do
   port_var=${target^^}_PORT
   log "$target: preloading $KEYSPACE keys"
   preload "${!port_var}"
+  if [[ $BENCH_ACL == 1 ]]; then
+    [[ $(redis-cli -h $HOST -p "${!port_var}" "${TLS[@]}" ACL SETUSER bench on '>bench-pw' \
+      '~key:*' '+@all') == OK ]] || die "ACL SETUSER failed on $target"
+  fi
 done
+log "mode: TLS=$BENCH_TLS ACL=$BENCH_ACL"
 for t in $TESTS; do
   for c in $CLIENTS; do
     for p in $PIPELINES; do

@@ -72,6 +72,15 @@ bool decode_into(std::string_view bytes, LogCommand& command) {
 }  // namespace
 
 std::string encode_log_command(const LogCommand& command) {
+  if (!command.user.empty()) {
+    LogCommand inner = command;
+    inner.user.clear();
+    std::string out;
+    ByteWriter w(&out);
+    w.u8(kLogUserVersion);
+    w.bytes(command.user);
+    return out + encode_log_command(inner);
+  }
   if (command.transaction) return encode_transaction(command);
   size_t size = 32;
   for (const auto& arg : command.argv) size += arg.size() + 5;
@@ -89,11 +98,30 @@ std::string encode_log_command(const LogCommand& command) {
 
 std::optional<LogCommand> decode_log_command(std::string_view bytes) {
   std::optional<LogCommand> command(std::in_place);
+  if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == kLogUserVersion) {
+    // A restricted user's EVAL or EXEC: the user's name, then the command itself.
+    ByteReader r(bytes.substr(1));
+    std::string_view user;
+    if (!r.bytes(&user) || user.empty()) return std::nullopt;
+    const std::string_view rest = bytes.substr(bytes.size() - r.remaining());
+    if (rest.empty() || static_cast<uint8_t>(rest[0]) == kLogUserVersion) return std::nullopt;
+    if (!decode_into(rest, *command)) return std::nullopt;
+    command->user = std::string(user);
+    return command;
+  }
   if (!decode_into(bytes, *command)) command.reset();
   return command;
 }
 
 std::optional<std::string_view> peek_log_command_key(std::string_view bytes) {
+  if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == kLogUserVersion) {
+    ByteReader user(bytes.substr(1));
+    std::string_view name;
+    if (!user.bytes(&name)) return std::nullopt;
+    const std::string_view rest = bytes.substr(bytes.size() - user.remaining());
+    if (!rest.empty() && static_cast<uint8_t>(rest[0]) == kLogUserVersion) return std::nullopt;
+    return peek_log_command_key(rest);
+  }
   ByteReader r(bytes);
   uint8_t version = 0;
   uint64_t skip = 0, argc = 0;

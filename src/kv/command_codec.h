@@ -14,6 +14,11 @@
 //   watched count, then count x (length, bytes)  the WATCHed keys
 //   command count, then count x (argc, argc x (length, bytes))   the queued commands
 // Its argv is implicitly {"EXEC"}.
+//
+// Version 3, a command run as an ACL user (scripts and transactions of a restricted user,
+// whose redis.call commands are checked against that user's rules at apply time):
+//   u8 version (= 3), user (length, bytes), then a whole version 1 or 2 encoding.
+// Commands without a user (the default) are encoded as before.
 // The decoder accepts exactly these and nothing else (unknown version, truncation,
 // trailing bytes, empty argv are all rejected), so garbage can never be applied.
 #pragma once
@@ -40,12 +45,15 @@ struct LogCommand {
   std::vector<Argv> queued{};
   uint64_t watch_index = 0;
   std::vector<std::string> watched{};
+  // Non-empty: the ACL user whose rules the commands a script runs are checked against.
+  std::string user{};
 
   bool operator==(const LogCommand&) const = default;
 };
 
 inline constexpr uint8_t kLogCommandVersion = 1;
 inline constexpr uint8_t kLogTransactionVersion = 2;
+inline constexpr uint8_t kLogUserVersion = 3;
 
 std::string encode_log_command(const LogCommand& command);
 std::optional<LogCommand> decode_log_command(std::string_view bytes);

@@ -47,9 +47,13 @@ inline std::string validate_pop_count(std::span<const std::string> argv,
 // What a write command may depend on besides the store and its arguments: the entry's log
 // time (Unix ms; expiry) and log index (the seed of SPOP's choice). Both are the same on
 // every replica, so "random" writes are too.
+struct AclUser;
+
 struct WriteContext {
   uint64_t now_ms = 0;
   uint64_t index = 0;
+  // The ACL user a script runs as, when its commands must be checked (null: unchecked).
+  const AclUser* acl_user = nullptr;
 };
 
 // A key looked up as a collection of type T: the collection, or nullptr with wrong_type

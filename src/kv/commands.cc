@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "kv/acl_commands.h"
 #include "kv/data_commands.h"
 #include "kv/int_parse.h"
 #include "kv/scripting.h"
@@ -168,6 +169,8 @@ constexpr std::array kTable = {
     CommandSpec{"evalsha_ro", kEvalshaRo, -3, kR | kS, kRead, 0, 0, 0},
     CommandSpec{"script", kScript, -2, kW | kFlagNoScript, kWrite, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
+    // ACL: the route depends on the subcommand (acl_route): SETUSER and DELUSER are writes.
+    CommandSpec{"acl", kAcl, -2, kA | kFlagNoScript, kLocal, 0, 0, 0},
     CommandSpec{"seq", kSeq, -4, kW, kWrite, 0, 0, 0},
     // Streams. XREAD's and XREADGROUP's keys follow STREAMS (movable); XGROUP's and XINFO's
     // key is argv[2]. XREADGROUP changes the group (PEL, last ID): a write.
@@ -225,7 +228,14 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
   }
   out->spec = spec;
   out->route = spec->route;
-  out->error = spec->id == kSession ? validate_session(argv) : validate_arguments(*spec, argv);
+  if (spec->id == kSession) {
+    out->error = validate_session(argv);
+  } else if (spec->id == kAcl) {
+    out->error = validate_acl_arguments(argv);
+    if (out->ok()) out->route = acl_route(argv);
+  } else {
+    out->error = validate_arguments(*spec, argv);
+  }
   if (out->ok() && is_script_command(spec->id)) out->route = script_route(*spec, argv);
 }
 
@@ -364,6 +374,9 @@ LogCommand make_log_command(Argv argv, const Classification& classification, uin
                argv.begin() + static_cast<std::ptrdiff_t>(classification.command_offset));
   }
   command.argv = std::move(argv);
+  if (classification.spec != nullptr && classification.spec->id == kAcl) {
+    hash_acl_passwords(&command.argv);  // no clear-text password in the log
+  }
   return command;
 }
 

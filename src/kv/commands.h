@@ -195,6 +195,8 @@ enum class CommandId : uint8_t {
   kXclaim,
   kXautoclaim,
   kXinfo,
+  // ACL users (acl.h): SETUSER and DELUSER are writes, the rest reads or local
+  kAcl,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

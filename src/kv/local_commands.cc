@@ -1,5 +1,7 @@
 #include "kv/local_commands.h"
 
+#include "kv/acl_commands.h"
+
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -187,6 +189,8 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
       return execute_script_local(argv, out);
     case CommandId::kConfig:
       return execute_config(argv, *client, out);
+    case CommandId::kAcl:  // WHOAMI, CAT, GENPASS, HELP, LOAD, SAVE
+      return execute_acl_local(argv, *client, out);
     default:
       return out->error("ERR internal error: not a local command");
   }

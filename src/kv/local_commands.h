@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kv/acl.h"
 #include "kv/commands.h"
 #include "kv/resp_writer.h"
 
@@ -25,8 +27,11 @@ struct ClientState {
   const ConfigSettings* settings = nullptr;
   // Between MULTI and EXEC/DISCARD (the server keeps the queue; this saves it a lookup).
   bool in_multi = false;
-  // AUTH succeeded (only asked when the server requires a password).
+  // AUTH succeeded, or the default user needs no password (decided at the first command).
   bool authenticated = false;
+  // The ACL user it runs as (acl.h); null until its first command, then the default user
+  // or the one it authenticated as.
+  std::shared_ptr<const AclUser> user = nullptr;
 };
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.

@@ -1,5 +1,7 @@
 #include "kv/scripting.h"
 
+#include "kv/acl.h"
+
 #include "kv/data_commands.h"
 #include "kv/int_parse.h"
 #include "kv/local_commands.h"
@@ -82,6 +84,12 @@ std::string validate_script_subcommand(std::span<const std::string> argv) {
   return unknown_subcommand_error(argv[1], "script");
 }
 
+constexpr std::string_view kScriptCommandDenied =
+    "ERR The user executing the script can't run this command or subcommand";
+constexpr std::string_view kScriptKeyDenied =
+    "ERR The user executing the script can't access at least one of the keys mentioned in the "
+    "command arguments";
+
 // What a script may call: data commands, PING, ECHO, SELECT and TIME; not the commands
 // that are about connections, transactions, sessions, scripts or the server.
 bool allowed_in_script(const CommandSpec& spec) {
@@ -95,6 +103,7 @@ bool allowed_in_script(const CommandSpec& spec) {
     case kWatch:
     case kSession:
     case kSeq:
+    case kAcl:
       return false;
     default:
       return !is_script_command(spec.id) &&
@@ -119,6 +128,11 @@ class StoreHost final : public ScriptHost {
     }
     const Classification c = classify(argv);
     if (!c.ok()) return out->error(c.error);
+    if (const AclUser* user = context_.acl_user; user != nullptr && !user->unrestricted) {
+      const AclDenial denial = check_acl(*user, *c.spec, argv).denial;  // as Redis checks it
+      if (denial == AclDenial::kCommand) return out->error(kScriptCommandDenied);
+      if (denial == AclDenial::kKey) return out->error(kScriptKeyDenied);
+    }
     if (c.spec->id == kTime) {
       // Log time: the same on every replica.
       out->array_header(2);
@@ -253,7 +267,8 @@ void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& s
 }
 
 void execute_script_read(const KvStore& store, const Scripts& scripts, const CommandSpec& spec,
-                         std::span<const std::string> argv, uint64_t now_ms, RespWriter* out) {
+                         std::span<const std::string> argv, uint64_t now_ms, RespWriter* out,
+                         const AclUser* user) {
   if (spec.id == kScript) {
     if (const std::string error = validate_script_subcommand(argv); !error.empty()) {
       return out->error(error);
@@ -262,7 +277,7 @@ void execute_script_read(const KvStore& store, const Scripts& scripts, const Com
     return script_exists(scripts.cache, argv, out);
   }
   // A read has no log index: seed 0, Redis's generator as it starts.
-  run_named(nullptr, store, nullptr, scripts, spec, argv, WriteContext{now_ms, 0}, out);
+  run_named(nullptr, store, nullptr, scripts, spec, argv, WriteContext{now_ms, 0, user}, out);
 }
 
 void execute_script_local(std::span<const std::string> argv, RespWriter* out) {

@@ -83,8 +83,10 @@ void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& s
 
 // On the read path: EVAL_RO, EVALSHA_RO, EVAL of a no-writes script, SCRIPT EXISTS, at time
 // `now_ms` (keys due by then read as absent; TIME inside the script).
+// `user`: the ACL user the script's commands are checked against (null: unchecked).
 void execute_script_read(const KvStore& store, const Scripts& scripts, const CommandSpec& spec,
-                         std::span<const std::string> argv, uint64_t now_ms, RespWriter* out);
+                         std::span<const std::string> argv, uint64_t now_ms, RespWriter* out,
+                         const AclUser* user = nullptr);
 
 // SCRIPT HELP and SCRIPT KILL (nothing is ever running between commands: NOTBUSY).
 void execute_script_local(std::span<const std::string> argv, RespWriter* out);

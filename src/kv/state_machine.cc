@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "kv/acl_commands.h"
 #include "kv/commands.h"
 #include "kv/data_commands.h"
 #include "kv/int_parse.h"
@@ -85,8 +86,15 @@ std::string StateMachine::execute(uint64_t index, const LogCommand& command,
                                   const CommandSpec& spec) {
   std::string reply;
   RespWriter out(&reply);
-  const WriteContext ctx{log_time_ms_, index};
-  if (is_script_command(spec.id)) {
+  // A restricted user's scripts are checked command by command against its rules as they
+  // are at this entry (a user deleted meanwhile may run nothing): the same everywhere.
+  static const AclUser kNobody = make_acl_user("");
+  std::shared_ptr<const AclUser> user = command.user.empty() ? nullptr : acl_.find(command.user);
+  const AclUser* acl_user = command.user.empty() ? nullptr : user ? user.get() : &kNobody;
+  const WriteContext ctx{log_time_ms_, index, acl_user};
+  if (spec.id == CommandId::kAcl) {
+    execute_acl_write(acl_, command.argv, &out);
+  } else if (is_script_command(spec.id)) {
     execute_script_write(store_, scripts_, spec, command.argv, ctx, &out);
   } else if (spec.id != CommandId::kExec) {
     execute_write(store_, spec, command.argv, ctx, &out);
@@ -105,25 +113,29 @@ LogCommand expiry_tick_command(uint64_t now_ms) {
   return tick;
 }
 
-void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out) const {
+void StateMachine::read(const Argv& argv, uint64_t now_ms, RespWriter* out,
+                        const AclUser* user) const {
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (c.route != Route::kRead) return out->error("ERR not a read command");
-  read_classified(*c.spec, argv, now_ms, out);
+  read_classified(*c.spec, argv, now_ms, out, user);
 }
 
 void StateMachine::read_classified(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
-                                   RespWriter* out) const {
+                                   RespWriter* out, const AclUser* user) const {
+  if (spec.id == CommandId::kAcl) return execute_acl_read(acl_, argv, out);
   if (is_script_command(spec.id)) {
-    return execute_script_read(store_, scripts_, spec, argv, std::max(now_ms, log_time_ms_), out);
+    return execute_script_read(store_, scripts_, spec, argv, std::max(now_ms, log_time_ms_), out,
+                               user);
   }
   execute_read(store_, spec, argv, std::max(now_ms, log_time_ms_), out);
 }
 
-std::string StateMachine::read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const {
+std::string StateMachine::read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
+                               const AclUser* user) const {
   std::string reply;
   RespWriter out(&reply);
-  read_classified(spec, argv, now_ms, &out);
+  read_classified(spec, argv, now_ms, &out, user);
   return reply;
 }
 
@@ -141,10 +153,10 @@ bool StateMachine::read_needs_log_time(const CommandSpec& spec, const Argv& argv
   return false;
 }
 
-std::string StateMachine::read(const Argv& argv, uint64_t now_ms) const {
+std::string StateMachine::read(const Argv& argv, uint64_t now_ms, const AclUser* user) const {
   std::string reply;
   RespWriter out(&reply);
-  read(argv, now_ms, &out);
+  read(argv, now_ms, &out, user);
   return reply;
 }
 

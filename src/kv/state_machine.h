@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "kv/acl.h"
 #include "kv/argv.h"
 #include "kv/command_codec.h"
 #include "kv/kv_store.h"
@@ -52,12 +53,15 @@ class StateMachine {
   // Any argv is safe; non-reads get an error reply. Keys whose deadline is at or before
   // max(now_ms, log_time_ms()) read as absent: `now_ms` is the serving node's wall clock,
   // so a key disappears for readers on time even when no write has advanced log time.
-  void read(const Argv& argv, uint64_t now_ms, RespWriter* out) const;
-  std::string read(const Argv& argv, uint64_t now_ms) const;
+  // `user`: the ACL user a read-only script's commands are checked against (null: none).
+  void read(const Argv& argv, uint64_t now_ms, RespWriter* out,
+            const AclUser* user = nullptr) const;
+  std::string read(const Argv& argv, uint64_t now_ms, const AclUser* user = nullptr) const;
   // The same for a command that classify(argv) routed as a read (Route::kRead; `spec` is
   // its spec, and argv has any SEQ prefix stripped): the request path classifies once, not
   // twice. (A script's route depends on its flags, so spec.route may say otherwise.)
-  std::string read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms) const;
+  std::string read(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
+                   const AclUser* user = nullptr) const;
   // The same at log time (no clock): what every replica agrees on.
   std::string read(const Argv& argv) const { return read(argv, 0); }
 
@@ -87,6 +91,8 @@ class StateMachine {
   size_t session_count() const { return sessions_.size(); }
   // The replicated script cache (SCRIPT LOAD, EVAL; scripting.h).
   const ScriptCache& scripts() const { return scripts_.cache; }
+  // The replicated ACL users (ACL SETUSER, DELUSER; acl.h).
+  const AclTable& acl() const { return acl_; }
   // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).
   std::string digest() const { return store_.digest_hex(); }
 
@@ -98,8 +104,8 @@ class StateMachine {
   Status restore(std::string_view image);
 
  private:
-  void read_classified(const CommandSpec& spec, const Argv& argv, uint64_t now_ms,
-                       RespWriter* out) const;
+  void read_classified(const CommandSpec& spec, const Argv& argv, uint64_t now_ms, RespWriter* out,
+                       const AclUser* user) const;
   std::string apply_command(uint64_t index, const LogCommand& command);
   // Runs a validated write (or a transaction) and returns its reply.
   std::string execute(uint64_t index, const LogCommand& command, const CommandSpec& spec);
@@ -108,6 +114,7 @@ class StateMachine {
   KvStore store_;
   SessionTable sessions_;
   Scripts scripts_;
+  AclTable acl_;
   uint64_t applied_index_ = 0;
   uint64_t log_time_ms_ = 0;  // the largest time_ms among applied entries
 };

@@ -1,7 +1,7 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP5"                    magic and format version (8 bytes)
+//   "RKVSNAP6"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
 //   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
 //                                 the type is a ValueType, the value as value_codec.h
@@ -14,7 +14,12 @@
 //                                 the previous one's plus one (the first: its number)
 //   script_count, then script_count x (body bytes)   the script cache, in order of the
 //                                 bodies' SHA-1 (each sha is computed from its body)
+//   user_count, then user_count x (name bytes, rule_count, rule_count x rule bytes)
+//                                 the ACL users in name order, each as the rules that
+//                                 rebuild it (describe_acl_rules in acl.h: canonical)
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 5 ("RKVSNAP5", before ACL users) has no user section: it restores with the
+// default user alone.
 // Version 4 ("RKVSNAP4", before scripts) has no script section: it restores with an empty
 // script cache.
 // Version 3 ("RKVSNAP3", before WATCH) has no bucket section; restored, every bucket is
@@ -36,7 +41,8 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP5";
+constexpr std::string_view kMagic = "RKVSNAP6";
+constexpr std::string_view kMagicV5 = "RKVSNAP5";  // before ACL users
 constexpr std::string_view kMagicV4 = "RKVSNAP4";  // before scripts
 constexpr std::string_view kMagicV3 = "RKVSNAP3";  // before WATCH
 constexpr std::string_view kMagicV2 = "RKVSNAP2";  // before typed values
@@ -137,6 +143,7 @@ std::string StateMachine::serialize() const {
   });
   write_watch_versions(store_.watch_versions(), &w);
   write_scripts(scripts_.cache, &w);
+  acl_.serialize(&w);
   w.fixed64(checksum(out));
   return out;
 }
@@ -149,7 +156,8 @@ Status StateMachine::restore(std::string_view image) {
   trailer.fixed64(&expected);
   const std::string_view magic = body.substr(0, kMagic.size());
   const bool v1 = magic == kMagicV1;
-  const bool scripts = magic == kMagic;
+  const bool users = magic == kMagic;
+  const bool scripts = users || magic == kMagicV5;
   const bool watch = scripts || magic == kMagicV4;
   const bool typed = watch || magic == kMagicV3;
   if (!typed && magic != kMagicV2 && !v1) {
@@ -217,11 +225,16 @@ Status StateMachine::restore(std::string_view image) {
   }
   ScriptCache cache;
   if (Status s = restore_scripts(scripts, &r, &cache); !s.is_ok()) return s;
+  AclTable acl;
+  if (users) {
+    if (Status s = AclTable::restore(&r, &acl); !s.is_ok()) return s;
+  }
   if (!r.at_end()) return Status::error("snapshot has trailing bytes");
 
   store_ = std::move(store);
   sessions_ = std::move(sessions);
   scripts_.cache = std::move(cache);
+  acl_.adopt(std::move(acl));
   applied_index_ = applied;
   log_time_ms_ = log_time;
   return Status::ok();

@@ -1,5 +1,7 @@
 #include "kv/transaction.h"
 
+#include "kv/acl.h"
+
 #include "kv/data_commands.h"
 #include "kv/local_commands.h"
 
@@ -15,6 +17,7 @@ std::string transaction_queue_error(const Classification& c) {
       return {};
     case CommandId::kSession:
     case CommandId::kDebug:
+    case CommandId::kAcl:  // users change through their own entries
       break;
     default:
       if (c.route == Route::kRead || c.route == Route::kWrite) return {};
@@ -37,6 +40,18 @@ void run_queued(KvStore& store, Scripts& scripts, const Argv& argv, WriteContext
   const Classification c = classify(argv);
   if (!c.ok()) return out->error(c.error);
   if (std::string error = transaction_queue_error(c); !error.empty()) return out->error(error);
+  // Checked when queued; the user's rules may have changed since (as Redis checks at EXEC).
+  if (const AclUser* user = ctx.acl_user; user != nullptr && !user->unrestricted) {
+    const AclDenial denial = check_acl(*user, *c.spec, argv).denial;
+    if (denial != AclDenial::kNone) {
+      return out->error(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+          "EXEC call. This command is no longer allowed for the following reason: " +
+          std::string(denial == AclDenial::kKey
+                          ? "no permission to touch the specified keys"
+                          : "no permission to execute the command or subcommand"));
+    }
+  }
   // EVAL inside MULTI, and SCRIPT LOAD, EXISTS and FLUSH: all at this entry's time and index.
   if (is_script_command(c.spec->id)) {
     return execute_script_write(store, scripts, *c.spec, argv, ctx, out);

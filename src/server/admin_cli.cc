@@ -15,6 +15,8 @@ int run_member_command(int argc, const char* const* argv) {
   CLI::App app{"raftkv member: change or show a cluster's membership", "raftkv member"};
   std::string server_text = "127.0.0.1:6379";
   app.add_option("-s,--server", server_text, "any member's client address")->capture_default_str();
+  ClientCredentials credentials;
+  add_client_credential_options(app, &credentials);
   app.require_subcommand(1);
   std::vector<std::string> args;
   std::string id, peer, client;
@@ -33,6 +35,7 @@ int run_member_command(int argc, const char* const* argv) {
   auto* transfer = app.add_subcommand("transfer", "hand leadership to a voter");
   transfer->add_option("id", id)->required();
   if (auto exit_code = parse_command_line(app, argc, argv, "raftkv member")) return *exit_code;
+  set_client_credentials(credentials);
   auto server = net::parse_peer_address(server_text);
   if (!server || server->port == 0) {
     std::cerr << "raftkv member: --server '" << server_text << "' is not HOST:PORT\n";

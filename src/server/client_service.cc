@@ -78,21 +78,18 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     // Refused before executing: counted as a rejected call of the command it names.
     const kv::CommandSpec* named = argv.empty() ? nullptr : kv::find_command(argv[0]);
     slot.account_into(&stats_, c.spec ? c.spec : named, arrived, /*rejected=*/true);
-    // Inside MULTI, a command refused at once also discards the transaction (EXECABORT).
-    if (client.in_multi) {
-      if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
-        it->second.multi->failed = true;
-      }
-    }
+    fail_multi(client);
     slot.complete(kv::encode_error(c.error));
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
-  // Without a password and outside AUTH there is nothing to check (the common case, inline).
-  const bool auth_step =
-      c.spec->id == kv::CommandId::kAuth ||
-      (!client.authenticated && hooks_.password != nullptr && hooks_.password->required());
+  // An authenticated client's command other than AUTH has nothing to check (inline).
+  const bool auth_step = c.spec->id == kv::CommandId::kAuth || !client.authenticated;
   if (auth_step && handle_auth(argv, c, client, slot)) return;
+  // One load and one branch for an unrestricted user (the default user as it starts).
+  if (const kv::AclUser* user = client.user.get(); user != nullptr && !user->unrestricted) {
+    if (refused_by_acl(argv, c, client, slot)) return;
+  }
   if (is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
@@ -124,6 +121,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
       return;
     }
     case kv::Route::kServer:
+      if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
+        slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
+        return;
+      }
       if (hooks_.server_command) {
         slot.keep_argv(argv);  // some complete later (RAFT); not the data path
         hooks_.server_command(argv, *c.spec, slot);
@@ -132,9 +133,17 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
       }
       return;
     case kv::Route::kRead:
-    case kv::Route::kWrite:
-      dispatch(client.id, Queued{std::move(argv), std::move(c), key_slot, std::move(slot)});
+    case kv::Route::kWrite: {
+      std::string acl_user = acl_user_for(c, client);
+      dispatch(client.id, Queued{std::move(argv),
+                                 std::move(c),
+                                 key_slot,
+                                 std::move(slot),
+                                 Step::kCommand,
+                                 {},
+                                 std::move(acl_user)});
       return;
+    }
   }
 }
 
@@ -194,7 +203,7 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    std::string reply = machine_.read(*q.c.spec, q.argv, now);
+    std::string reply = machine_.read(*q.c.spec, q.argv, now, acl_user(q.acl_user).get());
     if (block_if_empty(client_id, q, reply)) return;  // XREAD BLOCK: finish_read when done
     q.slot.complete(std::move(reply), q.argv);
     finish_read(client_id);
@@ -211,10 +220,18 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
       q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot), q.argv);
     } else {
       ++stats_.reads_ok;
-      q.slot.complete(machine_.read(*q.c.spec, q.argv, 0), q.argv);
+      q.slot.complete(machine_.read(*q.c.spec, q.argv, 0, acl_user(q.acl_user).get()), q.argv);
     }
     finish_read(client_id);
   });
+}
+
+std::shared_ptr<const kv::AclUser> ClientService::acl_user(const std::string& name) const {
+  if (name.empty()) return nullptr;
+  // A user deleted since the command arrived may run nothing, as at apply time.
+  static const auto kNobody = std::make_shared<const kv::AclUser>(kv::make_acl_user(""));
+  auto user = machine_.acl().find(name);
+  return user ? user : kNobody;
 }
 
 void ClientService::finish_read(uint64_t client_id) {
@@ -250,6 +267,7 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     return q.slot.complete(std::move(oom));
   }
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
+  cmd.user = std::move(q.acl_user);
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
     ++stats_.errors;  // such an entry could never reach the followers
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
@@ -285,12 +303,23 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
   if (index && *index > driver_.applied_index()) connections_[client_id].last_write = *index;
 }
 
+bool ClientService::default_user_open() const {
+  const kv::AclUser& user = *machine_.acl().default_user();
+  const bool requirepass = hooks_.password != nullptr && hooks_.password->required();
+  return user.enabled && user.nopass && !requirepass;
+}
+
 bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& c,
                                 kv::ClientState& client, ReplySlot& slot) {
-  const bool required = hooks_.password != nullptr && hooks_.password->required();
   if (c.spec->id != kv::CommandId::kAuth) {
+    if (client.authenticated) return false;
     // As Redis: unknown commands and wrong arities were answered already; QUIT needs no AUTH.
-    if (!required || client.authenticated || c.spec->id == kv::CommandId::kQuit) return false;
+    if (default_user_open()) {
+      client.authenticated = true;
+      client.user = machine_.acl().default_user();
+      return false;
+    }
+    if (c.spec->id == kv::CommandId::kQuit) return false;
     ++stats_.errors;
     slot.complete(kv::encode_error(kNoAuthError));
     return true;
@@ -299,19 +328,91 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
     slot.complete(kv::encode_error("ERR syntax error"));
     return true;
   }
-  const std::optional<std::string_view> user =
-      argv.size() == 3 ? std::optional<std::string_view>(argv[1]) : std::nullopt;
-  static const PasswordCheck kNoPassword("");  // a node started without requirepass
-  const std::string_view error =
-      (required ? *hooks_.password : kNoPassword).authenticate(user, argv.back());
+  std::shared_ptr<const kv::AclUser> user;
+  const std::string_view error = authenticate(argv, &user);
   if (!error.empty()) {
     ++stats_.errors;
+    if (error == kWrongPassError)
+      log_acl("auth", "AUTH", argv.size() == 3 ? argv[1] : "default", client, slot);
     slot.complete(kv::encode_error(error));
     return true;
   }
   client.authenticated = true;
+  client.user = std::move(user);
   slot.complete(kv::encode_simple("OK"));
   return true;
+}
+
+std::string_view ClientService::authenticate(const kv::Argv& argv,
+                                             std::shared_ptr<const kv::AclUser>* out) const {
+  // The default user's password is the replicated one or, on top, this node's requirepass
+  // (a node option, as in Redis's config file).
+  const bool requirepass = hooks_.password != nullptr && hooks_.password->required();
+  const std::shared_ptr<kv::AclUser>& default_user = machine_.acl().default_user();
+  if (argv.size() == 2 && default_user->nopass && !requirepass) return kNoPasswordError;
+  std::shared_ptr<const kv::AclUser> user =
+      argv.size() == 3 ? machine_.acl().find(argv[1]) : default_user;
+  if (user == nullptr || !user->enabled) return kWrongPassError;
+  const bool is_default = user == default_user;
+  const std::string& password = argv.back();
+  const bool ok =
+      (user->nopass && !(is_default && requirepass)) ||
+      (is_default && requirepass && hooks_.password->authenticate("default", password).empty()) ||
+      kv::acl_password_matches(*user, password);
+  if (!ok) return kWrongPassError;
+  *out = std::move(user);
+  return {};
+}
+
+bool ClientService::refused_by_acl(const kv::Argv& argv, const kv::Classification& c,
+                                   kv::ClientState& client, ReplySlot& slot) {
+  if (client.user->deleted) {
+    // Redis disconnects the clients of a deleted user; without a way to, ask for AUTH.
+    client.user = nullptr;
+    client.authenticated = false;
+    ++stats_.errors;
+    if (hooks_.close_client) hooks_.close_client(slot);
+    slot.complete(kv::encode_error(kNoAuthError));
+    return true;
+  }
+  const auto args = std::span<const std::string>(argv).subspan(c.command_offset);
+  const kv::AclVerdict verdict = kv::check_acl(*client.user, *c.spec, args);
+  if (verdict.denial == kv::AclDenial::kNone) return false;
+  ++stats_.errors;
+  const bool key = verdict.denial == kv::AclDenial::kKey;
+  log_acl(key ? "key" : "command",
+          key ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
+          client.user->name, client, slot);
+  fail_multi(client);  // as Redis: refused when queued, so EXEC answers EXECABORT
+  slot.complete(kv::encode_error(kv::acl_denied_error(verdict.denial, *c.spec, args)));
+  return true;
+}
+
+std::string ClientService::acl_user_for(const kv::Classification& c,
+                                        const kv::ClientState& client) {
+  if (client.user == nullptr || client.user->unrestricted) return {};
+  const kv::CommandId id = c.spec->id;
+  const bool runs_commands =
+      id == kv::CommandId::kExec || (kv::is_script_command(id) && id != kv::CommandId::kScript);
+  return runs_commands ? client.user->name : std::string();
+}
+
+void ClientService::log_acl(std::string_view reason, std::string_view object,
+                            std::string_view username, const kv::ClientState& client,
+                            const ReplySlot& slot) {
+  // Redis's client-info is a CLIENT LIST line; this one has the fields that identify it.
+  std::string info = "id=" + std::to_string(client.id);
+  if (slot.target()) info += " addr=" + slot.target()->client_addr();
+  info += " name=" + client.name + " user=" + (client.user ? client.user->name : "default");
+  acl_log_.add(reason, client.in_multi ? "multi" : "toplevel", object, username, std::move(info),
+               ReplySlot::Clock::now());
+}
+
+void ClientService::fail_multi(const kv::ClientState& client) {
+  if (!client.in_multi) return;
+  if (auto it = connections_.find(client.id); it != connections_.end() && it->second.multi) {
+    it->second.multi->failed = true;
+  }
 }
 
 std::string ClientService::memory_refusal(const kv::CommandSpec& spec) const {

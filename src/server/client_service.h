@@ -40,6 +40,7 @@
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
+#include "server/acl_log.h"
 #include "server/password_check.h"
 #include "server/raft_driver.h"
 #include "server/reply_slot.h"
@@ -70,6 +71,9 @@ class ClientService {
     // requirepass (password_check.h); null: no password.
     const PasswordCheck* password = nullptr;
     std::function<std::string(const kv::Argv&, const ReplySlot&)> client_kill;
+    // Closes the connection a slot belongs to (a client whose ACL user was deleted, as
+    // Redis disconnects them). Empty: such a client is asked to AUTH again instead.
+    std::function<void(const ReplySlot&)> close_client;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -98,6 +102,9 @@ class ClientService {
     ReplySlot slot;
     Step step = Step::kCommand;
     std::vector<kv::Argv> transaction = {};  // EXEC's queued commands
+    // A restricted ACL user's scripts and transactions: whose rules their commands are
+    // checked against at apply time (kv::LogCommand::user). Empty otherwise.
+    std::string acl_user = {};
   };
   // MULTI ... EXEC in progress.
   struct Multi {
@@ -131,7 +138,7 @@ class ClientService {
                           uint16_t key_slot, ReplySlot& slot);
   void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                       uint16_t key_slot, ReplySlot& slot);
-  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot);
+  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot, std::string acl_user);
   void run_watch_step(uint64_t client_id, Queued& q);
   void start_exec(uint64_t client_id, Queued&& q);
   void propose_each(uint64_t client_id, Queued&& q);  // the exec_not_atomic bug
@@ -145,6 +152,24 @@ class ClientService {
   // AUTH, and NOAUTH for anything else a client sends before it. True when answered.
   bool handle_auth(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                    ReplySlot& slot);
+  // The default user needs no password on this node (it is `nopass` and on, and the node
+  // has no requirepass): connections are authenticated as it from their first command.
+  bool default_user_open() const;
+  // AUTH's check: empty when `password` is right for the user, else the error to reply.
+  std::string_view authenticate(const kv::Argv& argv,
+                                std::shared_ptr<const kv::AclUser>* user) const;
+  // NOPERM for a command the connection's (restricted) user may not run. True when answered.
+  bool refused_by_acl(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
+                      ReplySlot& slot);
+  // The name of the user whose rules a script or transaction must be checked against.
+  static std::string acl_user_for(const kv::Classification& c, const kv::ClientState& client);
+  // The user a read-only script named by Queued::acl_user runs as (null: unchecked).
+  std::shared_ptr<const kv::AclUser> acl_user(const std::string& name) const;
+  // Records an ACL refusal for ACL LOG.
+  void log_acl(std::string_view reason, std::string_view object, std::string_view username,
+               const kv::ClientState& client, const ReplySlot& slot);
+  // A command refused inside MULTI discards the transaction (EXECABORT).
+  void fail_multi(const kv::ClientState& client);
   // -OOM for a command maxmemory refuses now, else empty.
   std::string memory_refusal(const kv::CommandSpec& spec) const;
   void advance_log_time(uint64_t now_ms, std::function<void(std::optional<RequestError>)> then);
@@ -176,7 +201,8 @@ class ClientService {
   // command, no allocation after the first).
   std::unordered_map<uint64_t, Connection> connections_;
   std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
-  Liveness life_;  // for timers that may outlive this object (blocked commands)
+  Liveness life_;   // for timers that may outlive this object (blocked commands)
+  AclLog acl_log_;  // this node's ACL refusals (ACL LOG)
 };
 
 }  // namespace raftkv::server

@@ -34,7 +34,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
   client.in_multi = in_multi && !is(c, CommandId::kExec) && !is(c, CommandId::kDiscard);
   if (is(c, CommandId::kExec)) {
     if (in_multi) {
-      exec(client_id, c, slot);
+      exec(client_id, c, slot, acl_user_for(c, client));
     } else {
       slot.complete(kv::encode_error(kv::kExecWithoutMultiError));
     }
@@ -102,7 +102,8 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
   slot.complete(kv::encode_simple("QUEUED"));
 }
 
-void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot) {
+void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot,
+                         std::string acl_user) {
   Connection& conn = connections_[client_id];
   Multi multi = std::move(*conn.multi);
   conn.multi.reset();
@@ -113,7 +114,8 @@ void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplyS
     dispatch(client_id, Queued{{}, c, 0, ReplySlot::none(), Step::kUnwatch});
     return;
   }
-  Queued q{{}, c, 0, std::move(slot), Step::kCommand, std::move(multi.commands)};
+  Queued q{
+      {}, c, 0, std::move(slot), Step::kCommand, std::move(multi.commands), std::move(acl_user)};
   dispatch(client_id, std::move(q));  // a write: in order behind the connection's reads
 }
 
@@ -148,6 +150,7 @@ void ClientService::start_exec(uint64_t client_id, Queued&& q) {
   tx.time_ms = rt_.wall_ms();
   tx.transaction = true;
   tx.queued = std::move(q.transaction);
+  tx.user = std::move(q.acl_user);
   if (!bugs_.ignore_watch) {
     tx.watched.reserve(conn.watched.size());
     while (!conn.watched.empty()) {

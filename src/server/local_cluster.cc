@@ -29,6 +29,7 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
   int nodes = 3;
   int client_port = 6379;
   int peer_port = 7379;
+  int tls_port = 0;
   std::string data_dir = "./raftkv-data";
   std::string host = "127.0.0.1";
   std::vector<std::string> extra;
@@ -40,6 +41,11 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
       ->capture_default_str();
   app.add_option("--peer-port", peer_port, "peer port of node 1 (node i: +i-1)")
       ->check(CLI::Range(1, 65000))
+      ->capture_default_str();
+  app.add_option("--tls-port", tls_port,
+                 "client TLS port of node 1 (node i: +i-1; needs --tls-cert-file and "
+                 "--tls-key-file after --); 0: none")
+      ->check(CLI::Range(0, 65000))
       ->capture_default_str();
   app.add_option("--host", host, "address to listen on")->capture_default_str();
   app.add_option("--data-dir", data_dir, "parent directory of the nodes' data directories")
@@ -75,6 +81,7 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
         "--listen-peer=" + host + ":" + std::to_string(peer_port + i - 1),
         "--initial-cluster=" + cluster,
     };
+    if (tls_port != 0) args.push_back("--tls-port=" + std::to_string(tls_port + i - 1));
     args.insert(args.end(), extra.begin(), extra.end());
     pid_t pid = fork();
     if (pid < 0) {

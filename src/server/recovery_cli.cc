@@ -204,6 +204,8 @@ int run_snapshot_command(int argc, const char* const* argv) {
       ->capture_default_str();
   save_cmd->add_option("--timeout-ms", timeout_ms, "give up after this long")
       ->capture_default_str();
+  ClientCredentials credentials;
+  add_client_credential_options(*save_cmd, &credentials);
   RestoreArgs r;
   auto* restore_cmd = app.add_subcommand("restore", "seed one member of a new cluster");
   restore_cmd->add_option("file", r.file, "a file from 'raftkv snapshot save'")->required();
@@ -217,6 +219,7 @@ int run_snapshot_command(int argc, const char* const* argv) {
   restore_cmd->add_option("--cluster-id", r.cluster_id,
                           "the new cluster's id (default: derived from the file and members)");
   if (auto exit_code = parse_command_line(app, argc, argv, "raftkv snapshot")) return *exit_code;
+  set_client_credentials(credentials);
   if (save_cmd->parsed()) return save(file, server_text, timeout_ms);
   return restore(r);
 }

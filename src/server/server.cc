@@ -150,6 +150,13 @@ std::string Server::open() {
   hooks.client_kill = [this](const kv::Argv& argv, const ReplySlot& slot) {
     return client_kill(argv, slot);
   };
+  hooks.close_client = [](const ReplySlot& slot) {
+    if (auto conn = std::dynamic_pointer_cast<ClientConnection>(slot.target())) {
+      spdlog::info("client {} ({}) closed: its ACL user was deleted", conn->state().id,
+                   conn->peer());
+      conn->close();
+    }
+  };
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 

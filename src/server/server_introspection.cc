@@ -170,8 +170,12 @@ bool Server::monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot
     slot.complete(kv::encode_error("ERR Replica can't interact with the keyspace"));
     return true;
   }
-  // Not shown, as in Redis: admin commands (CONFIG, CLIENT, DEBUG, ...) and unknown ones.
-  if (monitors_.empty() || spec == nullptr || (spec->flags & kv::kFlagAdmin) != 0) return false;
+  // Not shown, as in Redis: admin commands (CONFIG, CLIENT, DEBUG, ACL, ...), AUTH (its
+  // password) and unknown ones.
+  if (monitors_.empty() || spec == nullptr || (spec->flags & kv::kFlagAdmin) != 0 ||
+      spec->id == kv::CommandId::kAuth) {
+    return false;
+  }
   auto it = clients_.find(client_id);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())

@@ -226,7 +226,10 @@ int run_status_command(int argc, const char* const* argv) {
   app.add_option("--timeout-ms", timeout_ms, "give up on an endpoint after this long")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
+  ClientCredentials credentials;
+  add_client_credential_options(app, &credentials);
   if (auto exit_code = parse_command_line(app, argc, argv, "raftkv status")) return *exit_code;
+  set_client_credentials(credentials);
 
   const auto timeout = std::chrono::milliseconds(timeout_ms);
   std::vector<std::string> endpoints = split(endpoints_text, ',');

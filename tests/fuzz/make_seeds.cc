@@ -48,12 +48,15 @@ raft::Message append_entries() {
 
 std::string kv_image_body() {
   kv::testing::KvHarness kv;
-  for (const kv::Argv& argv : std::vector<kv::Argv>{{"SET", "s", "v"},
-                                                    {"SET", "e", "1", "EX", "100"},
-                                                    {"HSET", "h", "f", "1", "g", "2"},
-                                                    {"RPUSH", "l", "a", "b"},
-                                                    {"SADD", "set", "x", "y"},
-                                                    {"ZADD", "z", "1.5", "m", "2", "n"}}) {
+  for (const kv::Argv& argv :
+       std::vector<kv::Argv>{{"SET", "s", "v"},
+                             {"SET", "e", "1", "EX", "100"},
+                             {"HSET", "h", "f", "1", "g", "2"},
+                             {"RPUSH", "l", "a", "b"},
+                             {"SADD", "set", "x", "y"},
+                             {"ZADD", "z", "1.5", "m", "2", "n"},
+                             {"ACL", "SETUSER", "app", "on", ">pw", "~app:*", "%R~r:*", "&c",
+                              "+@all", "-@dangerous", "-get"}}) {
     kv.run(argv);
   }
   const std::string image = kv.sm.serialize();

@@ -5,6 +5,7 @@ wrong secret, a certificate from another CA, or a member's certificate used unde
 id is refused, and the cluster is undisturbed), and rolling the cluster secret.
 
 Certificates are made for each test with the openssl CLI in the cluster's temp directory."""
+import json
 import os
 import subprocess
 import tempfile
@@ -111,6 +112,55 @@ class TestClientTls(unittest.TestCase):
         self.assertEqual(r.get("k"), b"v" * 100000)
         self.assertEqual(self.c.client(1).get("p499"), b"499")
         r.close()
+
+
+    def test_ioredis_with_tls_as_an_acl_user(self):
+        node_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
+        if not shutil.which("node") or not os.path.isdir(
+                os.path.join(node_dir, "node_modules", "ioredis")):
+            self.skipTest("node and ioredis are not installed (scripts/setup.sh installs them)")
+        self.c.client(1).execute_command("ACL", "SETUSER", "app", "on", ">app-pw", "~app:*",
+                                         "+@all", "-@dangerous")
+        run = subprocess.run(["node", "tls.js", str(self.tls_port), self.certs.ca,
+                              self.client_cert, self.client_key, "app", "app-pw"],
+                             cwd=node_dir, capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        got = json.loads(run.stdout)
+        self.assertEqual(got["set"], "OK")
+        self.assertEqual(got["get"], 50000)
+        self.assertEqual(got["whoami"], "app")
+        self.assertEqual(got["pipeline"], [[None, 1], [None, 2], [None, "2"]])
+        self.assertTrue(got["denied"].startswith("NOPERM"), got["denied"])
+
+    def test_shell_tools_over_tls_with_credentials(self):
+        self.c.client(1).execute_command("ACL", "SETUSER", "ops", "on", ">ops-pw", "+@all",
+                                         "allkeys")
+        self.c.client(1).execute_command("ACL", "SETUSER", "app", "on", ">app-pw", "~app:*",
+                                         "+@all", "-@admin")
+        tls = ["--tls", "--cacert", self.certs.ca, "--cert", self.client_cert,
+               "--key", self.client_key]
+        env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
+        tool = lambda *args: subprocess.run([BINARY, *args], capture_output=True, text=True,
+                                            timeout=30, env=env)
+        server = f"127.0.0.1:{self.tls_port}"
+        ok = tool("member", "-s", server, *tls, "--user", "ops", "--pass", "ops-pw", "list")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("leader", ok.stdout)
+        status = tool("status", "--endpoints", server, "-w", "json", *tls, "--user", "ops",
+                      "-a", "ops-pw")
+        self.assertEqual(status.returncode, 0, status.stderr)
+        self.assertEqual(json.loads(status.stdout)[0]["role"], "leader")
+        denied = tool("member", "-s", server, *tls, "--user", "app", "--pass", "app-pw", "list")
+        self.assertEqual(denied.returncode, 1)
+        self.assertIn("NOPERM this user has no permissions to run the 'raft' command",
+                      denied.stderr)
+        wrong = tool("member", "-s", server, *tls, "--user", "ops", "--pass", "nope", "list")
+        self.assertIn("WRONGPASS", wrong.stderr)
+        no_cert = tool("member", "-s", server, "--tls", "--cacert", self.certs.ca, "list")
+        self.assertEqual(no_cert.returncode, 1)
+        plain = tool("member", "-s", f"127.0.0.1:{self.c.client_port[1]}", "--user", "ops",
+                     "--pass", "ops-pw", "list")
+        self.assertEqual(plain.returncode, 0, plain.stderr)
 
 
 class TlsOnlyCluster(Cluster):
