@@ -21,6 +21,9 @@ echo "== release build"
 configure_and_build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTKV_WERROR=ON
 ctest --test-dir build/release --output-on-failure -j"$jobs" "$@"
 
+echo "== the Raft core as an installed library (scripts/test_install.sh)"
+./scripts/test_install.sh
+
 if ((sanitize)); then
   echo "== sanitizer build (ASan + UBSan)"
   configure_and_build build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON -DRAFTKV_WERROR=ON
