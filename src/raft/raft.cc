@@ -1,6 +1,7 @@
 #include "raft/raft.h"
 
 #include "raft/check.h"
+#include "raft/membership.h"
 
 #include <algorithm>
 
@@ -896,28 +897,10 @@ Result<Proposed, ProposeError> Raft::propose_conf_change(const ConfState& target
   if (in_flight && !bugs_.allow_concurrent_conf_changes) {
     return ProposeError::kConfChangePending;
   }
-  auto sorted = [](std::vector<NodeId> v) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    return v;
-  };
-  std::vector<NodeId> voters = sorted(target.voters), learners = sorted(target.learners);
-  std::vector<NodeId> old_voters = sorted(cur.voters);
-  bool overlap = std::any_of(learners.begin(), learners.end(), [&](NodeId id) {
-    return std::binary_search(voters.begin(), voters.end(), id) ||
-           std::binary_search(old_voters.begin(), old_voters.end(), id);  // no direct demotion
-  });
-  if (voters.empty() || !target.voters_outgoing.empty() || overlap ||
-      std::count(voters.begin(), voters.end(), kNoNode) ||
-      std::count(learners.begin(), learners.end(), kNoNode)) {
-    return ProposeError::kInvalidConf;
-  }
+  auto next = membership::enter(cur, target, bugs_.skip_joint_consensus);
+  if (!next) return next.error();
   ConfChange cc;
-  cc.conf.voters = voters;
-  cc.conf.learners = learners;
-  // Changing voters goes through the joint configuration C(old,new); learners alone
-  // affect no quorum and change in one step.
-  if (voters != old_voters && !bugs_.skip_joint_consensus) cc.conf.voters_outgoing = old_voters;
+  cc.conf = std::move(next).value();
   cc.context = std::move(context);
   append_entry(EntryType::kConfChange, encode_conf_change(cc));
   pending_conf_index_ = log_.last_index();
@@ -932,8 +915,7 @@ void Raft::maybe_finish_conf_change() {
     // C(old,new) is committed: move on to C(new), carrying the same context.
     const ConfChange* latest = latest_conf_change();
     ConfChange leave;
-    leave.conf.voters = conf.voters;
-    leave.conf.learners = conf.learners;
+    leave.conf = membership::leave(conf);
     leave.context = latest ? latest->context : std::string();
     append_entry(EntryType::kConfChange, encode_conf_change(leave));
     pending_conf_index_ = log_.last_index();

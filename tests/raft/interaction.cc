@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "raft/membership.h"
 #include "raftkv/raft/conf_change.h"
 
 namespace raftkv::raft::test {
@@ -158,6 +159,8 @@ class Runner {
   void raft_log(const Command& c);
   void applied(const Command& c);
   void reads(const Command& c);
+  void conf_enter(const Command& c);
+  void conf_leave(const Command& c);
 
   Cluster& cluster() {
     if (!cluster_) throw std::runtime_error("add-nodes first");
@@ -197,6 +200,8 @@ const std::map<std::string, Runner::Handler>& Runner::handlers() {
       {"raft-log", &Runner::raft_log},
       {"applied", &Runner::applied},
       {"reads", &Runner::reads},
+      {"conf-enter", &Runner::conf_enter},
+      {"conf-leave", &Runner::conf_leave},
   };
   return table;
 }
@@ -398,6 +403,22 @@ void Runner::reads(const Command& c) {
   for (const ReadState& r : cluster().peer(c.id(0)).reads) {
     out_ << "read " << r.context << " at index " << r.index << "\n";
   }
+}
+
+void Runner::conf_enter(const Command& c) {
+  ConfState current{c.list("voters"), c.list("outgoing"), c.list("learners")};
+  ConfState target{c.list("to-voters"), c.list("to-outgoing"), c.list("to-learners")};
+  auto next = membership::enter(current, target, c.flag("skip-joint", false));
+  if (!next) {
+    out_ << "refused: " << to_string(next.error()) << "\n";
+    return;
+  }
+  out_ << (next->joint() ? "joint " : "simple ") << conf_string(*next) << "\n";
+}
+
+void Runner::conf_leave(const Command& c) {
+  ConfState joint{c.list("voters"), c.list("outgoing"), c.list("learners")};
+  out_ << conf_string(membership::leave(joint)) << "\n";
 }
 
 }  // namespace

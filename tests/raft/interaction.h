@@ -27,6 +27,10 @@
 //   compact ID INDEX                      snapshot and discard ID's log up to INDEX
 //   status ID            raft-log ID      print node ID's Status / its stable log
 //   applied ID           reads ID         print what ID applied / the reads released to it
+// Membership planning (raft/membership.h, pure: no cluster needed):
+//   conf-enter voters=.. [outgoing=..] [learners=..] to-voters=.. [to-learners=..]
+//                                         the configuration a change request appends
+//   conf-leave voters=.. outgoing=.. [learners=..]   the configuration leaving a joint one
 #pragma once
 
 #include <string>
