@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pattern='#include *<(asio|asio/.*|thread|mutex|condition_variable|future|atomic|fstream|filesystem|chrono|ctime|cstdio|iostream|sys/.*|unistd\.h|fcntl\.h|spdlog/.*)>'
 # check.cc is the fail-stop path: it may print its message to stderr before aborting.
-if grep -rnE --exclude=check.cc "$pattern" src/raft; then
+if grep -rnE --exclude=check.cc "$pattern" src/raft include/raftkv; then
   echo "src/raft includes I/O, threads or clocks (above)" >&2
   exit 1
 fi
-if grep -rnE '\b(std::random_device|rand\(\)|srand\(|time\(nullptr\)|system_clock|steady_clock)' src/raft; then
+if grep -rnE '\b(std::random_device|rand\(\)|srand\(|time\(nullptr\)|system_clock|steady_clock)' src/raft include/raftkv; then
   echo "src/raft uses a clock or unseeded randomness (above)" >&2
   exit 1
 fi

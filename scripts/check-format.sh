@@ -8,6 +8,6 @@ while IFS= read -r -d '' f; do
     echo "not formatted: $f (run: clang-format -i $f)"
     bad=1
   fi
-done < <(find src tests tools bench \( -name '*.cc' -o -name '*.h' \) -print0 | sort -z)
+done < <(find src include tests tools bench examples \( -name '*.cc' -o -name '*.h' \) -print0 | sort -z)
 if ((bad)); then exit 1; fi
 echo "all sources formatted"

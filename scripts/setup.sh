@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config clang-format
+  build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler libssl-dev openssl
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev

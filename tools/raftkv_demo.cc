@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "raft/node.h"
+#include "raftkv/raft/node.h"
 
 namespace {
 
@@ -111,7 +111,7 @@ class Demo {
     NodeId l = leader();
     if (l == kNoNode) return false;
     say("client sends \"%s\" to leader %llu", cmd.c_str(), (unsigned long long)l);
-    return nodes_[l].node->propose(cmd).proposed.has_value();
+    return nodes_[l].node->propose(cmd).has_value();
   }
 
   void crash(NodeId id) {

@@ -1,4 +1,4 @@
-#include "raft/conf_change.h"
+#include "raftkv/raft/conf_change.h"
 
 #include <cstdint>
 

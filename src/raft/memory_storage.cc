@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "raft/storage.h"
+#include "raftkv/raft/storage.h"
 
 namespace raftkv::raft {
 
@@ -32,14 +32,15 @@ Snapshot MemoryStorage::snapshot() const {
   return snapshot_;
 }
 
-Result<Term> MemoryStorage::term(Index i) const {
+StorageResult<Term> MemoryStorage::term(Index i) const {
   Index offset = entries_.front().index;
   if (i < offset) return StorageError::kCompacted;
   if (i - offset >= entries_.size()) return StorageError::kUnavailable;
   return entries_[i - offset].term;
 }
 
-Result<std::vector<Entry>> MemoryStorage::entries(Index lo, Index hi, uint64_t max_bytes) const {
+StorageResult<std::vector<Entry>> MemoryStorage::entries(Index lo, Index hi,
+                                                         uint64_t max_bytes) const {
   Index offset = entries_.front().index;
   if (lo <= offset) return StorageError::kCompacted;
   if (hi > last_index() + 1) return StorageError::kUnavailable;

@@ -5,16 +5,12 @@
 #include <cstddef>
 #include <deque>
 
-#include "raft/types.h"
+#include "raftkv/raft/node.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 
-enum class ProgressState : uint8_t {
-  kProbe,      // next is a guess: send one message per heartbeat until a reply locates it
-  kReplicate,  // next is known: stream entries optimistically, up to the inflight window
-  kSnapshot,   // the follower needs a snapshot; wait for it to be applied
-};
-const char* to_string(ProgressState s);
+// ProgressState is public (node.h): Status reports it.
 
 // A bounded window of the last indexes of AppendEntries messages not yet acknowledged.
 class Inflights {

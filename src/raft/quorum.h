@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "raft/types.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 

@@ -131,7 +131,7 @@ void RaftLog::truncate_and_append(const std::vector<Entry>& entries, Term leader
   }
 }
 
-Result<std::vector<Entry>> RaftLog::slice(Index lo, Index hi, uint64_t max_bytes) const {
+StorageResult<std::vector<Entry>> RaftLog::slice(Index lo, Index hi, uint64_t max_bytes) const {
   if (lo < first_index()) return StorageError::kCompacted;
   if (hi > last_index() + 1) return StorageError::kUnavailable;
   std::vector<Entry> out;

@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "raft/storage.h"
-#include "raft/types.h"
+#include "raftkv/raft/storage.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 
@@ -56,7 +56,7 @@ class RaftLog {
 
   // Entries in [lo, hi) up to max_bytes (at least one). Fails with kCompacted when lo is
   // below the first index.
-  Result<std::vector<Entry>> slice(Index lo, Index hi, uint64_t max_bytes) const;
+  StorageResult<std::vector<Entry>> slice(Index lo, Index hi, uint64_t max_bytes) const;
 
   Index committed() const { return committed_; }
   Index applied() const { return applied_; }

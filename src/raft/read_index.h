@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "raft/types.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 

@@ -8,7 +8,7 @@
 
 #include "raft/progress.h"
 #include "raft/quorum.h"
-#include "raft/types.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 

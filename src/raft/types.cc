@@ -1,4 +1,4 @@
-#include "raft/types.h"
+#include "raftkv/raft/types.h"
 
 namespace raftkv::raft {
 

@@ -93,9 +93,9 @@ std::optional<raft::Index> RaftDriver::propose(std::string data, WriteDone done)
     done(err, {});
     return std::nullopt;
   }
-  raft::Node::ProposeResult r = node_->propose(std::move(data));
+  raft::Result<raft::Proposed, raft::ProposeError> r = node_->propose(std::move(data));
   std::optional<raft::Index> index;
-  if (r.proposed) index = r.proposed->index;
+  if (r) index = r->index;
   track_proposal(std::move(r), std::move(done));
   return index;
 }
@@ -109,13 +109,14 @@ void RaftDriver::propose_conf_change(const raft::ConfState& target, std::string 
   track_proposal(node_->propose_conf_change(target, std::move(context)), std::move(done));
 }
 
-void RaftDriver::track_proposal(raft::Node::ProposeResult r, WriteDone done) {
-  if (!r.proposed) {
-    done(from_propose_error(r.error.value_or(raft::ProposeError::kNotLeader)), {});
+void RaftDriver::track_proposal(raft::Result<raft::Proposed, raft::ProposeError> r,
+                                WriteDone done) {
+  if (!r) {
+    done(from_propose_error(r.error()), {});
     return;
   }
-  PendingWrite w{r.proposed->term, std::move(done), rt_.now() + options_.request_timeout};
-  auto [it, inserted] = pending_writes_.try_emplace(r.proposed->index, std::move(w));
+  PendingWrite w{r->term, std::move(done), rt_.now() + options_.request_timeout};
+  auto [it, inserted] = pending_writes_.try_emplace(r->index, std::move(w));
   if (!inserted) {
     // An earlier write was proposed at this index in an older term, and a snapshot since
     // replaced the log below it: its fate is not known here, but its client must hear.
@@ -129,7 +130,7 @@ void RaftDriver::track_proposal(raft::Node::ProposeResult r, WriteDone done) {
 
 std::optional<RequestError> RaftDriver::transfer_leadership(raft::NodeId target) {
   if (auto err = unavailable()) return err;
-  if (auto e = node_->transfer_leadership(target)) return from_propose_error(*e);
+  if (auto r = node_->transfer_leadership(target); !r) return from_propose_error(r.error());
   schedule_process();
   return std::nullopt;
 }
@@ -184,7 +185,7 @@ void RaftDriver::submit_read_batch() {
   std::vector<PendingRead> batch = std::move(read_batch_);
   read_batch_.clear();
   uint64_t id = next_read_id_++;
-  if (node_->read_index(read_context(options_.boot_nonce, id))) {
+  if (!node_->read_index(read_context(options_.boot_nonce, id))) {
     for (auto& read : batch) read.ready(RequestError::kNoLeader);
     return;
   }

@@ -152,7 +152,7 @@ class RaftDriver {
     Runtime::Clock::time_point deadline;
   };
 
-  void track_proposal(raft::Node::ProposeResult r, WriteDone done);
+  void track_proposal(raft::Result<raft::Proposed, raft::ProposeError> r, WriteDone done);
   static RequestError from_propose_error(raft::ProposeError e);
   void schedule_tick();
   void on_tick();

@@ -438,11 +438,11 @@ void Server::connect_to(raft::NodeId id, const std::string& peer) {
 }
 
 raft::NodeId Server::best_transfer_target() const {
-  const raft::Node& node = driver_->node();
+  const raft::Status st = driver_->status();
   raft::NodeId best = raft::kNoNode;
   raft::Index best_match = 0;
-  for (const auto& [id, pr] : node.tracker().all()) {
-    if (id == options_.id || !node.tracker().is_voter(id)) continue;
+  for (const auto& [id, pr] : st.progress) {
+    if (id == options_.id || !st.is_voter(id)) continue;
     if (best == raft::kNoNode || pr.match > best_match) {
       best = id;
       best_match = pr.match;

@@ -36,7 +36,7 @@ void Server::backup(ReplySlot slot) {
 
 void Server::take_backup(ReplySlot slot) {
   const raft::Index index = applied_index_;  // at or past the read point
-  raft::Result<raft::Term> term = storage_->term(index);
+  raft::StorageResult<raft::Term> term = storage_->term(index);
   if (!term) {
     slot.complete(kv::encode_error("ERR the applied index is no longer in the log; try again"));
     return;

@@ -12,6 +12,7 @@
 #include "kv/local_commands.h"
 #include "kv/resp_writer.h"
 #include "net/peer_transport.h"
+#include "raftkv/raft/version.h"
 #include "server/hash_slot.h"
 #include "server/heap_stats.h"
 #include "server/server.h"
@@ -20,7 +21,7 @@ namespace raftkv::server {
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = raft::kVersionString;  // project(VERSION), version.h
 
 // Redis Cluster node ids are 40 hex characters.
 std::string cluster_node_id(raft::NodeId id) {

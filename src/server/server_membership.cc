@@ -58,14 +58,11 @@ std::string Server::describe_conf(const raft::ConfState& conf) {
 }
 
 std::string Server::members_reply() const {
-  const raft::Node& node = driver_->node();
-  raft::Status st = node.status();
+  raft::Status st = driver_->status();
   std::string text;
-  for (raft::NodeId id : node.tracker().members()) {
-    const raft::Progress* pr = node.tracker().progress(id);
-    std::string role = id == st.leader               ? "leader"
-                       : node.tracker().is_voter(id) ? "voter"
-                                                     : "learner";
+  for (const auto& [id, progress] : st.progress) {  // every member, in id order
+    const raft::PeerProgress* pr = &progress;
+    std::string role = id == st.leader ? "leader" : st.is_voter(id) ? "voter" : "learner";
     auto peer = peer_addresses_.find(id);
     text += "id=" + std::to_string(id) + " role=" + role + " peer=" +
             (id == st.id                     ? options_.listen_peer.to_string()
@@ -117,8 +114,8 @@ void Server::handle_raft_command(const kv::Argv& argv, ReplySlot& slot) {
     return;
   }
 
-  const raft::Node& node = driver_->node();
-  raft::ConfState cur = node.status().conf;
+  const raft::Status st = driver_->status();
+  const raft::ConfState& cur = st.conf;
   if (cur.joint()) {
     slot.complete(request_error(RequestError::kBusy));
     return;
@@ -126,8 +123,9 @@ void Server::handle_raft_command(const kv::Argv& argv, ReplySlot& slot) {
   raft::ConfState target{cur.voters, {}, cur.learners};
   std::map<raft::NodeId, MemberAddresses> named;
   auto caught_up = [&](raft::NodeId learner) -> std::string {
-    const raft::Progress* pr = node.tracker().progress(learner);
-    raft::Index last = node.status().last_index;
+    auto it = st.progress.find(learner);
+    const raft::PeerProgress* pr = it == st.progress.end() ? nullptr : &it->second;
+    raft::Index last = st.last_index;
     if (pr == nullptr || pr->match + options_.promote_max_lag < last) {
       return "ERR learner " + std::to_string(learner) + " has not caught up (at " +
              std::to_string(pr ? pr->match : 0) + " of " + std::to_string(last) +

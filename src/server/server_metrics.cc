@@ -64,7 +64,7 @@ NodeSample Server::metrics_sample() const {
                       p.sent.messages_dropped,
                       std::nullopt};
       if (s.is_leader) {
-        const auto& progress = driver_->node().tracker().all();
+        const auto& progress = st.progress;
         if (auto it = progress.find(p.id); it != progress.end()) {
           peer.lag = st.last_index > it->second.match ? st.last_index - it->second.match : 0;
         }

@@ -92,7 +92,7 @@ std::string Server::start_snapshot() {
   if (driver_->failed()) return "the storage failed";
   const raft::Index index = applied_index_;
   if (index <= storage_->snapshot().meta.index) return "";  // nothing new to snapshot
-  raft::Result<raft::Term> term = storage_->term(index);
+  raft::StorageResult<raft::Term> term = storage_->term(index);
   if (!term) return "the applied index is no longer in the log";
   raft::SnapshotMeta meta{index, *term, driver_->node().conf_at(index)};
   auto t0 = Clock::now();
@@ -211,10 +211,11 @@ void Server::snapshot_tick() {
     if (sender_->active() > 0) sender_->cancel_all();
   } else {
     // A follower that acknowledged its snapshot (or caught up otherwise) needs no more chunks.
+    const raft::Status st = driver_->status();
     for (const auto& [id, _] : peer_addresses_) {  // every member, also those added later
-      const raft::Progress* pr = driver_->node().tracker().progress(id);
+      auto pr = st.progress.find(id);
       if (sender_->sending_to(id) &&
-          (pr == nullptr || pr->state != raft::ProgressState::kSnapshot)) {
+          (pr == st.progress.end() || pr->second.state != raft::ProgressState::kSnapshot)) {
         sender_->cancel(id);
       }
     }

@@ -157,7 +157,7 @@ Status DurableStorage::compact(Index index, const raft::ConfState& conf, std::st
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (index <= base_.index) return Status::InvalidArgument("index already compacted");
-    raft::Result<raft::Term> t = mem_.term(index);
+    raft::StorageResult<raft::Term> t = mem_.term(index);
     if (!t) return Status::InvalidArgument("compaction index past the end of the log");
     snap.meta = raft::SnapshotMeta{index, *t, conf};
   }
@@ -172,7 +172,7 @@ Status DurableStorage::adopt_snapshot(const raft::SnapshotMeta& meta,
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (meta.index <= base_.index) return Status::InvalidArgument("index already compacted");
-    raft::Result<raft::Term> t = mem_.term(meta.index);
+    raft::StorageResult<raft::Term> t = mem_.term(meta.index);
     if (!t || *t != meta.term) {
       return Status::InvalidArgument("the log no longer holds the snapshot's last entry");
     }
@@ -272,13 +272,13 @@ raft::InitialState DurableStorage::initial_state() const {
   return raft::InitialState{mem_.hard_state(), base_.conf};
 }
 
-raft::Result<std::vector<Entry>> DurableStorage::entries(Index lo, Index hi,
-                                                         uint64_t max_bytes) const {
+raft::StorageResult<std::vector<Entry>> DurableStorage::entries(Index lo, Index hi,
+                                                                uint64_t max_bytes) const {
   std::lock_guard<std::mutex> lock(mu_);
   return mem_.entries(lo, hi, max_bytes);
 }
 
-raft::Result<raft::Term> DurableStorage::term(Index i) const {
+raft::StorageResult<raft::Term> DurableStorage::term(Index i) const {
   std::lock_guard<std::mutex> lock(mu_);
   return mem_.term(i);
 }

@@ -53,9 +53,9 @@ class DurableStorage : public raft::Storage {
 
   // --- raft::Storage ---
   raft::InitialState initial_state() const override;
-  raft::Result<std::vector<raft::Entry>> entries(raft::Index lo, raft::Index hi,
-                                                 uint64_t max_bytes) const override;
-  raft::Result<raft::Term> term(raft::Index i) const override;
+  raft::StorageResult<std::vector<raft::Entry>> entries(raft::Index lo, raft::Index hi,
+                                                        uint64_t max_bytes) const override;
+  raft::StorageResult<raft::Term> term(raft::Index i) const override;
   raft::Index first_index() const override;
   raft::Index last_index() const override;
   raft::Snapshot snapshot() const override;

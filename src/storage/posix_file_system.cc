@@ -11,8 +11,24 @@
 namespace raftkv::storage {
 namespace {
 
+// strerror() may return a buffer shared by all threads, and storage errors are reported
+// from more than one (the disk thread among them): strerror_r writes to ours. glibc's GNU
+// variant returns the message (maybe a static string, not `buf`); the XSI variant returns
+// 0 and fills `buf`.
+[[maybe_unused]] const char* strerror_result(const char* message, const char*) {
+  return message;
+}
+[[maybe_unused]] const char* strerror_result(int, const char* buf) {
+  return buf;
+}
+
+std::string error_text(int err) {
+  char buf[256] = "unknown error";
+  return strerror_result(::strerror_r(err, buf, sizeof buf), buf);
+}
+
 Status errno_status(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
+  std::string msg = what + ": " + error_text(err);
   if (err == ENOSPC || err == EDQUOT) return Status::NoSpace(msg);
   if (err == ENOENT) return Status::NotFound(msg);
   return Status::IoError(msg);
@@ -149,7 +165,9 @@ Status PosixFileSystem::list_dir(const std::string& dir, std::vector<std::string
   if (d == nullptr) return errno_status("opendir " + dir, errno);
   names->clear();
   errno = 0;
-  while (struct dirent* ent = ::readdir(d)) {
+  // readdir is safe on a DIR* that one thread owns (POSIX.1-2008); readdir_r, which the
+  // check suggests, is deprecated.
+  while (struct dirent* ent = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe)
     std::string name = ent->d_name;
     if (name != "." && name != "..") names->push_back(std::move(name));
   }

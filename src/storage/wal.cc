@@ -129,9 +129,10 @@ Status Wal::recover_segment(size_t i, const Visitor& visit, RecoveryReport* repo
     if (r == ScanResult::kTorn) why = "segment ends inside a record (truncated segment)";
     std::string what = at(name, offset) + ": " + why;
     if (!options_.repair) return Status::Corruption(what);
-    report->actions.push_back("repair: " + what + "; discarding " +
-                              std::to_string(used_length(rest)) + " bytes of " + name +
-                              " from that offset");
+    std::string action = "repair: " + what + "; discarding ";
+    action += std::to_string(used_length(rest));
+    action += " bytes of " + name + " from that offset";
+    report->actions.push_back(std::move(action));
     RAFTKV_RETURN_IF_ERROR(discard_from(i + 1, report));
     *stop = true;
     break;

@@ -9,10 +9,10 @@
 
 namespace raftkv::raft {
 
-// A friend of Node (node.h): reads and sets private counters.
+// A friend of Raft (raft.h): reads and sets private counters.
 class NodeTestPeer {
  public:
-  static int& election_elapsed(Node& n) { return n.election_elapsed_; }
+  static int& election_elapsed(Node& n) { return testing::internals(n).election_elapsed_; }
 };
 
 namespace test {
@@ -40,7 +40,7 @@ TEST(CheckDeathTest, AFailedStorageReadOnTheApplyPathStops) {
   // Storage that has lost entries the log says are there: committed, so due for applying.
   class LossyStorage : public MemoryStorage {
    public:
-    Result<std::vector<Entry>> entries(Index, Index, uint64_t) const override {
+    StorageResult<std::vector<Entry>> entries(Index, Index, uint64_t) const override {
       return StorageError::kUnavailable;
     }
   };
@@ -56,7 +56,7 @@ TEST(CheckDeathTest, AnInvalidConfigStopsTheNode) {
   Config c;
   c.id = 1;
   c.election_tick = 0;  // would divide by zero drawing the election timeout
-  EXPECT_DEATH(Node(c, &storage), "heartbeat_tick < election_tick");
+  EXPECT_DEATH(Node(c, &storage), "election_tick must be positive");
 }
 
 // Config::applied is proof of commit: entries the application applied were committed even

@@ -12,7 +12,7 @@ std::vector<Entry> entries_with_terms(const std::vector<Term>& terms) {
   return out;
 }
 
-Cluster::Cluster(int n, std::function<void(Config&)> customize)
+Cluster::Cluster(int n, std::function<void(TestConfig&)> customize)
     : n_(n), customize_(std::move(customize)) {
   ConfState conf;
   for (int i = 1; i <= n; ++i) conf.voters.push_back(static_cast<NodeId>(i));
@@ -26,14 +26,14 @@ Cluster::Cluster(int n, std::function<void(Config&)> customize)
 }
 
 void Cluster::make_node(NodeId id) {
-  Config c;
+  TestConfig c;
   c.id = id;
   c.election_tick = 10;
   c.heartbeat_tick = 1;
   c.random_seed = 42;
   if (customize_) customize_(c);
   Peer& p = peers_.at(id);
-  p.node = std::make_unique<Node>(c, p.storage.get());
+  p.node = testing::NodeAccess::make_unique(c, p.storage.get(), c.bugs);
 }
 
 std::vector<NodeId> Cluster::ids() const {

@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "raft/node.h"
+#include "raft/testing.h"
+#include "raftkv/raft/node.h"
 
 namespace raftkv::raft::test {
 
@@ -23,15 +24,22 @@ struct Peer {
   std::vector<ReadState> reads;
 };
 
+// A node's Config plus the test-only switches that break it on purpose.
+struct TestConfig : Config {
+  testing::InjectedBugs bugs;
+};
+
 // Builds a log of entries with the given terms, starting at index 1.
 std::vector<Entry> entries_with_terms(const std::vector<Term>& terms);
 
 class Cluster {
  public:
   // Nodes 1..n, all voters; `customize` may edit each node's Config before creation.
-  explicit Cluster(int n, std::function<void(Config&)> customize = {});
+  explicit Cluster(int n, std::function<void(TestConfig&)> customize = {});
 
   Node& node(NodeId id) { return *peers_.at(id).node; }
+  // The implementation behind node `id` (its log and progress tracker).
+  const Raft& raft(NodeId id) const { return testing::internals(*peers_.at(id).node); }
   Peer& peer(NodeId id) { return peers_.at(id); }
   MemoryStorage& storage(NodeId id) { return *peers_.at(id).storage; }
   std::vector<NodeId> ids() const;
@@ -81,7 +89,7 @@ class Cluster {
   void make_node(NodeId id);
 
   int n_;
-  std::function<void(Config&)> customize_;
+  std::function<void(TestConfig&)> customize_;
   std::map<NodeId, Peer> peers_;
   std::vector<Message> queue_;
   std::set<std::pair<NodeId, NodeId>> cut_;

@@ -27,7 +27,7 @@ TEST(Membership, AddingAVoterGoesThroughTheJointConfiguration) {
   c.tick_all(1);
   c.add_node(4);
   auto r = c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "ctx");
-  ASSERT_TRUE(r.proposed) << to_string(*r.error);
+  ASSERT_TRUE(r.has_value()) << to_string(r.error());
   // "a server always uses the latest configuration in its log, regardless of whether the
   // entry is committed": the leader is joint at once.
   EXPECT_EQ(c.node(1).status().conf, (ConfState{{1, 2, 3, 4}, {1, 2, 3}, {}}));
@@ -69,18 +69,18 @@ TEST(Membership, JointConfigurationNeedsBothMajorities) {
   c.isolate(5);
   // Replace 2 and 3 by 4 and 5: the new set {1,4,5} has only node 1 reachable.
   auto r = c.node(1).propose_conf_change(voters({1, 4, 5}), "");
-  ASSERT_TRUE(r.proposed);
+  ASSERT_TRUE(r.has_value());
   c.deliver_all();
   c.tick_all(3);
-  EXPECT_LT(c.node(1).log().committed(), r.proposed->index)
+  EXPECT_LT(c.raft(1).log().committed(), r->index)
       << "C(old,new) committed with only the old majority";
   auto w = c.node(1).propose("x");
-  ASSERT_TRUE(w.proposed);
+  ASSERT_TRUE(w.has_value());
   c.deliver_all();
-  EXPECT_LT(c.node(1).log().committed(), w.proposed->index);
+  EXPECT_LT(c.raft(1).log().committed(), w->index);
   c.heal();
   c.tick_all(5);
-  EXPECT_GE(c.node(1).log().committed(), w.proposed->index);
+  EXPECT_GE(c.raft(1).log().committed(), w->index);
   EXPECT_EQ(c.node(1).status().conf, voters({1, 4, 5}));
 }
 
@@ -90,18 +90,18 @@ TEST(Membership, ChangesAreRefusedWhileOneIsInFlight) {
   c.drop_types = {MessageType::kAppResp};
   c.campaign(1);
   auto early = c.node(1).propose_conf_change(voters({1, 2}), "");
-  ASSERT_TRUE(early.error);
-  EXPECT_EQ(*early.error, ProposeError::kConfChangePending) << "no entry of its term committed";
+  ASSERT_FALSE(early.has_value());
+  EXPECT_EQ(early.error(), ProposeError::kConfChangePending) << "no entry of its term committed";
   c.drop_types.clear();
   c.tick_all(2);
 
   c.add_node(4);
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").has_value());
   auto second = c.node(1).propose_conf_change(voters({1, 2, 3}), "");
-  ASSERT_TRUE(second.error);
-  EXPECT_EQ(*second.error, ProposeError::kConfChangePending);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error(), ProposeError::kConfChangePending);
   settle(c);
-  EXPECT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3}), "").proposed);
+  EXPECT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3}), "").has_value());
 }
 
 TEST(Membership, InvalidTargetsAreRejected) {
@@ -111,10 +111,10 @@ TEST(Membership, InvalidTargetsAreRejected) {
   for (const ConfState& bad :
        {voters({}), voters({1, 2}, {2}), voters({1, 2}, {3}), ConfState{{1}, {2}, {}}}) {
     auto r = c.node(1).propose_conf_change(bad, "");
-    ASSERT_TRUE(r.error);
-    EXPECT_EQ(*r.error, ProposeError::kInvalidConf);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), ProposeError::kInvalidConf);
   }
-  EXPECT_EQ(*c.node(2).propose_conf_change(voters({1, 2}), "").error, ProposeError::kNotLeader);
+  EXPECT_EQ(c.node(2).propose_conf_change(voters({1, 2}), "").error(), ProposeError::kNotLeader);
 }
 
 // "the leader steps down (returns to follower state) once it has committed the C(new) log
@@ -123,7 +123,7 @@ TEST(Membership, RemovedLeaderStepsDownAndNeverCampaigns) {
   Cluster c(3);
   c.campaign(1);
   c.tick_all(1);
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({2, 3}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({2, 3}), "").has_value());
   c.deliver_all();
   EXPECT_EQ(c.node(1).role(), Role::kFollower);
   EXPECT_EQ(c.node(2).status().conf, voters({2, 3}));
@@ -146,7 +146,7 @@ TEST(Membership, LearnerReplicatesButDoesNotCount) {
   c.campaign(1);
   c.tick_all(1);
   c.add_node(4);
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3}, {4}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3}, {4}), "").has_value());
   settle(c);
   EXPECT_EQ(c.node(4).status().conf, voters({1, 2, 3}, {4})) << "learners change in one step";
   c.node(1).propose("to-learner");
@@ -158,7 +158,7 @@ TEST(Membership, LearnerReplicatesButDoesNotCount) {
   c.isolate(3);
   auto w = c.node(1).propose("blocked");
   c.deliver_all();
-  EXPECT_LT(c.node(1).log().committed(), w.proposed->index);
+  EXPECT_LT(c.raft(1).log().committed(), w->index);
   c.tick(4, 100);
   EXPECT_EQ(c.node(4).role(), Role::kFollower) << "a learner campaigned";
 }
@@ -171,7 +171,7 @@ TEST(Membership, OverwrittenConfigurationEntryIsUndone) {
   c.tick_all(1);
   c.add_node(4);
   c.isolate(1);
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").has_value());
   c.deliver_all();
   ASSERT_TRUE(c.node(1).status().conf.joint()) << "in effect once appended";
   c.campaign(2);
@@ -183,7 +183,7 @@ TEST(Membership, OverwrittenConfigurationEntryIsUndone) {
   c.tick_all(5);
   EXPECT_EQ(c.node(1).role(), Role::kFollower);
   EXPECT_EQ(c.node(1).status().conf, voters({1, 2, 3})) << "overwritten change still in effect";
-  EXPECT_EQ(c.node(1).log().last_index(), c.node(2).log().last_index());
+  EXPECT_EQ(c.raft(1).log().last_index(), c.raft(2).log().last_index());
 }
 
 // Regression (found by the simulator): a node whose latest configuration excludes it, while
@@ -206,7 +206,7 @@ TEST(Membership, NodeOutsideItsUncommittedConfigurationStillCampaigns) {
     }
     return true;
   };
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({2, 3}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({2, 3}), "").has_value());
   c.deliver_all();
   ASSERT_EQ(c.node(1).status().conf, voters({2, 3}));
   ASSERT_TRUE(c.node(2).status().conf.joint());
@@ -236,7 +236,7 @@ TEST(Membership, ConfigurationSurvivesRestart) {
   c.campaign(1);
   c.tick_all(1);
   c.add_node(4);
-  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").proposed);
+  ASSERT_TRUE(c.node(1).propose_conf_change(voters({1, 2, 3, 4}), "").has_value());
   settle(c);
   c.restart(2);
   EXPECT_EQ(c.node(2).status().conf, voters({1, 2, 3, 4}));
@@ -255,20 +255,20 @@ TEST(Membership, LeadershipTransfer) {
   for (int i = 0; i < 5; ++i) c.node(1).propose("w" + std::to_string(i));
   c.deliver_all();
   c.heal();
-  ASSERT_FALSE(c.node(1).transfer_leadership(3));
-  EXPECT_EQ(*c.node(1).propose("during").error, ProposeError::kTransferring);
+  ASSERT_TRUE(c.node(1).transfer_leadership(3).has_value());
+  EXPECT_EQ(c.node(1).propose("during").error(), ProposeError::kTransferring);
   c.deliver_all();
   c.tick_all(2);
   EXPECT_EQ(c.leader(), 3u);
-  EXPECT_EQ(c.node(3).log().last_index(), c.node(1).log().last_index());
+  EXPECT_EQ(c.raft(3).log().last_index(), c.raft(1).log().last_index());
 
   // A transfer to an unreachable node is abandoned after an election timeout.
   c.isolate(2);
-  ASSERT_FALSE(c.node(3).transfer_leadership(2));
-  EXPECT_TRUE(c.node(3).propose("x").error);
+  ASSERT_TRUE(c.node(3).transfer_leadership(2).has_value());
+  EXPECT_FALSE(c.node(3).propose("x").has_value());
   c.tick_all(20);
   EXPECT_EQ(c.node(3).role(), Role::kLeader);
-  EXPECT_TRUE(c.node(3).propose("y").proposed);
+  EXPECT_TRUE(c.node(3).propose("y").has_value());
 }
 
 }  // namespace

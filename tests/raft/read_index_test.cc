@@ -24,16 +24,16 @@ TEST(ReadIndex, LeaderReleasesReadAfterAQuorumConfirmsAndStateMachineCatchesUp) 
   c.campaign(1);
   c.node(1).propose("x");
   c.deliver_all();
-  Index commit = c.node(1).log().committed();
+  Index commit = c.raft(1).log().committed();
 
-  ASSERT_FALSE(c.node(1).read_index("r1"));
+  ASSERT_TRUE(c.node(1).read_index("r1").has_value());
   c.process();
   EXPECT_FALSE(released(c, 1, "r1")) << "released before any heartbeat round";
   c.deliver_all();
   Index idx = 0;
   ASSERT_TRUE(released(c, 1, "r1", &idx));
   EXPECT_EQ(idx, commit);
-  EXPECT_GE(c.node(1).log().applied(), idx);
+  EXPECT_GE(c.raft(1).log().applied(), idx);
 }
 
 // "an isolated old leader never answers with stale data": without a quorum's
@@ -41,7 +41,7 @@ TEST(ReadIndex, LeaderReleasesReadAfterAQuorumConfirmsAndStateMachineCatchesUp) 
 // keeps believing it leads. The injected bug releases it at once, so the test can fail.
 TEST(ReadIndex, IsolatedLeaderNeverReleasesARead) {
   for (bool bug : {false, true}) {
-    Cluster c(3, [bug](Config& cfg) {
+    Cluster c(3, [bug](TestConfig& cfg) {
       cfg.check_quorum = false;
       cfg.bugs.unconfirmed_reads = bug;
     });
@@ -51,7 +51,7 @@ TEST(ReadIndex, IsolatedLeaderNeverReleasesARead) {
     c.node(2).propose("new");
     c.deliver_all();
     ASSERT_EQ(c.node(1).role(), Role::kLeader);
-    ASSERT_FALSE(c.node(1).read_index("stale?"));
+    ASSERT_TRUE(c.node(1).read_index("stale?").has_value());
     c.tick_all(50);
     EXPECT_EQ(released(c, 1, "stale?"), bug);
   }
@@ -64,16 +64,16 @@ TEST(ReadIndex, NewLeaderDefersReadsUntilItsTermHasACommittedEntry) {
   c.drop_types = {MessageType::kAppResp};  // the no-op cannot commit
   c.campaign(1);
   ASSERT_EQ(c.node(1).role(), Role::kLeader);
-  ASSERT_FALSE(c.node(1).read_index("early"));
+  ASSERT_TRUE(c.node(1).read_index("early").has_value());
   c.deliver_all();
   EXPECT_FALSE(released(c, 1, "early"));
-  EXPECT_LT(c.node(1).log().committed(), c.node(1).log().last_index());
+  EXPECT_LT(c.raft(1).log().committed(), c.raft(1).log().last_index());
 
   c.drop_types.clear();
   c.tick_all(3);
   Index idx = 0;
   ASSERT_TRUE(released(c, 1, "early", &idx));
-  EXPECT_GE(idx, c.node(1).log().last_index()) << "read index must cover the no-op";
+  EXPECT_GE(idx, c.raft(1).log().last_index()) << "read index must cover the no-op";
 }
 
 // The same for a read a follower forwards: the leader keeps it until its no-op commits
@@ -85,7 +85,7 @@ TEST(ReadIndex, NewLeaderDefersForwardedReadsToo) {
   ASSERT_EQ(c.node(1).role(), Role::kLeader);
   c.deliver_all();
   ASSERT_EQ(c.node(2).leader(), 1u);
-  ASSERT_FALSE(c.node(2).read_index("forwarded"));
+  ASSERT_TRUE(c.node(2).read_index("forwarded").has_value());
   c.deliver_all();
   EXPECT_FALSE(released(c, 2, "forwarded"));
   const uint64_t dropped = c.node(1).dropped_messages();
@@ -103,7 +103,7 @@ TEST(ReadIndex, DelayedAcknowledgementOfAnOlderRoundDoesNotConfirmANewerRead) {
   c.campaign(1);
   c.tick_all(1);
   // Round for read A goes out; hold the heartbeats.
-  ASSERT_FALSE(c.node(1).read_index("A"));
+  ASSERT_TRUE(c.node(1).read_index("A").has_value());
   auto round_a = c.take_messages();
   ASSERT_FALSE(round_a.empty());
   // Followers answer round A, but the answers are delayed.
@@ -113,7 +113,7 @@ TEST(ReadIndex, DelayedAcknowledgementOfAnOlderRoundDoesNotConfirmANewerRead) {
     for (auto& r : c.take_messages()) answers_a.push_back(r);
   }
   // Read B registers after round A was sent; its own round is lost.
-  ASSERT_FALSE(c.node(1).read_index("B"));
+  ASSERT_TRUE(c.node(1).read_index("B").has_value());
   c.take_messages();
   for (auto& r : answers_a) c.node(1).step(r);
   c.process();
@@ -131,27 +131,27 @@ TEST(ReadIndex, FollowerReadIsForwardedToTheLeader) {
   c.campaign(1);
   c.node(1).propose("x");
   c.deliver_all();
-  ASSERT_FALSE(c.node(2).read_index("f"));
+  ASSERT_TRUE(c.node(2).read_index("f").has_value());
   c.deliver_all();
   c.tick_all(1);
   Index idx = 0;
   ASSERT_TRUE(released(c, 2, "f", &idx));
-  EXPECT_EQ(idx, c.node(1).log().committed());
-  EXPECT_GE(c.node(2).log().applied(), idx);
+  EXPECT_EQ(idx, c.raft(1).log().committed());
+  EXPECT_GE(c.raft(2).log().applied(), idx);
 }
 
 TEST(ReadIndex, NoKnownLeaderIsAnError) {
   Cluster c(3);
-  auto err = c.node(2).read_index("x");
-  ASSERT_TRUE(err);
-  EXPECT_EQ(*err, ProposeError::kNotLeader);
+  auto r = c.node(2).read_index("x");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error(), ProposeError::kNotLeader);
 }
 
 TEST(ReadIndex, SingleNodeClusterConfirmsItself) {
   Cluster c(1);
   c.campaign(1);
   c.process();
-  ASSERT_FALSE(c.node(1).read_index("solo"));
+  ASSERT_TRUE(c.node(1).read_index("solo").has_value());
   c.process();
   EXPECT_TRUE(released(c, 1, "solo"));
 }

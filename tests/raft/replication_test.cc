@@ -10,7 +10,7 @@ namespace raftkv::raft::test {
 namespace {
 
 std::vector<Term> log_terms(Cluster& c, NodeId id) {
-  const RaftLog& log = c.node(id).log();
+  const RaftLog& log = c.raft(id).log();
   std::vector<Term> out;
   for (Index i = log.first_index(); i <= log.last_index(); ++i) out.push_back(*log.term(i));
   return out;
@@ -46,7 +46,7 @@ TEST(Replication, Figure7FollowerLogsAreRepairedToTheLeaders) {
     std::vector<Term> expected = leader_log;
     expected.push_back(c.node(1).term());  // the new leader's no-op
     EXPECT_EQ(log_terms(c, 2), expected) << "follower " << tc.name;
-    EXPECT_EQ(c.node(2).log().committed(), expected.size()) << tc.name;
+    EXPECT_EQ(c.raft(2).log().committed(), expected.size()) << tc.name;
 
     std::set<Term> follower_terms(tc.follower.begin(), tc.follower.end());
     size_t rejections = 0;
@@ -66,7 +66,7 @@ TEST(Replication, Figure7FollowerLogsAreRepairedToTheLeaders) {
 // with S2, S3, S4 and overwrites index 2. If S1 had committed index 2 by counting replicas,
 // two nodes would apply different entries at index 2.
 void run_figure8(bool inject_bug, bool* s1_committed_index2, bool* machines_diverged) {
-  Cluster c(5, [inject_bug](Config& cfg) {
+  Cluster c(5, [inject_bug](TestConfig& cfg) {
     cfg.max_size_per_msg = 1;  // one entry per message, so index 2 travels alone
     cfg.pre_vote = false;      // S5 must be able to win term 5 as in the figure
     cfg.check_quorum = false;
@@ -88,9 +88,9 @@ void run_figure8(bool inject_bug, bool* s1_committed_index2, bool* machines_dive
   ASSERT_EQ(c.node(1).term(), 4u);
   c.tick(1, 1);
   c.deliver_all();
-  ASSERT_EQ(c.node(2).log().term(2), std::optional<Term>(2));
-  ASSERT_EQ(c.node(3).log().term(2), std::optional<Term>(2));
-  *s1_committed_index2 = c.node(1).log().committed() >= 2;
+  ASSERT_EQ(c.raft(2).log().term(2), std::optional<Term>(2));
+  ASSERT_EQ(c.raft(3).log().term(2), std::optional<Term>(2));
+  *s1_committed_index2 = c.raft(1).log().committed() >= 2;
 
   c.filter = nullptr;
   c.heal();
@@ -149,7 +149,7 @@ TEST(Replication, DuplicatedAndReorderedAppendsLeaveLogsCorrect) {
   }
   c.tick_all(2);
   EXPECT_EQ(log_terms(c, 2), log_terms(c, 1));
-  const RaftLog& log = c.node(2).log();
+  const RaftLog& log = c.raft(2).log();
   auto ents = log.slice(log.first_index(), log.last_index() + 1, UINT64_MAX);
   ASSERT_TRUE(ents.ok());
   std::vector<std::string> data;
@@ -157,14 +157,14 @@ TEST(Replication, DuplicatedAndReorderedAppendsLeaveLogsCorrect) {
     if (!e.data.empty()) data.push_back(e.data);
   }
   EXPECT_EQ(data, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(c.node(2).log().committed(), c.node(1).log().committed());
+  EXPECT_EQ(c.raft(2).log().committed(), c.raft(1).log().committed());
 }
 
 // An old append arriving after newer ones must not truncate the entries that follow it
 // (the injected bug does, which shows the test can fail).
 TEST(Replication, StaleAppendDoesNotTruncateMatchingEntries) {
   for (bool bug : {false, true}) {
-    Cluster c(3, [bug](Config& cfg) { cfg.bugs.truncate_matching_suffix = bug; });
+    Cluster c(3, [bug](TestConfig& cfg) { cfg.bugs.truncate_matching_suffix = bug; });
     c.campaign(1);
     auto to_node2 = [&c] {
       std::vector<Message> out;
@@ -180,13 +180,13 @@ TEST(Replication, StaleAppendDoesNotTruncateMatchingEntries) {
     c.node(1).propose("y");
     for (auto& m : to_node2()) c.node(2).step(m);
     c.process();
-    Index before = c.node(2).log().last_index();
-    ASSERT_EQ(c.node(2).log().committed(), 1u) << "the follower must not know x committed";
+    Index before = c.raft(2).log().last_index();
+    ASSERT_EQ(c.raft(2).log().committed(), 1u) << "the follower must not know x committed";
     c.node(2).step(stale[0]);  // duplicated / delayed
     if (bug) {
-      EXPECT_LT(c.node(2).log().last_index(), before);
+      EXPECT_LT(c.raft(2).log().last_index(), before);
     } else {
-      EXPECT_EQ(c.node(2).log().last_index(), before);
+      EXPECT_EQ(c.raft(2).log().last_index(), before);
     }
   }
 }
@@ -215,13 +215,13 @@ TEST(Replication, MinorityDownDoesNotBlockCommits) {
   c.isolate(4);
   c.isolate(5);
   auto p = c.node(1).propose("w");
-  ASSERT_TRUE(p.proposed);
+  ASSERT_TRUE(p.has_value());
   c.deliver_all();
-  EXPECT_GE(c.node(1).log().committed(), p.proposed->index);
+  EXPECT_GE(c.raft(1).log().committed(), p->index);
   c.isolate(3);  // now only 2 of 5: nothing new commits
   auto q = c.node(1).propose("blocked");
   c.deliver_all();
-  EXPECT_LT(c.node(1).log().committed(), q.proposed->index);
+  EXPECT_LT(c.raft(1).log().committed(), q->index);
 }
 
 // Proposals go to the leader only; a follower answers with the error and the leader's id.
@@ -229,9 +229,9 @@ TEST(Replication, FollowerRefusesProposals) {
   Cluster c(3);
   c.campaign(1);
   auto r = c.node(2).propose("x");
-  EXPECT_FALSE(r.proposed);
-  ASSERT_TRUE(r.error);
-  EXPECT_EQ(*r.error, ProposeError::kNotLeader);
+  EXPECT_FALSE(r.has_value());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error(), ProposeError::kNotLeader);
   EXPECT_EQ(c.node(2).leader(), 1u);
 }
 
@@ -245,10 +245,10 @@ TEST(Replication, LeaderCountsItsOwnEntryOnlyAfterPersisting) {
   Ready rd = c.node(1).ready();
   ASSERT_FALSE(rd.entries.empty());
   EXPECT_TRUE(rd.committed_entries.empty());
-  EXPECT_LT(c.node(1).log().committed(), p.proposed->index);
+  EXPECT_LT(c.raft(1).log().committed(), p->index);
   c.storage(1).append(rd.entries);
   c.node(1).advance(rd);
-  EXPECT_EQ(c.node(1).log().committed(), p.proposed->index);
+  EXPECT_EQ(c.raft(1).log().committed(), p->index);
   Ready next = c.node(1).ready();
   ASSERT_FALSE(next.committed_entries.empty());
   EXPECT_EQ(next.committed_entries.back().data, "x");
@@ -276,7 +276,7 @@ TEST(Replication, AppendsSteppedTogetherGetOneAcknowledgement) {
   Cluster c(2);
   c.campaign(1);
   c.tick_all(1);
-  ASSERT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kReplicate);
+  ASSERT_EQ(c.raft(1).tracker().progress(2)->state, ProgressState::kReplicate);
   std::vector<Message> appends;
   for (int i = 0; i < 3; ++i) {
     c.node(1).propose("v" + std::to_string(i));
@@ -299,8 +299,8 @@ TEST(Replication, AppendsSteppedTogetherGetOneAcknowledgement) {
   c.storage(1).append(leader.entries);
   c.node(1).advance(leader);
   c.node(1).step(acks[0]);
-  EXPECT_EQ(c.node(1).tracker().progress(2)->match, appends.back().entries.back().index);
-  EXPECT_EQ(c.node(1).log().committed(), appends.back().entries.back().index);
+  EXPECT_EQ(c.raft(1).tracker().progress(2)->match, appends.back().entries.back().index);
+  EXPECT_EQ(c.raft(1).log().committed(), appends.back().entries.back().index);
 }
 
 // The leader may take its next batch before the previous one is durable: each carries only
@@ -322,7 +322,7 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
 
   c.storage(1).append(rd1.entries);
   c.node(1).advance(rd1);
-  EXPECT_EQ(c.node(1).log().committed(), rd1.entries.back().index) << "b is not durable yet";
+  EXPECT_EQ(c.raft(1).log().committed(), rd1.entries.back().index) << "b is not durable yet";
   Ready rd3 = c.node(1).ready();
   ASSERT_FALSE(rd3.committed_entries.empty());
   EXPECT_EQ(rd3.committed_entries.back().data, "a");
@@ -333,7 +333,7 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
   c.node(1).advance(rd2);
   c.node(1).advance(rd3);
   c.node(1).advance(rd4);
-  EXPECT_EQ(c.node(1).log().committed(), rd2.entries[0].index);
+  EXPECT_EQ(c.raft(1).log().committed(), rd2.entries[0].index);
   Ready rd5 = c.node(1).ready();
   ASSERT_EQ(rd5.committed_entries.size(), 1u);
   EXPECT_EQ(rd5.committed_entries[0].data, "b");
@@ -352,14 +352,14 @@ TEST(Replication, ReadyBatchesCanOverlapOnTheWayToDisk) {
 struct RewriteWhileOnDisk {
   explicit RewriteWhileOnDisk(bool ignore_accepted_term)
       // By value: Cluster keeps this and calls it again on every restart.
-      : c(5, [ignore_accepted_term](Config& cfg) {
+      : c(5, [ignore_accepted_term](TestConfig& cfg) {
           cfg.bugs.ignore_accepted_term = ignore_accepted_term;
         }) {
     c.set_log(5, std::vector<Term>(10, 1), 1);
     c.storage(5).set_hard_state(HardState{1, kNoNode, 10});
     c.restart(5);
     c.process();  // applies 1..10
-    applied_before = c.node(5).log().applied();
+    applied_before = c.raft(5).log().applied();
     append(2, 2, {a}, 10);
     rd1 = c.node(5).ready();
     append(3, 3, {Entry{3, 11, EntryType::kNormal, ""}}, 10);
@@ -413,8 +413,8 @@ TEST(Replication, AnIndexRewrittenAndReappendedWhileOnDiskIsPersistedAgain) {
     for (const Entry& e : rd.committed_entries) EXPECT_NE(e.term, 3u) << "applied (11,t3)";
   }
   s.c.restart(5);
-  EXPECT_EQ(*s.c.node(5).log().term(11), 2u);
-  EXPECT_EQ(s.c.node(5).log().last_index(), 12u);
+  EXPECT_EQ(*s.c.raft(5).log().term(11), 2u);
+  EXPECT_EQ(s.c.raft(5).log().last_index(), 12u);
 }
 
 // The same scenario with the accepted-term guard switched off (an injected bug) leaves
@@ -430,9 +430,9 @@ TEST(Replication, AnUnreachableFollowerIsProbedNotStreamedTo) {
   Cluster c(2);
   c.campaign(1);
   c.tick_all(1);
-  ASSERT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kReplicate);
+  ASSERT_EQ(c.raft(1).tracker().progress(2)->state, ProgressState::kReplicate);
   c.node(1).report_unreachable(2);
-  EXPECT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kProbe);
+  EXPECT_EQ(c.raft(1).tracker().progress(2)->state, ProgressState::kProbe);
   size_t appends = 0;
   for (int i = 0; i < 10; ++i) {
     c.node(1).propose("x");
@@ -453,14 +453,14 @@ TEST(Replication, InflightWindowAndMessageSizeAreBounded) {
   });
   c.campaign(1);
   c.tick_all(1);
-  ASSERT_EQ(c.node(1).tracker().progress(2)->state, ProgressState::kReplicate);
+  ASSERT_EQ(c.raft(1).tracker().progress(2)->state, ProgressState::kReplicate);
   c.isolate(2);
   for (int i = 0; i < 20; ++i) {
     c.node(1).propose(std::string(60, 'a' + static_cast<char>(i)));
     c.take_messages();
   }
   // Appends were produced while the window was open; the window is now full.
-  EXPECT_TRUE(c.node(1).tracker().progress(2)->inflights.full());
+  EXPECT_TRUE(c.raft(1).tracker().progress(2)->inflights.full());
   c.node(1).propose("more");
   for (const auto& m : c.take_messages()) {
     EXPECT_NE(m.type, MessageType::kApp) << "sent past a full inflight window";
@@ -469,7 +469,7 @@ TEST(Replication, InflightWindowAndMessageSizeAreBounded) {
   c.heal();
   c.delivered.clear();
   c.tick_all(40);
-  EXPECT_EQ(c.node(2).log().last_index(), c.node(1).log().last_index());
+  EXPECT_EQ(c.raft(2).log().last_index(), c.raft(1).log().last_index());
   for (const auto& m : c.delivered) {
     if (m.type != MessageType::kApp || m.entries.size() <= 1) continue;
     uint64_t bytes = 0;

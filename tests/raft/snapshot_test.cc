@@ -15,8 +15,8 @@ void compact_past_isolated_follower(Cluster& c) {
   c.isolate(3);
   for (int i = 0; i < 5; ++i) c.node(1).propose("v" + std::to_string(i));
   c.deliver_all();
-  Index applied = c.node(1).log().applied();
-  ASSERT_GT(applied, c.node(3).log().last_index());
+  Index applied = c.raft(1).log().applied();
+  ASSERT_GT(applied, c.raft(3).log().last_index());
   ASSERT_FALSE(c.storage(1).compact(applied, c.node(1).conf_at(applied), "image"));
   c.heal();
 }
@@ -36,12 +36,12 @@ TEST(Snapshot, ALostSnapshotIsSentAgain) {
   compact_past_isolated_follower(c);
   c.drop_types = {MessageType::kSnapshot};
   heartbeat_rounds(c, 3);
-  EXPECT_EQ(c.node(1).tracker().progress(3)->state, ProgressState::kSnapshot);
+  EXPECT_EQ(c.raft(1).tracker().progress(3)->state, ProgressState::kSnapshot);
   c.drop_types.clear();
   heartbeat_rounds(c, 2 * 10);  // two election timeouts of heartbeats
-  EXPECT_EQ(c.node(3).log().committed(), c.node(1).log().committed());
+  EXPECT_EQ(c.raft(3).log().committed(), c.raft(1).log().committed());
   EXPECT_EQ(c.storage(3).snapshot().meta, c.storage(1).snapshot().meta);
-  EXPECT_EQ(c.node(1).tracker().progress(3)->state, ProgressState::kReplicate);
+  EXPECT_EQ(c.raft(1).tracker().progress(3)->state, ProgressState::kReplicate);
 }
 
 // The same when the follower installed the snapshot but its acknowledgement was lost: the
@@ -62,10 +62,10 @@ TEST(Snapshot, ALostSnapshotAcknowledgementIsRecovered) {
   ASSERT_TRUE(dropped);
   EXPECT_EQ(c.storage(3).snapshot().meta, c.storage(1).snapshot().meta);
   heartbeat_rounds(c, 2 * 10);
-  EXPECT_EQ(c.node(1).tracker().progress(3)->state, ProgressState::kReplicate);
+  EXPECT_EQ(c.raft(1).tracker().progress(3)->state, ProgressState::kReplicate);
   c.node(1).propose("after");
   c.deliver_all();
-  EXPECT_EQ(c.node(3).log().committed(), c.node(1).log().committed());
+  EXPECT_EQ(c.raft(3).log().committed(), c.raft(1).log().committed());
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ TEST(Snapshot, FollowerHoldingTheSnapshotEntryAcknowledgesOnlyWhatMatches) {
   ASSERT_EQ(ack.type, MessageType::kAppResp);
   EXPECT_FALSE(ack.reject);
   EXPECT_EQ(ack.index, 2u) << "acknowledged entries beyond the snapshot that may diverge";
-  EXPECT_EQ(c.node(2).log().last_index(), 4u) << "the matching log is kept";
+  EXPECT_EQ(c.raft(2).log().last_index(), 4u) << "the matching log is kept";
 }
 
 }  // namespace

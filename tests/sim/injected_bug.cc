@@ -54,31 +54,31 @@ std::optional<InjectedBug> parse_injected_bug(const std::string& name) {
   return std::nullopt;
 }
 
-void inject(InjectedBug bug, raft::Config& config) {
+void inject(InjectedBug bug, raft::testing::InjectedBugs& bugs) {
   switch (bug) {
     case InjectedBug::kSkipElectionRestriction:
-      config.bugs.skip_election_restriction = true;
+      bugs.skip_election_restriction = true;
       break;
     case InjectedBug::kCommitPreviousTerm:
-      config.bugs.commit_previous_term = true;
+      bugs.commit_previous_term = true;
       break;
     case InjectedBug::kTruncateMatchingSuffix:
-      config.bugs.truncate_matching_suffix = true;
+      bugs.truncate_matching_suffix = true;
       break;
     case InjectedBug::kUnconfirmedReads:
-      config.bugs.unconfirmed_reads = true;
+      bugs.unconfirmed_reads = true;
       break;
     case InjectedBug::kSkipJointConsensus:
-      config.bugs.skip_joint_consensus = true;
+      bugs.skip_joint_consensus = true;
       break;
     case InjectedBug::kAllowConcurrentConfChanges:
-      config.bugs.allow_concurrent_conf_changes = true;
+      bugs.allow_concurrent_conf_changes = true;
       break;
     case InjectedBug::kInstallStaleSnapshot:
-      config.bugs.install_stale_snapshot = true;
+      bugs.install_stale_snapshot = true;
       break;
     case InjectedBug::kIgnoreAcceptedTerm:
-      config.bugs.ignore_accepted_term = true;
+      bugs.ignore_accepted_term = true;
       break;
     case InjectedBug::kNone:
     case InjectedBug::kForgetVoteOnRestart:

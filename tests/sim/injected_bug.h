@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "raft/node.h"
+#include "raft/testing.h"
 
 namespace raftkv::sim {
 
@@ -32,7 +33,7 @@ const char* to_string(InjectedBug bug);
 std::optional<InjectedBug> parse_injected_bug(const std::string& name);
 std::vector<InjectedBug> all_injected_bugs();  // every bug, without kNone
 // Sets the core's switch for `bug` (no-op for bugs that live in the simulator).
-void inject(InjectedBug bug, raft::Config& config);
+void inject(InjectedBug bug, raft::testing::InjectedBugs& bugs);
 // True for the bugs that only membership changes can expose.
 bool is_membership_bug(InjectedBug bug);
 // True for the bugs that only log compaction and InstallSnapshot can expose.

@@ -51,7 +51,7 @@ void SafetyMonitor::observe(const std::vector<const raft::Node*>& nodes) {
   for (const raft::Node* node : nodes) {
     if (node == nullptr) continue;
     raft::NodeId id = node->id();
-    raft::Index commit = node->log().committed();
+    raft::Index commit = raft::testing::internals(*node).log().committed();
     raft::Index& last = last_commit_[id];
     if (commit < last) {
       fail("commit monotonicity", n(id) + " commit index went from " + std::to_string(last) +
@@ -64,7 +64,7 @@ void SafetyMonitor::observe(const std::vector<const raft::Node*>& nodes) {
 }
 
 void SafetyMonitor::record_commit(raft::NodeId id, const raft::Node& node, raft::Index index) {
-  auto term = node.log().term(index);
+  auto term = raft::testing::internals(node).log().term(index);
   if (!term) return;  // compacted: it was checked when it was still in the log
   auto [it, inserted] = committed_.try_emplace(index, Committed{*term, node.term()});
   Committed& c = it->second;
@@ -85,8 +85,9 @@ void SafetyMonitor::record_commit(raft::NodeId id, const raft::Node& node, raft:
 
 void SafetyMonitor::check_leader_holds(raft::NodeId id, const raft::Node& node, raft::Index index,
                                        const Committed& c) {
-  if (index < node.log().first_index()) return;  // compacted into a snapshot
-  auto term = node.log().term(index);
+  if (index < raft::testing::internals(node).log().first_index())
+    return;  // compacted into a snapshot
+  auto term = raft::testing::internals(node).log().term(index);
   if (!term || *term != c.term) {
     fail("leader completeness",
          "leader " + n(id) + " of term " + std::to_string(node.term()) + " lacks entry " +

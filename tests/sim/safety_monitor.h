@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "raft/node.h"
+#include "raft/testing.h"
 #include "sim/sim_time.h"
 
 namespace raftkv::sim {

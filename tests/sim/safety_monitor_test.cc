@@ -55,7 +55,7 @@ TEST(SafetyMonitor, ReportsTwoLeadersInOneTerm) {
 TEST(SafetyMonitor, ReportsACommitIndexBelowThePersistedOne) {
   SoloNode a(1);
   SafetyMonitor m(1);
-  m.on_restart(1, raft::HardState{1, 1, a.node->log().committed() + 5});
+  m.on_restart(1, raft::HardState{1, 1, raft::testing::internals(*a.node).log().committed() + 5});
   m.observe({a.node.get()});
   ASSERT_TRUE(m.failed());
   EXPECT_EQ(m.violation()->property, "commit monotonicity");
@@ -99,7 +99,7 @@ TEST(SafetyMonitor, ReportsALeaderMissingACommittedEntry) {
   // Node 1 commits entry 1 (its no-op) in term 1; a leader of a later term without it
   // breaks leader completeness.
   SoloNode a(1);
-  ASSERT_GE(a.node->log().committed(), 1u);
+  ASSERT_GE(raft::testing::internals(*a.node).log().committed(), 1u);
   SafetyMonitor m(2);
   m.observe({a.node.get(), nullptr});
   // Node 2: a single-voter node pushed to term 3 with an empty log, then elected.

@@ -5,9 +5,14 @@
 namespace raftkv::sim {
 
 SimNode::SimNode(raft::Config config, std::unique_ptr<NodeDisk> disk, NodeEnv& env, Rng rng,
-                 DiskLatency latency)
-    : config_(config), disk_(std::move(disk)), env_(env), rng_(rng), latency_(latency) {
-  node_ = std::make_unique<raft::Node>(config_, &disk_->storage());
+                 DiskLatency latency, raft::testing::InjectedBugs bugs)
+    : config_(config),
+      bugs_(bugs),
+      disk_(std::move(disk)),
+      env_(env),
+      rng_(rng),
+      latency_(latency) {
+  node_ = raft::testing::NodeAccess::make_unique(config_, &disk_->storage(), bugs_);
 }
 
 void SimNode::tick() {
@@ -26,18 +31,18 @@ void SimNode::handle_request(const ClientRequest& req) {
   if (!live()) return;  // the request is lost; the client times out
   if (req.command.op == KvOp::kGet) {
     std::string context = std::to_string(req.op_id) + "." + std::to_string(req.attempt);
-    if (node_->read_index(context)) {
+    if (!node_->read_index(context)) {
       refuse(req);
       return;
     }
     pending_reads_[context] = req;
   } else {
     auto result = node_->propose(encode(req.command));
-    if (!result.proposed) {
+    if (!result) {
       refuse(req);
       return;
     }
-    pending_writes_.emplace(result.proposed->index, PendingWrite{req, result.proposed->term});
+    pending_writes_.emplace(result->index, PendingWrite{req, result->term});
   }
   pump();
 }
@@ -47,14 +52,16 @@ std::optional<raft::ProposeError> SimNode::propose_conf_change(const raft::ConfS
   if (!live()) return raft::ProposeError::kNotLeader;
   auto result = node_->propose_conf_change(target, std::move(context));
   pump();
-  return result.error;
+  if (result) return std::nullopt;
+  return result.error();
 }
 
 std::optional<raft::ProposeError> SimNode::transfer_leadership(raft::NodeId target) {
   if (!live()) return raft::ProposeError::kNotLeader;
-  auto error = node_->transfer_leadership(target);
+  auto result = node_->transfer_leadership(target);
   pump();
-  return error;
+  if (result) return std::nullopt;
+  return result.error();
 }
 
 void SimNode::refuse(const ClientRequest& req) {
@@ -328,7 +335,7 @@ void SimNode::restart(bool forget_vote) {
     if (!restore(snapshot, false)) return;
     c.applied = snapshot.meta.index;
   }
-  node_ = std::make_unique<raft::Node>(c, &disk_->storage());
+  node_ = raft::testing::NodeAccess::make_unique(c, &disk_->storage(), bugs_);
   pump();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "raft/node.h"
+#include "raft/testing.h"
 #include "sim/client_protocol.h"
 #include "sim/kv_machine.h"
 #include "sim/node_disk.h"
@@ -69,7 +70,7 @@ struct DiskLatency {
 class SimNode {
  public:
   SimNode(raft::Config config, std::unique_ptr<NodeDisk> disk, NodeEnv& env, Rng rng,
-          DiskLatency latency);
+          DiskLatency latency, raft::testing::InjectedBugs bugs = {});
 
   raft::NodeId id() const { return config_.id; }
   bool up() const { return node_ != nullptr; }
@@ -130,6 +131,7 @@ class SimNode {
   void refuse(const ClientRequest& req);
 
   raft::Config config_;
+  raft::testing::InjectedBugs bugs_;
   std::unique_ptr<NodeDisk> disk_;
   NodeEnv& env_;
   Rng rng_;

@@ -126,10 +126,11 @@ void Simulation::build() {
     c.max_size_per_msg = options_.max_msg_bytes;
     c.max_inflight_msgs = options_.max_inflight;
     c.random_seed = rng_.next();
-    inject(options_.bug, c);
+    raft::testing::InjectedBugs bugs;
+    inject(options_.bug, bugs);
     raft::ConfState initial = id <= conf.voters.size() ? conf : raft::ConfState{};
-    nodes_.push_back(
-        std::make_unique<SimNode>(c, make_disk(initial, c.random_seed), *this, rng_.fork(), disk));
+    nodes_.push_back(std::make_unique<SimNode>(c, make_disk(initial, c.random_seed), *this,
+                                               rng_.fork(), disk, bugs));
     // Nodes tick at different phases, like real clocks started at different moments.
     schedule_tick(id, rng_.uniform(1, kTick));
   }
@@ -282,13 +283,15 @@ void Simulation::after_event() {
       }
     }
     raft::Index& seen = leader_commit_[node->id()];
-    if (node->role() == raft::Role::kLeader && node->log().committed() > seen &&
+    if (node->role() == raft::Role::kLeader &&
+        raft::testing::internals(*node).log().committed() > seen &&
         rng_.chance(options_.faults.crash_after_commit)) {
       faults_->crash_soon(node->id(), rng_.uniform(0, 30),
                           "crash leader n" + std::to_string(node->id()) + " just after it " +
-                              "committed up to " + std::to_string(node->log().committed()));
+                              "committed up to " +
+                              std::to_string(raft::testing::internals(*node).log().committed()));
     }
-    seen = node->log().committed();
+    seen = raft::testing::internals(*node).log().committed();
   }
   if (monitor_.failed()) fail(monitor_.violation()->property, monitor_.violation()->detail);
   if (leader_crash_) {
@@ -327,7 +330,8 @@ std::string Simulation::liveness_problem() const {
   for (const auto& c : clients_) {
     if (c->busy()) return "a client operation is still pending";
   }
-  if (l.log().committed() < l.log().last_index()) {
+  if (raft::testing::internals(l).log().committed() <
+      raft::testing::internals(l).log().last_index()) {
     return "leader n" + std::to_string(leader) + " has not committed its log";
   }
   // Members must have the whole log; nodes outside the configuration (never added, or
@@ -345,10 +349,11 @@ std::string Simulation::liveness_problem() const {
       return "n" + std::to_string(node.id()) + " still believes it leads";
     }
     if (!member(node.id())) continue;
-    if (n->kv().applied() != l.log().committed() ||
-        node.log().last_index() != l.log().last_index()) {
+    if (n->kv().applied() != raft::testing::internals(l).log().committed() ||
+        raft::testing::internals(node).log().last_index() !=
+            raft::testing::internals(l).log().last_index()) {
       return "n" + std::to_string(node.id()) + " has applied " + std::to_string(n->kv().applied()) +
-             " of " + std::to_string(l.log().committed());
+             " of " + std::to_string(raft::testing::internals(l).log().committed());
     }
   }
   return {};

@@ -111,7 +111,8 @@ std::string diff(const DurableStorage& s, const raft::MemoryStorage& m) {
     os << "last_index " << s.last_index() << " vs " << m.last_index() << "; ";
   }
   if (!os.str().empty()) return os.str();
-  raft::Result<raft::Term> st = s.term(s.first_index() - 1), mt = m.term(m.first_index() - 1);
+  raft::StorageResult<raft::Term> st = s.term(s.first_index() - 1),
+                                  mt = m.term(m.first_index() - 1);
   if (st.ok() != mt.ok() || (st.ok() && *st != *mt)) os << "snapshot term differs; ";
   if (s.last_index() >= s.first_index()) {
     auto se = s.entries(s.first_index(), s.last_index() + 1, UINT64_MAX);
