@@ -7,7 +7,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "kv/commands.h"
@@ -58,10 +60,25 @@ class CommandCounters {
   const CommandResultCounts& row(kv::CommandId id) const { return rows_[static_cast<size_t>(id)]; }
   const CommandResultCounts& unknown() const { return unknown_; }
 
+  // Commands with subcommands (CLIENT, CONFIG, XGROUP, ...) are also counted by subcommand,
+  // which is how Redis 7 reports them in INFO commandstats and latencystats
+  // ("cmdstat_client|list"). `sub` is argv[1], any case. Null once kMaxSubRows names were
+  // seen: a client sending made-up subcommands cannot grow this without bound.
+  CommandResultCounts* sub_row(const kv::CommandSpec& spec, std::string_view sub);
+  // "client|list" -> its counts, in name order.
+  const std::map<std::string, CommandResultCounts, std::less<>>& sub_rows() const {
+    return sub_rows_;
+  }
+  static constexpr size_t kMaxSubRows = 256;
+
  private:
   // Indexed by CommandId, whose underlying type is uint8_t: every id has a row.
   std::array<CommandResultCounts, 256> rows_{};
   CommandResultCounts unknown_;
+  std::map<std::string, CommandResultCounts, std::less<>> sub_rows_;
 };
+
+// Whether INFO reports this command by subcommand (see CommandCounters::sub_row).
+bool counted_by_subcommand(kv::CommandId id);
 
 }  // namespace raftkv::server

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <memory>
 
 #include "server/reply_slot.h"
@@ -26,24 +27,71 @@ void ErrorCounts::count(std::string_view error_reply) {
   }
 }
 
-void account_reply(ServerStats& stats, const kv::CommandSpec* spec, uint64_t elapsed_ns,
-                   bool rejected, std::string_view reply, std::span<const std::string> argv,
-                   const ReplyTarget& target) {
-  CommandResultCounts& row = stats.commands.row(spec);
-  const CommandResult result = classify_reply(reply);
+bool counted_by_subcommand(kv::CommandId id) {
+  using kv::CommandId;
+  switch (id) {
+    case CommandId::kClient:
+    case CommandId::kCommand:
+    case CommandId::kConfig:
+    case CommandId::kCluster:
+    case CommandId::kMemory:
+    case CommandId::kSlowlog:
+    case CommandId::kScript:
+    case CommandId::kXgroup:
+    case CommandId::kXinfo:
+    case CommandId::kAcl:
+    case CommandId::kRaft:
+    case CommandId::kSession:
+      return true;
+    default:
+      return false;
+  }
+}
+
+CommandResultCounts* CommandCounters::sub_row(const kv::CommandSpec& spec, std::string_view sub) {
+  std::string name(spec.name);
+  name += '|';
+  for (char c : sub.substr(0, 64)) {
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (auto it = sub_rows_.find(name); it != sub_rows_.end()) return &it->second;
+  if (sub_rows_.size() >= kMaxSubRows) return nullptr;
+  return &sub_rows_[std::move(name)];
+}
+
+namespace {
+
+// Redis counts a redirect as a rejected call (processCommand refuses it before call()),
+// and so is -TRYAGAIN here: neither executed. False for those.
+bool count_into(CommandResultCounts& row, CommandResult result, bool rejected,
+                uint64_t elapsed_ns) {
   ++row.n[static_cast<size_t>(result)];
-  if (result != CommandResult::kOk) stats.error_counts.count(reply);
-  // Redis counts a redirect as a rejected call (processCommand refuses it before call()),
-  // and so is -TRYAGAIN here: neither executed.
   if (rejected || result == CommandResult::kRedirect || result == CommandResult::kRetry) {
     ++row.rejected_calls;
-    return;
+    return false;
   }
   ++row.calls;
   if (result != CommandResult::kOk) ++row.failed_calls;
   row.total_ns += elapsed_ns;
   if (!row.latency) row.latency = std::make_unique<LatencyHistogram>();
   row.latency->record(elapsed_ns);
+  return true;
+}
+
+}  // namespace
+
+void account_reply(ServerStats& stats, const kv::CommandSpec* spec, uint64_t elapsed_ns,
+                   bool rejected, std::string_view reply, std::span<const std::string> argv,
+                   const ReplyTarget& target) {
+  const CommandResult result = classify_reply(reply);
+  if (result != CommandResult::kOk) stats.error_counts.count(reply);
+  if (spec != nullptr && argv.size() >= 2 && counted_by_subcommand(spec->id) &&
+      !reply.starts_with("-ERR unknown subcommand")) {  // as Redis: no row for a made-up one
+    if (CommandResultCounts* sub = stats.commands.sub_row(*spec, argv[1])) {
+      count_into(*sub, result, rejected, elapsed_ns);
+    }
+  }
+  if (!count_into(stats.commands.row(spec), result, rejected, elapsed_ns)) return;
   const uint64_t us = elapsed_ns / 1000;
   if (!stats.slowlog.is_slow(us)) return;
   const std::string name(spec ? spec->name : "");
@@ -51,32 +99,44 @@ void account_reply(ServerStats& stats, const kv::CommandSpec* spec, uint64_t ela
                     target.client_addr(), target.client_name());
 }
 
+namespace {
+
+// Each command's row, and for commands with subcommands each subcommand's row instead,
+// as Redis 7 lists them.
+template <typename Fn>
+void for_each_reported_row(const CommandCounters& counters, Fn&& fn) {
+  for (const kv::CommandSpec& spec : kv::command_table()) {
+    if (!counted_by_subcommand(spec.id)) fn(std::string_view(spec.name), counters.row(spec.id));
+  }
+  for (const auto& [name, row] : counters.sub_rows()) fn(std::string_view(name), row);
+}
+
+}  // namespace
+
 std::string info_commandstats(const CommandCounters& counters) {
   std::string out = "# Commandstats\r\n";
-  for (const kv::CommandSpec& spec : kv::command_table()) {
-    const CommandResultCounts& row = counters.row(spec.id);
-    if (row.calls == 0 && row.rejected_calls == 0 && row.failed_calls == 0) continue;
+  for_each_reported_row(counters, [&](std::string_view name, const CommandResultCounts& row) {
+    if (row.calls == 0 && row.rejected_calls == 0 && row.failed_calls == 0) return;
     const uint64_t usec = row.total_ns / 1000;
     const double per_call =
         row.calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(row.calls);
     out += fmt::format(
         "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
-        spec.name, row.calls, usec, per_call, row.rejected_calls, row.failed_calls);
-  }
+        name, row.calls, usec, per_call, row.rejected_calls, row.failed_calls);
+  });
   return out;
 }
 
 std::string info_latencystats(const CommandCounters& counters) {
   std::string out = "# Latencystats\r\n";
-  for (const kv::CommandSpec& spec : kv::command_table()) {
-    const CommandResultCounts& row = counters.row(spec.id);
-    if (!row.latency) continue;
+  for_each_reported_row(counters, [&](std::string_view name, const CommandResultCounts& row) {
+    if (!row.latency) return;
     const auto usec = [&](double p) {
       return static_cast<double>(row.latency->percentile(p)) / 1e3;
     };
-    out += fmt::format("latency_percentiles_usec_{}:p50={:.3f},p99={:.3f},p99.9={:.3f}\r\n",
-                       spec.name, usec(50), usec(99), usec(99.9));
-  }
+    out += fmt::format("latency_percentiles_usec_{}:p50={:.3f},p99={:.3f},p99.9={:.3f}\r\n", name,
+                       usec(50), usec(99), usec(99.9));
+  });
   return out;
 }
 

@@ -79,6 +79,43 @@ TEST(AccountReplyTest, CallsRejectedFailedAndSlowLog) {
   EXPECT_EQ(e.client_name, "me");
 }
 
+using Argv = std::vector<std::string>;
+
+TEST(AccountReplyTest, CommandsWithSubcommandsAreReportedBySubcommand) {
+  ServerStats stats;
+  const kv::CommandSpec* client = kv::find_command("client");
+  NullTarget t;
+  account_reply(stats, client, 2000, false, "$0\r\n", Argv{"CLIENT", "LIST"}, t);
+  account_reply(stats, client, 4000, false, "$0\r\n", Argv{"client", "list"}, t);
+  account_reply(stats, client, 1000, false, "+OK\r\n", Argv{"CLIENT", "SETNAME", "x"}, t);
+  // A made-up subcommand gets no row of its own (as in Redis), nor does a bare CLIENT.
+  account_reply(stats, client, 10, true, "-ERR unknown subcommand 'nope'. Try CLIENT HELP.\r\n",
+                Argv{"CLIENT", "nope"}, t);
+  account_reply(stats, client, 10, true, "-ERR wrong number of arguments\r\n", Argv{"CLIENT"}, t);
+  EXPECT_EQ(info_commandstats(stats.commands),
+            "# Commandstats\r\n"
+            "cmdstat_client|list:calls=2,usec=6,usec_per_call=3.00,rejected_calls=0,"
+            "failed_calls=0\r\n"
+            "cmdstat_client|setname:calls=1,usec=1,usec_per_call=1.00,rejected_calls=0,"
+            "failed_calls=0\r\n");
+  const std::string latency = info_latencystats(stats.commands);
+  EXPECT_NE(latency.find("latency_percentiles_usec_client|list:"), std::string::npos) << latency;
+  // The whole command still has its row (for /metrics).
+  EXPECT_EQ(stats.commands.row(kv::CommandId::kClient).calls, 3u);
+  EXPECT_EQ(stats.commands.row(kv::CommandId::kClient).rejected_calls, 2u);
+}
+
+TEST(AccountReplyTest, SubcommandRowsAreBounded) {
+  ServerStats stats;
+  const kv::CommandSpec* config = kv::find_command("config");
+  NullTarget t;
+  for (size_t i = 0; i < 2 * CommandCounters::kMaxSubRows; ++i) {
+    account_reply(stats, config, 10, false, "-ERR x\r\n", Argv{"CONFIG", std::to_string(i)}, t);
+  }
+  EXPECT_EQ(stats.commands.sub_rows().size(), CommandCounters::kMaxSubRows);
+  EXPECT_EQ(stats.commands.row(kv::CommandId::kConfig).calls, 2 * CommandCounters::kMaxSubRows);
+}
+
 TEST(SlowLogTest, TruncatesAsRedisAndKeepsMaxLen) {
   SlowLog log({0, 2});
   std::vector<std::string> argv = {"RPUSH", "k", std::string(130, 'x')};
