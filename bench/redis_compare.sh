@@ -165,10 +165,11 @@ start_raftkv() {
     while ((tport < cport + 3 && cport < tport + 3 || tport < pport + 3 && pport < tport + 3)); do
       tport=$(free_ports 3)
     done
-    tls_args=(-- "${SERVER_TLS[@]}")
+    tls_args=(--tls-port "$tport" -- "${SERVER_TLS[@]}")
   fi
   mkdir -p "$WORK/raftkv"
-  "$RAFTKV" cluster --nodes 3 --client-port "$cport" --peer-port "$pport" --tls-port "$tport" \
+  # --tls-port only in TLS mode, so binaries from before it can be compared too.
+  "$RAFTKV" cluster --nodes 3 --client-port "$cport" --peer-port "$pport" \
     --data-dir "$WORK/raftkv" "${tls_args[@]}" >"$WORK/raftkv.log" 2>&1 &
   CLUSTER_PID=$!
   for ((i = 0; i < 300; i++)); do

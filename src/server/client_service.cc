@@ -134,7 +134,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
       return;
     case kv::Route::kRead:
     case kv::Route::kWrite: {
-      std::string acl_user = acl_user_for(c, client);
+      // Only a restricted user's EXEC or script carries its name (inline: the common case).
+      std::string acl_user = client.user == nullptr || client.user->unrestricted
+                                 ? std::string()
+                                 : acl_user_for(c, client);
       dispatch(client.id, Queued{std::move(argv),
                                  std::move(c),
                                  key_slot,
@@ -203,8 +206,9 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
   const uint64_t now = rt_.wall_ms();
   if (bugs_.expiry_on_local_clock || !machine_.read_needs_log_time(*q.c.spec, q.argv, now)) {
     ++stats_.reads_ok;
-    std::string reply = machine_.read(*q.c.spec, q.argv, now, acl_user(q.acl_user).get());
-    if (block_if_empty(client_id, q, reply)) return;  // XREAD BLOCK: finish_read when done
+    std::string reply = machine_.read(*q.c.spec, q.argv, now, script_user(q).get());
+    // XREAD BLOCK: finish_read when done.
+    if (may_block(*q.c.spec) && block_if_empty(client_id, q, reply)) return;
     q.slot.complete(std::move(reply), q.argv);
     finish_read(client_id);
     return;
@@ -220,7 +224,7 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
       q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot), q.argv);
     } else {
       ++stats_.reads_ok;
-      q.slot.complete(machine_.read(*q.c.spec, q.argv, 0, acl_user(q.acl_user).get()), q.argv);
+      q.slot.complete(machine_.read(*q.c.spec, q.argv, 0, script_user(q).get()), q.argv);
     }
     finish_read(client_id);
   });

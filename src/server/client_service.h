@@ -165,6 +165,15 @@ class ClientService {
   static std::string acl_user_for(const kv::Classification& c, const kv::ClientState& client);
   // The user a read-only script named by Queued::acl_user runs as (null: unchecked).
   std::shared_ptr<const kv::AclUser> acl_user(const std::string& name) const;
+  // The same for a queued command (inline: most name no user).
+  std::shared_ptr<const kv::AclUser> script_user(const Queued& q) const {
+    return q.acl_user.empty() ? nullptr : acl_user(q.acl_user);
+  }
+  // Whether the command may wait (XREAD/XREADGROUP ... BLOCK): only those go to
+  // block_if_empty, so other replies are not inspected.
+  static bool may_block(const kv::CommandSpec& spec) {
+    return spec.id == kv::CommandId::kXread || spec.id == kv::CommandId::kXreadgroup;
+  }
   // Records an ACL refusal for ACL LOG.
   void log_acl(std::string_view reason, std::string_view object, std::string_view username,
                const kv::ClientState& client, const ReplySlot& slot);

@@ -79,6 +79,26 @@ class CommandCounters {
 };
 
 // Whether INFO reports this command by subcommand (see CommandCounters::sub_row).
-bool counted_by_subcommand(kv::CommandId id);
+// Inline: asked for every reply.
+inline bool counted_by_subcommand(kv::CommandId id) {
+  using kv::CommandId;
+  switch (id) {
+    case CommandId::kClient:
+    case CommandId::kCommand:
+    case CommandId::kConfig:
+    case CommandId::kCluster:
+    case CommandId::kMemory:
+    case CommandId::kSlowlog:
+    case CommandId::kScript:
+    case CommandId::kXgroup:
+    case CommandId::kXinfo:
+    case CommandId::kAcl:
+    case CommandId::kRaft:
+    case CommandId::kSession:
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace raftkv::server

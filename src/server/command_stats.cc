@@ -27,27 +27,6 @@ void ErrorCounts::count(std::string_view error_reply) {
   }
 }
 
-bool counted_by_subcommand(kv::CommandId id) {
-  using kv::CommandId;
-  switch (id) {
-    case CommandId::kClient:
-    case CommandId::kCommand:
-    case CommandId::kConfig:
-    case CommandId::kCluster:
-    case CommandId::kMemory:
-    case CommandId::kSlowlog:
-    case CommandId::kScript:
-    case CommandId::kXgroup:
-    case CommandId::kXinfo:
-    case CommandId::kAcl:
-    case CommandId::kRaft:
-    case CommandId::kSession:
-      return true;
-    default:
-      return false;
-  }
-}
-
 CommandResultCounts* CommandCounters::sub_row(const kv::CommandSpec& spec, std::string_view sub) {
   std::string name(spec.name);
   name += '|';
@@ -63,8 +42,8 @@ namespace {
 
 // Redis counts a redirect as a rejected call (processCommand refuses it before call()),
 // and so is -TRYAGAIN here: neither executed. False for those.
-bool count_into(CommandResultCounts& row, CommandResult result, bool rejected,
-                uint64_t elapsed_ns) {
+[[gnu::always_inline]] inline bool count_into(CommandResultCounts& row, CommandResult result,
+                                              bool rejected, uint64_t elapsed_ns) {
   ++row.n[static_cast<size_t>(result)];
   if (rejected || result == CommandResult::kRedirect || result == CommandResult::kRetry) {
     ++row.rejected_calls;
