@@ -105,29 +105,27 @@ Index RaftLog::append(const std::vector<Entry>& entries) {
 }
 
 Index RaftLog::append(Entry&& entry) {
-  if (entry.index != unstable_offset_ + unstable_.size()) {
-    return append(std::vector<Entry>{std::move(entry)});  // replaces entries: the general path
-  }
-  accepted_term_ = std::max(accepted_term_, entry.term);
-  in_progress_ = std::min(in_progress_, entry.index);
+  make_room(entry.index, entry.term);
   unstable_.push_back(std::move(entry));
   return last_index();
 }
 
 void RaftLog::truncate_and_append(const std::vector<Entry>& entries, Term leader_term) {
-  Index after = entries.front().index;
+  make_room(entries.front().index, leader_term);
+  unstable_.insert(unstable_.end(), entries.begin(), entries.end());
+}
+
+void RaftLog::make_room(Index after, Term leader_term) {
   accepted_term_ = std::max(accepted_term_, leader_term);
   // Whatever is replaced must be persisted again, even if an earlier batch carried it.
   in_progress_ = std::min(in_progress_, after);
-  if (after == unstable_offset_ + unstable_.size()) {
-    unstable_.insert(unstable_.end(), entries.begin(), entries.end());
-  } else if (after <= unstable_offset_) {
+  if (after == unstable_offset_ + unstable_.size()) return;
+  if (after <= unstable_offset_) {
     // Replaces part of the stable log too; the caller overwrites storage from `after`.
     unstable_offset_ = after;
-    unstable_ = entries;
+    unstable_.clear();
   } else {
     unstable_.resize(after - unstable_offset_);
-    unstable_.insert(unstable_.end(), entries.begin(), entries.end());
   }
 }
 

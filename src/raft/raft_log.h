@@ -98,6 +98,9 @@ class RaftLog {
 
  private:
   void truncate_and_append(const std::vector<Entry>& entries, Term leader_term);
+  // Drops the unstable entries from `after` on (the next to append goes there) and records
+  // an append by the leader of `leader_term`.
+  void make_room(Index after, Term leader_term);
 
   Storage* storage_;
   uint64_t max_committed_size_;
