@@ -79,6 +79,17 @@ std::optional<StreamId> parse_stream_id(std::string_view text, bool strict, uint
   return StreamId{*ms, *seq};
 }
 
+std::optional<std::vector<StreamId>> parse_stream_ids(std::span<const std::string> texts) {
+  std::vector<StreamId> ids;
+  ids.reserve(texts.size());
+  for (const std::string& text : texts) {
+    const auto id = parse_stream_id(text, true, 0);
+    if (!id) return std::nullopt;
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
 StreamConsumer& StreamGroup::touch_consumer(std::string_view name, uint64_t now) {
   auto it = consumers.find(name);
   if (it == consumers.end()) it = consumers.emplace(std::string(name), StreamConsumer{}).first;

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,10 @@ struct StreamId {
 // (then *seq_given tells whether the sequence was given). Numbers as strtoull takes them.
 std::optional<StreamId> parse_stream_id(std::string_view text, bool strict, uint64_t missing_seq,
                                         bool* seq_given = nullptr);
+
+// Every text as a strict ID (XDEL's and XACK's lists), or nullopt if any is not one: those
+// commands change nothing unless all their IDs parse.
+std::optional<std::vector<StreamId>> parse_stream_ids(std::span<const std::string> texts);
 
 inline constexpr std::string_view kInvalidStreamId =
     "ERR Invalid stream ID specified as stream command argument";

@@ -192,14 +192,10 @@ void execute_xdel(KvStore& store, std::span<const std::string> argv, RespWriter*
   auto [stream, wrong_type] = as_type<Stream>(store.find(argv[1]));
   if (wrong_type) return out->error(kWrongType);
   if (stream == nullptr) return out->integer(0);
-  std::vector<StreamId> ids;
-  for (size_t i = 2; i < argv.size(); ++i) {
-    const auto id = parse_stream_id(argv[i], true, 0);
-    if (!id) return out->error(kInvalidStreamId);  // all or nothing
-    ids.push_back(*id);
-  }
+  const auto ids = parse_stream_ids(argv.subspan(2));
+  if (!ids) return out->error(kInvalidStreamId);  // all or nothing
   int64_t deleted = 0;
-  for (const auto& id : ids) deleted += stream->erase(id) ? 1 : 0;
+  for (const auto& id : *ids) deleted += stream->erase(id) ? 1 : 0;
   out->integer(deleted);
 }
 

@@ -355,14 +355,10 @@ void execute_xack(KvStore& store, std::span<const std::string> argv, RespWriter*
   if (wrong_type) return out->error(kWrongType);
   StreamGroup* group = stream != nullptr ? stream->find_group(argv[2]) : nullptr;
   if (group == nullptr) return out->integer(0);
-  std::vector<StreamId> ids;
-  for (size_t i = 3; i < argv.size(); ++i) {
-    const auto id = parse_stream_id(argv[i], true, 0);
-    if (!id) return out->error(kInvalidStreamId);  // all or nothing
-    ids.push_back(*id);
-  }
+  const auto ids = parse_stream_ids(argv.subspan(3));
+  if (!ids) return out->error(kInvalidStreamId);  // all or nothing
   int64_t acked = 0;
-  for (const StreamId& id : ids) acked += group->remove_pending(id) ? 1 : 0;
+  for (const StreamId& id : *ids) acked += group->remove_pending(id) ? 1 : 0;
   out->integer(acked);
 }
 
