@@ -217,6 +217,16 @@ class Cluster:
     def stop(self, i):
         self.kill(i, signal.SIGTERM)
 
+    def kill_during(self, threads, i, after=2.5, join_timeout=30):
+        """Starts `threads`, kills node `i` (SIGKILL) `after` seconds in, and joins them:
+        a workload running through a crash of, usually, the leader."""
+        for t in threads:
+            t.start()
+        time.sleep(after)
+        self.kill(i)
+        for t in threads:
+            t.join(join_timeout)
+
     def alive(self, i):
         p = self.procs.get(i)
         return p is not None and p.poll() is None

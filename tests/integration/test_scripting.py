@@ -175,12 +175,7 @@ class LockUnderLeaderKillTest(ClusterTestCase):
                     break
 
         ts = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
-        for t in ts:
-            t.start()
-        time.sleep(2.5)
-        self.c.kill(first)
-        for t in ts:
-            t.join(30)
+        self.c.kill_during(ts, first)
         held.sort()
         self.assertGreater(len(held), 10, "the lock was hardly ever taken")
         for (a0, r0, w0), (a1, r1, w1) in zip(held, held[1:]):

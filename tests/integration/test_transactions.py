@@ -273,12 +273,7 @@ class LeaderKillTest(ClusterTestCase):
             acked.append(n)
 
         ts = [threading.Thread(target=worker) for _ in range(3)]
-        for t in ts:
-            t.start()
-        time.sleep(2.5)
-        self.c.kill(first)
-        for t in ts:
-            t.join(30)
+        self.c.kill_during(ts, first)
         final = int(self.c.client(self.c.leader()).get("k:counter"))
         self.assertGreater(sum(acked), 0)
         # Every acknowledged increment is there; an unacknowledged one (UNKNOWN outcome at
