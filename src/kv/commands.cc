@@ -241,15 +241,6 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
 
 }  // namespace
 
-ValueType command_value_type(CommandId id) {
-  if (id >= kHset && id <= kHscan) return ValueType::kHash;
-  if (id >= kLpush && id <= kLpos) return ValueType::kList;
-  if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
-  if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
-  if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
-  return ValueType::kString;
-}
-
 bool denied_when_out_of_memory(const CommandSpec& spec) {
   if (spec.route != kWrite) return false;
   switch (spec.id) {
