@@ -270,6 +270,11 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
+  if (bugs_.pop_without_log && q.c.spec->id == kv::CommandId::kLpop &&
+      q.argv.size() == q.c.command_offset + 2) {
+    // The injected bug: the head is handed out, but no log entry removes it.
+    return q.slot.complete(machine_.read({"LINDEX", q.argv[q.c.command_offset + 1], "0"}), q.argv);
+  }
   if (std::string oom = memory_refusal(*q.c.spec); !oom.empty()) {
     ++stats_.errors;
     return q.slot.complete(std::move(oom));

@@ -57,6 +57,7 @@ struct ClientServiceBugs {
   bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
   bool exec_not_atomic = false;        // EXEC proposes each queued command as its own entry
   bool ignore_watch = false;           // EXEC does not send its WATCHed keys
+  bool pop_without_log = false;        // LPOP answers the list's head and proposes nothing
 };
 
 class ClientService {
