@@ -1,0 +1,348 @@
+#include "kv/resp3.h"
+
+#include <charconv>
+
+#include "kv/int_parse.h"
+
+namespace raftkv::kv {
+
+namespace {
+
+using enum Resp3Shape;
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != b[i]) return false;
+  }
+  return true;
+}
+
+// A map field whose value has a shape of its own.
+struct FieldShape {
+  std::string_view field;
+  Resp3Shape shape;
+};
+constexpr FieldShape kXinfoStreamFields[] = {{"groups", kXinfoGroups}};
+constexpr FieldShape kXinfoGroupFields[] = {{"consumers", kMaps}};
+constexpr FieldShape kAclUserFields[] = {{"flags", kSet}, {"selectors", kMaps}};
+constexpr FieldShape kAclLogFields[] = {{"age-seconds", kDouble}};
+
+// Walks one RESP2 reply and writes it as RESP3.
+class Converter {
+ public:
+  Converter(std::string_view in, std::span<const Resp3Shape> elements)
+      : in_(in), elements_(elements) {
+    out_.reserve(in.size() + 16);
+  }
+
+  // The whole input (normally one reply) as `shape`; false if it is not well-formed.
+  bool run(Resp3Shape shape) {
+    while (pos_ < in_.size()) {
+      if (!value(shape)) return false;
+    }
+    return true;
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  bool line(char* type, std::string_view* text) {
+    const size_t end = in_.find("\r\n", pos_);
+    if (pos_ >= in_.size() || end == std::string_view::npos) return false;
+    *type = in_[pos_];
+    *text = in_.substr(pos_ + 1, end - pos_ - 1);
+    pos_ = end + 2;
+    return true;
+  }
+
+  void header(char type, int64_t n) {
+    char digits[24];
+    const auto result = std::to_chars(digits, digits + sizeof digits, n);
+    out_.push_back(type);
+    out_.append(digits, result.ptr);
+    out_.append("\r\n");
+  }
+
+  bool value(Resp3Shape shape) {
+    const size_t start = pos_;
+    char type = 0;
+    std::string_view text;
+    if (!line(&type, &text)) return false;
+    if (type == '+' || type == '-' || type == ':') {
+      out_.append(in_.substr(start, pos_ - start));
+      return true;
+    }
+    const auto n = parse_int64(text);
+    if (!n || (type != '$' && type != '*')) return false;
+    if (*n < 0) {
+      out_.append("_\r\n");
+      return true;
+    }
+    return type == '$' ? bulk(start, static_cast<size_t>(*n), shape) : array(*n, shape);
+  }
+
+  bool bulk(size_t start, size_t n, Resp3Shape shape) {
+    if (in_.size() - pos_ < n + 2) return false;
+    const std::string_view body = in_.substr(pos_, n);
+    pos_ += n + 2;
+    if (shape == kDouble) {
+      out_.push_back(',');
+      out_.append(body);
+      out_.append("\r\n");
+    } else if (shape == kVerbatim) {
+      header('=', static_cast<int64_t>(n + 4));
+      out_.append("txt:");
+      out_.append(body);
+      out_.append("\r\n");
+    } else {
+      out_.append(in_.substr(start, pos_ - start));
+    }
+    return true;
+  }
+
+  // The body of the bulk string at the read position, if there is one (not consumed).
+  std::string_view peek_bulk() const {
+    if (pos_ >= in_.size() || in_[pos_] != '$') return {};
+    const size_t end = in_.find("\r\n", pos_);
+    if (end == std::string_view::npos) return {};
+    const auto n = parse_int64(in_.substr(pos_ + 1, end - pos_ - 1));
+    if (!n || *n < 0 || in_.size() - end - 2 < static_cast<size_t>(*n)) return {};
+    return in_.substr(end + 2, static_cast<size_t>(*n));
+  }
+
+  bool elements(int64_t n, Resp3Shape shape) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (!value(shape)) return false;
+    }
+    return true;
+  }
+
+  bool map(int64_t n, std::span<const FieldShape> fields) {
+    if (n % 2 != 0) {
+      header('*', n);
+      return elements(n, kPlain);
+    }
+    header('%', n / 2);
+    for (int64_t i = 0; i < n; i += 2) {
+      const std::string_view key = peek_bulk();
+      if (!value(kPlain)) return false;
+      Resp3Shape shape = kPlain;
+      for (const FieldShape& f : fields) {
+        if (f.field == key) shape = f.shape;
+      }
+      if (!value(shape)) return false;
+    }
+    return true;
+  }
+
+  bool array(int64_t n, Resp3Shape shape) {
+    switch (shape) {
+      case kMap:
+        return map(n, {});
+      case kXinfoStream:
+        return map(n, kXinfoStreamFields);
+      case kAclUser:
+        return map(n, kAclUserFields);
+      case kSet:
+        header('~', n);
+        return elements(n, kPlain);
+      case kDoubles:
+        header('*', n);
+        return elements(n, kDouble);
+      case kMaps:
+        header('*', n);
+        return elements(n, kMap);
+      case kXinfoGroups:
+      case kAclLog:
+        header('*', n);
+        for (int64_t i = 0; i < n; ++i) {
+          if (pos_ >= in_.size() || in_[pos_] != '*') {
+            if (!value(kPlain)) return false;
+            continue;
+          }
+          char type = 0;
+          std::string_view text;
+          if (!line(&type, &text)) return false;
+          const auto len = parse_int64(text);
+          if (!len) return false;
+          if (*len < 0) {
+            out_.append("_\r\n");
+            continue;
+          }
+          if (!map(*len,
+                   shape == kAclLog ? std::span(kAclLogFields) : std::span(kXinfoGroupFields))) {
+            return false;
+          }
+        }
+        return true;
+      case kScorePair:
+        header('*', n);
+        for (int64_t i = 0; i < n; ++i) {
+          if (!value(i % 2 == 1 ? kDouble : kPlain)) return false;
+        }
+        return true;
+      case kScorePairs:
+      case kPairs:
+        if (n % 2 != 0) break;
+        header('*', n / 2);
+        for (int64_t i = 0; i < n; i += 2) {
+          out_.append("*2\r\n");
+          if (!value(kPlain) || !value(shape == kScorePairs ? kDouble : kPlain)) return false;
+        }
+        return true;
+      case kKeyScorePairs:
+        header('*', n);
+        for (int64_t i = 0; i < n; ++i) {
+          if (!value(i == 1 ? kScorePairs : kPlain)) return false;
+        }
+        return true;
+      case kStreams:
+        header('%', n);
+        for (int64_t i = 0; i < n; ++i) {
+          char type = 0;
+          std::string_view text;
+          if (!line(&type, &text) || type != '*' || text != "2") return false;
+          if (!value(kPlain) || !value(kPlain)) return false;
+        }
+        return true;
+      case kCommandInfo:
+        header('*', n);
+        return elements(n, kCommandEntry);
+      case kCommandEntry:
+        header('*', n);
+        for (int64_t i = 0; i < n; ++i) {
+          // name, arity, flags, first, last, step, categories, tips, key specs, subcommands
+          const bool set = n == 10 && (i == 2 || i >= 6);
+          if (!value(set ? kSet : kPlain)) return false;
+        }
+        return true;
+      case kTransaction: {
+        header('*', n);
+        const std::span<const Resp3Shape> shapes = elements_;
+        elements_ = {};  // only EXEC's own elements
+        for (int64_t i = 0; i < n; ++i) {
+          const size_t at = static_cast<size_t>(i);
+          if (!value(at < shapes.size() ? shapes[at] : kPlain)) return false;
+        }
+        return true;
+      }
+      default:
+        break;
+    }
+    header('*', n);
+    return elements(n, kPlain);
+  }
+
+  std::string_view in_;
+  std::span<const Resp3Shape> elements_;
+  size_t pos_ = 0;
+  std::string out_;
+};
+
+// Whether WITHSCORES follows a range command's key, start and stop.
+bool with_scores(std::span<const std::string> args) {
+  for (size_t i = 4; i < args.size(); ++i) {
+    if (equals_ignore_case(args[i], "withscores")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> args) {
+  using enum CommandId;
+  const auto sub = [&](std::string_view name) {
+    return args.size() > 1 && equals_ignore_case(args[1], name);
+  };
+  switch (spec.id) {
+    case kZrange:
+    case kZrevrange:
+    case kZrangebyscore:
+    case kZrevrangebyscore:
+      return with_scores(args) ? kScorePairs : kPlain;
+    case kZpopmin:
+    case kZpopmax:
+      return args.size() > 2 ? kScorePairs : kScorePair;
+    case kConfig:
+      return sub("get") ? kMap : kPlain;
+    case kXinfo:
+      if (sub("stream")) return kXinfoStream;
+      return sub("groups") || sub("consumers") ? kMaps : kPlain;
+    case kAcl:
+      if (sub("getuser")) return kAclUser;
+      return sub("log") ? kAclLog : kPlain;
+    case kCommand:
+      if (args.size() == 1 || sub("info")) return kCommandInfo;
+      return sub("docs") ? kMap : kPlain;
+    case kClient:
+      return sub("list") || sub("info") ? kVerbatim : kPlain;
+    case kCluster:
+      return sub("info") || sub("nodes") ? kVerbatim : kPlain;
+    default:
+      return spec.resp3;
+  }
+}
+
+void to_resp3(std::string* reply, Resp3Shape shape, std::span<const Resp3Shape> elements) {
+  if (reply->empty()) return;
+  const char type = (*reply)[0];
+  if (type == '+' || type == '-' || type == ':') return;  // the same in RESP3
+  // A string of a plain command (GET): the same too.
+  if (shape == kPlain && type == '$' && reply->size() > 1 && (*reply)[1] != '-') return;
+  Converter converter(*reply, elements);
+  if (converter.run(shape)) *reply = converter.take();
+}
+
+HelloRequest parse_hello(std::span<const std::string> argv) {
+  HelloRequest request;
+  size_t next = 1;
+  if (argv.size() >= 2) {
+    const auto version = parse_int64(argv[next++]);
+    if (!version) {
+      request.error = "ERR Protocol version is not an integer or out of range";
+      return request;
+    }
+    if (*version < 2 || *version > 3) {
+      request.error = "NOPROTO unsupported protocol version";
+      return request;
+    }
+    request.protocol = static_cast<int>(*version);
+  }
+  for (size_t j = next; j < argv.size(); ++j) {
+    const size_t more = argv.size() - 1 - j;
+    if (equals_ignore_case(argv[j], "auth") && more >= 2) {
+      request.username = argv[j + 1];
+      request.password = argv[j + 2];
+      j += 2;
+    } else if (equals_ignore_case(argv[j], "setname") && more >= 1) {
+      request.name = argv[j + 1];
+      j += 1;
+    } else {
+      request.error = "ERR Syntax error in HELLO option '" + argv[j] + "'";
+      return request;
+    }
+  }
+  return request;
+}
+
+void write_hello(RespWriter* out, int protocol, uint64_t client_id, const HelloInfo& info) {
+  out->array_header(14);
+  out->bulk("server");
+  out->bulk("redis");
+  out->bulk("version");
+  out->bulk(info.version);
+  out->bulk("proto");
+  out->integer(protocol);
+  out->bulk("id");
+  out->integer(static_cast<int64_t>(client_id));
+  out->bulk("mode");
+  out->bulk(info.mode);
+  out->bulk("role");
+  out->bulk(info.role);
+  out->bulk("modules");
+  out->array_header(0);
+}
+
+}  // namespace raftkv::kv
