@@ -10,6 +10,7 @@
 
 #include "kv/commands.h"
 #include "kv/local_commands.h"
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "net/peer_transport.h"
 #include "raftkv/raft/version.h"
@@ -132,7 +133,7 @@ std::string Server::info(const std::string& section) const {
   raft::Status st = driver_->status();
   if (all || section == "server") {
     out += "# Server\r\n";
-    add("redis_version", std::string("7.0.0"));
+    add("redis_version", std::string(kv::kRedisVersion));
     add("raftkv_version", std::string(kVersion));
     add("redis_mode", std::string("cluster"));
     add("process_id", static_cast<int64_t>(::getpid()));
