@@ -3,6 +3,7 @@ redis-server 7.0 (maps, sets, doubles, nulls, verbatim strings), per connection,
 the default; HELLO's AUTH and SETNAME; a cluster with a password."""
 import re
 import shutil
+import subprocess
 import unittest
 
 from cluster import ClusterTestCase
@@ -192,6 +193,34 @@ class Resp3RedisCompatTest(ClusterTestCase):
             self.assertRegex(log, rb"\$11\r\nage-seconds\r\n,[0-9.e-]+\r\n")
         finally:
             c.close()
+
+
+class RedisCliResp3Test(ClusterTestCase):
+    """redis-cli -3 (a RESP3 client: it sends HELLO 3) shows what it shows for redis-server."""
+    COMMANDS = [("HSET", "h", "f", "v", "g", "w"), ("HGETALL", "h"), ("SADD", "s", "m"),
+                ("SMEMBERS", "s"), ("ZADD", "z", "1.5", "a", "2", "b"), ("ZSCORE", "z", "a"),
+                ("ZRANGE", "z", "0", "-1", "WITHSCORES"), ("ZPOPMIN", "z"), ("GET", "nokey"),
+                ("SMEMBERS", "nokey"), ("CONFIG", "GET", "save")]
+
+    @staticmethod
+    def outputs(port):
+        run = lambda *args: subprocess.run(["redis-cli", "-3", "--no-raw", "-p", str(port), *args],
+                                           capture_output=True, text=True, timeout=10).stdout
+        run("FLUSHALL")
+        return [run(*cmd) for cmd in RedisCliResp3Test.COMMANDS]
+
+    @unittest.skipUnless(shutil.which("redis-server") and shutil.which("redis-cli"),
+                         "redis-server or redis-cli is not installed")
+    def test_redis_cli_shows_the_same(self):
+        server = RedisServer()
+        try:
+            ours = self.outputs(self.c.client_port[self.c.leader()])
+            theirs = self.outputs(server.port)
+            for cmd, a, b in zip(self.COMMANDS, ours, theirs):
+                self.assertEqual(a, b, " ".join(cmd))
+            self.assertIn("(double) 1.5", ours[5])
+        finally:
+            server.close()
 
 
 class Resp3AuthTest(ClusterTestCase):
