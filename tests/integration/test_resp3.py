@@ -103,9 +103,11 @@ SCRIPTS = {
         ("EVAL", "return redis.call('get', 'nokey')", "0"), ("EVAL", "return {1, false, 3}", "0"),
         ("EVAL", "return redis.pcall('nosuch')", "0")],
     "acl": [
-        ("HELLO", "3"), ("ACL", "GETUSER", "default"), ("ACL", "GETUSER", "nosuch"),
         ("ACL", "SETUSER", "alice", "on", ">pw", "+@all", "~*"),
+        # A failed HELLO changes nothing: still RESP2.
         ("HELLO", "3", "AUTH", "alice", "wrong"), ("HELLO", "3", "AUTH", "nobody", "x"),
+        ("HELLO", "3", "SETNAME", "bad name"), ("GET", "nokey"), ("CLIENT", "GETNAME"),
+        ("HELLO", "3"), ("ACL", "GETUSER", "default"), ("ACL", "GETUSER", "nosuch"),
         ("ACL", "WHOAMI"), ("HELLO", "2", "AUTH", "alice", "pw", "SETNAME", "nm"),
         ("ACL", "WHOAMI"), ("CLIENT", "GETNAME"), ("HGETALL", "nokey"), ("HELLO",),
         ("ACL", "DELUSER", "alice")],
@@ -228,7 +230,8 @@ class Resp3AuthTest(ClusterTestCase):
     SCRIPT = [
         ("HELLO",), ("HELLO", "3"), ("HELLO", "3", "SETNAME", "x"),
         ("HELLO", "3", "AUTH", "default", "wrong"), ("HELLO", "4", "AUTH", "default", PASSWORD),
-        ("GET", "k"), ("HELLO", "3", "AUTH", "default", PASSWORD, "SETNAME", "n"),
+        ("GET", "k"), ("AUTH", PASSWORD), ("GET", "k"), ("CLIENT", "GETNAME"),
+        ("HELLO", "3", "AUTH", "default", PASSWORD, "SETNAME", "n"),
         ("CLIENT", "GETNAME"), ("GET", "k"), ("HELLO",)]
 
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
