@@ -313,15 +313,15 @@ HelloRequest parse_hello(std::span<const std::string> argv) {
   for (size_t j = next; j < argv.size(); ++j) {
     const size_t more = argv.size() - 1 - j;
     if (equals_ignore_case(argv[j], "auth") && more >= 2) {
-      request.username = argv[j + 1];
-      request.password = argv[j + 2];
+      request.steps.push_back({HelloStep::kAuth, argv[j + 1], argv[j + 2]});
       j += 2;
     } else if (equals_ignore_case(argv[j], "setname") && more >= 1) {
-      request.name = argv[j + 1];
+      request.steps.push_back({HelloStep::kSetName, argv[j + 1], {}});
       j += 1;
     } else {
-      request.error = "ERR Syntax error in HELLO option '" + argv[j] + "'";
-      return request;
+      request.steps.push_back(
+          {HelloStep::kError, "ERR Syntax error in HELLO option '" + argv[j] + "'", {}});
+      break;
     }
   }
   return request;

@@ -12,10 +12,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kv/commands.h"
 #include "kv/resp3_shape.h"
@@ -31,13 +31,18 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
 // well-formed RESP2 is left as it is.
 void to_resp3(std::string* reply, Resp3Shape shape, std::span<const Resp3Shape> elements = {});
 
-// HELLO [protover [AUTH username password] [SETNAME clientname]], parsed as Redis 7.0 does.
+// HELLO [protover [AUTH username password] [SETNAME clientname]], parsed as Redis 7.0 does:
+// the version first, then the options in order, each taking effect as it comes (an AUTH
+// or SETNAME before a syntax error stays done, as in Redis).
+struct HelloStep {
+  enum Kind : uint8_t { kAuth, kSetName, kError } kind;
+  std::string value;     // the username, the name, or the error (kError: the last step)
+  std::string password;  // kAuth's
+};
 struct HelloRequest {
-  std::string error;  // non-empty: reply with this error and change nothing
+  std::string error;  // non-empty: the version is wrong; reply with this and change nothing
   int protocol = 0;   // 2 or 3; 0: keep the connection's
-  std::optional<std::string> username;
-  std::optional<std::string> password;
-  std::optional<std::string> name;
+  std::vector<HelloStep> steps;
 };
 HelloRequest parse_hello(std::span<const std::string> argv);
 

@@ -359,27 +359,30 @@ void ClientService::hello(const kv::Argv& argv, kv::ClientState& client, ReplySl
     slot.complete(kv::encode_error(error));
   };
   if (!request.error.empty()) return fail(request.error);
-  if (request.username) {
+  // Each option takes effect in order, as in Redis (even before a later one fails).
+  for (const kv::HelloStep& step : request.steps) {
+    if (step.kind == kv::HelloStep::kError) return fail(step.value);
+    if (step.kind == kv::HelloStep::kSetName) {
+      if (std::string_view error = kv::client_name_error(step.value); !error.empty()) {
+        return fail(error);
+      }
+      client.name = step.value;
+      continue;
+    }
     std::shared_ptr<const kv::AclUser> user;
-    const std::string_view error =
-        authenticate(kv::Argv{"AUTH", *request.username, *request.password}, &user);
+    const std::string_view error = authenticate(kv::Argv{"AUTH", step.value, step.password}, &user);
     if (!error.empty()) {
-      log_acl("auth", "HELLO", *request.username, client, slot);
+      log_acl("auth", "HELLO", step.value, client, slot);
       return fail(error);
     }
     client.authenticated = true;
     client.user = std::move(user);
-  } else if (!client.authenticated && default_user_open()) {
+  }
+  if (!client.authenticated && default_user_open()) {
     client.authenticated = true;
     client.user = machine_.acl().default_user();
   }
   if (!client.authenticated) return fail(kv::kHelloNoAuthError);
-  if (request.name) {
-    if (std::string_view error = kv::client_name_error(*request.name); !error.empty()) {
-      return fail(error);
-    }
-    client.name = *request.name;
-  }
   if (request.protocol != 0) client.protocol = request.protocol;
   std::string out;
   kv::RespWriter w(&out);

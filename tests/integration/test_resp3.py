@@ -45,7 +45,8 @@ SCRIPTS = {
     "hello and its errors": [
         ("HELLO",), ("HELLO", "3"), ("HELLO",), ("HELLO", "4"), ("HELLO", "1"), ("HELLO", "abc"),
         ("HELLO", "3", "AUTH", "default"), ("HELLO", "3", "FOO"), ("HELLO", "3", "SETNAME"),
-        ("HELLO", "3", "SETNAME", "a", "b"), ("HELLO", "2", "SETNAME", "bad name"),
+        ("HELLO", "3", "SETNAME", "a", "b"), ("CLIENT", "GETNAME"),
+        ("HELLO", "2", "SETNAME", "bad name"),
         ("HELLO", "2", "SETNAME", "myname"), ("CLIENT", "GETNAME"), ("HGETALL", "nokey")],
     "nulls": [
         ("HELLO", "3"), ("GET", "nokey"), ("MGET", "nokey", "k"), ("SET", "k", "v"),
@@ -107,6 +108,7 @@ SCRIPTS = {
         # A failed HELLO changes nothing: still RESP2.
         ("HELLO", "3", "AUTH", "alice", "wrong"), ("HELLO", "3", "AUTH", "nobody", "x"),
         ("HELLO", "3", "SETNAME", "bad name"), ("GET", "nokey"), ("CLIENT", "GETNAME"),
+        ("HELLO", "3", "AUTH", "alice", "pw", "FOO"), ("ACL", "WHOAMI"), ("GET", "nokey"),
         ("HELLO", "3"), ("ACL", "GETUSER", "default"), ("ACL", "GETUSER", "nosuch"),
         ("ACL", "WHOAMI"), ("HELLO", "2", "AUTH", "alice", "pw", "SETNAME", "nm"),
         ("ACL", "WHOAMI"), ("CLIENT", "GETNAME"), ("HGETALL", "nokey"), ("HELLO",),

@@ -127,14 +127,26 @@ TEST(Hello, ParsesAsRedis) {
             "NOPROTO unsupported protocol version");
   EXPECT_EQ(parse_hello(std::vector<std::string>{"hello", "x"}).error,
             "ERR Protocol version is not an integer or out of range");
-  EXPECT_EQ(parse_hello(std::vector<std::string>{"hello", "3", "AUTH", "u"}).error,
-            "ERR Syntax error in HELLO option 'AUTH'");
+  EXPECT_EQ(parse_hello(std::vector<std::string>{"hello", "4", "FOO"}).error,
+            "NOPROTO unsupported protocol version");
+  // Options in order, up to a syntax error (what came before it takes effect, as in Redis).
+  const HelloRequest bad =
+      parse_hello(std::vector<std::string>{"hello", "3", "SETNAME", "a", "AUTH", "u"});
+  ASSERT_EQ(bad.steps.size(), 2u);
+  EXPECT_EQ(bad.steps[0].kind, HelloStep::kSetName);
+  EXPECT_EQ(bad.steps[0].value, "a");
+  EXPECT_EQ(bad.steps[1].kind, HelloStep::kError);
+  EXPECT_EQ(bad.steps[1].value, "ERR Syntax error in HELLO option 'AUTH'");
   const HelloRequest r =
       parse_hello(std::vector<std::string>{"hello", "2", "auth", "u", "p", "SETNAME", "n"});
   EXPECT_TRUE(r.error.empty());
-  EXPECT_EQ(r.username, "u");
-  EXPECT_EQ(r.password, "p");
-  EXPECT_EQ(r.name, "n");
+  EXPECT_EQ(r.protocol, 2);
+  ASSERT_EQ(r.steps.size(), 2u);
+  EXPECT_EQ(r.steps[0].kind, HelloStep::kAuth);
+  EXPECT_EQ(r.steps[0].value, "u");
+  EXPECT_EQ(r.steps[0].password, "p");
+  EXPECT_EQ(r.steps[1].kind, HelloStep::kSetName);
+  EXPECT_EQ(r.steps[1].value, "n");
 }
 
 TEST(Hello, ReplyIsRedisLayout) {
