@@ -29,6 +29,21 @@ constexpr FieldShape kXinfoStreamFields[] = {{"groups", kXinfoGroups}};
 constexpr FieldShape kXinfoGroupFields[] = {{"consumers", kMaps}};
 constexpr FieldShape kAclUserFields[] = {{"flags", kSet}, {"selectors", kMaps}};
 constexpr FieldShape kAclLogFields[] = {{"age-seconds", kDouble}};
+constexpr FieldShape kShardFields[] = {{"nodes", kMaps}};
+
+// The fields with shapes of their own of each element of an array of maps.
+std::span<const FieldShape> element_fields(Resp3Shape shape) {
+  switch (shape) {
+    case kAclLog:
+      return kAclLogFields;
+    case kXinfoGroups:
+      return kXinfoGroupFields;
+    case kClusterShards:
+      return kShardFields;
+    default:
+      return {};
+  }
+}
 
 // Walks one RESP2 reply and writes it as RESP3.
 class Converter {
@@ -152,10 +167,9 @@ class Converter {
         header('*', n);
         return elements(n, kDouble);
       case kMaps:
-        header('*', n);
-        return elements(n, kMap);
       case kXinfoGroups:
       case kAclLog:
+      case kClusterShards:
         header('*', n);
         for (int64_t i = 0; i < n; ++i) {
           if (pos_ >= in_.size() || in_[pos_] != '*') {
@@ -171,12 +185,12 @@ class Converter {
             out_.append("_\r\n");
             continue;
           }
-          if (!map(*len,
-                   shape == kAclLog ? std::span(kAclLogFields) : std::span(kXinfoGroupFields))) {
-            return false;
-          }
+          if (!map(*len, element_fields(shape))) return false;
         }
         return true;
+      case kPush:
+        header('>', n);
+        return elements(n, kPlain);
       case kScorePair:
         header('*', n);
         for (int64_t i = 0; i < n; ++i) {
@@ -279,6 +293,7 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
     case kClient:
       return sub("list") || sub("info") ? kVerbatim : kPlain;
     case kCluster:
+      if (sub("shards")) return kClusterShards;
       return sub("info") || sub("nodes") ? kVerbatim : kPlain;
     default:
       return spec.resp3;

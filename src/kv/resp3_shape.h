@@ -26,6 +26,8 @@ enum class Resp3Shape : uint8_t {
   kAclLog,         // ACL LOG: maps, age-seconds a double
   kCommandInfo,    // COMMAND (INFO): each entry's flags, categories, tips, keys, subcommands sets
   kTransaction,    // EXEC: each element as its queued command's shape
+  kClusterShards,  // CLUSTER SHARDS: maps, their nodes maps
+  kPush,           // an array sent unasked becomes a push (`>`): pub/sub messages
   // Nested parts of the shapes above (not for the command table).
   kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
   kCommandEntry,  // one COMMAND INFO entry

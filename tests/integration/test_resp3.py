@@ -167,6 +167,11 @@ class Resp3RedisCompatTest(ClusterTestCase):
                 header, body = reply.split(b"\r\n", 1)
                 self.assertEqual(int(header[1:]), len(body) - 2, cmd)
                 self.assertTrue(body.startswith(b"txt:"), cmd)
+            # CLUSTER SHARDS: maps, each shard's nodes maps (Redis 7.0's layout; the nodes
+            # list is empty until this node has learned the members' client addresses).
+            self.assertRegex(a.call("CLUSTER", "SHARDS"),
+                             rb"^\*1\r\n%2\r\n\$5\r\nslots\r\n\*2\r\n:0\r\n:16383\r\n"
+                             rb"\$5\r\nnodes\r\n\*(0\r\n$|\d\r\n%7\r\n\$2\r\nid\r\n)")
             # COMMAND INFO: flags and the other lists are sets.
             self.assertRegex(a.call("COMMAND", "INFO", "get"),
                              rb"^\*1\r\n\*10\r\n\$3\r\nget\r\n:2\r\n~\d+\r\n")

@@ -86,6 +86,16 @@ TEST(Resp3, NestedMapsByField) {
             "*1\r\n%1\r\n$11\r\nage-seconds\r\n,0.001\r\n");
 }
 
+TEST(Resp3, ClusterShardsAndPushes) {
+  EXPECT_EQ(convert("*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:1\r\n$5\r\nnodes\r\n*1\r\n*2\r\n$2"
+                    "\r\nid\r\n$1\r\nx\r\n",
+                    kClusterShards),
+            "*1\r\n%2\r\n$5\r\nslots\r\n*2\r\n:0\r\n:1\r\n$5\r\nnodes\r\n*1\r\n%1\r\n$2\r\nid\r\n"
+            "$1\r\nx\r\n");
+  EXPECT_EQ(convert("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n", kPush),
+            ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n");
+}
+
 TEST(Resp3, TransactionElementsTakeTheirCommandsShapes) {
   EXPECT_EQ(convert("*3\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\n2\r\n$-1\r\n", kTransaction,
                     {kMap, kDouble, kPlain}),
