@@ -134,6 +134,16 @@ class Converter {
     return true;
   }
 
+  // An array of n elements, element i converted as shape_of(i).
+  template <typename ShapeOf>
+  bool array_of(int64_t n, ShapeOf shape_of) {
+    header('*', n);
+    for (int64_t i = 0; i < n; ++i) {
+      if (!value(shape_of(i))) return false;
+    }
+    return true;
+  }
+
   bool map(int64_t n, std::span<const FieldShape> fields) {
     if (n % 2 != 0) {
       header('*', n);
@@ -164,8 +174,7 @@ class Converter {
         header('~', n);
         return elements(n, kPlain);
       case kDoubles:
-        header('*', n);
-        return elements(n, kDouble);
+        return array_of(n, [](int64_t) { return kDouble; });
       case kMaps:
       case kXinfoGroups:
       case kAclLog:
@@ -192,11 +201,7 @@ class Converter {
         header('>', n);
         return elements(n, kPlain);
       case kScorePair:
-        header('*', n);
-        for (int64_t i = 0; i < n; ++i) {
-          if (!value(i % 2 == 1 ? kDouble : kPlain)) return false;
-        }
-        return true;
+        return array_of(n, [](int64_t i) { return i % 2 == 1 ? kDouble : kPlain; });
       case kScorePairs:
       case kPairs:
         if (n % 2 != 0) break;
@@ -207,11 +212,7 @@ class Converter {
         }
         return true;
       case kKeyScorePairs:
-        header('*', n);
-        for (int64_t i = 0; i < n; ++i) {
-          if (!value(i == 1 ? kScorePairs : kPlain)) return false;
-        }
-        return true;
+        return array_of(n, [](int64_t i) { return i == 1 ? kScorePairs : kPlain; });
       case kStreams:
         header('%', n);
         for (int64_t i = 0; i < n; ++i) {
@@ -222,25 +223,18 @@ class Converter {
         }
         return true;
       case kCommandInfo:
-        header('*', n);
-        return elements(n, kCommandEntry);
+        return array_of(n, [](int64_t) { return kCommandEntry; });
       case kCommandEntry:
-        header('*', n);
-        for (int64_t i = 0; i < n; ++i) {
-          // name, arity, flags, first, last, step, categories, tips, key specs, subcommands
-          const bool set = n == 10 && (i == 2 || i >= 6);
-          if (!value(set ? kSet : kPlain)) return false;
-        }
-        return true;
+        // name, arity, flags, first, last, step, categories, tips, key specs, subcommands
+        return array_of(n,
+                        [n](int64_t i) { return n == 10 && (i == 2 || i >= 6) ? kSet : kPlain; });
       case kTransaction: {
-        header('*', n);
         const std::span<const Resp3Shape> shapes = elements_;
         elements_ = {};  // only EXEC's own elements
-        for (int64_t i = 0; i < n; ++i) {
+        return array_of(n, [shapes](int64_t i) {
           const size_t at = static_cast<size_t>(i);
-          if (!value(at < shapes.size() ? shapes[at] : kPlain)) return false;
-        }
-        return true;
+          return at < shapes.size() ? shapes[at] : kPlain;
+        });
       }
       default:
         break;
