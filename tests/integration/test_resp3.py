@@ -232,6 +232,21 @@ class RedisCliResp3Test(ClusterTestCase):
             server.close()
 
 
+class RedisBenchmarkResp3Test(ClusterTestCase):
+    nodes = 1
+
+    @unittest.skipUnless(shutil.which("redis-benchmark"), "redis-benchmark is not installed")
+    def test_redis_benchmark_runs_in_resp3(self):
+        port = self.c.client_port[self.c.leader()]
+        out = subprocess.run(["redis-benchmark", "-3", "-p", str(port), "-n", "2000", "-c", "4",
+                              "-q", "-t", "ping,set,get,incr,lpush,sadd,hset,spop,zadd,zpopmin,"
+                              "lrange_100,mset"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        done = [l for l in out.stdout.replace("\r", "\n").splitlines() if "requests per second" in l]
+        self.assertGreaterEqual(len(done), 12, out.stdout[-2000:])
+        self.assertNotIn("ERR", out.stdout + out.stderr)
+
+
 class Resp3AuthTest(ClusterTestCase):
     cluster_args = {"password": PASSWORD}
     SCRIPT = [
