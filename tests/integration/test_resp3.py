@@ -112,7 +112,9 @@ SCRIPTS = {
         ("HELLO", "3"), ("ACL", "GETUSER", "default"), ("ACL", "GETUSER", "nosuch"),
         ("ACL", "WHOAMI"), ("HELLO", "2", "AUTH", "alice", "pw", "SETNAME", "nm"),
         ("ACL", "WHOAMI"), ("CLIENT", "GETNAME"), ("HGETALL", "nokey"), ("HELLO",),
-        ("ACL", "DELUSER", "alice")],
+        # HELLO is allowed whatever the user's rules, like AUTH.
+        ("ACL", "SETUSER", "bob", "on", ">pw", "-@all"), ("AUTH", "bob", "pw"), ("HELLO", "3"),
+        ("GET", "k"), ("HELLO", "2", "AUTH", "alice", "pw"), ("ACL", "DELUSER", "alice", "bob")],
     "back to RESP2": [
         ("HELLO", "3"), ("HSET", "h", "f", "v"), ("HGETALL", "h"), ("HELLO", "2"),
         ("HGETALL", "h"), ("GET", "nokey"), ("ZADD", "z", "1", "a"), ("ZSCORE", "z", "a")],
