@@ -110,9 +110,10 @@ std::string Server::client_list() const {
   };
   std::string out;
   for (const auto& [id, conn] : clients_) {
-    out += fmt::format("id={} addr={} name={} age={} idle={} flags=N db=0 cmd={}\n", id,
+    out += fmt::format("id={} addr={} name={} age={} idle={} flags=N db=0 cmd={} resp={}\n", id,
                        conn->peer(), conn->state().name, seconds(conn->connected_at()),
-                       seconds(conn->last_command_at()), lower(conn->last_command()));
+                       seconds(conn->last_command_at()), lower(conn->last_command()),
+                       conn->state().protocol);
   }
   return out;
 }

@@ -169,6 +169,10 @@ class Resp3RedisCompatTest(ClusterTestCase):
                 header, body = reply.split(b"\r\n", 1)
                 self.assertEqual(int(header[1:]), len(body) - 2, cmd)
                 self.assertTrue(body.startswith(b"txt:"), cmd)
+            # CLIENT LIST's resp= field: each connection's protocol.
+            listing = a.call("CLIENT", "LIST").decode()
+            self.assertRegex(listing, rf"id={client_id} .* resp=3\n")
+            self.assertRegex(listing, r"resp=2\n")
             # CLUSTER SHARDS: maps, each shard's nodes maps (Redis 7.0's layout; the nodes
             # list is empty until this node has learned the members' client addresses).
             self.assertRegex(a.call("CLUSTER", "SHARDS"),
