@@ -1,12 +1,14 @@
 """RESP3 and HELLO on real processes: after HELLO 3 the replies are byte for byte those of
 redis-server 7.0 (maps, sets, doubles, nulls, verbatim strings), per connection, with RESP2
 the default; HELLO's AUTH and SETNAME; a cluster with a password."""
+import random
 import re
 import shutil
 import subprocess
 import unittest
 
 from cluster import ClusterTestCase
+from test_streams import random_command
 from test_transactions import RawConnection, RedisServer
 
 PASSWORD = "resp3-secret"
@@ -145,6 +147,27 @@ class Resp3RedisCompatTest(ClusterTestCase):
                     for cmd, a, b in zip(script, ours, theirs):
                         self.assertEqual(a, b, " ".join(cmd))
         finally:
+            server.close()
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_random_stream_commands_match_redis(self):
+        """test_streams' random commands (every option, valid and not), in RESP3."""
+        server = RedisServer()
+        ours = Resp3Connection(self.c.client_port[self.c.leader()])
+        theirs = Resp3Connection(server.port)
+        try:
+            for seed in (1, 2):
+                rnd = random.Random(seed)
+                for conn in (ours, theirs):
+                    conn.call("HELLO", "3")
+                    conn.call("FLUSHALL")
+                for i in range(400):
+                    cmd = random_command(rnd)
+                    self.assertEqual(normalize(ours.call(*cmd)), normalize(theirs.call(*cmd)),
+                                     f"seed {seed}, command {i}: {' '.join(cmd)}")
+        finally:
+            ours.close()
+            theirs.close()
             server.close()
 
     def test_hello_reply_and_per_connection_protocol(self):
