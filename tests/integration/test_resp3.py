@@ -1,14 +1,13 @@
 """RESP3 and HELLO on real processes: after HELLO 3 the replies are byte for byte those of
 redis-server 7.0 (maps, sets, doubles, nulls, verbatim strings), per connection, with RESP2
 the default; HELLO's AUTH and SETNAME; a cluster with a password."""
-import random
 import re
 import shutil
 import subprocess
 import unittest
 
 from cluster import ClusterTestCase
-from test_streams import random_command
+from test_streams import assert_random_commands_match
 from test_transactions import RawConnection, RedisServer
 
 PASSWORD = "resp3-secret"
@@ -152,23 +151,8 @@ class Resp3RedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_random_stream_commands_match_redis(self):
         """test_streams' random commands (every option, valid and not), in RESP3."""
-        server = RedisServer()
-        ours = Resp3Connection(self.c.client_port[self.c.leader()])
-        theirs = Resp3Connection(server.port)
-        try:
-            for seed in (1, 2):
-                rnd = random.Random(seed)
-                for conn in (ours, theirs):
-                    conn.call("HELLO", "3")
-                    conn.call("FLUSHALL")
-                for i in range(400):
-                    cmd = random_command(rnd)
-                    self.assertEqual(normalize(ours.call(*cmd)), normalize(theirs.call(*cmd)),
-                                     f"seed {seed}, command {i}: {' '.join(cmd)}")
-        finally:
-            ours.close()
-            theirs.close()
-            server.close()
+        assert_random_commands_match(self, Resp3Connection, (1, 2), 400, setup=[("HELLO", "3")],
+                                     normalize=normalize)
 
     def test_hello_reply_and_per_connection_protocol(self):
         leader = self.c.leader()
