@@ -298,8 +298,12 @@ void to_resp3(std::string* reply, Resp3Shape shape, std::span<const Resp3Shape> 
   if (reply->empty()) return;
   const char type = (*reply)[0];
   if (type == '+' || type == '-' || type == ':') return;  // the same in RESP3
-  // A string of a plain command (GET): the same too.
-  if (shape == kPlain && type == '$' && reply->size() > 1 && (*reply)[1] != '-') return;
+  if (shape == kPlain) {
+    // A string of a plain command (GET): the same too. So is any plain reply without a null
+    // ($-1 or *-1); "-1\r\n" inside a value only costs a needless (and correct) conversion.
+    if (type == '$' && reply->size() > 1 && (*reply)[1] != '-') return;
+    if (reply->find("-1\r\n") == std::string::npos) return;
+  }
   Converter converter(*reply, elements);
   if (converter.run(shape)) *reply = converter.take();
 }

@@ -36,6 +36,9 @@ TEST(Resp3, LinesAndStringsOfPlainCommandsAreUnchanged) {
   }
   EXPECT_EQ(convert("-ERR no\r\n", kMap), "-ERR no\r\n");
   EXPECT_EQ(convert(":3\r\n", kDouble), ":3\r\n");  // ZADD without INCR
+  EXPECT_EQ(convert("*2\r\n$1\r\na\r\n:5\r\n", kPlain), "*2\r\n$1\r\na\r\n:5\r\n");
+  // "-1\r\n" inside a value is not a null.
+  EXPECT_EQ(convert("*2\r\n$4\r\nx-1\r\n\r\n:-1\r\n", kPlain), "*2\r\n$4\r\nx-1\r\n\r\n:-1\r\n");
 }
 
 TEST(Resp3, MapsSetsAndDoubles) {
