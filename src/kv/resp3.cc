@@ -48,8 +48,9 @@ std::span<const FieldShape> element_fields(Resp3Shape shape) {
 // Walks one RESP2 reply and writes it as RESP3.
 class Converter {
  public:
-  Converter(std::string_view in, std::span<const Resp3Shape> elements)
-      : in_(in), elements_(elements) {
+  // `down`: RESP3 to RESP2 instead (to_resp2).
+  Converter(std::string_view in, std::span<const Resp3Shape> elements, bool down = false)
+      : in_(in), elements_(elements), down_(down) {
     out_.reserve(in.size() + 16);
   }
 
@@ -85,17 +86,63 @@ class Converter {
     char type = 0;
     std::string_view text;
     if (!line(&type, &text)) return false;
-    if (type == '+' || type == '-' || type == ':') {
-      out_.append(in_.substr(start, pos_ - start));
-      return true;
+    const std::string_view whole = in_.substr(start, pos_ - start);
+    switch (type) {
+      case '+':
+      case '-':
+      case ':':
+        out_.append(whole);
+        return true;
+      // RESP3's own types, in a script's reply (redis.setresp(3), {map=...}): kept, or
+      // written as RESP2 gives them.
+      case '_':
+        out_.append(down_ ? "$-1\r\n" : "_\r\n");
+        return true;
+      case ',':
+      case '(':
+        if (!down_) {
+          out_.append(whole);
+        } else {
+          header('$', static_cast<int64_t>(text.size()));
+          out_.append(text);
+          out_.append("\r\n");
+        }
+        return true;
+      case '#':
+        out_.append(!down_ ? whole : text == "t" ? ":1\r\n" : ":0\r\n");
+        return true;
+      default:
+        break;
     }
     const auto n = parse_int64(text);
-    if (!n || (type != '$' && type != '*')) return false;
-    if (*n < 0) {
-      out_.append("_\r\n");
-      return true;
+    if (!n) return false;
+    switch (type) {
+      case '$':
+      case '*':
+        if (*n < 0) {
+          out_.append(down_ ? whole : "_\r\n");
+          return true;
+        }
+        if (down_) shape = kPlain;
+        return type == '$' ? bulk(start, static_cast<size_t>(*n), shape) : array(*n, shape);
+      case '=':
+        if (*n < 4 || in_.size() - pos_ < static_cast<size_t>(*n) + 2) return false;
+        if (!down_) return bulk(start, static_cast<size_t>(*n), kPlain);
+        header('$', *n - 4);  // RESP2: the text without its format
+        out_.append(in_.substr(pos_ + 4, static_cast<size_t>(*n) - 4));
+        out_.append("\r\n");
+        pos_ += static_cast<size_t>(*n) + 2;
+        return true;
+      case '%':
+        header(down_ ? '*' : '%', down_ ? *n * 2 : *n);
+        return elements(*n * 2, kPlain);
+      case '~':
+      case '>':
+        header(down_ ? '*' : type, *n);
+        return elements(*n, kPlain);
+      default:
+        return false;
     }
-    return type == '$' ? bulk(start, static_cast<size_t>(*n), shape) : array(*n, shape);
   }
 
   bool bulk(size_t start, size_t n, Resp3Shape shape) {
@@ -245,6 +292,7 @@ class Converter {
 
   std::string_view in_;
   std::span<const Resp3Shape> elements_;
+  bool down_ = false;
   size_t pos_ = 0;
   std::string out_;
 };
@@ -306,6 +354,13 @@ void to_resp3(std::string* reply, Resp3Shape shape, std::span<const Resp3Shape> 
   }
   Converter converter(*reply, elements);
   if (converter.run(shape)) *reply = converter.take();
+}
+
+void to_resp2(std::string* reply) {
+  // Only a script's reply may hold RESP3 types; most hold none of their type bytes.
+  if (reply->find_first_of("_,#(=%~>") == std::string::npos) return;
+  Converter converter(*reply, {}, /*down=*/true);
+  if (converter.run(Resp3Shape::kPlain)) *reply = converter.take();
 }
 
 HelloRequest parse_hello(std::span<const std::string> argv) {

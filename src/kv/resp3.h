@@ -31,6 +31,11 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
 // well-formed RESP2 is left as it is.
 void to_resp3(std::string* reply, Resp3Shape shape, std::span<const Resp3Shape> elements = {});
 
+// The RESP2 form of a reply that may hold RESP3 types, for a RESP2 connection: a script's
+// (after redis.setresp(3), or returning {map=...}, {set=...}, {double=...}), as Redis 7.0
+// writes them to a RESP2 client (maps flat, doubles as bulk strings, booleans 1 and 0).
+void to_resp2(std::string* reply);
+
 // HELLO [protover [AUTH username password] [SETNAME clientname]], parsed as Redis 7.0 does:
 // the version first, then the options in order, each taking effect as it comes (an AUTH
 // or SETNAME before a syntax error stays done, as in Redis).

@@ -87,6 +87,8 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if (c.spec->id == kv::CommandId::kHello && !client.in_multi) return hello(argv, client, slot);
   if (client.protocol == 3) [[unlikely]] {  // made as RESP2, converted when completed
     slot.use_resp3(kv::resp3_shape(*c.spec, std::span(argv).subspan(c.command_offset)));
+  } else if (kv::is_script_command(c.spec->id) || c.spec->id == kv::CommandId::kExec) {
+    slot.use_resp2();  // a script's reply may hold RESP3 types (redis.setresp(3), {map=...})
   }
   // An authenticated client's command other than AUTH has nothing to check (inline).
   const bool auth_step = c.spec->id == kv::CommandId::kAuth || !client.authenticated;

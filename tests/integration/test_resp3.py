@@ -125,6 +125,29 @@ SCRIPTS = {
 }
 
 
+# Scripts in RESP3 (redis.setresp(3)) and RESP3-typed results, run in RESP2 and in RESP3.
+LUA = [
+    ("HSET", "h", "f", "v"), ("SADD", "s", "m"), ("ZADD", "z", "1.5", "a"),
+    ("EVAL", "redis.setresp(3); return redis.call('hgetall', 'h')", "0"),
+    ("EVAL", "redis.setresp(3); local r = redis.call('hgetall', 'h'); return r.map.f", "0"),
+    ("EVAL", "redis.setresp(3); return redis.call('smembers', 's')", "0"),
+    ("EVAL", "redis.setresp(3); return redis.call('zscore', 'z', 'a')", "0"),
+    ("EVAL", "redis.setresp(3); local d = redis.call('zscore', 'z', 'a'); return tostring(d.double)", "0"),
+    ("EVAL", "redis.setresp(3); return redis.call('get', 'nokey')", "0"),
+    ("EVAL", "redis.setresp(3); return redis.call('get', 'nokey') == nil", "0"),
+    ("EVAL", "redis.setresp(3); return true", "0"),
+    ("EVAL", "redis.setresp(3); return false", "0"),
+    ("EVAL", "return true", "0"), ("EVAL", "return false", "0"),
+    ("EVAL", "return {double=3.5}", "0"), ("EVAL", "return {map={a=1}}", "0"),
+    ("EVAL", "return {set={x=true}}", "0"), ("EVAL", "return {big_number='123'}", "0"),
+    ("EVAL", "return {verbatim_string={format='txt', string='hi'}}", "0"),
+    ("EVAL", "return {1, {double=2}, {map={k={set={'m'}}}}}", "0"),
+    ("EVAL", "redis.setresp(3); return redis.call('zrange', 'z', 0, -1, 'withscores')", "0"),
+    ("EVAL", "redis.setresp(3); return {redis.call('zscore', 'z', 'a'), redis.call('hgetall', 'nokey')}", "0"),
+    ("EVAL", "redis.setresp(4)", "0"),
+]
+
+
 def run_script(port, script):
     c = Resp3Connection(port)
     try:
@@ -145,6 +168,19 @@ class Resp3RedisCompatTest(ClusterTestCase):
                     ours, theirs = run_script(port, script), run_script(server.port, script)
                     for cmd, a, b in zip(script, ours, theirs):
                         self.assertEqual(a, b, " ".join(cmd))
+        finally:
+            server.close()
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_script_types_match_redis_in_both_protocols(self):
+        server = RedisServer()
+        try:
+            port = self.c.client_port[self.c.leader()]
+            for protocol in ("2", "3"):
+                script = [("HELLO", protocol), *LUA]
+                ours, theirs = run_script(port, script), run_script(server.port, script)
+                for cmd, a, b in zip(script, ours, theirs):
+                    self.assertEqual(a, b, f"RESP{protocol}: {' '.join(cmd)}")
         finally:
             server.close()
 

@@ -106,6 +106,26 @@ TEST(Resp3, TransactionElementsTakeTheirCommandsShapes) {
   EXPECT_EQ(convert("*-1\r\n", kTransaction), "_\r\n");  // a WATCHed key changed
 }
 
+TEST(Resp3, ScriptRepliesMayHoldResp3Types) {
+  // To a RESP3 connection they pass through (its nulls still converted)...
+  EXPECT_EQ(convert("*3\r\n%1\r\n$1\r\na\r\n$-1\r\n,2\r\n#t\r\n", kPlain),
+            "*3\r\n%1\r\n$1\r\na\r\n_\r\n,2\r\n#t\r\n");
+  // ...and a RESP2 connection gets them as Redis 7.0 writes them in RESP2.
+  const auto down = [](std::string reply) {
+    to_resp2(&reply);
+    return reply;
+  };
+  EXPECT_EQ(down("%1\r\n$1\r\na\r\n:1\r\n"), "*2\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(down(",1.5\r\n"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(down("#t\r\n"), ":1\r\n");
+  EXPECT_EQ(down("#f\r\n"), ":0\r\n");
+  EXPECT_EQ(down("_\r\n"), "$-1\r\n");
+  EXPECT_EQ(down("=6\r\ntxt:hi\r\n"), "$2\r\nhi\r\n");
+  EXPECT_EQ(down("~1\r\n(12\r\n"), "*1\r\n$2\r\n12\r\n");
+  EXPECT_EQ(down("*2\r\n$3\r\na_b\r\n$-1\r\n"), "*2\r\n$3\r\na_b\r\n$-1\r\n");
+  EXPECT_EQ(down("*-1\r\n"), "*-1\r\n");
+}
+
 TEST(Resp3, MalformedInputIsLeftAlone) {
   EXPECT_EQ(convert("*2\r\n$1\r\na\r\n", kSet), "*2\r\n$1\r\na\r\n");
   EXPECT_EQ(convert("$5\r\nab\r\n", kDouble), "$5\r\nab\r\n");
