@@ -32,7 +32,12 @@ struct ClientState {
   // The ACL user it runs as (acl.h); null until its first command, then the default user
   // or the one it authenticated as.
   std::shared_ptr<const AclUser> user = nullptr;
+  // HELLO's protocol: 2 (RESP2, the default) or 3 (RESP3: replies converted, resp3.h).
+  int protocol = 2;
 };
+
+// CLIENT SETNAME's (and HELLO SETNAME's) check: the error for an invalid name, else empty.
+std::string_view client_name_error(std::string_view name);
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.
 void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
 #include "kv/stream_commands.h"
@@ -83,6 +84,12 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
+  if (c.spec->id == kv::CommandId::kHello && !client.in_multi) return hello(argv, client, slot);
+  if (client.protocol == 3) [[unlikely]] {  // made as RESP2, converted when completed
+    slot.use_resp3(kv::resp3_shape(*c.spec, std::span(argv).subspan(c.command_offset)));
+  } else if (kv::is_script_command(c.spec->id) || c.spec->id == kv::CommandId::kExec) {
+    slot.use_resp2();  // a script's reply may hold RESP3 types (redis.setresp(3), {map=...})
+  }
   // An authenticated client's command other than AUTH has nothing to check (inline).
   const bool auth_step = c.spec->id == kv::CommandId::kAuth || !client.authenticated;
   if (auth_step && handle_auth(argv, c, client, slot)) return;
@@ -354,6 +361,47 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
   client.user = std::move(user);
   slot.complete(kv::encode_simple("OK"));
   return true;
+}
+
+void ClientService::hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot) {
+  const kv::HelloRequest request = kv::parse_hello(argv);
+  const auto fail = [&](std::string_view error) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(error));
+  };
+  if (!request.error.empty()) return fail(request.error);
+  // Each option takes effect in order, as in Redis (even before a later one fails).
+  for (const kv::HelloStep& step : request.steps) {
+    if (step.kind == kv::HelloStep::kError) return fail(step.value);
+    if (step.kind == kv::HelloStep::kSetName) {
+      if (std::string_view error = kv::client_name_error(step.value); !error.empty()) {
+        return fail(error);
+      }
+      client.name = step.value;
+      continue;
+    }
+    std::shared_ptr<const kv::AclUser> user;
+    const std::string_view error = authenticate(kv::Argv{"AUTH", step.value, step.password}, &user);
+    if (!error.empty()) {
+      log_acl("auth", "HELLO", step.value, client, slot);
+      return fail(error);
+    }
+    client.authenticated = true;
+    client.user = std::move(user);
+  }
+  if (!client.authenticated && default_user_open()) {
+    client.authenticated = true;
+    client.user = machine_.acl().default_user();
+  }
+  if (!client.authenticated) return fail(kv::kHelloNoAuthError);
+  if (request.protocol != 0) client.protocol = request.protocol;
+  std::string out;
+  kv::RespWriter w(&out);
+  const kv::HelloInfo info{kv::kRedisVersion, "cluster",
+                           driver_.is_leader() ? "master" : "replica"};
+  kv::write_hello(&w, client.protocol, client.id, info);
+  if (client.protocol == 3) slot.use_resp3(kv::Resp3Shape::kMap);
+  slot.complete(std::move(out));
 }
 
 std::string_view ClientService::authenticate(const kv::Argv& argv,

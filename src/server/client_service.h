@@ -164,6 +164,8 @@ class ClientService {
   // AUTH, and NOAUTH for anything else a client sends before it. True when answered.
   bool handle_auth(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                    ReplySlot& slot);
+  // HELLO [protover [AUTH user pass] [SETNAME name]]: protocol, authentication, name.
+  void hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot);
   // The default user needs no password on this node (it is `nopass` and on, and the node
   // has no requirepass): connections are authenticated as it from their first command.
   bool default_user_open() const;
