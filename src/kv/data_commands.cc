@@ -136,8 +136,10 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
     if (!opts.get) out->null_bulk();
     return;
   }
-  if (exists) {
-    *current = argv[2];  // no second lookup; replaces a value of any type
+  if (auto* s = std::get_if<std::string>(current)) {
+    assign_string(s, argv[2]);  // no second lookup
+  } else if (exists) {
+    *current = argv[2];  // replaces a value of another type
   } else {
     store.set(argv[1], argv[2]);
   }

@@ -39,7 +39,7 @@ void execute_incrbyfloat(KvStore& store, std::span<const std::string> argv, Resp
   std::string printed = format_long_double(value);
   out->bulk(printed);
   if (current != nullptr) {
-    *current = std::move(printed);  // keeps the deadline, as in Redis
+    assign_string(current, printed);  // keeps the deadline, as in Redis
   } else {
     store.set(argv[1], std::move(printed));
   }
