@@ -484,6 +484,9 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     if (!numkeys || *numkeys <= 0) return {};
     first = 3;
     last = std::min(argv.size() - 1, 2 + static_cast<size_t>(*numkeys));
+  } else if (const KeyRange counted = numkeys_key_range(spec, argv); counted.first > 0) {
+    first = counted.first;
+    last = counted.last;
   } else if (spec.id == kMemory) {
     if (argv.size() < 3 || !equals_ignore_case(argv[1], "usage")) return {};
     first = last = 2;

@@ -102,7 +102,8 @@ uint32_t special_categories(CommandId id) {
 }
 
 uint32_t type_category(const CommandSpec& spec) {
-  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || spec.first_key <= 0) return 0;
+  const bool has_keys = spec.first_key > 0 || (spec.flags & kFlagMovableKeys) != 0;
+  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || !has_keys) return 0;
   if (is_keyspace(spec.id) || is_script_command(spec.id)) return 0;
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:

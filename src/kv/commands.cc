@@ -188,6 +188,10 @@ constexpr std::array kTable = {
     CommandSpec{"xclaim", kXclaim, -6, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xautoclaim", kXautoclaim, -6, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xinfo", kXinfo, -2, kR, kRead, 2, 2, 1},
+    CommandSpec{"hrandfield", kHrandfield, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrandmember", kZrandmember, -2, kR, kRead, 1, 1, 1},
+    // Keys counted by numkeys (movable, as Redis reports them): numkeys_key_range.
+    CommandSpec{"sintercard", kSintercard, -3, kR | kM, kRead, 0, 0, 0},
 };
 
 char to_lower(char c) {
@@ -247,7 +251,16 @@ ValueType command_value_type(CommandId id) {
   if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
   if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
   if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
-  return ValueType::kString;
+  switch (id) {
+    case kHrandfield:
+      return ValueType::kHash;
+    case kZrandmember:
+      return ValueType::kZSet;
+    case kSintercard:
+      return ValueType::kSet;
+    default:
+      return ValueType::kString;
+  }
 }
 
 bool denied_when_out_of_memory(const CommandSpec& spec) {
@@ -362,6 +375,23 @@ Classification classify(const Argv& argv) {
   tagged.seq = *seq;
   tagged.command_offset = 3;
   return tagged;
+}
+
+KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv) {
+  size_t numkeys_at = 0;
+  switch (spec.id) {
+    case kSintercard:
+      numkeys_at = 1;
+      break;
+    default:
+      return {};
+  }
+  if (argv.size() <= numkeys_at + 1) return {};
+  const auto numkeys = parse_int64(argv[numkeys_at]);
+  if (!numkeys || *numkeys <= 0 || static_cast<uint64_t>(*numkeys) > argv.size() - numkeys_at - 1) {
+    return {};
+  }
+  return {numkeys_at + 1, numkeys_at + static_cast<size_t>(*numkeys)};
 }
 
 LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms) {

@@ -197,6 +197,10 @@ enum class CommandId : uint8_t {
   kXinfo,
   // ACL users (acl.h): SETUSER and DELUSER are writes, the rest reads or local
   kAcl,
+  // Redis 7.0's random picks and intersection cardinality (random_pick.h)
+  kHrandfield,
+  kZrandmember,
+  kSintercard,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands
@@ -249,6 +253,14 @@ struct Classification {
 
 // Never throws on client input.
 Classification classify(const Argv& argv);
+
+// Where the keys of a command that counts them (SINTERCARD numkeys key...) are in argv:
+// [first, last], or {0, 0} for any other command or a malformed count.
+struct KeyRange {
+  size_t first = 0;
+  size_t last = 0;
+};
+KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv);
 
 // Whether maxmemory's noeviction policy refuses the command when memory is over the limit:
 // writes that may grow the data set (Redis's "denyoom" commands). Reads and writes that

@@ -1,8 +1,8 @@
 #include "kv/keyspace_commands.h"
 
-#include <random>
 #include <utility>
 
+#include "kv/random_pick.h"
 #include "kv/value.h"
 
 namespace raftkv::kv {
@@ -28,9 +28,8 @@ void execute_rename(KvStore& store, const CommandSpec& spec, std::span<const std
 
 void execute_randomkey(const KvStore& store, uint64_t now, RespWriter* out) {
   // A read may use local randomness; writes never do (docs/kv.md).
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  const std::string* key = store.find_from(
-      generator(), [&](std::string_view k) { return store.find_live(k, now) != nullptr; });
+  const std::string* key = store.random_key(
+      local_random(), [&](std::string_view k) { return store.find_live(k, now) != nullptr; });
   if (key == nullptr) return out->null_bulk();
   out->bulk(*key);
 }

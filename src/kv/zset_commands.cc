@@ -10,6 +10,7 @@
 #include "kv/command_support.h"
 #include "kv/float_format.h"
 #include "kv/int_parse.h"
+#include "kv/random_reply.h"
 #include "kv/zset_args.h"
 
 namespace raftkv::kv {
@@ -223,6 +224,8 @@ std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std
       RangeQuery query;
       return parse_range_query(spec, argv.subspan(1), &query);
     }
+    case CommandId::kZrandmember:
+      return validate_random_count(argv, "withscores");
     case CommandId::kZpopmin:
     case CommandId::kZpopmax:
       return validate_pop_count(argv, kSyntaxError);
@@ -275,6 +278,19 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
       RangeQuery query;
       (void)parse_range_query(spec, argv, &query);  // validated already
       return write_entries(select_range(zset, query), query.with_scores, out);
+    }
+    case CommandId::kZrandmember: {
+      if (argv.size() == 2) {
+        if (zset == nullptr) return out->null_bulk();
+        return out->bulk(pick_uniform(zset->by_score(), local_random())->member);
+      }
+      const int64_t count = *parse_int64(argv[2]);
+      if (zset == nullptr || count == 0) return out->array_header(0);
+      const bool with_scores = argv.size() == 4;
+      return write_random_picks(zset->by_score(), count, with_scores ? 2 : 1, out, [&](auto it) {
+        out->bulk(it->member);
+        if (with_scores) out->bulk(format_double(it->score));
+      });
     }
     default:
       return out->error("ERR internal error: not a sorted-set read");

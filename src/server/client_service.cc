@@ -107,6 +107,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if ((c.spec->flags & kv::kFlagMovableKeys) != 0 && key_at == 0) {
     key_at = kv::stream_first_key(*c.spec, args);
   }
+  if (key_at == 0) key_at = kv::numkeys_key_range(*c.spec, args).first;
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
   const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
