@@ -485,6 +485,11 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     first = 3;
     last = std::min(argv.size() - 1, 2 + static_cast<size_t>(*numkeys));
   } else if (const KeyRange counted = numkeys_key_range(spec, argv); counted.first > 0) {
+    // ZUNIONSTORE and friends: the destination, then the counted sources.
+    const auto destination = static_cast<size_t>(std::max(spec.first_key, 0));
+    if (destination > 0 && !key_allowed(user, argv[destination], access)) {
+      return {AclDenial::kKey, destination};
+    }
     first = counted.first;
     last = counted.last;
   } else if (spec.id == kMemory) {

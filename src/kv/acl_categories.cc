@@ -3,6 +3,7 @@
 #include <array>
 
 #include "kv/ascii.h"
+#include "kv/bitmap_commands.h"
 #include "kv/scripting.h"
 
 namespace raftkv::kv {
@@ -54,6 +55,9 @@ bool is_keyspace(CommandId id) {
     case kRename:
     case kRenamenx:
     case kRandomkey:
+    case kCopy:
+    case kTouch:
+    case kObject:
     case kKeys:
     case kScan:
     case kDbsize:
@@ -115,6 +119,7 @@ uint32_t type_category(const CommandSpec& spec) {
     case ValueType::kZSet:
       return kCatSortedSet;
     default:
+      if (is_bitmap_command(spec.id)) return kCatBitmap;
       return spec.id == kWatch ? 0u : static_cast<uint32_t>(kCatString);
   }
 }

@@ -192,6 +192,26 @@ constexpr std::array kTable = {
     CommandSpec{"zrandmember", kZrandmember, -2, kR, kRead, 1, 1, 1},
     // Keys counted by numkeys (movable, as Redis reports them): numkeys_key_range.
     CommandSpec{"sintercard", kSintercard, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zrangebylex", kZrangebylex, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrevrangebylex", kZrevrangebylex, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zlexcount", kZlexcount, 4, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zremrangebylex", kZremrangebylex, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"setbit", kSetbit, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"getbit", kGetbit, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"bitcount", kBitcount, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"bitpos", kBitpos, -3, kR, kRead, 1, 1, 1},
+    CommandSpec{"bitop", kBitop, -4, kW, kWrite, 2, -1, 1},
+    CommandSpec{"copy", kCopy, -3, kW, kWrite, 1, 2, 1},
+    CommandSpec{"touch", kTouch, -2, kR | kF, kRead, 1, -1, 1},
+    CommandSpec{"object", kObject, -2, kR, kRead, 2, 2, 1},
+    // Sources counted by numkeys (numkeys_key_range); the STORE forms' destination first.
+    CommandSpec{"zunion", kZunion, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zinter", kZinter, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zdiff", kZdiff, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zunionstore", kZunionstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zinterstore", kZinterstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zdiffstore", kZdiffstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zintercard", kZintercard, -3, kR | kM, kRead, 0, 0, 0},
 };
 
 char to_lower(char c) {
@@ -255,6 +275,17 @@ ValueType command_value_type(CommandId id) {
     case kHrandfield:
       return ValueType::kHash;
     case kZrandmember:
+    case kZrangebylex:
+    case kZrevrangebylex:
+    case kZlexcount:
+    case kZremrangebylex:
+    case kZunion:
+    case kZinter:
+    case kZdiff:
+    case kZunionstore:
+    case kZinterstore:
+    case kZdiffstore:
+    case kZintercard:
       return ValueType::kZSet;
     case kSintercard:
       return ValueType::kSet;
@@ -288,6 +319,7 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kZpopmax:
     case kZremrangebyscore:
     case kZremrangebyrank:
+    case kZremrangebylex:
     case kXdel:
     case kXtrim:
     case kXack:
@@ -381,7 +413,16 @@ KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string>
   size_t numkeys_at = 0;
   switch (spec.id) {
     case kSintercard:
+    case kZunion:
+    case kZinter:
+    case kZdiff:
+    case kZintercard:
       numkeys_at = 1;
+      break;
+    case kZunionstore:
+    case kZinterstore:
+    case kZdiffstore:
+      numkeys_at = 2;
       break;
     default:
       return {};

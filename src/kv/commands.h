@@ -201,6 +201,29 @@ enum class CommandId : uint8_t {
   kHrandfield,
   kZrandmember,
   kSintercard,
+  // the sorted sets' lex family (zset_commands.h)
+  kZrangebylex,
+  kZrevrangebylex,
+  kZlexcount,
+  kZremrangebylex,
+  // bitmaps (bitmap_commands.h)
+  kSetbit,
+  kGetbit,
+  kBitcount,
+  kBitpos,
+  kBitop,
+  // keys (keyspace_commands.h)
+  kCopy,
+  kTouch,
+  kObject,
+  // sorted-set algebra (zset_commands.h): keys counted by numkeys
+  kZunion,
+  kZinter,
+  kZdiff,
+  kZunionstore,
+  kZinterstore,
+  kZdiffstore,
+  kZintercard,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "kv/bitmap_commands.h"
 #include "kv/collection_scan.h"
 #include "kv/hash_commands.h"
 #include "kv/int_parse.h"
@@ -260,6 +261,15 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kEvalshaRo:
     case CommandId::kScript:
       return validate_script_arguments(spec, argv);
+    case CommandId::kSetbit:
+    case CommandId::kGetbit:
+    case CommandId::kBitpos:
+    case CommandId::kBitop:
+      return validate_bitmap_arguments(spec, argv);
+    case CommandId::kCopy:
+      return validate_copy(argv);
+    case CommandId::kObject:
+      return validate_object(argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -362,6 +372,17 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return execute_getrange(store, argv, now, out);
     case CommandId::kRandomkey:
       return execute_randomkey(store, now, out);
+    case CommandId::kGetbit:
+    case CommandId::kBitcount:
+    case CommandId::kBitpos:
+      return execute_bitmap_read(store, spec, argv, now, out);
+    case CommandId::kTouch: {
+      int64_t count = 0;
+      for (size_t i = 1; i < argv.size(); ++i) count += live(argv[i]) != nullptr ? 1 : 0;
+      return out->integer(count);
+    }
+    case CommandId::kObject:
+      return execute_object(store, argv, now, out);
     case CommandId::kMemory: {
       const Value* value = live(argv[2]);
       if (value == nullptr) return out->null_bulk();
@@ -435,7 +456,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case ValueType::kSet:
       return execute_set_write(store, spec, argv, context, out);
     case ValueType::kZSet:
-      return execute_zset_write(store, spec, argv, out);
+      return execute_zset_write(store, spec, argv, now, out);
     case ValueType::kStream:
       return execute_stream_write(store, spec, argv, context, out);
     case ValueType::kString:
@@ -535,6 +556,11 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kSetrange:
     case CommandId::kGetex:
       return execute_string_write(store, spec, argv, context, out);
+    case CommandId::kSetbit:
+    case CommandId::kBitop:
+      return execute_bitmap_write(store, spec, argv, out);
+    case CommandId::kCopy:
+      return execute_copy(store, argv, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }
