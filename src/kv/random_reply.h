@@ -26,8 +26,8 @@ inline std::string validate_random_count(std::span<const std::string> argv,
   const auto count = parse_int64(argv[2]);
   if (!count) return std::string(kNotInteger);
   if (*count == INT64_MIN) {
-    return "ERR value is out of range, must be between -9223372036854775807 and "
-           "9223372036854775807";
+    return "ERR value is out of range, value must between -9223372036854775807 and "
+           "9223372036854775807";  // sic: Redis 7.0's getRangeLongFromObjectOrReply
   }
   if (argv.size() > 4 || (argv.size() == 4 && (option.empty() || !equals_ci(argv[3], option)))) {
     return std::string(kSyntaxError);

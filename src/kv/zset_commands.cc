@@ -64,14 +64,17 @@ bool before_max(std::string_view member, const LexBound& max) {
 
 // The entries whose member lies in `range`: [first, last) in ascending order. As in Redis,
 // the lex commands assume equal scores (then member order is the set's order, and the span
-// is found in O(log n)); with mixed scores, the span starts at the first entry at or after
-// min and runs while entries stay at or before max.
+// is found in O(log n)). With mixed scores, raftkv does what Redis does on a small sorted
+// set (a listpack): nothing unless the last entry is at or after min and the first at or
+// before max; then the run from the first entry at or after min while entries stay at or
+// before max (the reverse commands: from the last entry at or before max, backwards while
+// entries stay at or after min).
 std::pair<Order::const_iterator, Order::const_iterator> lex_span(const SortedSet& zset,
-                                                                 const LexRange& range) {
+                                                                 const LexRange& range,
+                                                                 bool reverse) {
   const Order& order = zset.by_score();
-  if (order.empty()) return {order.end(), order.end()};
-  auto first = order.end();
-  auto last = order.end();
+  const auto none = std::make_pair(order.end(), order.end());
+  if (order.empty()) return none;
   if (order.begin()->score == order.rbegin()->score) {
     const double score = order.begin()->score;
     const auto bound = [&](const LexBound& b, bool lower) {
@@ -80,19 +83,27 @@ std::pair<Order::const_iterator, Order::const_iterator> lex_span(const SortedSet
       const SortedSet::EntryRef probe{score, b.value};
       return lower ? order.lower_bound(probe) : order.upper_bound(probe);
     };
-    first = bound(range.min, range.min.kind == LexBound::kInclusive);
-    last = bound(range.max, range.max.kind == LexBound::kExclusive);
-  } else {
-    first = std::find_if(order.begin(), order.end(),
-                         [&](const auto& entry) { return after_min(entry.member, range.min); });
-    last = std::find_if(first, order.end(),
-                        [&](const auto& entry) { return !before_max(entry.member, range.max); });
+    const auto first = bound(range.min, range.min.kind == LexBound::kInclusive);
+    const auto last = bound(range.max, range.max.kind == LexBound::kExclusive);
+    // An empty or inverted interval can put `first` after `last`.
+    if (last != order.end() && (first == order.end() || SortedSet::EntryLess()(*last, *first))) {
+      return none;
+    }
+    return {first, last};
   }
-  // An empty or inverted interval can put `first` after `last`.
-  if (last != order.end() && (first == order.end() || SortedSet::EntryLess()(*last, *first))) {
-    return {last, last};
+  if (!after_min(order.rbegin()->member, range.min) ||
+      !before_max(order.begin()->member, range.max)) {
+    return none;
   }
-  return {first, last};
+  const auto in_min = [&](const auto& entry) { return after_min(entry.member, range.min); };
+  const auto in_max = [&](const auto& entry) { return before_max(entry.member, range.max); };
+  if (!reverse) {
+    const auto first = std::find_if(order.begin(), order.end(), in_min);
+    return {first, std::find_if_not(first, order.end(), in_max)};
+  }
+  const auto rlast = std::find_if(order.rbegin(), order.rend(), in_max);
+  const auto rfirst = std::find_if_not(rlast, order.rend(), in_min);
+  return {rfirst.base(), rlast.base()};
 }
 
 void write_entries(const std::vector<const SortedSet::Entry*>& entries, bool with_scores,
@@ -130,7 +141,8 @@ std::vector<const SortedSet::Entry*> select_range(const SortedSet* zset, const R
     }
     return entries;
   }
-  const auto [first, last] = q.by_lex ? lex_span(*zset, q.members) : score_span(*zset, q.scores);
+  const auto [first, last] =
+      q.by_lex ? lex_span(*zset, q.members, q.reverse) : score_span(*zset, q.scores);
   const auto collect = [&](auto it, auto end) {
     if (q.offset < 0) return;
     for (int64_t skip = q.offset; skip > 0 && it != end; --skip) ++it;
@@ -534,7 +546,7 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
       if (zset == nullptr) return out->integer(0);
       LexRange range;
       parse_lex_range(argv[2], argv[3], &range);
-      const auto [first, last] = lex_span(*zset, range);
+      const auto [first, last] = lex_span(*zset, range, false);
       return out->integer(static_cast<int64_t>(std::distance(first, last)));
     }
     case CommandId::kZrange:
