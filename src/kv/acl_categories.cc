@@ -71,7 +71,8 @@ bool is_keyspace(CommandId id) {
 
 // What Redis 7.0 marks @dangerous beyond the admin commands (which all are).
 bool is_dangerous(CommandId id) {
-  return id == kFlushall || id == kFlushdb || id == kKeys || id == kInfo || id == kAcl;
+  return id == kFlushall || id == kFlushdb || id == kKeys || id == kInfo || id == kAcl ||
+         id == kSort || id == kSortRo;
 }
 
 uint32_t special_categories(CommandId id) {
@@ -109,6 +110,7 @@ uint32_t type_category(const CommandSpec& spec) {
   const bool has_keys = spec.first_key > 0 || (spec.flags & kFlagMovableKeys) != 0;
   if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || !has_keys) return 0;
   if (is_keyspace(spec.id) || is_script_command(spec.id)) return 0;
+  if (spec.id == kSort || spec.id == kSortRo) return kCatSet | kCatSortedSet | kCatList;
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:
       return kCatHash;

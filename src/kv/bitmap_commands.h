@@ -1,6 +1,6 @@
 // Redis's bitmap commands on string values — SETBIT, GETBIT, BITCOUNT (BYTE|BIT ranges),
-// BITPOS, BITOP — with Redis 7.0's replies and error texts, checked in its order. Bit 0 is
-// the most significant bit of the first byte, as in Redis.
+// BITPOS, BITOP, BITFIELD, BITFIELD_RO — with Redis 7.0's replies and error texts, checked in its
+// order. Bit 0 is the most significant bit of the first byte, as in Redis.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +20,12 @@ bool is_bitmap_command(CommandId id);
 // BITPOS's bit; BITCOUNT's and BITPOS's ranges are checked after, as Redis does).
 std::string validate_bitmap_arguments(const CommandSpec& spec, std::span<const std::string> argv);
 
-// GETBIT, BITCOUNT, BITPOS. `argv` has been validated; keys whose deadline is <= now read
-// as absent.
+// GETBIT, BITCOUNT, BITPOS, BITFIELD_RO. `argv` has been validated; keys whose deadline is <= now
+// read as absent.
 void execute_bitmap_read(const KvStore& store, const CommandSpec& spec,
                          std::span<const std::string> argv, uint64_t now, RespWriter* out);
 
-// SETBIT, BITOP. `argv` has been validated and expired keys purged.
+// SETBIT, BITOP, BITFIELD. `argv` has been validated and expired keys purged.
 void execute_bitmap_write(KvStore& store, const CommandSpec& spec,
                           std::span<const std::string> argv, RespWriter* out);
 

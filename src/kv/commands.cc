@@ -212,6 +212,13 @@ constexpr std::array kTable = {
     CommandSpec{"zinterstore", kZinterstore, -4, kW | kM, kWrite, 1, 1, 1},
     CommandSpec{"zdiffstore", kZdiffstore, -4, kW | kM, kWrite, 1, 1, 1},
     CommandSpec{"zintercard", kZintercard, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"lcs", kLcs, -3, kR, kRead, 1, 2, 1},
+    CommandSpec{"bitfield", kBitfield, -2, kW, kWrite, 1, 1, 1},
+    CommandSpec{"bitfield_ro", kBitfieldRo, -2, kR | kF, kRead, 1, 1, 1},
+    // SORT's BY and GET patterns name further keys, which only a user with access to
+    // every key may read (acl.cc), as in Redis; STORE's destination is found by sort_store_key.
+    CommandSpec{"sort", kSort, -2, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"sort_ro", kSortRo, -2, kR | kM, kRead, 1, 1, 1},
 };
 
 char to_lower(char c) {

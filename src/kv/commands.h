@@ -224,6 +224,12 @@ enum class CommandId : uint8_t {
   kZinterstore,
   kZdiffstore,
   kZintercard,
+  // strings
+  kLcs,
+  kBitfield,
+  kBitfieldRo,
+  kSort,
+  kSortRo,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

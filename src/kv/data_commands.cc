@@ -17,6 +17,7 @@
 #include "kv/scripting.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
+#include "kv/sort_command.h"
 #include "kv/stream_commands.h"
 #include "kv/string_commands.h"
 #include "kv/zset_commands.h"
@@ -265,9 +266,14 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kGetbit:
     case CommandId::kBitpos:
     case CommandId::kBitop:
+    case CommandId::kBitfield:
+    case CommandId::kBitfieldRo:
       return validate_bitmap_arguments(spec, argv);
     case CommandId::kCopy:
       return validate_copy(argv);
+    case CommandId::kSort:
+    case CommandId::kSortRo:
+      return validate_sort(spec, argv);
     case CommandId::kObject:
       return validate_object(argv);
     case CommandId::kDebug:
@@ -375,7 +381,12 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kGetbit:
     case CommandId::kBitcount:
     case CommandId::kBitpos:
+    case CommandId::kBitfieldRo:
       return execute_bitmap_read(store, spec, argv, now, out);
+    case CommandId::kLcs:
+      return execute_lcs(store, argv, now, out);
+    case CommandId::kSortRo:
+      return execute_sort(store, spec, argv, now, nullptr, out);
     case CommandId::kTouch: {
       int64_t count = 0;
       for (size_t i = 1; i < argv.size(); ++i) count += live(argv[i]) != nullptr ? 1 : 0;
@@ -558,9 +569,12 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_string_write(store, spec, argv, context, out);
     case CommandId::kSetbit:
     case CommandId::kBitop:
+    case CommandId::kBitfield:
       return execute_bitmap_write(store, spec, argv, out);
     case CommandId::kCopy:
       return execute_copy(store, argv, out);
+    case CommandId::kSort:
+      return execute_sort(store, spec, argv, now, &store, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }
