@@ -62,6 +62,9 @@ std::vector<Entry> workload() {
     add({"ZDIFFSTORE", "zd", "2", "zu", "zi"});
     add({"ZREMRANGEBYLEX", "zu", "[m1", "(m2"});
     add({"SPOP", "su" + std::to_string(i % 2), "2"});
+    add({"BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "#" + n, "100", "SET", "u4", n, n});
+    add({"SORT", "l0", "DESC", "STORE", "sorted"});
+    add({"SORT", "s1", "BY", "nosort", "STORE", "sorted_set"});
   }
   return entries;
 }
