@@ -11,6 +11,7 @@
 #include "kv/glob.h"
 #include "kv/int_parse.h"
 #include "kv/scripting.h"
+#include "kv/sort_command.h"
 
 namespace raftkv::kv {
 
@@ -484,6 +485,14 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     if (!numkeys || *numkeys <= 0) return {};
     first = 3;
     last = std::min(argv.size() - 1, 2 + static_cast<size_t>(*numkeys));
+  } else if (const KeyRange counted = numkeys_key_range(spec, argv); counted.first > 0) {
+    // ZUNIONSTORE and friends: the destination, then the counted sources.
+    const auto destination = static_cast<size_t>(std::max(spec.first_key, 0));
+    if (destination > 0 && !key_allowed(user, argv[destination], access)) {
+      return {AclDenial::kKey, destination};
+    }
+    first = counted.first;
+    last = counted.last;
   } else if (spec.id == kMemory) {
     if (argv.size() < 3 || !equals_ignore_case(argv[1], "usage")) return {};
     first = last = 2;
@@ -497,6 +506,15 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
   }
   for (size_t i = first; i <= last && i < argv.size(); i += step) {
     if (!key_allowed(user, argv[i], access)) return {AclDenial::kKey, i};
+  }
+  if (spec.id == kSort || spec.id == kSortRo) {
+    // BY and GET patterns read keys no argument names: only for users with every key (as
+    // Redis); STORE's destination is written.
+    if (sort_reads_other_keys(argv)) return {AclDenial::kKey, 1};
+    if (const size_t at = sort_store_key(spec, argv);
+        at != 0 && !key_allowed(user, argv[at], access)) {
+      return {AclDenial::kKey, at};
+    }
   }
   return {};
 }

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "kv/ascii.h"
+#include "kv/bitmap_commands.h"
 #include "kv/scripting.h"
 
 namespace raftkv::kv {
@@ -54,6 +55,9 @@ bool is_keyspace(CommandId id) {
     case kRename:
     case kRenamenx:
     case kRandomkey:
+    case kCopy:
+    case kTouch:
+    case kObject:
     case kKeys:
     case kScan:
     case kDbsize:
@@ -67,7 +71,8 @@ bool is_keyspace(CommandId id) {
 
 // What Redis 7.0 marks @dangerous beyond the admin commands (which all are).
 bool is_dangerous(CommandId id) {
-  return id == kFlushall || id == kFlushdb || id == kKeys || id == kInfo || id == kAcl;
+  return id == kFlushall || id == kFlushdb || id == kKeys || id == kInfo || id == kAcl ||
+         id == kSort || id == kSortRo;
 }
 
 uint32_t special_categories(CommandId id) {
@@ -103,8 +108,10 @@ uint32_t special_categories(CommandId id) {
 }
 
 uint32_t type_category(const CommandSpec& spec) {
-  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || spec.first_key <= 0) return 0;
+  const bool has_keys = spec.first_key > 0 || (spec.flags & kFlagMovableKeys) != 0;
+  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || !has_keys) return 0;
   if (is_keyspace(spec.id) || is_script_command(spec.id)) return 0;
+  if (spec.id == kSort || spec.id == kSortRo) return kCatSet | kCatSortedSet | kCatList;
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:
       return kCatHash;
@@ -115,6 +122,7 @@ uint32_t type_category(const CommandSpec& spec) {
     case ValueType::kZSet:
       return kCatSortedSet;
     default:
+      if (is_bitmap_command(spec.id)) return kCatBitmap;
       return spec.id == kWatch ? 0u : static_cast<uint32_t>(kCatString);
   }
 }

@@ -198,6 +198,37 @@ constexpr std::array kTable = {
     CommandSpec{"xinfo", kXinfo, -2, kR, kRead, 2, 2, 1},
     // The connection's protocol and AUTH; answered by the server's request path.
     CommandSpec{"hello", kHello, -1, kN | kF | kFlagNoScript, kLocal, 0, 0, 0, k3Map},
+    CommandSpec{"hrandfield", kHrandfield, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrandmember", kZrandmember, -2, kR, kRead, 1, 1, 1},
+    // Keys counted by numkeys (movable, as Redis reports them): numkeys_key_range.
+    CommandSpec{"sintercard", kSintercard, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zrangebylex", kZrangebylex, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zrevrangebylex", kZrevrangebylex, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"zlexcount", kZlexcount, 4, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zremrangebylex", kZremrangebylex, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"setbit", kSetbit, 4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"getbit", kGetbit, 3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"bitcount", kBitcount, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"bitpos", kBitpos, -3, kR, kRead, 1, 1, 1},
+    CommandSpec{"bitop", kBitop, -4, kW, kWrite, 2, -1, 1},
+    CommandSpec{"copy", kCopy, -3, kW, kWrite, 1, 2, 1},
+    CommandSpec{"touch", kTouch, -2, kR | kF, kRead, 1, -1, 1},
+    CommandSpec{"object", kObject, -2, kR, kRead, 2, 2, 1},
+    // Sources counted by numkeys (numkeys_key_range); the STORE forms' destination first.
+    CommandSpec{"zunion", kZunion, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zinter", kZinter, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zdiff", kZdiff, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"zunionstore", kZunionstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zinterstore", kZinterstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zdiffstore", kZdiffstore, -4, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"zintercard", kZintercard, -3, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"lcs", kLcs, -3, kR, kRead, 1, 2, 1},
+    CommandSpec{"bitfield", kBitfield, -2, kW, kWrite, 1, 1, 1},
+    CommandSpec{"bitfield_ro", kBitfieldRo, -2, kR | kF, kRead, 1, 1, 1},
+    // SORT's BY and GET patterns name further keys, which only a user with access to
+    // every key may read (acl.cc), as in Redis; STORE's destination is found by sort_store_key.
+    CommandSpec{"sort", kSort, -2, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"sort_ro", kSortRo, -2, kR | kM, kRead, 1, 1, 1},
 };
 
 char to_lower(char c) {
@@ -296,6 +327,7 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kZpopmax:
     case kZremrangebyscore:
     case kZremrangebyrank:
+    case kZremrangebylex:
     case kXdel:
     case kXtrim:
     case kXack:
@@ -390,6 +422,32 @@ Classification classify(const Argv& argv) {
   tagged.seq = *seq;
   tagged.command_offset = 3;
   return tagged;
+}
+
+KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv) {
+  size_t numkeys_at = 0;
+  switch (spec.id) {
+    case kSintercard:
+    case kZunion:
+    case kZinter:
+    case kZdiff:
+    case kZintercard:
+      numkeys_at = 1;
+      break;
+    case kZunionstore:
+    case kZinterstore:
+    case kZdiffstore:
+      numkeys_at = 2;
+      break;
+    default:
+      return {};
+  }
+  if (argv.size() <= numkeys_at + 1) return {};
+  const auto numkeys = parse_int64(argv[numkeys_at]);
+  if (!numkeys || *numkeys <= 0 || static_cast<uint64_t>(*numkeys) > argv.size() - numkeys_at - 1) {
+    return {};
+  }
+  return {numkeys_at + 1, numkeys_at + static_cast<size_t>(*numkeys)};
 }
 
 LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms) {

@@ -200,6 +200,39 @@ enum class CommandId : uint8_t {
   kAcl,
   // HELLO: the connection's protocol (RESP2 or RESP3, resp3.h), answered by the server
   kHello,
+  // Redis 7.0's random picks and intersection cardinality (random_pick.h)
+  kHrandfield,
+  kZrandmember,
+  kSintercard,
+  // the sorted sets' lex family (zset_commands.h)
+  kZrangebylex,
+  kZrevrangebylex,
+  kZlexcount,
+  kZremrangebylex,
+  // bitmaps (bitmap_commands.h)
+  kSetbit,
+  kGetbit,
+  kBitcount,
+  kBitpos,
+  kBitop,
+  // keys (keyspace_commands.h)
+  kCopy,
+  kTouch,
+  kObject,
+  // sorted-set algebra (zset_commands.h): keys counted by numkeys
+  kZunion,
+  kZinter,
+  kZdiff,
+  kZunionstore,
+  kZinterstore,
+  kZdiffstore,
+  kZintercard,
+  // strings
+  kLcs,
+  kBitfield,
+  kBitfieldRo,
+  kSort,
+  kSortRo,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands
@@ -211,7 +244,28 @@ inline ValueType command_value_type(CommandId id) {
   if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
   if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
   if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
-  return ValueType::kString;
+  // Added after the contiguous ranges.
+  switch (id) {
+    case kHrandfield:
+      return ValueType::kHash;
+    case kZrandmember:
+    case kZrangebylex:
+    case kZrevrangebylex:
+    case kZlexcount:
+    case kZremrangebylex:
+    case kZunion:
+    case kZinter:
+    case kZdiff:
+    case kZunionstore:
+    case kZinterstore:
+    case kZdiffstore:
+    case kZintercard:
+      return ValueType::kZSet;
+    case kSintercard:
+      return ValueType::kSet;
+    default:
+      return ValueType::kString;
+  }
 }
 
 // Flags, as COMMAND reports them.
@@ -263,6 +317,14 @@ struct Classification {
 
 // Never throws on client input.
 Classification classify(const Argv& argv);
+
+// Where the keys of a command that counts them (SINTERCARD numkeys key...) are in argv:
+// [first, last], or {0, 0} for any other command or a malformed count.
+struct KeyRange {
+  size_t first = 0;
+  size_t last = 0;
+};
+KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv);
 
 // Whether maxmemory's noeviction policy refuses the command when memory is over the limit:
 // writes that may grow the data set (Redis's "denyoom" commands). Reads and writes that

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "kv/bitmap_commands.h"
 #include "kv/collection_scan.h"
 #include "kv/hash_commands.h"
 #include "kv/int_parse.h"
@@ -16,6 +17,7 @@
 #include "kv/scripting.h"
 #include "kv/set_commands.h"
 #include "kv/set_options.h"
+#include "kv/sort_command.h"
 #include "kv/stream_commands.h"
 #include "kv/string_commands.h"
 #include "kv/zset_commands.h"
@@ -136,8 +138,10 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
     if (!opts.get) out->null_bulk();
     return;
   }
-  if (exists) {
-    *current = argv[2];  // no second lookup; replaces a value of any type
+  if (auto* s = std::get_if<std::string>(current)) {
+    assign_string(s, argv[2]);  // no second lookup
+  } else if (exists) {
+    *current = argv[2];  // replaces a value of another type
   } else {
     store.set(argv[1], argv[2]);
   }
@@ -258,6 +262,20 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kEvalshaRo:
     case CommandId::kScript:
       return validate_script_arguments(spec, argv);
+    case CommandId::kSetbit:
+    case CommandId::kGetbit:
+    case CommandId::kBitpos:
+    case CommandId::kBitop:
+    case CommandId::kBitfield:
+    case CommandId::kBitfieldRo:
+      return validate_bitmap_arguments(spec, argv);
+    case CommandId::kCopy:
+      return validate_copy(argv);
+    case CommandId::kSort:
+    case CommandId::kSortRo:
+      return validate_sort(spec, argv);
+    case CommandId::kObject:
+      return validate_object(argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -360,6 +378,22 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return execute_getrange(store, argv, now, out);
     case CommandId::kRandomkey:
       return execute_randomkey(store, now, out);
+    case CommandId::kGetbit:
+    case CommandId::kBitcount:
+    case CommandId::kBitpos:
+    case CommandId::kBitfieldRo:
+      return execute_bitmap_read(store, spec, argv, now, out);
+    case CommandId::kLcs:
+      return execute_lcs(store, argv, now, out);
+    case CommandId::kSortRo:
+      return execute_sort(store, spec, argv, now, nullptr, out);
+    case CommandId::kTouch: {
+      int64_t count = 0;
+      for (size_t i = 1; i < argv.size(); ++i) count += live(argv[i]) != nullptr ? 1 : 0;
+      return out->integer(count);
+    }
+    case CommandId::kObject:
+      return execute_object(store, argv, now, out);
     case CommandId::kMemory: {
       const Value* value = live(argv[2]);
       if (value == nullptr) return out->null_bulk();
@@ -433,7 +467,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case ValueType::kSet:
       return execute_set_write(store, spec, argv, context, out);
     case ValueType::kZSet:
-      return execute_zset_write(store, spec, argv, out);
+      return execute_zset_write(store, spec, argv, now, out);
     case ValueType::kStream:
       return execute_stream_write(store, spec, argv, context, out);
     case ValueType::kString:
@@ -533,6 +567,14 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kSetrange:
     case CommandId::kGetex:
       return execute_string_write(store, spec, argv, context, out);
+    case CommandId::kSetbit:
+    case CommandId::kBitop:
+    case CommandId::kBitfield:
+      return execute_bitmap_write(store, spec, argv, out);
+    case CommandId::kCopy:
+      return execute_copy(store, argv, out);
+    case CommandId::kSort:
+      return execute_sort(store, spec, argv, now, &store, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }

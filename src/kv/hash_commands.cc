@@ -6,6 +6,7 @@
 #include "kv/command_support.h"
 #include "kv/float_format.h"
 #include "kv/int_parse.h"
+#include "kv/random_reply.h"
 
 namespace raftkv::kv {
 
@@ -36,7 +37,7 @@ void execute_hincrby(KvStore& store, std::span<const std::string> argv, RespWrit
     return out->error(kOverflow);  // only an existing field can overflow: no empty hash left
   }
   value += increment;
-  (*hash)[argv[2]] = std::to_string(value);
+  assign_string(&(*hash)[argv[2]], std::to_string(value));
   out->integer(value);
 }
 
@@ -62,7 +63,7 @@ void execute_hincrbyfloat(KvStore& store, std::span<const std::string> argv, Res
                         ? found.collection
                         : find_or_create<HashValue>(store, argv[1]).collection;
   const std::string printed = format_long_double(value);
-  (*hash)[argv[2]] = printed;
+  assign_string(&(*hash)[argv[2]], printed);
   out->bulk(printed);
 }
 
@@ -77,6 +78,8 @@ std::string validate_hash_arguments(const CommandSpec& spec, std::span<const std
     case CommandId::kHincrby:
       if (!parse_int64(argv[3])) return std::string(kNotInteger);
       return {};
+    case CommandId::kHrandfield:
+      return validate_random_count(argv, "withvalues");
     case CommandId::kHincrbyfloat: {
       const auto increment = parse_long_double(argv[3]);
       if (!increment) return std::string(kNotFloat);
@@ -125,6 +128,19 @@ void execute_hash_read(const KvStore& store, const CommandSpec& spec,
       const std::string* value = field(argv[2]);
       return out->integer(value == nullptr ? 0 : static_cast<int64_t>(value->size()));
     }
+    case CommandId::kHrandfield: {
+      if (argv.size() == 2) {
+        if (hash == nullptr) return out->null_bulk();
+        return out->bulk(pick_uniform(*hash, local_random())->first);
+      }
+      const int64_t count = *parse_int64(argv[2]);
+      if (hash == nullptr || count == 0) return out->array_header(0);
+      const bool with_values = argv.size() == 4;
+      return write_random_picks(*hash, count, with_values ? 2 : 1, out, [&](auto it) {
+        out->bulk(it->first);
+        if (with_values) out->bulk(it->second);
+      });
+    }
     default:
       return out->error("ERR internal error: not a hash read");
   }
@@ -140,7 +156,7 @@ void execute_hash_write(KvStore& store, const CommandSpec& spec, std::span<const
       int64_t added = 0;
       for (size_t i = 2; i + 1 < argv.size(); i += 2) {
         auto [it, inserted] = hash->try_emplace(argv[i], argv[i + 1]);
-        if (!inserted) it->second = argv[i + 1];
+        if (!inserted) assign_string(&it->second, argv[i + 1]);
         added += inserted ? 1 : 0;
       }
       if (spec.id == CommandId::kHmset) return out->simple("OK");

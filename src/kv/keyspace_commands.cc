@@ -1,9 +1,11 @@
 #include "kv/keyspace_commands.h"
 
-#include <random>
 #include <utility>
 
+#include "kv/command_support.h"
+#include "kv/random_pick.h"
 #include "kv/value.h"
+#include "kv/value_codec.h"
 
 namespace raftkv::kv {
 
@@ -28,11 +30,151 @@ void execute_rename(KvStore& store, const CommandSpec& spec, std::span<const std
 
 void execute_randomkey(const KvStore& store, uint64_t now, RespWriter* out) {
   // A read may use local randomness; writes never do (docs/kv.md).
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  const std::string* key = store.find_from(
-      generator(), [&](std::string_view k) { return store.find_live(k, now) != nullptr; });
+  const std::string* key = store.random_key(
+      local_random(), [&](std::string_view k) { return store.find_live(k, now) != nullptr; });
   if (key == nullptr) return out->null_bulk();
   out->bulk(*key);
+}
+
+namespace {
+
+// A copy of any value: through its canonical encoding (value_codec.h), which every type has.
+Value clone(const Value& value) {
+  std::string bytes;
+  ByteWriter writer(&bytes);
+  encode_value(value, &writer);
+  ByteReader reader(bytes);
+  return std::move(*decode_value(type_of(value), &reader));
+}
+
+bool is_int_string(std::string_view s) {
+  // Redis stores a string as an integer when it is one, in canonical form, of at most 20
+  // characters.
+  if (s.empty() || s.size() > 20) return false;
+  const auto parsed = parse_int64(s);
+  return parsed && std::to_string(*parsed) == s;
+}
+
+template <typename Range, typename Fits>
+bool all_of_range(const Range& range, Fits&& fits) {
+  for (const auto& element : range) {
+    if (!fits(element)) return false;
+  }
+  return true;
+}
+
+// What Redis 7.0 would encode the value as, with its default thresholds.
+std::string_view encoding_of(const Value& value) {
+  constexpr size_t kListpackEntries = 128;  // hash- and zset-max-listpack-entries
+  constexpr size_t kListpackValue = 64;     // hash- and zset-max-listpack-value
+  constexpr size_t kIntsetEntries = 512;    // set-max-intset-entries
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    if (is_int_string(*s)) return "int";
+    return s->size() <= 44 ? "embstr" : "raw";
+  }
+  if (const auto* hash = collection_of<HashValue>(&value)) {
+    const bool small =
+        hash->size() <= kListpackEntries && all_of_range(*hash, [&](const auto& f) {
+          return f.first.size() <= kListpackValue && f.second.size() <= kListpackValue;
+        });
+    return small ? "listpack" : "hashtable";
+  }
+  if (collection_of<ListValue>(&value) != nullptr) return "quicklist";
+  if (const auto* set = collection_of<SetValue>(&value)) {
+    const bool ints = set->size() <= kIntsetEntries &&
+                      all_of_range(*set, [](const HashedKey& m) { return is_int_string(m.name); });
+    return ints ? "intset" : "hashtable";
+  }
+  if (const auto* zset = collection_of<SortedSet>(&value)) {
+    const bool small =
+        zset->size() <= kListpackEntries && all_of_range(zset->by_score(), [&](const auto& e) {
+          return e.member.size() <= kListpackValue;
+        });
+    return small ? "listpack" : "skiplist";
+  }
+  return "stream";
+}
+
+constexpr std::string_view kObjectHelp[] = {
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+};
+
+}  // namespace
+
+std::string validate_copy(std::span<const std::string> argv) {
+  for (size_t i = 3; i < argv.size(); ++i) {
+    if (equals_ci(argv[i], "replace")) continue;
+    if (equals_ci(argv[i], "db") && i + 1 < argv.size()) {
+      const auto db = parse_int64(argv[++i]);
+      if (!db || *db < INT32_MIN || *db > INT32_MAX) return std::string(kNotInteger);
+      if (*db != 0) return "ERR DB index is out of range";
+      continue;
+    }
+    return std::string(kSyntaxError);
+  }
+  if (argv[1] == argv[2]) return "ERR source and destination objects are the same";
+  return {};
+}
+
+void execute_copy(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+  bool replace = false;
+  for (size_t i = 3; i < argv.size(); ++i) replace = replace || equals_ci(argv[i], "replace");
+  const Value* source = store.find(argv[1]);
+  if (source == nullptr) return out->integer(0);
+  if (store.find(argv[2]) != nullptr && !replace) return out->integer(0);
+  const uint64_t deadline = store.expire_at(argv[1]);
+  store.put(argv[2], clone(*source));  // the source's node stays where it is
+  store.persist(argv[2]);
+  if (deadline != 0) store.set_expire(argv[2], deadline);
+  out->integer(1);
+}
+
+std::string validate_object(std::span<const std::string> argv) {
+  const std::string& sub = argv[1];
+  if (equals_ci(sub, "help")) return argv.size() == 2 ? "" : wrong_arity_error("object|help");
+  for (const char* name : {"encoding", "freq", "idletime", "refcount"}) {
+    if (equals_ci(sub, name)) {
+      return argv.size() == 3 ? "" : wrong_arity_error(std::string("object|") + name);
+    }
+  }
+  return unknown_subcommand_error(sub, "object");
+}
+
+void execute_object(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                    RespWriter* out) {
+  if (equals_ci(argv[1], "help")) {
+    out->array_header(std::size(kObjectHelp));
+    for (std::string_view line : kObjectHelp) out->simple(line);
+    return;
+  }
+  const Value* value = store.find_live(argv[2], now);
+  if (value == nullptr) return out->null_bulk();
+  if (equals_ci(argv[1], "encoding")) return out->bulk(encoding_of(*value));
+  if (equals_ci(argv[1], "freq")) {
+    return out->error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
+  }
+  if (equals_ci(argv[1], "idletime")) return out->integer(0);
+  // REFCOUNT: Redis shares the integers 0 to 9999 among all keys (reported as INT_MAX).
+  const auto* s = std::get_if<std::string>(value);
+  const auto n = s != nullptr && is_int_string(*s) ? parse_int64(*s) : std::nullopt;
+  out->integer(n && *n >= 0 && *n < 10000 ? 2147483647 : 1);
 }
 
 }  // namespace raftkv::kv

@@ -1,5 +1,5 @@
-// Keyspace commands that work on a key whatever its type: RENAME, RENAMENX (writes) and
-// RANDOMKEY (a read), with Redis 7.0's replies and error texts.
+// Keyspace commands that work on a key whatever its type: RENAME, RENAMENX, COPY (writes),
+// RANDOMKEY, TOUCH and OBJECT (reads), with Redis 7.0's replies and error texts.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +20,17 @@ void execute_rename(KvStore& store, const CommandSpec& spec, std::span<const std
 // RANDOMKEY: a live key picked with a local random number (a read: replicas may differ),
 // or nil when there is none.
 void execute_randomkey(const KvStore& store, uint64_t now, RespWriter* out);
+
+// COPY source destination [DB 0] [REPLACE]: a deep copy of the value, with its deadline.
+// One database: DB takes only 0, as SELECT does.
+std::string validate_copy(std::span<const std::string> argv);
+void execute_copy(KvStore& store, std::span<const std::string> argv, RespWriter* out);
+
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP. raftkv keeps no access times or
+// counters: IDLETIME is 0 (a replica's reads leave no trace) and FREQ answers as Redis does
+// without an LFU policy. ENCODING names what Redis 7.0 would use for the value as it is now.
+std::string validate_object(std::span<const std::string> argv);
+void execute_object(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                    RespWriter* out);
 
 }  // namespace raftkv::kv

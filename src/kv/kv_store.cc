@@ -65,6 +65,7 @@ Value* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_
 bool KvStore::set(std::string_view key, Value value) {
   if (Value* current = find(key)) {
     *current = std::move(value);
+    if (auto* s = std::get_if<std::string>(current)) release_spare(s);
     return false;
   }
   const auto ref = HashedKeyRef::of(key);
@@ -75,6 +76,7 @@ bool KvStore::set(std::string_view key, Value value) {
 Value* KvStore::put(std::string_view key, Value value) {
   if (Value* current = find(key)) {
     *current = std::move(value);
+    if (auto* s = std::get_if<std::string>(current)) release_spare(s);
     return current;
   }
   const auto ref = HashedKeyRef::of(key);

@@ -25,6 +25,7 @@
 #include "kv/expiry_table.h"
 #include "kv/flat_index.h"
 #include "kv/hashed_key.h"
+#include "kv/random_pick.h"
 #include "kv/value.h"
 #include "kv/watch_versions.h"
 
@@ -115,19 +116,21 @@ class KvStore {
   // when the store is empty, like Redis's DEBUG DIGEST.
   std::string digest_hex() const;
 
-  // The first key at or after hash `from` in store order, wrapping around, for which
-  // accept(key) holds; nullptr if none does. A random `from` picks a pseudo-random key
-  // (RANDOMKEY), as the order looks random (hashed_key.h).
-  template <typename Accept>
-  const std::string* find_from(uint64_t from, Accept&& accept) const {
-    const auto start = map_.lower_bound(HashedKeyRef{from, std::string_view()});
-    for (auto it = start; it != map_.end(); ++it) {
+  // A uniformly picked key for which accept(key) holds (RANDOMKEY skips expired keys);
+  // nullptr if none does. Random picks first (random_pick.h); when they keep hitting
+  // unaccepted keys, a pass over all keys picks among the accepted ones.
+  template <typename Rng, typename Accept>
+  const std::string* random_key(Rng& rng, Accept&& accept) const {
+    if (map_.empty()) return nullptr;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const auto it = pick_uniform(map_, rng);
       if (accept(std::string_view(it->first.name))) return &it->first.name;
     }
-    for (auto it = map_.begin(); it != start; ++it) {
-      if (accept(std::string_view(it->first.name))) return &it->first.name;
+    std::vector<const std::string*> accepted;
+    for (const auto& [key, value] : map_) {
+      if (accept(std::string_view(key.name))) accepted.push_back(&key.name);
     }
-    return nullptr;
+    return accepted.empty() ? nullptr : accepted[uniform_below(rng, accepted.size())];
   }
 
   // Calls fn(key, const Value&) for every entry in store order.

@@ -73,7 +73,7 @@ void execute_lset(KvStore& store, std::span<const std::string> argv, RespWriter*
   const auto size = static_cast<int64_t>(list->size());
   if (*index < 0) *index += size;
   if (*index < 0 || *index >= size) return out->error("ERR index out of range");
-  (*list)[static_cast<size_t>(*index)] = argv[3];
+  assign_string(&(*list)[static_cast<size_t>(*index)], argv[3]);
   out->simple("OK");
 }
 

@@ -305,6 +305,21 @@ bool with_scores(std::span<const std::string> args) {
   return false;
 }
 
+// Whether WITHSCORES follows the keys counted by numkeys (ZUNION, ZINTER, ZDIFF).
+bool counted_with_scores(std::span<const std::string> args) {
+  const auto numkeys = args.size() > 1 ? parse_int64(args[1]) : std::nullopt;
+  if (!numkeys || *numkeys < 0) return false;
+  for (size_t i = 2 + static_cast<size_t>(*numkeys); i < args.size(); ++i) {
+    if (equals_ignore_case(args[i], "withscores")) return true;
+  }
+  return false;
+}
+
+// The last argument is `word` after a key and a count (ZRANDMEMBER, HRANDFIELD).
+bool counted_with(std::span<const std::string> args, std::string_view word) {
+  return args.size() == 4 && equals_ignore_case(args[3], word);
+}
+
 }  // namespace
 
 Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> args) {
@@ -318,6 +333,19 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
     case kZrangebyscore:
     case kZrevrangebyscore:
       return with_scores(args) ? kScorePairs : kPlain;
+    case kZunion:
+    case kZinter:
+    case kZdiff:
+      return counted_with_scores(args) ? kScorePairs : kPlain;
+    case kZrandmember:
+      return counted_with(args, "withscores") ? kScorePairs : kPlain;
+    case kHrandfield:
+      return counted_with(args, "withvalues") ? kPairs : kPlain;
+    case kLcs:  // with IDX: {matches: [...], len: n}
+      for (size_t i = 3; i < args.size(); ++i) {
+        if (equals_ignore_case(args[i], "idx")) return kMap;
+      }
+      return kPlain;
     case kZpopmin:
     case kZpopmax:
       return args.size() > 2 ? kScorePairs : kScorePair;

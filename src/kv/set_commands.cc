@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "kv/int_parse.h"
+#include "kv/random_pick.h"
 
 namespace raftkv::kv {
 
@@ -19,42 +19,52 @@ uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// The member at or after hash `r`, wrapping around: members are in hash order, so a random
-// `r` picks a pseudo-random member in O(log n). The set must not be empty.
-SetValue::const_iterator member_at(const SetValue& set, uint64_t r) {
-  auto it = set.lower_bound(HashedKeyRef{r, std::string_view()});
-  return it == set.end() ? set.begin() : it;
-}
-
 bool contains(const SetValue* set, std::string_view member) {
   return set != nullptr && set->find(HashedKeyRef::of(member)) != set->end();
 }
 
-// Read-only randomness (SRANDMEMBER) may differ between replicas: a local generator.
-uint64_t local_random() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return generator();
+// SINTERCARD numkeys key... [LIMIT limit]: the intersection's size, counted up to the
+// limit (0: none). Every key is type-checked first; a missing key is an empty set.
+void execute_sintercard(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                        RespWriter* out) {
+  const KeyRange keys = numkeys_key_range(*find_command("sintercard"), argv);
+  uint64_t limit = 0;
+  for (size_t i = keys.last + 1; i + 1 < argv.size(); i += 2) limit = *parse_uint64(argv[i + 1]);
+  std::vector<const SetValue*> sets;
+  bool any_missing = false;
+  for (size_t i = keys.first; i <= keys.last; ++i) {
+    const auto [set, wrong_type] = as_type<SetValue>(store.find_live(argv[i], now));
+    if (wrong_type) return out->error(kWrongType);
+    any_missing = any_missing || set == nullptr;
+    sets.push_back(set);
+  }
+  if (any_missing) return out->integer(0);
+  // Walk the smallest set, look the members up in the others.
+  std::sort(sets.begin(), sets.end(),
+            [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
+  int64_t count = 0;
+  for (const auto& member : *sets[0]) {
+    const bool everywhere = std::all_of(sets.begin() + 1, sets.end(), [&](const SetValue* other) {
+      return other->find(HashedKeyRef{member.hash, member.name}) != other->end();
+    });
+    if (!everywhere) continue;
+    if (++count == static_cast<int64_t>(limit)) break;
+  }
+  out->integer(count);
 }
 
-// SRANDMEMBER key count: distinct members for count > 0, |count| picks with repeats for
-// count < 0.
-void write_random_members(const SetValue& set, int64_t count, RespWriter* out) {
-  if (count < 0) {
-    const uint64_t n = 0 - static_cast<uint64_t>(count);
-    out->array_header(n);
-    for (uint64_t i = 0; i < n; ++i) out->bulk(member_at(set, local_random())->name);
-    return;
+std::string validate_sintercard(std::span<const std::string> argv) {
+  const auto numkeys = parse_int64(argv[1]);
+  if (!numkeys || *numkeys <= 0) return "ERR numkeys should be greater than 0";
+  if (static_cast<uint64_t>(*numkeys) > argv.size() - 2) {
+    return "ERR Number of keys can't be greater than number of args";
   }
-  const auto n = std::min(static_cast<size_t>(count), set.size());
-  std::vector<const std::string*> members;
-  members.reserve(set.size());
-  for (const auto& member : set) members.push_back(&member.name);
-  // A partial Fisher-Yates shuffle of the first n.
-  for (size_t i = 0; i < n; ++i) {
-    std::swap(members[i], members[i + local_random() % (members.size() - i)]);
+  for (size_t i = 2 + static_cast<size_t>(*numkeys); i < argv.size(); ++i) {
+    if (!equals_ci(argv[i], "limit") || i + 1 == argv.size()) return std::string(kSyntaxError);
+    const auto limit = parse_int64(argv[++i]);
+    if (!limit || *limit < 0) return "ERR LIMIT can't be negative";
   }
-  out->array_header(n);
-  for (size_t i = 0; i < n; ++i) out->bulk(*members[i]);
+  return {};
 }
 
 // SINTER, SUNION, SDIFF over `keys` into `result`: a missing key is an empty set; any key
@@ -135,9 +145,9 @@ void execute_spop(KvStore& store, std::span<const std::string> argv, const Write
       with_count ? std::min(static_cast<size_t>(*parse_int64(argv[2])), set->size()) : 1;
   if (with_count) out->array_header(count);
   // Derived from replicated data only: the key and this entry's log index.
-  const uint64_t seed = key_hash(argv[1]) ^ mix(context.index);
+  SeededRandom random(key_hash(argv[1]) ^ mix(context.index));
   for (size_t i = 0; i < count; ++i) {
-    auto it = member_at(*set, mix(seed + i));
+    auto it = pick_uniform(*set, random);
     out->bulk(it->name);
     set->erase(it);
   }
@@ -150,22 +160,11 @@ std::string validate_set_arguments(const CommandSpec& spec, std::span<const std:
   switch (spec.id) {
     case CommandId::kSpop:
       return validate_pop_count(argv, kSyntaxError);
-    case CommandId::kSrandmember: {
+    case CommandId::kSrandmember:
       if (argv.size() > 3) return std::string(kSyntaxError);
-      if (argv.size() == 3) {
-        const auto count = parse_int64(argv[2]);
-        if (!count) return std::string(kNotInteger);
-        if (*count == INT64_MIN) {
-          return "ERR value is out of range, must be between -9223372036854775807 and "
-                 "9223372036854775807";
-        }
-        if (*count < -kMaxRandomMembersWithRepeats) {
-          return "ERR count is out of range: raftkv returns at most " +
-                 std::to_string(kMaxRandomMembersWithRepeats) + " members with repeats";
-        }
-      }
-      return {};
-    }
+      return validate_random_count(argv, {});
+    case CommandId::kSintercard:
+      return validate_sintercard(argv);
     default:
       return {};
   }
@@ -177,6 +176,7 @@ void execute_set_read(const KvStore& store, const CommandSpec& spec,
       spec.id == CommandId::kSdiff) {
     return execute_set_algebra(store, spec, argv, now, out);
   }
+  if (spec.id == CommandId::kSintercard) return execute_sintercard(store, argv, now, out);
   const auto [set, wrong_type] = as_type<SetValue>(store.find_live(argv[1], now));
   if (wrong_type) return out->error(kWrongType);
   switch (spec.id) {
@@ -196,10 +196,11 @@ void execute_set_read(const KvStore& store, const CommandSpec& spec,
     case CommandId::kSrandmember:
       if (argv.size() == 2) {
         if (set == nullptr) return out->null_bulk();
-        return out->bulk(member_at(*set, local_random())->name);
+        return out->bulk(pick_uniform(*set, local_random())->name);
       }
       if (set == nullptr) return out->array_header(0);
-      return write_random_members(*set, *parse_int64(argv[2]), out);
+      return write_random_picks(*set, *parse_int64(argv[2]), 1, out,
+                                [&](auto it) { out->bulk(it->name); });
     default:
       return out->error("ERR internal error: not a set read");
   }

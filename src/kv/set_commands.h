@@ -1,6 +1,6 @@
 // Redis's set commands — SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP,
-// SRANDMEMBER, SINTER, SUNION, SDIFF, SMOVE, SINTERSTORE, SUNIONSTORE, SDIFFSTORE — with its
-// reply formats and error texts. Members are kept, and replied, in (hash, bytes) order
+// SRANDMEMBER, SINTER, SINTERCARD, SUNION, SDIFF, SMOVE, SINTERSTORE, SUNIONSTORE, SDIFFSTORE —
+// with its reply formats and error texts. Members are kept, and replied, in (hash, bytes) order
 // (hashed_key.h): canonical, and random-looking.
 // Called by data_commands.cc for the commands command_value_type() maps to kSet.
 #pragma once
@@ -12,14 +12,10 @@
 #include "kv/command_support.h"
 #include "kv/commands.h"
 #include "kv/kv_store.h"
+#include "kv/random_reply.h"
 #include "kv/resp_writer.h"
 
 namespace raftkv::kv {
-
-// SRANDMEMBER with a negative count repeats members, so its reply is not bounded by the
-// set's size; raftkv builds replies in memory and refuses larger counts rather than let
-// one request exhaust a node's memory (Redis would try).
-inline constexpr int64_t kMaxRandomMembersWithRepeats = int64_t{1} << 20;
 
 // The checks that do not depend on the data (validate_arguments' part for sets).
 std::string validate_set_arguments(const CommandSpec& spec, std::span<const std::string> argv);

@@ -39,7 +39,7 @@ void execute_incrbyfloat(KvStore& store, std::span<const std::string> argv, Resp
   std::string printed = format_long_double(value);
   out->bulk(printed);
   if (current != nullptr) {
-    *current = std::move(printed);  // keeps the deadline, as in Redis
+    assign_string(current, printed);  // keeps the deadline, as in Redis
   } else {
     store.set(argv[1], std::move(printed));
   }
@@ -145,6 +145,113 @@ void execute_string_write(KvStore& store, const CommandSpec& spec,
     default:
       return out->error("ERR internal error: not a string write");
   }
+}
+
+void execute_lcs(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                 RespWriter* out) {
+  const Value* found_a = store.find_live(argv[1], now);
+  const Value* found_b = store.find_live(argv[2], now);
+  const auto* str_a = found_a == nullptr ? nullptr : std::get_if<std::string>(found_a);
+  const auto* str_b = found_b == nullptr ? nullptr : std::get_if<std::string>(found_b);
+  if ((found_a != nullptr && str_a == nullptr) || (found_b != nullptr && str_b == nullptr)) {
+    return out->error("ERR The specified keys must contain string values");
+  }
+  const std::string_view a = str_a == nullptr ? std::string_view() : *str_a;
+  const std::string_view b = str_b == nullptr ? std::string_view() : *str_b;
+  bool get_len = false, get_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    if (equals_ci(argv[j], "idx")) {
+      get_idx = true;
+    } else if (equals_ci(argv[j], "len")) {
+      get_len = true;
+    } else if (equals_ci(argv[j], "withmatchlen")) {
+      with_match_len = true;
+    } else if (equals_ci(argv[j], "minmatchlen") && j + 1 < argv.size()) {
+      const auto parsed = parse_int64(argv[++j]);
+      if (!parsed) return out->error(kNotInteger);
+      min_match_len = std::max<int64_t>(*parsed, 0);
+    } else {
+      return out->error(kSyntaxError);
+    }
+  }
+  if (get_idx && get_len) {
+    return out->error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  const size_t alen = a.size(), blen = b.size();
+  const uint64_t cells = static_cast<uint64_t>(alen + 1) * (blen + 1);
+  if (cells * sizeof(uint32_t) > kMaxValueSize) {
+    return out->error(
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  std::vector<uint32_t> table(cells, 0);
+  const auto at = [&](size_t i, size_t j) -> uint32_t& { return table[j + i * (blen + 1)]; };
+  for (size_t i = 1; i <= alen; ++i) {
+    for (size_t j = 1; j <= blen; ++j) {
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    }
+  }
+  const uint32_t length = at(alen, blen);
+  if (get_len) return out->integer(length);
+  // Walk back from the end, collecting the subsequence and (IDX) the matching ranges, as
+  // Redis does (ranges come last to first).
+  std::string result(length, '\0');
+  struct Match {
+    size_t a_start, a_end, b_start, b_end;
+  };
+  std::vector<Match> matches;
+  size_t idx = length;
+  size_t a_start = alen, a_end = 0, b_start = 0, b_end = 0;  // a_start == alen: none
+  size_t i = alen, j = blen;
+  while (i > 0 && j > 0) {
+    bool emit = false;
+    if (a[i - 1] == b[j - 1]) {
+      result[idx - 1] = a[i - 1];
+      if (a_start == alen) {
+        a_start = a_end = i - 1;
+        b_start = b_end = j - 1;
+      } else if (a_start == i && b_start == j) {
+        --a_start;
+        --b_start;
+      } else {
+        emit = true;
+      }
+      if (a_start == 0 || b_start == 0) emit = true;
+      --idx;
+      --i;
+      --j;
+    } else {
+      if (at(i - 1, j) > at(i, j - 1)) {
+        --i;
+      } else {
+        --j;
+      }
+      if (a_start != alen) emit = true;
+    }
+    if (emit) {
+      const size_t match_len = a_end - a_start + 1;
+      if (min_match_len == 0 || match_len >= static_cast<uint64_t>(min_match_len)) {
+        matches.push_back({a_start, a_end, b_start, b_end});
+      }
+      a_start = alen;
+    }
+  }
+  if (!get_idx) return out->bulk(result);
+  out->array_header(4);
+  out->bulk("matches");
+  out->array_header(matches.size());
+  for (const Match& m : matches) {
+    out->array_header(with_match_len ? 3 : 2);
+    out->array_header(2);
+    out->integer(static_cast<int64_t>(m.a_start));
+    out->integer(static_cast<int64_t>(m.a_end));
+    out->array_header(2);
+    out->integer(static_cast<int64_t>(m.b_start));
+    out->integer(static_cast<int64_t>(m.b_end));
+    if (with_match_len) out->integer(static_cast<int64_t>(m.a_end - m.a_start + 1));
+  }
+  out->bulk("len");
+  out->integer(length);
 }
 
 }  // namespace raftkv::kv

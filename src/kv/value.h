@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "kv/hashed_key.h"
@@ -33,6 +34,22 @@ using HashValue = std::map<std::string, std::string, std::less<>>;
 using ListValue = std::deque<std::string>;
 // SADD and friends: members in (hash, bytes) order (see hashed_key.h; SPOP picks by hash).
 using SetValue = std::set<HashedKey, HashedKeyLess>;
+
+// Stores `bytes` in `s`, giving back the old buffer when it is much larger than needed:
+// std::string keeps its capacity when assigned a shorter value (or a short moved one), so
+// after a 100 kB value a 10-byte overwrite would still hold 100 kB (and MEMORY USAGE, which
+// counts capacity, would say so). Growing values keep the usual amortized doubling.
+inline void assign_string(std::string* s, std::string_view bytes) {
+  if (s->capacity() / 2 > bytes.size() + 16) {
+    std::string(bytes).swap(*s);
+  } else {
+    s->assign(bytes);
+  }
+}
+// The same after the value was changed in place (moved into, truncated).
+inline void release_spare(std::string* s) {
+  if (s->capacity() / 2 > s->size() + 16) std::string(*s).swap(*s);
+}
 
 // The alternatives are in ValueType order.
 using Value =

@@ -18,7 +18,22 @@ bool parse_bound(std::string_view text, double* value, bool* exclusive) {
   return true;
 }
 
+bool parse_lex_bound(std::string_view text, LexBound* bound) {
+  if (text == "-" || text == "+") {
+    bound->kind = text == "-" ? LexBound::kMinusInfinity : LexBound::kPlusInfinity;
+    return true;
+  }
+  if (text.empty() || (text[0] != '[' && text[0] != '(')) return false;
+  bound->kind = text[0] == '[' ? LexBound::kInclusive : LexBound::kExclusive;
+  bound->value = std::string(text.substr(1));
+  return true;
+}
+
 }  // namespace
+
+bool parse_lex_range(std::string_view min, std::string_view max, LexRange* range) {
+  return parse_lex_bound(min, &range->min) && parse_lex_bound(max, &range->max);
+}
 
 std::string parse_zadd(std::span<const std::string> argv, ZaddArgs* args) {
   size_t i = 2;
@@ -67,8 +82,9 @@ std::string parse_range_query(const CommandSpec& spec, std::span<const std::stri
   bool type_fixed = spec.id != CommandId::kZrange && !store;
   bool direction_fixed = type_fixed;
   query->by_score = spec.id == CommandId::kZrangebyscore || spec.id == CommandId::kZrevrangebyscore;
-  query->reverse = spec.id == CommandId::kZrevrange || spec.id == CommandId::kZrevrangebyscore;
-  bool has_limit = false;
+  query->by_lex = spec.id == CommandId::kZrangebylex || spec.id == CommandId::kZrevrangebylex;
+  query->reverse = spec.id == CommandId::kZrevrange || spec.id == CommandId::kZrevrangebyscore ||
+                   spec.id == CommandId::kZrevrangebylex;
   for (size_t j = 4; j < argv.size(); ++j) {
     const size_t left = argv.size() - j - 1;
     if (!store && equals_ci(argv[j], "withscores")) {
@@ -79,7 +95,6 @@ std::string parse_range_query(const CommandSpec& spec, std::span<const std::stri
       if (!offset || !limit) return std::string(kNotInteger);
       query->offset = *offset;
       query->limit = *limit;
-      has_limit = true;
       j += 2;
     } else if (!direction_fixed && equals_ci(argv[j], "rev")) {
       query->reverse = true;
@@ -88,16 +103,21 @@ std::string parse_range_query(const CommandSpec& spec, std::span<const std::stri
       query->by_score = true;
       type_fixed = true;
     } else if (!type_fixed && equals_ci(argv[j], "bylex")) {
-      return "ERR BYLEX is not supported";
+      query->by_lex = true;
+      type_fixed = true;
     } else {
       return std::string(kSyntaxError);
     }
   }
-  if (has_limit && !query->by_score) {
+  // As Redis: "LIMIT 0 -1" is no limit, so no conflict.
+  if (query->limit != -1 && !query->by_score && !query->by_lex) {
     return "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or "
            "BYLEX";
   }
-  if (!query->by_score) {
+  if (query->with_scores && query->by_lex) {
+    return "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+  }
+  if (!query->by_score && !query->by_lex) {
     const auto start = parse_int64(argv[2]);
     const auto stop = parse_int64(argv[3]);
     if (!start || !stop) return std::string(kNotInteger);
@@ -109,6 +129,10 @@ std::string parse_range_query(const CommandSpec& spec, std::span<const std::stri
   std::string_view min = argv[2];
   std::string_view max = argv[3];
   if (query->reverse) std::swap(min, max);
+  if (query->by_lex) {
+    if (!parse_lex_range(min, max, &query->members)) return std::string(kNotLexRange);
+    return {};
+  }
   if (!parse_score_range(min, max, &query->scores)) return "ERR min or max is not a float";
   return {};
 }

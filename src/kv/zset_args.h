@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "kv/commands.h"
 
@@ -25,14 +26,30 @@ struct ScoreRange {
 // Both bounds; false when either is not a float.
 bool parse_score_range(std::string_view min, std::string_view max, ScoreRange* range);
 
+// A member interval for the lex commands (ZRANGEBYLEX, ...): "[m" includes m, "(m"
+// excludes it, "-" and "+" are the smallest and largest strings.
+struct LexBound {
+  enum Kind : uint8_t { kMinusInfinity, kPlusInfinity, kInclusive, kExclusive };
+  Kind kind = kMinusInfinity;
+  std::string value;
+};
+struct LexRange {
+  LexBound min, max;
+};
+// Both bounds; false when either is not one of those forms.
+bool parse_lex_range(std::string_view min, std::string_view max, LexRange* range);
+inline constexpr std::string_view kNotLexRange = "ERR min or max not valid string range item";
+
 // ZRANGE / ZREVRANGE / ZRANGEBYSCORE / ZREVRANGEBYSCORE / ZCOUNT / ZRANGESTORE: what to
 // return (for ZRANGESTORE, parse argv without the destination: argv.subspan(1)).
 struct RangeQuery {
-  bool by_score = false;  // else by rank
+  bool by_score = false;  // else by rank (or by member, by_lex)
+  bool by_lex = false;
   bool reverse = false;
   bool with_scores = false;
   int64_t start = 0, stop = 0;  // by rank
   ScoreRange scores;            // by score
+  LexRange members;             // by member
   int64_t offset = 0;           // LIMIT: skip this many (negative: return nothing)
   int64_t limit = -1;           // LIMIT: at most this many (negative: all)
 };

@@ -10,6 +10,7 @@
 #include "kv/command_support.h"
 #include "kv/float_format.h"
 #include "kv/int_parse.h"
+#include "kv/random_reply.h"
 #include "kv/zset_args.h"
 
 namespace raftkv::kv {
@@ -33,6 +34,78 @@ std::pair<Order::const_iterator, Order::const_iterator> score_span(const SortedS
   return {first, last};
 }
 
+// Whether `member` is at or after the range's min, at or before its max.
+bool after_min(std::string_view member, const LexBound& min) {
+  switch (min.kind) {
+    case LexBound::kMinusInfinity:
+      return true;
+    case LexBound::kPlusInfinity:
+      return false;
+    case LexBound::kInclusive:
+      return member >= min.value;
+    case LexBound::kExclusive:
+      return member > min.value;
+  }
+  return false;
+}
+bool before_max(std::string_view member, const LexBound& max) {
+  switch (max.kind) {
+    case LexBound::kMinusInfinity:
+      return false;
+    case LexBound::kPlusInfinity:
+      return true;
+    case LexBound::kInclusive:
+      return member <= max.value;
+    case LexBound::kExclusive:
+      return member < max.value;
+  }
+  return false;
+}
+
+// The entries whose member lies in `range`: [first, last) in ascending order. As in Redis,
+// the lex commands assume equal scores (then member order is the set's order, and the span
+// is found in O(log n)). With mixed scores, raftkv does what Redis does on a small sorted
+// set (a listpack): nothing unless the last entry is at or after min and the first at or
+// before max; then the run from the first entry at or after min while entries stay at or
+// before max (the reverse commands: from the last entry at or before max, backwards while
+// entries stay at or after min).
+std::pair<Order::const_iterator, Order::const_iterator> lex_span(const SortedSet& zset,
+                                                                 const LexRange& range,
+                                                                 bool reverse) {
+  const Order& order = zset.by_score();
+  const auto none = std::make_pair(order.end(), order.end());
+  if (order.empty()) return none;
+  if (order.begin()->score == order.rbegin()->score) {
+    const double score = order.begin()->score;
+    const auto bound = [&](const LexBound& b, bool lower) {
+      if (b.kind == LexBound::kMinusInfinity) return order.begin();
+      if (b.kind == LexBound::kPlusInfinity) return order.end();
+      const SortedSet::EntryRef probe{score, b.value};
+      return lower ? order.lower_bound(probe) : order.upper_bound(probe);
+    };
+    const auto first = bound(range.min, range.min.kind == LexBound::kInclusive);
+    const auto last = bound(range.max, range.max.kind == LexBound::kExclusive);
+    // An empty or inverted interval can put `first` after `last`.
+    if (last != order.end() && (first == order.end() || SortedSet::EntryLess()(*last, *first))) {
+      return none;
+    }
+    return {first, last};
+  }
+  if (!after_min(order.rbegin()->member, range.min) ||
+      !before_max(order.begin()->member, range.max)) {
+    return none;
+  }
+  const auto in_min = [&](const auto& entry) { return after_min(entry.member, range.min); };
+  const auto in_max = [&](const auto& entry) { return before_max(entry.member, range.max); };
+  if (!reverse) {
+    const auto first = std::find_if(order.begin(), order.end(), in_min);
+    return {first, std::find_if_not(first, order.end(), in_max)};
+  }
+  const auto rlast = std::find_if(order.rbegin(), order.rend(), in_max);
+  const auto rfirst = std::find_if_not(rlast, order.rend(), in_min);
+  return {rfirst.base(), rlast.base()};
+}
+
 void write_entries(const std::vector<const SortedSet::Entry*>& entries, bool with_scores,
                    RespWriter* out) {
   out->array_header(entries.size() * (with_scores ? 2 : 1));
@@ -46,7 +119,7 @@ void write_entries(const std::vector<const SortedSet::Entry*>& entries, bool wit
 std::vector<const SortedSet::Entry*> select_range(const SortedSet* zset, const RangeQuery& q) {
   std::vector<const SortedSet::Entry*> entries;
   if (zset == nullptr) return entries;
-  if (!q.by_score) {
+  if (!q.by_score && !q.by_lex) {
     // Redis's rank rules (as LRANGE's): negative ranks count from the end, clamped.
     const auto size = static_cast<int64_t>(zset->size());
     int64_t start = q.start < 0 ? q.start + size : q.start;
@@ -68,7 +141,8 @@ std::vector<const SortedSet::Entry*> select_range(const SortedSet* zset, const R
     }
     return entries;
   }
-  const auto [first, last] = score_span(*zset, q.scores);
+  const auto [first, last] =
+      q.by_lex ? lex_span(*zset, q.members, q.reverse) : score_span(*zset, q.scores);
   const auto collect = [&](auto it, auto end) {
     if (q.offset < 0) return;
     for (int64_t skip = q.offset; skip > 0 && it != end; --skip) ++it;
@@ -171,7 +245,7 @@ void execute_rangestore(KvStore& store, const CommandSpec& spec, std::span<const
   out->integer(store_collection(store, argv[1], std::move(result)));
 }
 
-// ZREMRANGEBYSCORE key min max, ZREMRANGEBYRANK key start stop.
+// ZREMRANGEBYSCORE key min max, ZREMRANGEBYLEX key min max, ZREMRANGEBYRANK key start stop.
 void execute_remrange(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
                       RespWriter* out) {
   auto [zset, wrong_type] = as_type<SortedSet>(store.find(argv[1]));
@@ -179,8 +253,11 @@ void execute_remrange(KvStore& store, const CommandSpec& spec, std::span<const s
   if (zset == nullptr) return out->integer(0);
   RangeQuery query;
   query.by_score = spec.id == CommandId::kZremrangebyscore;
+  query.by_lex = spec.id == CommandId::kZremrangebylex;
   if (query.by_score) {
     parse_score_range(argv[2], argv[3], &query.scores);
+  } else if (query.by_lex) {
+    parse_lex_range(argv[2], argv[3], &query.members);
   } else {
     query.start = *parse_int64(argv[2]);
     query.stop = *parse_int64(argv[3]);
@@ -192,9 +269,195 @@ void execute_remrange(KvStore& store, const CommandSpec& spec, std::span<const s
   out->integer(static_cast<int64_t>(members.size()));
 }
 
+// ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD: Redis's zunionInterDiff.
+struct AlgebraArgs {
+  KeyRange keys;
+  std::vector<double> weights;
+  enum Aggregate : uint8_t { kSum, kMin, kMax } aggregate = kSum;
+  bool with_scores = false;
+  uint64_t limit = 0;  // ZINTERCARD; 0: none
+};
+
+bool is_store(CommandId id) {
+  return id == CommandId::kZunionstore || id == CommandId::kZinterstore ||
+         id == CommandId::kZdiffstore;
+}
+
+// The options after the keys, checked (as Redis) only once every key's type was.
+std::string parse_algebra_options(CommandId id, std::span<const std::string> argv,
+                                  AlgebraArgs* args) {
+  const bool diff = id == CommandId::kZdiff || id == CommandId::kZdiffstore;
+  const bool card = id == CommandId::kZintercard;
+  const size_t n = args->keys.last - args->keys.first + 1;
+  args->weights.assign(n, 1.0);
+  for (size_t j = args->keys.last + 1; j < argv.size();) {
+    const size_t remaining = argv.size() - j;
+    if (!diff && !card && remaining >= n + 1 && equals_ci(argv[j], "weights")) {
+      for (size_t i = 0; i < n; ++i) {
+        const auto weight = parse_double(argv[j + 1 + i]);
+        if (!weight) return "ERR weight value is not a float";
+        args->weights[i] = *weight;
+      }
+      j += n + 1;
+    } else if (!diff && !card && remaining >= 2 && equals_ci(argv[j], "aggregate")) {
+      if (equals_ci(argv[j + 1], "sum")) {
+        args->aggregate = AlgebraArgs::kSum;
+      } else if (equals_ci(argv[j + 1], "min")) {
+        args->aggregate = AlgebraArgs::kMin;
+      } else if (equals_ci(argv[j + 1], "max")) {
+        args->aggregate = AlgebraArgs::kMax;
+      } else {
+        return std::string(kSyntaxError);
+      }
+      j += 2;
+    } else if (!is_store(id) && !card && equals_ci(argv[j], "withscores")) {
+      args->with_scores = true;
+      j += 1;
+    } else if (card && remaining >= 2 && equals_ci(argv[j], "limit")) {
+      const auto limit = parse_int64(argv[j + 1]);
+      if (!limit || *limit < 0) return "ERR LIMIT can't be negative";
+      args->limit = static_cast<uint64_t>(*limit);
+      j += 2;
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  return {};
+}
+
+void aggregate_into(double* target, double value, AlgebraArgs::Aggregate aggregate) {
+  if (aggregate == AlgebraArgs::kSum) {
+    *target += value;
+    if (std::isnan(*target)) *target = 0;  // inf + -inf, as Redis
+  } else if (aggregate == AlgebraArgs::kMin) {
+    *target = value < *target ? value : *target;
+  } else {
+    *target = value > *target ? value : *target;
+  }
+}
+
+// One input: a sorted set, a plain set (every member scores 1), or a missing key (empty).
+struct AlgebraInput {
+  const SortedSet* zset = nullptr;
+  const SetValue* set = nullptr;
+  double weight = 1;
+
+  size_t size() const { return zset ? zset->size() : set ? set->size() : 0; }
+  std::optional<double> score(std::string_view member) const {
+    if (zset != nullptr) return zset->score(member);
+    if (set != nullptr && set->find(HashedKeyRef::of(member)) != set->end()) return 1.0;
+    return std::nullopt;
+  }
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    if (zset != nullptr) {
+      for (const auto& entry : zset->by_score()) fn(std::string_view(entry.member), entry.score);
+    } else if (set != nullptr) {
+      for (const auto& member : *set) fn(std::string_view(member.name), 1.0);
+    }
+  }
+};
+
+void execute_algebra(const KvStore& store, const CommandSpec& spec,
+                     std::span<const std::string> argv, uint64_t now, KvStore* target,
+                     RespWriter* out) {
+  AlgebraArgs args;
+  args.keys = numkeys_key_range(spec, argv);
+  std::vector<AlgebraInput> inputs;
+  for (size_t i = args.keys.first; i <= args.keys.last; ++i) {
+    const Value* value = store.find_live(argv[i], now);
+    AlgebraInput input;
+    if (value != nullptr) {
+      input.zset = collection_of<SortedSet>(value);
+      input.set = collection_of<SetValue>(value);
+      if (input.zset == nullptr && input.set == nullptr) return out->error(kWrongType);
+    }
+    inputs.push_back(input);
+  }
+  if (const auto error = parse_algebra_options(spec.id, argv, &args); !error.empty()) {
+    return out->error(error);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) inputs[i].weight = args.weights[i];
+  const auto weighted = [](double score, double weight) {
+    const double product = score * weight;
+    return std::isnan(product) ? 0.0 : product;
+  };
+  auto result = std::make_unique<SortedSet>();
+  uint64_t cardinality = 0;
+  switch (spec.id) {
+    case CommandId::kZunion:
+    case CommandId::kZunionstore:
+      for (const auto& input : inputs) {
+        input.for_each([&](std::string_view member, double score) {
+          const double value = weighted(score, input.weight);
+          if (const auto current = result->score(member)) {
+            double aggregated = *current;
+            aggregate_into(&aggregated, value, args.aggregate);
+            result->set(member, aggregated);
+          } else {
+            result->set(member, value);
+          }
+        });
+      }
+      break;
+    case CommandId::kZdiff:
+    case CommandId::kZdiffstore:
+      inputs[0].for_each([&](std::string_view member, double score) {
+        const bool elsewhere = std::any_of(inputs.begin() + 1, inputs.end(), [&](const auto& in) {
+          return in.score(member).has_value();
+        });
+        if (!elsewhere) result->set(member, score);
+      });
+      break;
+    default: {  // ZINTER, ZINTERSTORE, ZINTERCARD: walk the smallest input
+      std::stable_sort(inputs.begin(), inputs.end(),
+                       [](const auto& a, const auto& b) { return a.size() < b.size(); });
+      bool done = false;
+      inputs[0].for_each([&](std::string_view member, double score) {
+        if (done) return;
+        double aggregated = weighted(score, inputs[0].weight);
+        for (size_t j = 1; j < inputs.size(); ++j) {
+          const auto other = inputs[j].score(member);
+          if (!other) return;
+          aggregate_into(&aggregated, *other * inputs[j].weight, args.aggregate);
+        }
+        if (spec.id != CommandId::kZintercard) return (void)result->set(member, aggregated);
+        ++cardinality;
+        done = args.limit != 0 && cardinality >= args.limit;
+      });
+    }
+  }
+  if (spec.id == CommandId::kZintercard) return out->integer(static_cast<int64_t>(cardinality));
+  if (target != nullptr) return out->integer(store_collection(*target, argv[1], std::move(result)));
+  out->array_header(result->size() * (args.with_scores ? 2 : 1));
+  for (const auto& entry : result->by_score()) {
+    out->bulk(entry.member);
+    if (args.with_scores) out->bulk(format_double(entry.score));
+  }
+}
+
+// Redis's checks before it looks the keys up: numkeys.
+std::string validate_algebra(const CommandSpec& spec, std::span<const std::string> argv) {
+  const size_t numkeys_at = is_store(spec.id) ? 2 : 1;
+  const auto numkeys = parse_int64(argv[numkeys_at]);
+  if (!numkeys) return std::string(kNotInteger);
+  if (*numkeys < 1) {
+    return "ERR at least 1 input key is needed for '" + std::string(spec.name) + "' command";
+  }
+  if (static_cast<uint64_t>(*numkeys) > argv.size() - numkeys_at - 1) {
+    return std::string(kSyntaxError);
+  }
+  return {};
+}
+
 }  // namespace
 
+bool is_zset_algebra(CommandId id) {
+  return (id >= CommandId::kZunion && id <= CommandId::kZintercard);
+}
+
 std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
+  if (is_zset_algebra(spec.id)) return validate_algebra(spec, argv);
   switch (spec.id) {
     case CommandId::kZadd: {
       ZaddArgs args;
@@ -206,9 +469,17 @@ std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std
     case CommandId::kZrange:
     case CommandId::kZrevrange:
     case CommandId::kZrangebyscore:
-    case CommandId::kZrevrangebyscore: {
+    case CommandId::kZrevrangebyscore:
+    case CommandId::kZrangebylex:
+    case CommandId::kZrevrangebylex: {
       RangeQuery query;
       return parse_range_query(spec, argv, &query);
+    }
+    case CommandId::kZlexcount:
+    case CommandId::kZremrangebylex: {
+      LexRange range;
+      if (!parse_lex_range(argv[2], argv[3], &range)) return std::string(kNotLexRange);
+      return {};
     }
     case CommandId::kZcount:
     case CommandId::kZremrangebyscore: {
@@ -223,6 +494,8 @@ std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std
       RangeQuery query;
       return parse_range_query(spec, argv.subspan(1), &query);
     }
+    case CommandId::kZrandmember:
+      return validate_random_count(argv, "withscores");
     case CommandId::kZpopmin:
     case CommandId::kZpopmax:
       return validate_pop_count(argv, kSyntaxError);
@@ -233,6 +506,7 @@ std::string validate_zset_arguments(const CommandSpec& spec, std::span<const std
 
 void execute_zset_read(const KvStore& store, const CommandSpec& spec,
                        std::span<const std::string> argv, uint64_t now, RespWriter* out) {
+  if (is_zset_algebra(spec.id)) return execute_algebra(store, spec, argv, now, nullptr, out);
   const auto [zset, wrong_type] = as_type<SortedSet>(store.find_live(argv[1], now));
   if (wrong_type) return out->error(kWrongType);
   const auto score_of = [&](std::string_view member) -> std::optional<double> {
@@ -268,13 +542,35 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
       const auto [first, last] = score_span(*zset, range);
       return out->integer(static_cast<int64_t>(std::distance(first, last)));
     }
+    case CommandId::kZlexcount: {
+      if (zset == nullptr) return out->integer(0);
+      LexRange range;
+      parse_lex_range(argv[2], argv[3], &range);
+      const auto [first, last] = lex_span(*zset, range, false);
+      return out->integer(static_cast<int64_t>(std::distance(first, last)));
+    }
     case CommandId::kZrange:
     case CommandId::kZrevrange:
     case CommandId::kZrangebyscore:
-    case CommandId::kZrevrangebyscore: {
+    case CommandId::kZrevrangebyscore:
+    case CommandId::kZrangebylex:
+    case CommandId::kZrevrangebylex: {
       RangeQuery query;
       (void)parse_range_query(spec, argv, &query);  // validated already
       return write_entries(select_range(zset, query), query.with_scores, out);
+    }
+    case CommandId::kZrandmember: {
+      if (argv.size() == 2) {
+        if (zset == nullptr) return out->null_bulk();
+        return out->bulk(pick_uniform(zset->by_score(), local_random())->member);
+      }
+      const int64_t count = *parse_int64(argv[2]);
+      if (zset == nullptr || count == 0) return out->array_header(0);
+      const bool with_scores = argv.size() == 4;
+      return write_random_picks(zset->by_score(), count, with_scores ? 2 : 1, out, [&](auto it) {
+        out->bulk(it->member);
+        if (with_scores) out->bulk(format_double(it->score));
+      });
     }
     default:
       return out->error("ERR internal error: not a sorted-set read");
@@ -282,7 +578,8 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
 }
 
 void execute_zset_write(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                        RespWriter* out) {
+                        uint64_t now, RespWriter* out) {
+  if (is_store(spec.id)) return execute_algebra(store, spec, argv, now, &store, out);
   switch (spec.id) {
     case CommandId::kZadd: {
       ZaddArgs args;
@@ -307,6 +604,7 @@ void execute_zset_write(KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kZpopmin:
     case CommandId::kZpopmax:
       return execute_pop(store, spec, argv, out);
+    case CommandId::kZremrangebylex:
     case CommandId::kZremrangebyscore:
     case CommandId::kZremrangebyrank:
       return execute_remrange(store, spec, argv, out);

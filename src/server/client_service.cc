@@ -114,6 +114,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if ((c.spec->flags & kv::kFlagMovableKeys) != 0 && key_at == 0) {
     key_at = kv::stream_first_key(*c.spec, args);
   }
+  if (key_at == 0) key_at = kv::numkeys_key_range(*c.spec, args).first;
   const size_t first_key = c.command_offset + key_at;
   const KeyRef key{
       key_at > 0 && first_key < argv.size() ? static_cast<uint32_t>(argv.size() - first_key) : 0};

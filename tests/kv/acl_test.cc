@@ -248,5 +248,28 @@ TEST(Acl, RestoreRefusesMalformedUsers) {
   EXPECT_FALSE(StateMachine().restore(image).is_ok());
 }
 
+// Keys counted by numkeys (SINTERCARD, ZUNION, ZUNIONSTORE's sources and destination) and
+// SORT's patterns and STORE key are all checked (issue 18's commands).
+TEST(Acl, CountedKeysAndSortPatternsAreChecked) {
+  const AclUser user = user_with({"on", "~app:*", "+@all"});
+  EXPECT_EQ(denial(user, {"SINTERCARD", "2", "app:a", "app:b", "LIMIT", "1"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"SINTERCARD", "2", "app:a", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"ZUNION", "2", "app:a", "other", "WITHSCORES"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"ZUNIONSTORE", "app:d", "2", "app:a", "app:b"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"ZUNIONSTORE", "other", "1", "app:a"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"ZINTERSTORE", "app:d", "2", "app:a", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "ALPHA", "LIMIT", "0", "2"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "BY", "nosort"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "BY", "app:w_*"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"SORT_RO", "app:l", "GET", "#"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "STORE", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "STORE", "app:d"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"COPY", "app:a", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"BITOP", "AND", "app:d", "app:a", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"LCS", "app:a", "other"}), AclDenial::kKey);
+  const AclUser everything = user_with({"on", "~*", "+@all"});
+  EXPECT_EQ(denial(everything, {"SORT", "l", "BY", "w_*", "GET", "#"}), AclDenial::kNone);
+}
+
 }  // namespace
 }  // namespace raftkv::kv

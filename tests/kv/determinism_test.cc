@@ -1,7 +1,8 @@
 // Replicas that apply the same log entries reach byte-identical state and replies, also for
 // the commands whose result is computed at apply time (INCRBYFLOAT's arithmetic, RENAME's
 // moved deadline, GETEX's log-time deadlines, SPOP's and SMOVE's effects, the *STORE
-// commands), and a replica that starts from another's snapshot mid-way ends equal too.
+// commands, SETBIT, BITOP, COPY, ZUNIONSTORE and friends), and a replica that starts from another's
+// snapshot mid-way ends equal too.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -52,6 +53,18 @@ std::vector<Entry> workload() {
     add({"RPUSH", "l", n});
     add({"LMOVE", "l", "l" + std::to_string(i % 2), "LEFT", "RIGHT"});
     add({"ZRANGESTORE", "zs", "z" + n, "0", "-1"});
+    // Redis 7.0 families (issue 18): bitmaps, COPY, sorted-set algebra and lex removals.
+    add({"SETBIT", "b" + std::to_string(i % 4), std::to_string(i * 13), "1"});
+    add({"BITOP", "XOR", "bx", "b0", "b1", "b2"});
+    add({"COPY", "h", "hc" + std::to_string(i % 3), "REPLACE"});
+    add({"ZUNIONSTORE", "zu", "2", "zs", "s0", "WEIGHTS", "0.5", "3", "AGGREGATE", "MAX"});
+    add({"ZINTERSTORE", "zi", "2", "zu", "zs"});
+    add({"ZDIFFSTORE", "zd", "2", "zu", "zi"});
+    add({"ZREMRANGEBYLEX", "zu", "[m1", "(m2"});
+    add({"SPOP", "su" + std::to_string(i % 2), "2"});
+    add({"BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "#" + n, "100", "SET", "u4", n, n});
+    add({"SORT", "l0", "DESC", "STORE", "sorted"});
+    add({"SORT", "s1", "BY", "nosort", "STORE", "sorted_set"});
   }
   return entries;
 }

@@ -35,6 +35,34 @@ TEST(MemoryUsage, StringsCountTheirBytes) {
   EXPECT_LT(large - small, 1100);
 }
 
+// An overwrite, a shrink or a delete gives the old buffer back (issue 18): std::string
+// keeps its capacity when assigned a shorter value, and MEMORY USAGE counts capacity.
+TEST(MemoryUsage, OverwritingWithLessGivesMemoryBack) {
+  KvHarness kv;
+  const std::string big(100'000, 'x');
+  kv.run({"SET", "small", "0123456789"});
+  const int64_t small = usage(kv, {"MEMORY", "USAGE", "small"});
+  const auto overwritten = [&](const Argv& grow, const Argv& shrink) {
+    kv.run({"DEL", "k"});
+    kv.run(grow);
+    EXPECT_GT(usage(kv, {"MEMORY", "USAGE", "k"}), 100'000);
+    kv.run(shrink);
+    return usage(kv, {"MEMORY", "USAGE", "k"});
+  };
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"SET", "k", "0123456789"}), small);
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"SET", "k", "0123456789", "KEEPTTL"}), small);
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"SETEX", "k", "100", "0123456789"}), small);
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"GETSET", "k", "0123456789"}), small);
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"MSET", "k", "0123456789"}), small);
+  EXPECT_EQ(overwritten({"SET", "k", big}, {"SET", "k", "012345678901234567890"}), small + 22)
+      << "a heap-held value: its bytes and terminator";
+  EXPECT_LT(overwritten({"HSET", "k", "f", big}, {"HSET", "k", "f", "v"}), 1000);
+  EXPECT_LT(overwritten({"HSET", "k", "f", big}, {"HSET", "k", "f", "0123456789012345678"}), 1000);
+  EXPECT_LT(overwritten({"RPUSH", "k", big}, {"LSET", "k", "0", "v"}), 1000);
+  kv.run({"DEL", "k"});
+  EXPECT_EQ(kv.run({"MEMORY", "USAGE", "k"}), "$-1\r\n");
+}
+
 TEST(MemoryUsage, CollectionsGrowWithTheirElements) {
   KvHarness kv;
   for (const char* key : {"l", "h", "s", "z"}) {
