@@ -197,6 +197,14 @@ enum class CommandId : uint8_t {
   kXinfo,
   // ACL users (acl.h): SETUSER and DELUSER are writes, the rest reads or local
   kAcl,
+  // pub/sub (pubsub.h): PUBLISH is a log entry; the rest are the node's (server/pubsub_hub.h)
+  kSubscribe,
+  kUnsubscribe,
+  kPsubscribe,
+  kPunsubscribe,
+  kPublish,
+  kPubsub,
+  kReset,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kv/pubsub.h"
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
 #include "kv/stream_commands.h"
@@ -21,6 +22,19 @@ bool is_client_command(const kv::Classification& c, const kv::Argv& argv, std::s
   std::string name = argv[1];
   for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return name == sub;
+}
+
+bool is_pubsub_command(kv::CommandId id) {
+  using enum kv::CommandId;
+  return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
+         id == kPubsub;
+}
+
+// What a connection in subscribed mode may run (RESP2), as in Redis.
+bool allowed_when_subscribed(kv::CommandId id) {
+  using enum kv::CommandId;
+  return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
+         id == kPing || id == kQuit || id == kReset;
 }
 
 }  // namespace
@@ -90,6 +104,13 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   if (const kv::AclUser* user = client.user.get(); user != nullptr && !user->unrestricted) {
     if (refused_by_acl(argv, c, client, slot)) return;
   }
+  // Subscribed mode (RESP2): only the pub/sub commands, PING, QUIT and RESET (inline).
+  if (client.subscriptions != 0 && !allowed_when_subscribed(c.spec->id)) {
+    ++stats_.errors;
+    const auto args = std::span<const std::string>(argv).subspan(c.command_offset);
+    slot.complete(kv::encode_error(kv::subscribed_mode_error(kv::acl_command_name(*c.spec, args))));
+    return;
+  }
   if (is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
@@ -109,6 +130,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   }
   const size_t first_key = c.command_offset + key_at;
   uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  if (c.spec->id == kv::CommandId::kReset) return reset(argv, client, slot);  // even in MULTI
   const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
                                            c.spec->id <= kv::CommandId::kUnwatch);
   if (tx_step && handle_transaction(argv, c, client, key_slot, slot)) return;
@@ -123,6 +145,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     case kv::Route::kServer:
       if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
         slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
+        return;
+      }
+      if (is_pubsub_command(c.spec->id) && hooks_.pubsub) {
+        hooks_.pubsub(argv, *c.spec, client, slot);
         return;
       }
       if (hooks_.server_command) {
@@ -323,7 +349,7 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
       client.user = machine_.acl().default_user();
       return false;
     }
-    if (c.spec->id == kv::CommandId::kQuit) return false;
+    if (c.spec->id == kv::CommandId::kQuit || c.spec->id == kv::CommandId::kReset) return false;
     ++stats_.errors;
     slot.complete(kv::encode_error(kNoAuthError));
     return true;
@@ -410,6 +436,19 @@ void ClientService::log_acl(std::string_view reason, std::string_view object,
   info += " name=" + client.name + " user=" + (client.user ? client.user->name : "default");
   acl_log_.add(reason, client.in_multi ? "multi" : "toplevel", object, username, std::move(info),
                ReplySlot::Clock::now());
+}
+
+void ClientService::reset(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot) {
+  if (auto it = connections_.find(client.id); it != connections_.end()) {
+    it->second.multi.reset();
+    it->second.unwatch();
+  }
+  client.in_multi = false;
+  client.name.clear();
+  if (hooks_.reset) hooks_.reset(client, slot);
+  client.authenticated = false;  // as the default user, at its next command (or AUTH)
+  client.user = nullptr;
+  slot.complete(kv::encode_simple("RESET"), argv);
 }
 
 void ClientService::fail_multi(const kv::ClientState& client) {
