@@ -291,7 +291,7 @@ void AclUser::refresh() {
   for (const CommandSpec& spec : command_table()) {
     every_command = every_command && commands.test(static_cast<size_t>(spec.id));
   }
-  unrestricted = every_command && all_keys && !deleted;
+  unrestricted = every_command && all_keys && all_channels && !deleted;
 }
 
 bool AclUser::same_rules(const AclUser& o) const {
@@ -464,6 +464,35 @@ bool acl_password_matches(const AclUser& user, std::string_view password) {
   return match;
 }
 
+namespace {
+
+// The first channel argument the user may not use (0: none).
+size_t refused_channel(const AclUser& user, const CommandSpec& spec,
+                       std::span<const std::string> argv) {
+  size_t first = 1, last = argv.size() - 1;
+  switch (spec.id) {
+    case kPublish:
+      last = 1;
+      break;
+    case kSubscribe:
+    case kPsubscribe:
+      break;
+    default:
+      return 0;
+  }
+  const bool literal = spec.id == kPsubscribe;
+  for (size_t i = first; i <= last; ++i) {
+    const bool allowed =
+        std::any_of(user.channels.begin(), user.channels.end(), [&](const std::string& pattern) {
+          return literal ? pattern == argv[i] : glob_match(pattern, argv[i]);
+        });
+    if (!allowed) return i;
+  }
+  return 0;
+}
+
+}  // namespace
+
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv) {
   // AUTH, QUIT and RESET work for anyone, as Redis's no-auth commands do.
@@ -476,6 +505,11 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     return {};
   }
   if (!user.commands.test(static_cast<size_t>(spec.id))) return {AclDenial::kCommand, 0};
+  if (!user.all_channels) {
+    if (const size_t refused = refused_channel(user, spec, argv)) {
+      return {AclDenial::kChannel, refused};
+    }
+  }
   if (user.all_keys) return {};
   const uint8_t access = key_access(spec, argv);
   size_t first = 0, last = 0, step = 1;
@@ -510,6 +544,9 @@ std::string acl_denied_error(AclDenial denial, const CommandSpec& spec,
                              std::span<const std::string> argv) {
   if (denial == AclDenial::kKey) {
     return "NOPERM this user has no permissions to access one of the keys used as arguments";
+  }
+  if (denial == AclDenial::kChannel) {
+    return "NOPERM this user has no permissions to access one of the channels used as arguments";
   }
   return "NOPERM this user has no permissions to run the '" + acl_command_name(spec, argv) +
          "' command";

@@ -410,9 +410,13 @@ bool ClientService::refused_by_acl(const kv::Argv& argv, const kv::Classificatio
   if (verdict.denial == kv::AclDenial::kNone) return false;
   ++stats_.errors;
   const bool key = verdict.denial == kv::AclDenial::kKey;
-  log_acl(key ? "key" : "command",
-          key ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
-          client.user->name, client, slot);
+  const bool channel = verdict.denial == kv::AclDenial::kChannel;
+  log_acl(
+      key       ? "key"
+      : channel ? "channel"
+                : "command",
+      key || channel ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
+      client.user->name, client, slot);
   fail_multi(client);  // as Redis: refused when queued, so EXEC answers EXECABORT
   slot.complete(kv::encode_error(kv::acl_denied_error(verdict.denial, *c.spec, args)));
   return true;

@@ -90,6 +90,7 @@ int64_t PubSubHub::publish(std::string_view channel, std::string_view message) {
     if (auto conn = it->second.lock()) conn->push(frames[d.frame]);
   }
   const auto receivers = static_cast<int64_t>(deliveries.size());
+  frames.clear();  // a big message is not kept until the next one
   frames_ = std::move(frames);
   deliveries_ = std::move(deliveries);
   return receivers;
