@@ -12,6 +12,7 @@ import unittest
 import redis
 
 from cluster import ClusterTestCase
+from test_snapshots import persistence, write_batch
 from test_transactions import RawConnection, RedisServer, encode
 
 
@@ -175,6 +176,28 @@ class PubSubClusterTest(ClusterTestCase):
         while r.info("stats")["pubsub_channels"] != 0 and time.time() < deadline:
             time.sleep(0.05)
         self.assertEqual(r.info("stats")["pubsub_channels"], 0, "a disconnect unsubscribes")
+
+
+class PubSubAfterInstallSnapshotTest(ClusterTestCase):
+    cluster_args = {"extra_args": ("--snapshot-entries=2000", "--snapshot-bytes=0",
+                                   "--wal-segment-bytes=262144")}
+
+    def test_a_follower_that_installed_a_snapshot_still_delivers(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        self.c.kill(follower)
+        leader = write_batch(self.c, leader, "k:", 6000)
+        deadline = time.time() + 20
+        while persistence(self.c, leader)["log_first_index"] <= 3000 and time.time() < deadline:
+            time.sleep(0.1)
+        self.c.start(follower)
+        self.c.wait_converged(timeout=30)
+        self.assertGreaterEqual(persistence(self.c, follower)["snapshots_installed"], 1)
+        sub = RawConnection(self.c.client_port[follower])
+        sub.call("SUBSCRIBE", "after")
+        self.c.client(self.c.leader()).publish("after", "m")
+        self.assertEqual(sub._reply(), b"*3\r\n$7\r\nmessage\r\n$5\r\nafter\r\n$1\r\nm\r\n")
+        sub.close()
 
 
 class SlowSubscriberTest(ClusterTestCase):
