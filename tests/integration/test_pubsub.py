@@ -178,6 +178,24 @@ class PubSubClusterTest(ClusterTestCase):
         self.assertEqual(r.info("stats")["pubsub_channels"], 0, "a disconnect unsubscribes")
 
 
+class MonitorInterplayTest(ClusterTestCase):
+    nodes = 1
+
+    def test_reset_ends_monitor_and_subscriptions(self):
+        port = self.c.client_port[self.c.leader()]
+        mon, other = RawConnection(port), RawConnection(port)
+        self.assertEqual(mon.call("MONITOR"), b"+OK\r\n")
+        mon.sock.sendall(encode("SUBSCRIBE", "ch"))
+        self.assertEqual(mon._reply(), b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n")
+        self.assertTrue(mon._reply().endswith(b'"SUBSCRIBE" "ch"\r\n'))  # fed after it ran
+        self.assertEqual(mon.call("RESET"), b"+RESET\r\n")  # not fed to itself, as Redis
+        other.call("PUBLISH", "ch", "m")
+        other.call("PING")
+        self.assertEqual(mon.call("GET", "k"), b"$-1\r\n", "neither monitor nor subscribed")
+        mon.close()
+        other.close()
+
+
 class PubSubAfterInstallSnapshotTest(ClusterTestCase):
     cluster_args = {"extra_args": ("--snapshot-entries=2000", "--snapshot-bytes=0",
                                    "--wal-segment-bytes=262144")}
