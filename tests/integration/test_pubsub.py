@@ -49,6 +49,18 @@ SCRIPTS = {
         (1, 1, "PUBSUB", "CHANNELS", "x*"), (1, 1, "PUBSUB", "NUMPAT"),
         (0, 1, "PSUBSCRIBE", "p*"), (1, 1, "PUBSUB", "NUMPAT"), (1, 1, "PUBSUB", "HELP", "x"),
         (1, 1, "PUBLISH", "a"), (1, 1, "PUBLISH", "ch1", "m"), (0, 1, "READ")],
+    "ACL channel permissions": [
+        (1, 1, "ACL", "SETUSER", "psu", "on", "nopass", "+@all", "~*", "resetchannels",
+         "&news*"),
+        (1, 1, "ACL", "DRYRUN", "psu", "PUBLISH", "other", "x"),
+        (1, 1, "ACL", "DRYRUN", "psu", "PUBLISH", "newsx", "x"),
+        (0, 1, "AUTH", "psu", "x"), (0, 1, "PUBLISH", "other", "m"),
+        (0, 1, "PUBLISH", "newsx", "m"),
+        (0, 1, "EVAL", "return redis.call('publish', 'other', 'x')", "0"),
+        (0, 1, "MULTI"), (0, 1, "PUBLISH", "other", "x"), (0, 1, "EXEC"),
+        (0, 1, "SUBSCRIBE", "news1", "other"), (0, 1, "PSUBSCRIBE", "news1*"),
+        (0, 1, "PSUBSCRIBE", "news*"), (0, 1, "UNSUBSCRIBE", "other"),
+        (0, 1, "PUNSUBSCRIBE"), (1, 1, "ACL", "DELUSER", "psu")],
 }
 
 
