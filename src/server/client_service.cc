@@ -98,7 +98,9 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
   // An authenticated client's command other than AUTH has nothing to check (inline).
-  const bool auth_step = c.spec->id == kv::CommandId::kAuth || !client.authenticated;
+  // (In subscribed mode AUTH is refused below, as in Redis.)
+  const bool auth_step =
+      (c.spec->id == kv::CommandId::kAuth && client.subscriptions == 0) || !client.authenticated;
   if (auth_step && handle_auth(argv, c, client, slot)) return;
   // One load and one branch for an unrestricted user (the default user as it starts).
   if (const kv::AclUser* user = client.user.get(); user != nullptr && !user->unrestricted) {

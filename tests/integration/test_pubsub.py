@@ -40,6 +40,8 @@ SCRIPTS = {
         (0, 1, "SUBSCRIBE", "s"), (0, 1, "PING"), (0, 1, "PING", "hello"), (0, 1, "PING", "a", "b"),
         (0, 1, "GET", "k"), (0, 1, "SET", "k", "v"), (0, 1, "PUBLISH", "s", "x"),
         (0, 1, "MULTI"), (0, 1, "CLIENT", "ID"), (0, 1, "SUBSCRIBE"), (0, 1, "NOSUCH"),
+        (0, 1, "AUTH", "x"), (0, 1, "AUTH", "default", "x"), (0, 1, "SELECT", "0"),
+        (0, 1, "ECHO", "x"), (0, 1, "EVAL", "return 1", "0"),
         (0, 1, "RESET"), (0, 1, "PING"), (0, 1, "GET", "k"), (1, 1, "PUBLISH", "s", "x")],
     "PUBSUB": [
         (0, 1, "SUBSCRIBE", "ch1"), (1, 1, "PUBSUB", "HELP"), (1, 1, "PUBSUB", "foo"),
