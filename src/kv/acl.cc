@@ -480,18 +480,20 @@ size_t refused_channel(const AclUser& user, const CommandSpec& spec,
     default:
       return 0;
   }
-  const bool literal = spec.id == kPsubscribe;
   for (size_t i = first; i <= last; ++i) {
-    const bool allowed =
-        std::any_of(user.channels.begin(), user.channels.end(), [&](const std::string& pattern) {
-          return literal ? pattern == argv[i] : glob_match(pattern, argv[i]);
-        });
-    if (!allowed) return i;
+    if (!acl_channel_allowed(user, argv[i], spec.id == kPsubscribe)) return i;
   }
   return 0;
 }
 
 }  // namespace
+
+bool acl_channel_allowed(const AclUser& user, std::string_view name, bool pattern) {
+  if (user.all_channels) return true;
+  return std::any_of(user.channels.begin(), user.channels.end(), [&](const std::string& p) {
+    return pattern ? p == name : glob_match(p, name);
+  });
+}
 
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv) {

@@ -94,6 +94,9 @@ struct AclVerdict {
   AclDenial denial = AclDenial::kNone;
   size_t key_index = 0;  // for kKey and kChannel: the argument that was refused
 };
+// Whether the user may use a channel (a subscription pattern, when `pattern`: literally one
+// of its & patterns, as Redis 7.0 checks PSUBSCRIBE).
+bool acl_channel_allowed(const AclUser& user, std::string_view name, bool pattern);
 // `argv` is the command as classified (name first). Arity must have been checked.
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv);

@@ -154,14 +154,14 @@ void PubSubRegistry::remove_client(uint64_t client) {
 }
 
 void PubSubRegistry::route(std::string_view channel, std::string_view message,
-                           std::vector<std::string>* frames, std::vector<Delivery>* out) const {
+                           std::vector<Frame>* frames, std::vector<Delivery>* out) const {
   if (auto it = channels_.find(std::string(channel)); it != channels_.end()) {
-    frames->push_back(message_frame(channel, message));
+    frames->push_back({message_frame(channel, message), {}, false});
     for (uint64_t client : it->second) out->push_back({client, frames->size() - 1});
   }
   for (const auto& [pattern, clients] : patterns_) {
     if (!glob_match(pattern, channel)) continue;
-    frames->push_back(pmessage_frame(pattern, channel, message));
+    frames->push_back({pmessage_frame(pattern, channel, message), pattern, true});
     for (uint64_t client : clients) out->push_back({client, frames->size() - 1});
   }
 }

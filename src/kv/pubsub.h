@@ -73,11 +73,16 @@ class PubSubRegistry {
   // subscription order) with a "message" frame, then each matching pattern's subscribers
   // with its "pmessage" frame. A client subscribed twice (a channel and a pattern) receives
   // it twice, as in Redis. Frames are shared: `frames` holds them, `out` points into it.
+  struct Frame {
+    std::string bytes;
+    std::string pattern;  // the pattern subscription it is for ("pmessage")
+    bool is_pattern = false;
+  };
   struct Delivery {
     uint64_t client;
     size_t frame;  // index into frames
   };
-  void route(std::string_view channel, std::string_view message, std::vector<std::string>* frames,
+  void route(std::string_view channel, std::string_view message, std::vector<Frame>* frames,
              std::vector<Delivery>* out) const;
 
   // PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP (argv from "PUBSUB").

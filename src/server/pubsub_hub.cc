@@ -1,9 +1,23 @@
 #include "server/pubsub_hub.h"
 
+#include <spdlog/spdlog.h>
+
+#include "kv/acl.h"
 #include "kv/resp_writer.h"
 #include "server/client_connection.h"
 
 namespace raftkv::server {
+
+namespace {
+
+bool may_receive(const kv::AclUser& user, std::string_view channel,
+                 const kv::PubSubRegistry::Frame& frame) {
+  if (user.deleted) return false;
+  return frame.is_pattern ? kv::acl_channel_allowed(user, frame.pattern, true)
+                          : kv::acl_channel_allowed(user, channel, false);
+}
+
+}  // namespace
 
 void PubSubHub::command(const kv::Argv& argv, const kv::CommandSpec& spec, kv::ClientState& client,
                         ReplySlot& slot) {
@@ -79,17 +93,30 @@ int64_t PubSubHub::publish(std::string_view channel, std::string_view message) {
   if (registry_.empty()) return 0;
   // Taken out while pushing: a push over the output limit closes its connection, which
   // comes back here (on_disconnect) and changes the registry.
-  std::vector<std::string> frames = std::move(frames_);
+  std::vector<kv::PubSubRegistry::Frame> frames = std::move(frames_);
   std::vector<kv::PubSubRegistry::Delivery> deliveries = std::move(deliveries_);
   frames.clear();
   deliveries.clear();
   registry_.route(channel, message, &frames, &deliveries);
+  int64_t receivers = 0;
   for (const auto& d : deliveries) {
     auto it = subscribers_.find(d.client);
     if (it == subscribers_.end()) continue;
-    if (auto conn = it->second.lock()) conn->push(frames[d.frame]);
+    auto conn = it->second.lock();
+    if (!conn) continue;
+    const kv::PubSubRegistry::Frame& frame = frames[d.frame];
+    if (const kv::AclUser* user = conn->state().user.get();
+        user != nullptr && !user->unrestricted && !may_receive(*user, channel, frame)) {
+      // Its user was deleted or lost the channel since it subscribed: Redis closes such
+      // subscribers when the ACL changes; here, at their next message.
+      spdlog::info("client {} ({}) closed: its ACL user may no longer receive '{}'",
+                   conn->state().id, conn->peer(), channel);
+      conn->close();
+      continue;
+    }
+    conn->push(frame.bytes);
+    ++receivers;
   }
-  const auto receivers = static_cast<int64_t>(deliveries.size());
   frames.clear();  // a big message is not kept until the next one
   frames_ = std::move(frames);
   deliveries_ = std::move(deliveries);

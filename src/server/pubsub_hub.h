@@ -49,7 +49,7 @@ class PubSubHub final : public kv::PublishSink {
   kv::PubSubRegistry registry_;
   std::unordered_map<uint64_t, std::weak_ptr<ClientConnection>> subscribers_;
   // Reused by publish().
-  std::vector<std::string> frames_;
+  std::vector<kv::PubSubRegistry::Frame> frames_;
   std::vector<kv::PubSubRegistry::Delivery> deliveries_;
 };
 

@@ -142,6 +142,22 @@ class PubSubClusterTest(ClusterTestCase):
         for seq in sequences[1:]:
             self.assertEqual(seq, sequences[0], "every node delivers in log order")
 
+    def test_a_subscriber_whose_user_loses_the_channel_is_closed(self):
+        leader = self.c.leader()
+        r = self.c.client(leader)
+        r.execute_command("ACL", "SETUSER", "rev", "on", "nopass", "+@all", "~*",
+                          "resetchannels", "&news*")
+        sub = RawConnection(self.c.client_port[leader])
+        self.assertEqual(sub.call("AUTH", "rev", "x"), b"+OK\r\n")
+        sub.call("SUBSCRIBE", "news1")
+        self.assertEqual(r.publish("news1", "a"), 1)
+        self.assertTrue(sub._reply().endswith(b"$1\r\na\r\n"))
+        r.execute_command("ACL", "SETUSER", "rev", "resetchannels", "&other")
+        self.assertEqual(r.publish("news1", "b"), 0)
+        with self.assertRaises(ConnectionError):
+            sub._reply()
+        sub.close()
+
     def test_publish_on_a_follower_redirects(self):
         follower = next(i for i in self.c.ids if i != self.c.leader())
         with self.assertRaisesRegex(redis.exceptions.ResponseError, "MOVED"):

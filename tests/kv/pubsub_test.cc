@@ -50,15 +50,16 @@ TEST(PubSub, RoutesToChannelThenPatternSubscribers) {
   EXPECT_TRUE(r.psubscribe(1, "n*"));
   EXPECT_TRUE(r.psubscribe(3, "x*"));
   EXPECT_EQ(r.subscription_count(1), 2u);
-  std::vector<std::string> frames;
+  std::vector<PubSubRegistry::Frame> frames;
   std::vector<PubSubRegistry::Delivery> to;
   r.route("news", "m", &frames, &to);
   ASSERT_EQ(to.size(), 3u);  // client 1 twice: the channel and the pattern, as in Redis
   EXPECT_EQ(to[0].client, 1u);
   EXPECT_EQ(to[1].client, 2u);
   EXPECT_EQ(to[2].client, 1u);
-  EXPECT_EQ(frames[to[0].frame], message_frame("news", "m"));
-  EXPECT_EQ(frames[to[2].frame], pmessage_frame("n*", "news", "m"));
+  EXPECT_EQ(frames[to[0].frame].bytes, message_frame("news", "m"));
+  EXPECT_EQ(frames[to[2].frame].bytes, pmessage_frame("n*", "news", "m"));
+  EXPECT_EQ(frames[to[2].frame].pattern, "n*");
   EXPECT_EQ(pubsub(r, {"NUMSUB", "news", "none"}),
             "*4\r\n$4\r\nnews\r\n:2\r\n$4\r\nnone\r\n:0\r\n");
   EXPECT_EQ(pubsub(r, {"NUMPAT"}), ":2\r\n");
