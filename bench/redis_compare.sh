@@ -25,6 +25,8 @@
 #   BENCH_ACL=1     the benchmark runs as an ACL user with a key pattern, on every target:
 #                   ACL SETUSER bench on >bench-pw ~key:* +@all, redis-benchmark --user
 #                   bench -a bench-pw (the cost of the per-command permission check)
+#   BENCH_METRICS=1 every raftkv node also serves Prometheus /metrics (raftkv cluster
+#                   --metrics-port), to show the figures hold with metrics on
 #   BENCH_KEEP=1    keep the temp dir (logs, raw CSV) instead of deleting it
 #   TMPDIR          where the temp dir goes; must be a real disk for fsync to mean anything
 #
@@ -40,6 +42,7 @@ PIPELINES=${BENCH_PIPELINES:-"1 16"}
 TESTS=${BENCH_TESTS:-"set get"}
 BENCH_TLS=${BENCH_TLS:-0}
 BENCH_ACL=${BENCH_ACL:-0}
+BENCH_METRICS=${BENCH_METRICS:-0}
 KEYSPACE=100000
 VALUE_SIZE=64
 HOST=127.0.0.1
@@ -156,7 +159,7 @@ wait_ping() {  # port, seconds
 # --- raftkv --------------------------------------------------------------------------
 start_raftkv() {
   local cport pport tport=0 i p role
-  local -a tls_args=()
+  local -a cluster_args=()
   cport=$(free_ports 3)
   pport=$(free_ports 3)
   while ((pport < cport + 3 && cport < pport + 3)); do pport=$(free_ports 3); done
@@ -165,12 +168,21 @@ start_raftkv() {
     while ((tport < cport + 3 && cport < tport + 3 || tport < pport + 3 && pport < tport + 3)); do
       tport=$(free_ports 3)
     done
-    tls_args=(--tls-port "$tport" -- "${SERVER_TLS[@]}")
+    cluster_args=(--tls-port "$tport")
   fi
+  if [[ $BENCH_METRICS == 1 ]]; then
+    local mport
+    mport=$(free_ports 3)
+    cluster_args+=(--metrics-port "$mport")
+  fi
+  # Options for every `raftkv serve`, after `--`.
+  local -a serve_args=()
+  [[ $BENCH_TLS == 1 ]] && serve_args+=("${SERVER_TLS[@]}")
+  ((${#serve_args[@]})) && cluster_args+=(-- "${serve_args[@]}")
   mkdir -p "$WORK/raftkv"
   # --tls-port only in TLS mode, so binaries from before it can be compared too.
   "$RAFTKV" cluster --nodes 3 --client-port "$cport" --peer-port "$pport" \
-    --data-dir "$WORK/raftkv" "${tls_args[@]}" >"$WORK/raftkv.log" 2>&1 &
+    --data-dir "$WORK/raftkv" "${cluster_args[@]}" >"$WORK/raftkv.log" 2>&1 &
   CLUSTER_PID=$!
   for ((i = 0; i < 300; i++)); do
     kill -0 "$CLUSTER_PID" 2>/dev/null || die "raftkv cluster exited; see $WORK/raftkv.log"
@@ -305,7 +317,7 @@ for target in raftkv durable memory; do
       '~key:*' '+@all') == OK ]] || die "ACL SETUSER failed on $target"
   fi
 done
-log "mode: TLS=$BENCH_TLS ACL=$BENCH_ACL"
+log "mode: TLS=$BENCH_TLS ACL=$BENCH_ACL METRICS=$BENCH_METRICS"
 for t in $TESTS; do
   for c in $CLIENTS; do
     for p in $PIPELINES; do

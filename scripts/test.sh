@@ -36,7 +36,9 @@ if ((sanitize)); then
     ctest --test-dir build/sanitize --output-on-failure -j"$jobs" -LE no-sanitize "$@"
 
   # Only the tests of the threaded code (the server's io, disk and worker threads, the
-  # transport), so the extra build stays within a few minutes.
+  # transport), so the extra build stays within a few minutes. It does catch races: with
+  # the lock in DiskWriter::saves() dropped, DiskWriterTest.CountersAreReadWhileTheDisk-
+  # ThreadSaves fails with a data race report.
   echo "== ThreadSanitizer build (server and transport tests)"
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTKV_TSAN=ON \
     -DRAFTKV_WERROR=ON >/dev/null

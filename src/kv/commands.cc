@@ -1,8 +1,8 @@
 #include "kv/commands.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "kv/acl_commands.h"
@@ -203,14 +203,34 @@ char to_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
-const std::unordered_map<std::string_view, const CommandSpec*>& index_by_name() {
-  static const auto index = [] {
-    std::unordered_map<std::string_view, const CommandSpec*> map;
-    for (const auto& spec : kTable) map.emplace(spec.name, &spec);
-    return map;
-  }();
-  return index;
+// Every command's name is looked up: an open-addressing table filled at compile time and
+// probed with a hash taken while the name is lower-cased, usually one comparison. (An
+// unordered_map<string_view> cost about 100 instructions more a command: a general hash
+// of the name, then a bucket walk.)
+constexpr size_t kMaxNameLength = 24;
+constexpr size_t kNameSlots = 1024;  // at most a quarter full: probes stay short
+constexpr uint32_t kNameHashSeed = 2166136261u;
+constexpr uint32_t name_hash_step(uint32_t h, char c) {
+  return (h ^ static_cast<uint8_t>(c)) * 16777619u;  // FNV-1a
 }
+
+constexpr std::array<int16_t, kNameSlots> build_name_index() {
+  std::array<int16_t, kNameSlots> slots{};
+  slots.fill(-1);
+  for (size_t i = 0; i < kTable.size(); ++i) {
+    uint32_t h = kNameHashSeed;
+    for (const char c : kTable[i].name) h = name_hash_step(h, c);
+    size_t s = h & (kNameSlots - 1);
+    while (slots[s] >= 0) s = (s + 1) & (kNameSlots - 1);
+    slots[s] = static_cast<int16_t>(i);
+  }
+  return slots;
+}
+constexpr std::array<int16_t, kNameSlots> kNameIndex = build_name_index();
+static_assert(kTable.size() * 4 <= kNameSlots);
+static_assert(std::ranges::all_of(kTable, [](const CommandSpec& spec) {
+  return spec.name.size() <= kMaxNameLength;
+}));
 
 // Checks SESSION's subcommand: OPEN, or CLOSE <id>.
 std::string validate_session(std::span<const std::string> argv) {
@@ -249,15 +269,6 @@ void classify_plain(std::span<const std::string> argv, Classification* out) {
 }
 
 }  // namespace
-
-ValueType command_value_type(CommandId id) {
-  if (id >= kHset && id <= kHscan) return ValueType::kHash;
-  if (id >= kLpush && id <= kLpos) return ValueType::kList;
-  if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
-  if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
-  if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
-  return ValueType::kString;
-}
 
 bool denied_when_out_of_memory(const CommandSpec& spec) {
   if (spec.route != kWrite) return false;
@@ -308,12 +319,19 @@ bool arity_matches(const CommandSpec& spec, size_t argc) {
 
 const CommandSpec* find_command(std::string_view name) {
   // Longer than any command name: not a command (and no copy of a huge argument).
-  if (name.size() > 16) return nullptr;
-  char lower[16];
-  for (size_t i = 0; i < name.size(); ++i) lower[i] = to_lower(name[i]);
-  const auto& index = index_by_name();
-  const auto it = index.find(std::string_view(lower, name.size()));
-  return it == index.end() ? nullptr : it->second;
+  if (name.size() > kMaxNameLength) return nullptr;
+  char lower[kMaxNameLength];
+  uint32_t h = kNameHashSeed;
+  for (size_t i = 0; i < name.size(); ++i) {
+    lower[i] = to_lower(name[i]);
+    h = name_hash_step(h, lower[i]);
+  }
+  const std::string_view wanted(lower, name.size());
+  for (size_t s = h & (kNameSlots - 1);; s = (s + 1) & (kNameSlots - 1)) {
+    const int16_t i = kNameIndex[s];
+    if (i < 0) return nullptr;
+    if (kTable[static_cast<size_t>(i)].name == wanted) return &kTable[static_cast<size_t>(i)];
+  }
 }
 
 std::string unknown_command_error(std::span<const std::string> argv) {

@@ -208,8 +208,16 @@ enum class CommandId : uint8_t {
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands
-// (and for every command that is not a data command).
-ValueType command_value_type(CommandId id);
+// (and for every command that is not a data command). Inline: every data command asks.
+inline ValueType command_value_type(CommandId id) {
+  using enum CommandId;
+  if (id >= kHset && id <= kHscan) return ValueType::kHash;
+  if (id >= kLpush && id <= kLpos) return ValueType::kList;
+  if (id >= kSadd && id <= kSdiffstore) return ValueType::kSet;
+  if (id >= kZadd && id <= kZrangestore) return ValueType::kZSet;
+  if (id >= kXadd && id <= kXinfo) return ValueType::kStream;
+  return ValueType::kString;
+}
 
 // Flags, as COMMAND reports them.
 enum CommandFlag : uint32_t {

@@ -131,11 +131,12 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     key_at = kv::stream_first_key(*c.spec, args);
   }
   const size_t first_key = c.command_offset + key_at;
-  uint16_t key_slot = key_at > 0 && first_key < argv.size() ? hash_slot(argv[first_key]) : 0;
+  const KeyRef key{
+      key_at > 0 && first_key < argv.size() ? static_cast<uint32_t>(argv.size() - first_key) : 0};
   if (c.spec->id == kv::CommandId::kReset) return reset(argv, client, slot);  // even in MULTI
   const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
                                            c.spec->id <= kv::CommandId::kUnwatch);
-  if (tx_step && handle_transaction(argv, c, client, key_slot, slot)) return;
+  if (tx_step && handle_transaction(argv, c, client, key, slot)) return;
   switch (c.route) {
     case kv::Route::kLocal: {
       std::string out;
@@ -168,7 +169,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
                                  : acl_user_for(c, client);
       dispatch(client.id, Queued{std::move(argv),
                                  std::move(c),
-                                 key_slot,
+                                 key,
                                  std::move(slot),
                                  Step::kCommand,
                                  {},
@@ -208,7 +209,8 @@ void ClientService::start_read(uint64_t client_id, Queued&& q) {
   }
   if (auto err = driver_.unavailable()) {
     ++stats_.redirects;
-    q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
+    q.slot.complete(redirect_error(*err, q.key.slot(q.argv)),
+                    q.argv);  // not executed: go elsewhere
     return;
   }
   Connection& conn = connections_[client_id];
@@ -218,7 +220,7 @@ void ClientService::start_read(uint64_t client_id, Queued&& q) {
       [this, client_id, q = std::move(q)](std::optional<RequestError> err) mutable {
         if (err) {
           ++stats_.errors;
-          q.slot.complete(request_error(*err, q.key_slot), q.argv);
+          q.slot.complete(request_error(*err, q.key.slot(q.argv)), q.argv);
           finish_read(client_id);
           return;
         }
@@ -249,7 +251,8 @@ void ClientService::serve_read(uint64_t client_id, Queued&& q) {
       // The tick is a write, but this is a read: it either redirects or was not served.
       const bool redirect = *err == RequestError::kNotLeader || *err == RequestError::kNoLeader ||
                             *err == RequestError::kStorage;
-      q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key_slot), q.argv);
+      q.slot.complete(request_error(redirect ? *err : RequestError::kTimeout, q.key.slot(q.argv)),
+                      q.argv);
     } else {
       ++stats_.reads_ok;
       q.slot.complete(machine_.read(*q.c.spec, q.argv, 0, script_user(q).get()), q.argv);
@@ -290,7 +293,8 @@ void ClientService::finish_read(uint64_t client_id) {
 void ClientService::start_write(uint64_t client_id, Queued&& q) {
   if (auto err = driver_.unavailable()) {
     ++stats_.redirects;
-    q.slot.complete(redirect_error(*err, q.key_slot), q.argv);  // not executed: go elsewhere
+    q.slot.complete(redirect_error(*err, q.key.slot(q.argv)),
+                    q.argv);  // not executed: go elsewhere
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
@@ -305,28 +309,28 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
-  propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot);
+  propose(client_id, std::move(cmd), std::move(q.slot), q.key);
 }
 
 void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot,
-                            uint16_t key_slot) {
+                            KeyRef key) {
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry), [this, client_id, slot = std::move(slot), key_slot,
-                         argv = std::move(cmd.argv), session = cmd.session_id](
-                            std::optional<RequestError> err, const std::string& reply) mutable {
+      std::move(entry), [this, client_id, slot = std::move(slot), key, argv = std::move(cmd.argv),
+                         session = cmd.session_id](std::optional<RequestError> err,
+                                                   const std::string& reply) mutable {
         if (err) {
           ++stats_.proposals_failed;  // for /metrics
           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
           ++stats_.errors;
-          slot.complete(request_error(*err, key_slot), argv);
+          slot.complete(request_error(*err, key.slot(argv)), argv);
           return;
         }
         ++stats_.writes_ok;
         if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
           kv::Classification c = kv::classify(argv);
-          Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
+          Queued q{std::move(argv), std::move(c), key, std::move(slot)};
           if (!block_if_empty(client_id, q, reply)) q.slot.complete(reply, q.argv);
           return;
         }

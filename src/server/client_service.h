@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
 #include "server/acl_log.h"
+#include "server/hash_slot.h"
 #include "server/password_check.h"
 #include "server/raft_driver.h"
 #include "server/reply_slot.h"
@@ -99,11 +101,20 @@ class ClientService {
   // What a held-back item does: a read or write, or a change to the WATCH state (which
   // must happen in order with the connection's EXECs).
   enum class Step : uint8_t { kCommand, kWatch, kUnwatch };
+  // Where a command's first key is, counted from the end of its argv (0: it has none), so
+  // that it still holds once a session prefix is stripped from the front. Only -MOVED
+  // needs the key's hash slot, so that is computed then, not for every command.
+  struct KeyRef {
+    uint32_t from_end = 0;
+    uint16_t slot(std::span<const std::string> argv) const {
+      return from_end == 0 || from_end > argv.size() ? 0 : hash_slot(argv[argv.size() - from_end]);
+    }
+  };
   // A read or write held back to keep its connection's order.
   struct Queued {
     kv::Argv argv;
     kv::Classification c;
-    uint16_t key_slot;
+    KeyRef key;
     ReplySlot slot;
     Step step = Step::kCommand;
     std::vector<kv::Argv> transaction = {};  // EXEC's queued commands
@@ -140,9 +151,9 @@ class ClientService {
   void dispatch(uint64_t client_id, Queued&& q);
   // Transactions (client_service_tx.cc).
   bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
-                          uint16_t key_slot, ReplySlot& slot);
-  void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
-                      uint16_t key_slot, ReplySlot& slot);
+                          KeyRef key, ReplySlot& slot);
+  void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c, KeyRef key,
+                      ReplySlot& slot);
   void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot, std::string acl_user);
   void run_watch_step(uint64_t client_id, Queued& q);
   void start_exec(uint64_t client_id, Queued&& q);
@@ -150,7 +161,7 @@ class ClientService {
   void start_read(uint64_t client_id, Queued&& q);
   void start_write(uint64_t client_id, Queued&& q);
   // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
-  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, uint16_t key_slot);
+  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, KeyRef key);
   void serve_read(uint64_t client_id, Queued&& q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.

@@ -89,7 +89,7 @@ void ClientService::poll_blocked(std::shared_ptr<Blocked> b) {
     if (alive.expired() || !connections_.contains(b->client_id)) return;  // gone: nobody to tell
     if (auto err = driver_.unavailable()) {
       ++stats_.redirects;  // leadership lost: the client retries on the new leader
-      return unblock(b, redirect_error(*err, b->q.key_slot));
+      return unblock(b, redirect_error(*err, b->q.key.slot(b->q.argv)));
     }
     if (streams_changed(*b)) return retry_blocked(std::move(b));
     if (b->deadline && rt_.now() >= *b->deadline) return unblock(b, std::string(kNilArray));
@@ -103,7 +103,7 @@ void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
     if (alive.expired()) return;
     if (err) {
       ++stats_.errors;
-      return unblock(b, request_error(*err, b->q.key_slot));
+      return unblock(b, request_error(*err, b->q.key.slot(b->q.argv)));
     }
     if (reply == kNilArray) return poll_blocked(b);  // another consumer was first
     unblock(b, std::move(reply));

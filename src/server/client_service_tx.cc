@@ -21,8 +21,7 @@ bool is(const kv::Classification& c, kv::CommandId id) {
 
 // Returns true when the command was a transaction command, or was queued inside MULTI.
 bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification& c,
-                                       kv::ClientState& client, uint16_t key_slot,
-                                       ReplySlot& slot) {
+                                       kv::ClientState& client, KeyRef key, ReplySlot& slot) {
   using kv::CommandId;
   // The common case, decided without a lookup: neither in MULTI nor a transaction command.
   if (!client.in_multi && (c.spec->id < CommandId::kMulti || c.spec->id > CommandId::kUnwatch)) {
@@ -46,7 +45,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
       return true;
     }
     it->second.multi.reset();
-    dispatch(client_id, Queued{{}, c, 0, std::move(slot), Step::kUnwatch});  // as Redis does
+    dispatch(client_id, Queued{{}, c, {}, std::move(slot), Step::kUnwatch});  // as Redis does
     return true;
   }
   if (is(c, CommandId::kMulti)) {
@@ -66,24 +65,24 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
     }
     const Step step = is(c, CommandId::kWatch) ? Step::kWatch : Step::kUnwatch;
     if (in_multi) {  // UNWATCH inside MULTI is queued; at EXEC it answers +OK (as Redis)
-      queue_in_multi(it->second, argv, c, key_slot, slot);
+      queue_in_multi(it->second, argv, c, key, slot);
       return true;
     }
-    dispatch(client_id, Queued{std::move(argv), c, key_slot, std::move(slot), step});
+    dispatch(client_id, Queued{std::move(argv), c, key, std::move(slot), step});
     return true;
   }
   if (!in_multi || is(c, CommandId::kQuit)) return false;
-  queue_in_multi(it->second, argv, c, key_slot, slot);
+  queue_in_multi(it->second, argv, c, key, slot);
   return true;
 }
 
 void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
-                                   uint16_t key_slot, ReplySlot& slot) {
+                                   KeyRef key, ReplySlot& slot) {
   Multi& multi = *conn.multi;
   std::string error = kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
   if (auto err = driver_.unavailable(); error.empty() && err) {
-    error = redirect_error(*err, key_slot);
+    error = redirect_error(*err, key.slot(argv));
   }
   if (error.empty()) error = memory_refusal(*c.spec);  // Redis, too, refuses it when queued
   const uint64_t bytes = encoded_size_bound(argv);
@@ -172,7 +171,7 @@ void ClientService::start_exec(uint64_t client_id, Queued&& q) {
     ++stats_.errors;
     return q.slot.complete(kv::encode_error(command_too_large_error(entry.size())));
   }
-  propose(client_id, std::move(tx), std::move(q.slot), q.key_slot);
+  propose(client_id, std::move(tx), std::move(q.slot), q.key);
 }
 
 // The injected bug: the queued commands as separate entries, each proposed once the one

@@ -30,6 +30,7 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
   int client_port = 6379;
   int peer_port = 7379;
   int tls_port = 0;
+  int metrics_port = 0;
   std::string data_dir = "./raftkv-data";
   std::string host = "127.0.0.1";
   std::vector<std::string> extra;
@@ -45,6 +46,10 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
   app.add_option("--tls-port", tls_port,
                  "client TLS port of node 1 (node i: +i-1; needs --tls-cert-file and "
                  "--tls-key-file after --); 0: none")
+      ->check(CLI::Range(0, 65000))
+      ->capture_default_str();
+  app.add_option("--metrics-port", metrics_port,
+                 "Prometheus /metrics port of node 1 (node i: +i-1); 0: none")
       ->check(CLI::Range(0, 65000))
       ->capture_default_str();
   app.add_option("--host", host, "address to listen on")->capture_default_str();
@@ -82,6 +87,9 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
         "--initial-cluster=" + cluster,
     };
     if (tls_port != 0) args.push_back("--tls-port=" + std::to_string(tls_port + i - 1));
+    if (metrics_port != 0) {
+      args.push_back("--listen-metrics=" + host + ":" + std::to_string(metrics_port + i - 1));
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     pid_t pid = fork();
     if (pid < 0) {

@@ -295,6 +295,11 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
   app.add_option("--slowlog-max-len", o.slowlog.max_len, "SLOWLOG keeps this many entries")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1000000}))
       ->capture_default_str();
+  app.add_option("--key-load-delay", o.key_load_delay_us,
+                 "wait this many microseconds before applying each entry of the log replay "
+                 "after a restart (for tests, as Redis's key-load-delay)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}))
+      ->capture_default_str();
   app.add_flag("--check-config", o.check_only,
                "check the options and the --config file, print 'configuration ok' and exit")
       ->configurable(false);

@@ -93,6 +93,9 @@ struct ServerOptions {
   net::TlsFiles peer_tls;
   // slowlog-log-slower-than (microseconds) and slowlog-max-len, Redis's defaults.
   SlowLogSettings slowlog;
+  // Waits this many microseconds before applying each entry of the replay after a restart,
+  // to make a replay long enough to watch (tests; Redis's key-load-delay). 0: none.
+  int64_t key_load_delay_us = 0;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

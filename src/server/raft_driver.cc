@@ -228,9 +228,14 @@ void RaftDriver::process() {
   // the next one is formed and queued while the previous fsync runs, instead of after
   // its completion has come back through the event loop. A snapshot batch is finished
   // first, because later committed entries apply on top of it.
+  const uint64_t applied_before = applied_bytes_;
   while (!stopped_ && !failed_ && batches_in_flight_ < kMaxBatchesInFlight &&
          !snapshot_in_flight_ && node_->has_ready()) {
     take_ready();
+    if (applied_bytes_ - applied_before >= kMaxApplyBytesPerTurn) {
+      schedule_process();  // the rest on a later turn, after what is waiting
+      return;
+    }
   }
 }
 
@@ -327,6 +332,7 @@ bool RaftDriver::apply_ready(const raft::Ready& rd) {
     const raft::Entry& e = committed[i];
     std::string reply = machine_->apply(e);
     applied_index_ = e.index;
+    applied_bytes_ += e.data.size();
     auto it = pending_writes_.find(e.index);
     if (it == pending_writes_.end()) continue;
     PendingWrite w = std::move(it->second);

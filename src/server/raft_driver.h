@@ -187,7 +187,12 @@ class RaftDriver {
   raft::HardState submitted_hard_state_;  // term and vote as last handed to the disk
   bool process_scheduled_ = false;
   static constexpr int kMaxBatchesInFlight = 4;
-  int batches_in_flight_ = 0;  // Ready batches queued to or being written by the disk thread
+  // A long catch-up (the replay after a restart, a follower far behind) is applied about
+  // this many entry bytes per turn of the event loop, so that clients, heartbeats and
+  // timers are served in between (Redis, too, serves events every 2 MB it loads).
+  static constexpr uint64_t kMaxApplyBytesPerTurn = 1 << 20;
+  uint64_t applied_bytes_ = 0;  // entry bytes applied since start
+  int batches_in_flight_ = 0;   // Ready batches queued to or being written by the disk thread
   bool snapshot_in_flight_ = false;
   bool stopped_ = false;
   bool failed_ = false;

@@ -4,9 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <functional>
 #include <random>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "net/peer_transport.h"
@@ -126,6 +128,7 @@ std::string Server::open() {
   dopts.raft.heartbeat_tick = options_.heartbeat_ticks;
   dopts.raft.random_seed = std::random_device{}();
   dopts.raft.max_size_per_msg = 1 << 20;
+  dopts.raft.max_committed_size_per_ready = 1 << 20;  // see RaftDriver::kMaxApplyBytesPerTurn
   dopts.raft.max_inflight_msgs = 256;
   dopts.tick = std::chrono::milliseconds(options_.tick_ms);
   dopts.request_timeout = std::chrono::milliseconds(options_.request_timeout_ms);
@@ -374,6 +377,9 @@ void Server::on_disconnect(const ClientConnection& conn) {
 }
 
 std::string Server::apply(const raft::Entry& entry) {
+  if (options_.key_load_delay_us > 0 && replay_.active && entry.index <= replay_.to) {
+    std::this_thread::sleep_for(std::chrono::microseconds(options_.key_load_delay_us));
+  }
   applied_index_ = entry.index;
   ++entries_since_snapshot_;
   bytes_since_snapshot_ += entry.data.size();

@@ -69,7 +69,7 @@ void Cluster::set_log(NodeId id, const std::vector<Term>& terms, Term term) {
 
 void Cluster::process() {
   for (auto& [id, p] : peers_) {
-    while (p.node->has_ready()) {
+    while (!held.contains(id) && p.node->has_ready()) {
       Ready rd = p.node->ready();
       for (auto& m : rd.messages) queue_.push_back(m);
       if (rd.snapshot) p.storage->apply_snapshot(*rd.snapshot);

@@ -75,6 +75,9 @@ class Cluster {
   void heal();
   bool linked(NodeId a, NodeId b) const;
 
+  // Nodes whose disk stalls: process() leaves their Ready untaken, so nothing they did
+  // since is durable (and a restart loses it) until they are released.
+  std::set<NodeId> held;
   // Message types whose delivery is suppressed (for scripted scenarios).
   std::set<MessageType> drop_types;
   // When set, a message is delivered only if the filter returns true; the filter may

@@ -154,6 +154,8 @@ class Runner {
   void drop_msgs(const Command& c);
   void add_node(const Command& c);
   void restart(const Command& c) { cluster().restart(c.id(0)); }
+  void hold(const Command& c) { cluster().held.insert(c.id(0)); }
+  void release(const Command& c) { cluster().held.erase(c.id(0)); }
   void compact(const Command& c);
   void status(const Command& c);
   void raft_log(const Command& c);
@@ -195,6 +197,8 @@ const std::map<std::string, Runner::Handler>& Runner::handlers() {
       {"drop-msgs", &Runner::drop_msgs},
       {"add-node", &Runner::add_node},
       {"restart", &Runner::restart},
+      {"hold", &Runner::hold},
+      {"release", &Runner::release},
       {"compact", &Runner::compact},
       {"status", &Runner::status},
       {"raft-log", &Runner::raft_log},

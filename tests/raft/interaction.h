@@ -24,6 +24,8 @@
 //   isolate ID           heal             cut all of ID's links / restore all links
 //   drop-msgs                             discards every queued message
 //   add-node ID          restart ID       a new empty node / a crash and restart of ID
+//   hold ID              release ID       ID's disk stalls (its Ready is not taken, nothing
+//                                         new is durable) / the stall ends
 //   compact ID INDEX                      snapshot and discard ID's log up to INDEX
 //   status ID            raft-log ID      print node ID's Status / its stable log
 //   applied ID           reads ID         print what ID applied / the reads released to it

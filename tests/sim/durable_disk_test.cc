@@ -126,6 +126,7 @@ struct FsyncCase {
 class DurableDiskInjectedBugs : public testing::TestWithParam<FsyncCase> {};
 
 TEST_P(DurableDiskInjectedBugs, SkippedFsyncIsCaught) {
+  RAFTKV_HUNT_IN_RELEASE_ONLY();
   const FsyncCase& c = GetParam();
   SimOptions options = aggressive_options(c.nodes);
   options.disk_kind = DiskKind::kDurable;

@@ -21,6 +21,7 @@ std::string bug_name(const testing::TestParamInfo<BugCase>& info) {
 class InjectedBugs : public testing::TestWithParam<BugCase> {};
 
 TEST_P(InjectedBugs, SimulatorCatchesIt) {
+  RAFTKV_HUNT_IN_RELEASE_ONLY();
   const BugCase& c = GetParam();
   SimOptions options = aggressive_options(c.nodes);
   options.bug = c.bug;

@@ -79,6 +79,7 @@ struct MembershipBug {
 class MembershipInjectedBugs : public testing::TestWithParam<MembershipBug> {};
 
 TEST_P(MembershipInjectedBugs, SimulatorCatchesIt) {
+  RAFTKV_HUNT_IN_RELEASE_ONLY();
   const MembershipBug& c = GetParam();
   SimOptions options = membership_options(c.nodes);
   options.bug = c.bug;

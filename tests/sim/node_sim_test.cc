@@ -63,6 +63,7 @@ class NodeSimInjectedBugs : public testing::TestWithParam<NodeBug> {};
 // Each bug is caught within a budget of about five times the seed that first catches it
 // today, and the shipped code passes those same seeds.
 TEST_P(NodeSimInjectedBugs, SimulatorCatchesIt) {
+  RAFTKV_HUNT_IN_RELEASE_ONLY();
   NodeSimOptions o;
   o.node.bugs = GetParam().bugs;
   std::optional<NodeSimResult> caught;

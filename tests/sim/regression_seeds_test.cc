@@ -47,7 +47,9 @@ TEST(RegressionSeeds, EntryAfterASnapshotInTheSameBatch) {
 // counted its own vote at once, becoming leader of term 4 before that term and vote were
 // durable; its fsync then failed, it restarted in term 3 and voted for n1 (still running
 // on an older, joint configuration) in term 4: two leaders in term 4. A candidate now
-// counts its own vote only when the batch carrying it is advanced.
+// counts its own vote only when the batch carrying it is advanced. Also a script, which
+// keeps reproducing it when the simulator's draws change:
+// tests/raft/testdata/regression_single_voter_durable_vote.txt.
 TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
   expect_passes(9042767, durable_membership_options());
 }

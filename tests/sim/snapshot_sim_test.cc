@@ -85,6 +85,7 @@ INSTANTIATE_TEST_SUITE_P(Sweeps, SnapshotSimSeeds,
 // past it (a duplicate, or one sent again), so it is rare: caught today at seed 285 (3
 // nodes) and 296 (5 nodes); the budget is about five times that.
 TEST(SnapshotSim, InstallStaleSnapshotIsCaught) {
+  RAFTKV_HUNT_IN_RELEASE_ONLY();
   for (int nodes : {3, 5}) {
     SimOptions options = snapshot_options(nodes);
     options.bug = InjectedBug::kInstallStaleSnapshot;
