@@ -497,8 +497,8 @@ bool acl_channel_allowed(const AclUser& user, std::string_view name, bool patter
 
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv) {
-  // AUTH, QUIT and RESET work for anyone, as Redis's no-auth commands do.
-  if (spec.id == kAuth || spec.id == kQuit || spec.id == kReset) return {};
+  // AUTH, HELLO, QUIT and RESET work for anyone, as Redis's no-auth commands do.
+  if (spec.id == kAuth || spec.id == kHello || spec.id == kQuit || spec.id == kReset) return {};
   // ACL WHOAMI, CAT and HELP tell nothing about other users: anyone may (Redis puts them
   // in @slow, so "+@all -@dangerous" users can run them; here ACL is one command).
   if (spec.id == kAcl &&

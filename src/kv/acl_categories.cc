@@ -79,6 +79,7 @@ uint32_t special_categories(CommandId id) {
     case kReadWriteMode:
     case kQuit:
     case kAuth:
+    case kHello:
     case kClient:
     case kCommand:
       return kCatConnection;

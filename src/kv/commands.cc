@@ -21,12 +21,20 @@ constexpr uint32_t kN = kFlagNoRaft;
 constexpr uint32_t kF = kFlagFast;
 constexpr uint32_t kS = kFlagNoScript | kFlagMovableKeys;
 constexpr uint32_t kM = kFlagMovableKeys;
+// RESP3 reply shapes (resp3_shape.h), for the rows whose reply is not plain.
+constexpr Resp3Shape k3Verbatim = Resp3Shape::kVerbatim;
+constexpr Resp3Shape k3Map = Resp3Shape::kMap;
+constexpr Resp3Shape k3Set = Resp3Shape::kSet;
+constexpr Resp3Shape k3Double = Resp3Shape::kDouble;
+constexpr Resp3Shape k3Doubles = Resp3Shape::kDoubles;
+constexpr Resp3Shape k3Streams = Resp3Shape::kStreams;
+constexpr Resp3Shape k3Transaction = Resp3Shape::kTransaction;
 
 using enum CommandId;
 using enum Route;
 
 constexpr std::array kTable = {
-    // name, id, arity, flags, route, first key, last key, step
+    // name, id, arity, flags, route, first key, last key, step[, RESP3 shape]
     CommandSpec{"ping", kPing, -1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"echo", kEcho, 2, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"client", kClient, -2, kN | kA, kLocal, 0, 0, 0},
@@ -36,7 +44,7 @@ constexpr std::array kTable = {
     CommandSpec{"readonly", kReadOnlyMode, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"readwrite", kReadWriteMode, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"quit", kQuit, -1, kN | kF, kServer, 0, 0, 0},
-    CommandSpec{"info", kInfo, -1, kN, kServer, 0, 0, 0},
+    CommandSpec{"info", kInfo, -1, kN, kServer, 0, 0, 0, k3Verbatim},
     CommandSpec{"cluster", kCluster, -2, kN, kServer, 0, 0, 0},
     CommandSpec{"bgsave", kBgsave, -1, kN | kA, kServer, 0, 0, 0},
     CommandSpec{"time", kTime, 1, kN | kF, kServer, 0, 0, 0},
@@ -81,7 +89,7 @@ constexpr std::array kTable = {
     CommandSpec{"hget", kHget, 3, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"hmset", kHmset, -4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hmget", kHmget, -3, kR | kF, kRead, 1, 1, 1},
-    CommandSpec{"hgetall", kHgetall, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"hgetall", kHgetall, 2, kR, kRead, 1, 1, 1, k3Map},
     CommandSpec{"hdel", kHdel, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"hlen", kHlen, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"hexists", kHexists, 3, kR | kF, kRead, 1, 1, 1},
@@ -109,24 +117,24 @@ constexpr std::array kTable = {
     CommandSpec{"lpos", kLpos, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"sadd", kSadd, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"srem", kSrem, -3, kW | kF, kWrite, 1, 1, 1},
-    CommandSpec{"smembers", kSmembers, 2, kR, kRead, 1, 1, 1},
+    CommandSpec{"smembers", kSmembers, 2, kR, kRead, 1, 1, 1, k3Set},
     CommandSpec{"sismember", kSismember, 3, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"smismember", kSmismember, -3, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"scard", kScard, 2, kR | kF, kRead, 1, 1, 1},
-    CommandSpec{"spop", kSpop, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"spop", kSpop, -2, kW | kF, kWrite, 1, 1, 1, k3Set},
     CommandSpec{"srandmember", kSrandmember, -2, kR, kRead, 1, 1, 1},
-    CommandSpec{"sinter", kSinter, -2, kR, kRead, 1, -1, 1},
-    CommandSpec{"sunion", kSunion, -2, kR, kRead, 1, -1, 1},
-    CommandSpec{"sdiff", kSdiff, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"sinter", kSinter, -2, kR, kRead, 1, -1, 1, k3Set},
+    CommandSpec{"sunion", kSunion, -2, kR, kRead, 1, -1, 1, k3Set},
+    CommandSpec{"sdiff", kSdiff, -2, kR, kRead, 1, -1, 1, k3Set},
     CommandSpec{"sscan", kSscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"smove", kSmove, 4, kW | kF, kWrite, 1, 2, 1},
     CommandSpec{"sinterstore", kSinterstore, -3, kW, kWrite, 1, -1, 1},
     CommandSpec{"sunionstore", kSunionstore, -3, kW, kWrite, 1, -1, 1},
     CommandSpec{"sdiffstore", kSdiffstore, -3, kW, kWrite, 1, -1, 1},
-    CommandSpec{"zadd", kZadd, -4, kW | kF, kWrite, 1, 1, 1},
-    CommandSpec{"zincrby", kZincrby, 4, kW | kF, kWrite, 1, 1, 1},
-    CommandSpec{"zscore", kZscore, 3, kR | kF, kRead, 1, 1, 1},
-    CommandSpec{"zmscore", kZmscore, -3, kR | kF, kRead, 1, 1, 1},
+    CommandSpec{"zadd", kZadd, -4, kW | kF, kWrite, 1, 1, 1, k3Double},
+    CommandSpec{"zincrby", kZincrby, 4, kW | kF, kWrite, 1, 1, 1, k3Double},
+    CommandSpec{"zscore", kZscore, 3, kR | kF, kRead, 1, 1, 1, k3Double},
+    CommandSpec{"zmscore", kZmscore, -3, kR | kF, kRead, 1, 1, 1, k3Doubles},
     CommandSpec{"zcard", kZcard, 2, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"zrange", kZrange, -4, kR, kRead, 1, 1, 1},
     CommandSpec{"zrevrange", kZrevrange, -4, kR, kRead, 1, 1, 1},
@@ -156,7 +164,7 @@ constexpr std::array kTable = {
     // MULTI, DISCARD and UNWATCH change only the connection's state; WATCH takes a read
     // point (the log index its keys are watched from); EXEC is the transaction's write.
     CommandSpec{"multi", kMulti, 1, kN | kF, kLocal, 0, 0, 0},
-    CommandSpec{"exec", kExec, 1, kW, kWrite, 0, 0, 0},
+    CommandSpec{"exec", kExec, 1, kW, kWrite, 0, 0, 0, k3Transaction},
     CommandSpec{"discard", kDiscard, 1, kN | kF, kLocal, 0, 0, 0},
     CommandSpec{"watch", kWatch, -2, kR | kF, kRead, 1, -1, 1},
     CommandSpec{"unwatch", kUnwatch, 1, kN | kF, kLocal, 0, 0, 0},
@@ -180,9 +188,9 @@ constexpr std::array kTable = {
     CommandSpec{"xrevrange", kXrevrange, -4, kR, kRead, 1, 1, 1},
     CommandSpec{"xdel", kXdel, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xtrim", kXtrim, -4, kW, kWrite, 1, 1, 1},
-    CommandSpec{"xread", kXread, -4, kR | kM, kRead, 0, 0, 0},
+    CommandSpec{"xread", kXread, -4, kR | kM, kRead, 0, 0, 0, k3Streams},
     CommandSpec{"xgroup", kXgroup, -2, kW, kWrite, 2, 2, 1},
-    CommandSpec{"xreadgroup", kXreadgroup, -7, kW | kM, kWrite, 0, 0, 0},
+    CommandSpec{"xreadgroup", kXreadgroup, -7, kW | kM, kWrite, 0, 0, 0, k3Streams},
     CommandSpec{"xack", kXack, -4, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xpending", kXpending, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"xclaim", kXclaim, -6, kW | kF, kWrite, 1, 1, 1},
@@ -197,6 +205,8 @@ constexpr std::array kTable = {
     CommandSpec{"publish", kPublish, 3, kF, kWrite, 0, 0, 0},
     CommandSpec{"pubsub", kPubsub, -2, kN, kServer, 0, 0, 0},
     CommandSpec{"reset", kReset, 1, kN | kF | kFlagNoScript, kServer, 0, 0, 0},
+    // The connection's protocol and AUTH; answered by the server's request path.
+    CommandSpec{"hello", kHello, -1, kN | kF | kFlagNoScript, kLocal, 0, 0, 0, k3Map},
 };
 
 char to_lower(char c) {

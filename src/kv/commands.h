@@ -20,6 +20,7 @@
 
 #include "kv/argv.h"
 #include "kv/command_codec.h"
+#include "kv/resp3_shape.h"
 #include "kv/value_type.h"
 
 namespace raftkv::kv {
@@ -205,6 +206,8 @@ enum class CommandId : uint8_t {
   kPublish,
   kPubsub,
   kReset,
+  // HELLO: the connection's protocol (RESP2 or RESP3, resp3.h), answered by the server
+  kHello,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands
@@ -241,6 +244,9 @@ struct CommandSpec {
   int first_key;
   int last_key;
   int key_step;
+  // The reply's shape for a RESP3 connection (resp3_shape.h); one that depends on the
+  // arguments is decided in resp3_shape() (resp3.h).
+  Resp3Shape resp3 = Resp3Shape::kPlain;
 };
 
 std::span<const CommandSpec> command_table();

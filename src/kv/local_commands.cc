@@ -80,13 +80,6 @@ void execute_command(std::span<const std::string> argv, RespWriter* out) {
   out->error(unknown_subcommand_error(argv[1], "command"));
 }
 
-bool valid_client_name(std::string_view name) {
-  for (char c : name) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
-
 void execute_client(std::span<const std::string> argv, ClientState* client, RespWriter* out) {
   const std::string sub = lower(argv[1]);
   if (sub == "id" && argv.size() == 2) return out->integer(static_cast<int64_t>(client->id));
@@ -95,8 +88,8 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
     return out->bulk(client->name);
   }
   if (sub == "setname" && argv.size() == 3) {
-    if (!valid_client_name(argv[2])) {
-      return out->error("ERR Client names cannot contain spaces, newlines or special characters.");
+    if (std::string_view error = client_name_error(argv[2]); !error.empty()) {
+      return out->error(error);
     }
     client->name = argv[2];
     return out->simple("OK");
@@ -163,12 +156,21 @@ void execute_config(std::span<const std::string> argv, const ClientState& client
 
 }  // namespace
 
+std::string_view client_name_error(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') {
+      return "ERR Client names cannot contain spaces, newlines or special characters.";
+    }
+  }
+  return {};
+}
+
 void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,
                    RespWriter* out) {
   switch (spec.id) {
     case CommandId::kPing:
       if (argv.size() > 2) return out->error(wrong_arity_error(spec.name));
-      if (client->subscriptions != 0) {  // subscribed mode: ["pong", message or ""]
+      if (client->subscriptions != 0 && client->protocol == 2) {  // ["pong", message or ""]
         write_push_header(out, 2);
         out->bulk("pong");
         return out->bulk(argv.size() == 2 ? std::string_view(argv[1]) : std::string_view());

@@ -36,7 +36,12 @@ struct ClientState {
   // non-zero: subscribed mode, where only (P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT and
   // RESET run, and PING answers as a push.
   size_t subscriptions = 0;
+  // HELLO's protocol: 2 (RESP2, the default) or 3 (RESP3: replies converted, resp3.h).
+  int protocol = 2;
 };
+
+// CLIENT SETNAME's (and HELLO SETNAME's) check: the error for an invalid name, else empty.
+std::string_view client_name_error(std::string_view name);
 
 // `argv` was classified as Route::kLocal with `spec`. Appends the reply.
 void execute_local(const CommandSpec& spec, std::span<const std::string> argv, ClientState* client,

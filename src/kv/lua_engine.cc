@@ -11,6 +11,7 @@
 #include "kv/lua_api.h"
 #include "kv/lua_struct.h"
 #include "kv/lua_values.h"
+#include "kv/resp3.h"
 #include "kv/sha1.h"
 
 namespace raftkv::kv {
@@ -31,6 +32,7 @@ struct Engine {
   std::vector<std::string> argv;
   std::string scratch;
   std::string budget_error;
+  int resp = 2;  // redis.setresp: the protocol of redis.call's replies and of booleans
   int env_ref = LUA_NOREF;
   lua_State* running = nullptr;  // set while the script runs (allocations are charged)
 };
@@ -200,6 +202,11 @@ int redis_command(lua_State* L, bool raise) {
   e->scratch.clear();
   RespWriter out(&e->scratch);
   e->host->call(e->argv, &out);
+  if (e->resp == 3) {  // redis.setresp(3): the reply a RESP3 client would get
+    if (const CommandSpec* spec = find_command(e->argv[0])) {
+      to_resp3(&e->scratch, resp3_shape(*spec, e->argv));
+    }
+  }
   const bool error = push_resp_reply(L, e->scratch);
   if (error && raise) return lua_error(L);
   return 1;
@@ -274,8 +281,8 @@ int redis_log(lua_State* L) {
 int redis_setresp(lua_State* L) {
   if (lua_gettop(L) != 1) return raise_error_table(L, "ERR redis.setresp() requires one argument.");
   const lua_Number version = lua_tonumber(L, 1);
-  if (version == 3) return raise_error_table(L, "ERR RESP3 is not supported by raftkv scripts.");
-  if (version != 2) return raise_error_table(L, "ERR RESP version must be 2 or 3.");
+  if (version != 2 && version != 3) return raise_error_table(L, "ERR RESP version must be 2 or 3.");
+  engine_of(L)->resp = static_cast<int>(version);
   return 0;
 }
 
@@ -603,7 +610,7 @@ bool run_script(const ScriptRun& run, RespWriter* out) {
   e.running = nullptr;
   e.limit = std::numeric_limits<uint64_t>::max();
   if (status == 0) {
-    write_lua_value(L, out);
+    write_lua_value(L, out, e.resp == 3);
   } else {
     write_failure(L, status, run, out);
   }

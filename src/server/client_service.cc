@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "kv/pubsub.h"
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
 #include "kv/stream_commands.h"
@@ -97,6 +98,16 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
+  // (In RESP2's subscribed mode HELLO is refused below, as in Redis.)
+  if (c.spec->id == kv::CommandId::kHello && !client.in_multi &&
+      (client.subscriptions == 0 || client.protocol == 3)) {
+    return hello(argv, client, slot);
+  }
+  if (client.protocol == 3) [[unlikely]] {  // made as RESP2, converted when completed
+    slot.use_resp3(kv::resp3_shape(*c.spec, std::span(argv).subspan(c.command_offset)));
+  } else if (kv::is_script_command(c.spec->id) || c.spec->id == kv::CommandId::kExec) {
+    slot.use_resp2();  // a script's reply may hold RESP3 types (redis.setresp(3), {map=...})
+  }
   // An authenticated client's command other than AUTH has nothing to check (inline).
   // (In subscribed mode AUTH is refused below, as in Redis.)
   const bool auth_step =
@@ -107,7 +118,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     if (refused_by_acl(argv, c, client, slot)) return;
   }
   // Subscribed mode (RESP2): only the pub/sub commands, PING, QUIT and RESET (inline).
-  if (client.subscriptions != 0 && !allowed_when_subscribed(c.spec->id)) {
+  if (client.subscriptions != 0 && client.protocol == 2 && !allowed_when_subscribed(c.spec->id)) {
     ++stats_.errors;
     const auto args = std::span<const std::string>(argv).subspan(c.command_offset);
     slot.complete(kv::encode_error(kv::subscribed_mode_error(kv::acl_command_name(*c.spec, args))));
@@ -298,6 +309,11 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     return;
   }
   if (q.c.spec->id == kv::CommandId::kExec) return start_exec(client_id, std::move(q));
+  if (bugs_.pop_without_log && q.c.spec->id == kv::CommandId::kLpop &&
+      q.argv.size() == q.c.command_offset + 2) {
+    // The injected bug: the head is handed out, but no log entry removes it.
+    return q.slot.complete(machine_.read({"LINDEX", q.argv[q.c.command_offset + 1], "0"}), q.argv);
+  }
   if (std::string oom = memory_refusal(*q.c.spec); !oom.empty()) {
     ++stats_.errors;
     return q.slot.complete(std::move(oom));
@@ -377,6 +393,47 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
   client.user = std::move(user);
   slot.complete(kv::encode_simple("OK"));
   return true;
+}
+
+void ClientService::hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot) {
+  const kv::HelloRequest request = kv::parse_hello(argv);
+  const auto fail = [&](std::string_view error) {
+    ++stats_.errors;
+    slot.complete(kv::encode_error(error));
+  };
+  if (!request.error.empty()) return fail(request.error);
+  // Each option takes effect in order, as in Redis (even before a later one fails).
+  for (const kv::HelloStep& step : request.steps) {
+    if (step.kind == kv::HelloStep::kError) return fail(step.value);
+    if (step.kind == kv::HelloStep::kSetName) {
+      if (std::string_view error = kv::client_name_error(step.value); !error.empty()) {
+        return fail(error);
+      }
+      client.name = step.value;
+      continue;
+    }
+    std::shared_ptr<const kv::AclUser> user;
+    const std::string_view error = authenticate(kv::Argv{"AUTH", step.value, step.password}, &user);
+    if (!error.empty()) {
+      log_acl("auth", "HELLO", step.value, client, slot);
+      return fail(error);
+    }
+    client.authenticated = true;
+    client.user = std::move(user);
+  }
+  if (!client.authenticated && default_user_open()) {
+    client.authenticated = true;
+    client.user = machine_.acl().default_user();
+  }
+  if (!client.authenticated) return fail(kv::kHelloNoAuthError);
+  if (request.protocol != 0) client.protocol = request.protocol;
+  std::string out;
+  kv::RespWriter w(&out);
+  const kv::HelloInfo info{kv::kRedisVersion, "cluster",
+                           driver_.is_leader() ? "master" : "replica"};
+  kv::write_hello(&w, client.protocol, client.id, info);
+  if (client.protocol == 3) slot.use_resp3(kv::Resp3Shape::kMap);
+  slot.complete(std::move(out));
 }
 
 std::string_view ClientService::authenticate(const kv::Argv& argv,

@@ -57,6 +57,7 @@ struct ClientServiceBugs {
   bool expiry_on_local_clock = false;  // reads decide expiry with this node's clock alone
   bool exec_not_atomic = false;        // EXEC proposes each queued command as its own entry
   bool ignore_watch = false;           // EXEC does not send its WATCHed keys
+  bool pop_without_log = false;        // LPOP answers the list's head and proposes nothing
 };
 
 class ClientService {
@@ -168,6 +169,8 @@ class ClientService {
   // AUTH, and NOAUTH for anything else a client sends before it. True when answered.
   bool handle_auth(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                    ReplySlot& slot);
+  // HELLO [protover [AUTH user pass] [SETNAME name]]: protocol, authentication, name.
+  void hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot);
   // The default user needs no password on this node (it is `nopass` and on, and the node
   // has no requirepass): connections are authenticated as it from their first command.
   bool default_user_open() const;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "kv/transaction.h"
 #include "server/client_limits.h"
@@ -112,6 +113,15 @@ void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplyS
     // EXEC unwatches whatever its outcome.
     dispatch(client_id, Queued{{}, c, 0, ReplySlot::none(), Step::kUnwatch});
     return;
+  }
+  if (slot.resp3()) {  // each element of EXEC's reply has its command's shape
+    std::vector<kv::Resp3Shape> shapes;
+    shapes.reserve(multi.commands.size());
+    for (const kv::Argv& argv : multi.commands) {
+      const kv::Classification queued = kv::classify(argv);
+      shapes.push_back(queued.ok() ? kv::resp3_shape(*queued.spec, argv) : kv::Resp3Shape::kPlain);
+    }
+    slot.use_resp3_elements(std::move(shapes));
   }
   Queued q{
       {}, c, 0, std::move(slot), Step::kCommand, std::move(multi.commands), std::move(acl_user)};

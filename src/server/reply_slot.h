@@ -8,9 +8,11 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "kv/argv.h"
 #include "kv/commands.h"
+#include "kv/resp3_shape.h"
 
 namespace raftkv::server {
 
@@ -58,16 +60,34 @@ class ReplySlot {
   // Keeps a copy of the command for the slow log, for a path that completes the slot
   // later without it (the server's own commands; not the data path, which passes argv).
   void keep_argv(const kv::Argv& argv) { kept_argv_ = std::make_shared<const kv::Argv>(argv); }
+  // The connection speaks RESP3: the reply (made as RESP2) is converted as `shape` says
+  // when it completes (kv/resp3.h). `elements`: EXEC's queued commands' shapes.
+  void use_resp3(kv::Resp3Shape shape) {
+    conversion_ = Conversion::kToResp3;
+    shape_ = shape;
+  }
+  // A RESP2 connection's script reply (or EXEC's), which may hold RESP3 types (kv::to_resp2).
+  void use_resp2() { conversion_ = Conversion::kToResp2; }
+  void use_resp3_elements(std::vector<kv::Resp3Shape> elements) {
+    elements_ = std::make_shared<const std::vector<kv::Resp3Shape>>(std::move(elements));
+  }
+  bool resp3() const { return conversion_ == Conversion::kToResp3; }
   const std::shared_ptr<ReplyTarget>& target() const { return target_; }
 
  private:
+  void convert(std::string* resp_bytes) const;
+
   std::shared_ptr<ReplyTarget> target_;
   uint64_t seq_;
   ServerStats* stats_ = nullptr;
   const kv::CommandSpec* spec_ = nullptr;
   Clock::time_point arrived_{};
   bool rejected_ = false;
+  enum class Conversion : uint8_t { kNone, kToResp3, kToResp2 };
+  Conversion conversion_ = Conversion::kNone;
+  kv::Resp3Shape shape_ = kv::Resp3Shape::kPlain;
   std::shared_ptr<const kv::Argv> kept_argv_;
+  std::shared_ptr<const std::vector<kv::Resp3Shape>> elements_;
 };
 
 }  // namespace raftkv::server

@@ -10,6 +10,7 @@
 
 #include "kv/commands.h"
 #include "kv/local_commands.h"
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "net/peer_transport.h"
 #include "raftkv/raft/version.h"
@@ -110,10 +111,11 @@ std::string Server::client_list() const {
   std::string out;
   for (const auto& [id, conn] : clients_) {
     const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id);
-    out += fmt::format("id={} addr={} name={} age={} idle={} flags={} db=0 sub={} psub={} cmd={}\n",
-                       id, conn->peer(), conn->state().name, seconds(conn->connected_at()),
-                       seconds(conn->last_command_at()), sub + psub != 0 ? "P" : "N", sub, psub,
-                       lower(conn->last_command()));
+    out += fmt::format(
+        "id={} addr={} name={} age={} idle={} flags={} db=0 sub={} psub={} cmd={} resp={}\n", id,
+        conn->peer(), conn->state().name, seconds(conn->connected_at()),
+        seconds(conn->last_command_at()), sub + psub != 0 ? "P" : "N", sub, psub,
+        lower(conn->last_command()), conn->state().protocol);
   }
   return out;
 }
@@ -134,7 +136,7 @@ std::string Server::info(const std::string& section) const {
   raft::Status st = driver_->status();
   if (all || section == "server") {
     out += "# Server\r\n";
-    add("redis_version", std::string("7.0.0"));
+    add("redis_version", std::string(kv::kRedisVersion));
     add("raftkv_version", std::string(kVersion));
     add("redis_mode", std::string("cluster"));
     add("process_id", static_cast<int64_t>(::getpid()));

@@ -170,10 +170,11 @@ bool Server::monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot
     slot.complete(kv::encode_error("ERR Replica can't interact with the keyspace"));
     return true;
   }
-  // Not shown, as in Redis: admin commands (CONFIG, CLIENT, DEBUG, ACL, ...), AUTH (its
+  // Not shown, as in Redis: admin commands (CONFIG, CLIENT, DEBUG, ACL, ...), AUTH and HELLO (a
   // password), and commands that never run (unknown ones, wrong arities, bad syntax).
   if (monitors_.empty() || spec == nullptr || (spec->flags & kv::kFlagAdmin) != 0 ||
-      spec->id == kv::CommandId::kAuth || !kv::classify(argv).ok()) {
+      spec->id == kv::CommandId::kAuth || spec->id == kv::CommandId::kHello ||
+      !kv::classify(argv).ok()) {
     return false;
   }
   auto it = clients_.find(client_id);

@@ -224,22 +224,7 @@ class StreamRedisCompatTest(ClusterTestCase):
 
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_random_commands_match_redis(self):
-        server = RedisServer()
-        ours = RawConnection(self.c.client_port[self.c.leader()])
-        theirs = RawConnection(server.port)
-        try:
-            for seed in (1, 2, 3):
-                rnd = random.Random(seed)
-                ours.call("FLUSHALL")
-                theirs.call("FLUSHALL")
-                for i in range(600):
-                    cmd = random_command(rnd)
-                    self.assertEqual(ours.call(*cmd), theirs.call(*cmd),
-                                     f"seed {seed}, command {i}: {' '.join(cmd)}")
-        finally:
-            ours.close()
-            theirs.close()
-            server.close()
+        assert_random_commands_match(self, RawConnection, (1, 2, 3), 600)
 
     def test_automatic_ids_are_log_time(self):
         r = self.c.client(self.c.leader())
@@ -255,6 +240,30 @@ class StreamRedisCompatTest(ClusterTestCase):
         for i in range(50):
             r.xadd("auto", {"f": str(i)})
         self.c.wait_converged()
+
+
+def assert_random_commands_match(test, connection, seeds, count, setup=(),
+                                 normalize=lambda reply: reply):
+    """Sends the same random commands to the test's leader and to a fresh redis-server over
+    `connection`s, after `setup` commands and FLUSHALL for each seed; the replies (after
+    `normalize`) must be equal."""
+    server = RedisServer()
+    ours = connection(test.c.client_port[test.c.leader()])
+    theirs = connection(server.port)
+    try:
+        for seed in seeds:
+            rnd = random.Random(seed)
+            for conn in (ours, theirs):
+                for cmd in (*setup, ("FLUSHALL",)):
+                    conn.call(*cmd)
+            for i in range(count):
+                cmd = random_command(rnd)
+                test.assertEqual(normalize(ours.call(*cmd)), normalize(theirs.call(*cmd)),
+                                 f"seed {seed}, command {i}: {' '.join(cmd)}")
+    finally:
+        ours.close()
+        theirs.close()
+        server.close()
 
 
 def retry(fn, attempts=100):

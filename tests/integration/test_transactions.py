@@ -46,13 +46,17 @@ class RawConnection:
             return line
         n = int(line[1:-2])
         if line[:1] == b"$":
-            if n < 0:
-                return line
-            while len(self.buf) < n + 2:
-                self.buf += self.sock.recv(65536)
-            body, self.buf = self.buf[: n + 2], self.buf[n + 2:]
-            return line + body
+            return line + self._body(n)
         return line + b"".join(self._reply() for _ in range(max(n, 0)))
+
+    def _body(self, n):
+        """A bulk string's n bytes and CRLF (nothing for a null, n < 0)."""
+        if n < 0:
+            return b""
+        while len(self.buf) < n + 2:
+            self.buf += self.sock.recv(65536)
+        body, self.buf = self.buf[: n + 2], self.buf[n + 2:]
+        return body
 
     def call(self, *args):
         self.sock.sendall(encode(*args))

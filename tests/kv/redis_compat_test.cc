@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "kv/resp3.h"
 #include "kv/resp_parser.h"
 #include "kv/resp_writer.h"
 #include "kv_harness.h"
@@ -28,9 +29,11 @@ std::optional<size_t> reply_length(std::string_view buf, size_t at = 0) {
   if (at >= buf.size() || eol == std::string_view::npos) return std::nullopt;
   const char type = buf[at];
   const size_t after = eol + 2;
-  if (type == '+' || type == '-' || type == ':') return after - at;
-  const long n = std::stol(std::string(buf.substr(at + 1, eol - at - 1)));
-  if (type == '$') {
+  // RESP2's lines, and RESP3's null, double, boolean and big number.
+  if (std::string_view("+-:_,#(").find(type) != std::string_view::npos) return after - at;
+  long n = std::stol(std::string(buf.substr(at + 1, eol - at - 1)));
+  if (type == '%') n *= 2;                          // a map's keys and values
+  if (type == '$' || type == '=' || type == '!') {  // bulk, verbatim, blob error
     if (n < 0) return after - at;
     if (buf.size() < after + static_cast<size_t>(n) + 2) return std::nullopt;
     return after + static_cast<size_t>(n) + 2 - at;
@@ -125,18 +128,33 @@ std::string encode_request(const Argv& argv) {
   return testing::bulks_of(argv);
 }
 
+// What a RESP3 connection gets for `argv` whose RESP2 reply is `reply` (resp3.h).
+std::string as_resp3(const Argv& argv, std::string reply) {
+  const Classification c = classify(argv);
+  const Resp3Shape shape =
+      c.ok() ? resp3_shape(*c.spec, std::span(argv).subspan(c.command_offset)) : Resp3Shape::kPlain;
+  to_resp3(&reply, shape);
+  return reply;
+}
+
 // Runs `script` against a fresh redis-server and raftkv, expecting identical replies
-// command by command (skips when redis-server is not installed).
+// command by command, in RESP2 and then (after HELLO 3, a fresh state each) in RESP3
+// (skips when redis-server is not installed).
 void expect_replies_match_redis(const std::vector<Argv>& script) {
-  RedisServer redis;
-  if (!redis.available()) GTEST_SKIP() << "redis-server not installed";
-  const int fd = redis.connect();
-  ASSERT_GE(fd, 0);
-  testing::KvHarness kv;
-  for (const auto& argv : script) {
-    EXPECT_EQ(kv.run(argv), round_trip(fd, encode_request(argv))) << encode_request(argv);
+  for (const int protocol : {2, 3}) {
+    RedisServer redis;
+    if (!redis.available()) GTEST_SKIP() << "redis-server not installed";
+    const int fd = redis.connect();
+    ASSERT_GE(fd, 0);
+    if (protocol == 3) round_trip(fd, encode_request({"HELLO", "3"}));
+    testing::KvHarness kv;
+    for (const auto& argv : script) {
+      const std::string ours = protocol == 3 ? as_resp3(argv, kv.run(argv)) : kv.run(argv);
+      EXPECT_EQ(ours, round_trip(fd, encode_request(argv)))
+          << "RESP" << protocol << ": " << encode_request(argv);
+    }
+    ::close(fd);
   }
-  ::close(fd);
 }
 
 TEST(RedisCompat, CommandRepliesMatchRedis) {

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
                  "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
                  "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot, "
                  "ignore_accepted_term; with --whole-node: ignore_write_floor, "
-                 "expiry_on_local_clock, exec_not_atomic, ignore_watch");
+                 "expiry_on_local_clock, exec_not_atomic, ignore_watch, pop_without_log");
   app.add_option("--lazy-advance", options.disk.lazy_advance,
                  "Probability that a durable batch is acknowledged at once but advanced "
                  "later, while the node goes on stepping")
@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
 
   auto parsed = raftkv::sim::parse_injected_bug(bug);
   const bool node_bug = bug == "ignore_write_floor" || bug == "expiry_on_local_clock" ||
-                        bug == "exec_not_atomic" || bug == "ignore_watch";
+                        bug == "exec_not_atomic" || bug == "ignore_watch" ||
+                        bug == "pop_without_log";
   if (!parsed && !(whole_node && node_bug)) {
     std::cerr << "unknown bug '" << bug << "'\n";
     return 2;
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
     if (bug == "expiry_on_local_clock") node_options.node.bugs.expiry_on_local_clock = true;
     if (bug == "exec_not_atomic") node_options.node.bugs.exec_not_atomic = true;
     if (bug == "ignore_watch") node_options.node.bugs.ignore_watch = true;
+    if (bug == "pop_without_log") node_options.node.bugs.pop_without_log = true;
     if (bug == "skip_fsync") node_options.node.skip_fsync = true;
     return run_whole_node(first_seed, seeds, keep_going, seed.has_value(), node_options);
   }

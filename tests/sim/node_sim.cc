@@ -23,6 +23,9 @@ enum class OpKind : uint8_t {
   kTransfer,   // MULTI; DECRBY a<i> x; INCRBY a<j> x; EXEC (the accounts always sum to 0)
   kAudit,      // every account, by MGET or by MULTI; GET...; EXEC: must sum to 0
   kWatchIncr,  // WATCH c; GET c, then MULTI; SET c <read+1>; EXEC
+  // A job queue (checked by check_queue): RPUSH of a unique element, LPOP of the head.
+  kPush,
+  kPop,
 };
 
 // Requests sent ahead of an operation's own command on its connection (MULTI, WATCH, the
@@ -145,6 +148,8 @@ class NodeSimulation {
                  (!c.uses_session || c.session != 0) && c.watch_op == 0) {
         if (rng_.chance(options_.tx_ops)) {
           issue_transaction(c);
+        } else if (rng_.chance(options_.queue_ops)) {
+          issue_queue_op(c);
         } else {
           issue(c);
         }
@@ -199,6 +204,11 @@ class NodeSimulation {
       if (op.kind == OpKind::kSet) argv = {"SET", op.key, op.value};
       if (op.kind == OpKind::kAppend) argv = {"APPEND", op.key, op.value};
     }
+    send_write(c, op, std::move(argv));
+  }
+
+  // Sends `op` with `argv`, tagged with the client's session if it has one and `op` writes.
+  void send_write(Client& c, OpRecord& op, kv::Argv argv) {
     if (c.uses_session && op.writes()) {
       if (c.write_op != 0) return;  // one unacknowledged write per session
       argv.insert(argv.begin(), {"SEQ", std::to_string(c.session), std::to_string(++c.next_seq)});
@@ -207,6 +217,21 @@ class NodeSimulation {
     op.argv = std::move(argv);
     ops_.push_back(op);
     send_op(c, ops_.back());
+  }
+
+  // --- the job queue -----------------------------------------------------------------
+  static constexpr std::string_view kQueue = "q";
+
+  void issue_queue_op(Client& c) {
+    OpRecord op = new_op(c);
+    op.key = kQueue;
+    if (rng_.chance(0.5)) {
+      op.kind = OpKind::kPush;
+      op.value = "j" + std::to_string(op.id);
+      return send_write(c, op, {"RPUSH", op.key, op.value});
+    }
+    op.kind = OpKind::kPop;
+    send_write(c, op, {"LPOP", op.key});
   }
 
   // --- transactions ------------------------------------------------------------------
@@ -374,7 +399,9 @@ class NodeSimulation {
       return;
     }
     if (reply.starts_with("-UNKNOWN") && retry_session_write(c, op)) return;
-    if (op.kind >= OpKind::kTransfer) return interpret_transaction(c, op, reply);
+    if (op.kind >= OpKind::kTransfer && op.kind <= OpKind::kWatchIncr) {
+      return interpret_transaction(c, op, reply);
+    }
     interpret(c, op, reply);
   }
 
@@ -564,6 +591,51 @@ class NodeSimulation {
     if (!result_.violation) check_expiry();
     if (!result_.violation) check_history();
     if (!result_.violation) check_transactions();
+    if (!result_.violation) check_queue();
+  }
+
+  // The job queue loses nothing and hands out nothing twice: every element popped was
+  // pushed, none is popped twice or both popped and still queued, and every acknowledged
+  // push is popped, still queued, or may have been taken by a pop whose outcome is unknown
+  // (each such pop takes at most one).
+  void check_queue() {
+    std::map<std::string, uint64_t> pushed;  // element -> push op (acknowledged or unknown)
+    std::set<std::string> acked;
+    std::map<std::string, uint64_t> taken;  // element -> the pop, or 0: still queued
+    uint64_t unknown_pops = 0;
+    for (const OpRecord& op : ops_) {
+      if (op.kind == OpKind::kPush && op.outcome != Outcome::kFailed) pushed[op.value] = op.id;
+      if (op.kind == OpKind::kPush && op.outcome == Outcome::kOk) acked.insert(op.value);
+      if (op.kind == OpKind::kPop) unknown_pops += op.outcome == Outcome::kUnknown;
+    }
+    const auto take = [&](const std::string& element, uint64_t by) {
+      if (!pushed.contains(element)) {
+        return violate("queue",
+                       "element " + element + " was never pushed (op" + std::to_string(by) + ")");
+      }
+      auto [it, inserted] = taken.emplace(element, by);
+      if (!inserted) {
+        violate("queue", "element " + element + " handed out twice: by op" +
+                             std::to_string(it->second) + " and " +
+                             (by == 0 ? "still queued" : "op" + std::to_string(by)));
+      }
+    };
+    for (const OpRecord& op : ops_) {
+      if (op.kind == OpKind::kPop && op.outcome == Outcome::kOk && !op.nil) take(op.result, op.id);
+      if (result_.violation) return;
+    }
+    const kv::StateMachine& sm = *nodes_[0]->machine();
+    for (const std::string& element :
+         parse_bulks(sm.read({"LRANGE", std::string(kQueue), "0", "-1"}))) {
+      take(element, 0);
+      if (result_.violation) return;
+    }
+    uint64_t lost = 0;
+    for (const std::string& element : acked) lost += !taken.contains(element);
+    if (lost > unknown_pops) {
+      violate("queue", std::to_string(lost) + " acknowledged elements lost (" +
+                           std::to_string(unknown_pops) + " pops had an unknown outcome)");
+    }
   }
 
   // Transfers are atomic: every audit, and the final state, sums to 0. WATCH increments are
@@ -652,7 +724,7 @@ class NodeSimulation {
     History h;
     for (const OpRecord& op : ops_) {
       if (op.kind == OpKind::kTtlSet || op.kind == OpKind::kTtlGet) continue;
-      if (op.kind == OpKind::kOpenSession || op.kind >= OpKind::kTransfer) continue;
+      if (op.kind == OpKind::kOpenSession || op.kind >= OpKind::kTransfer) continue;  // not KV
       Operation o;
       o.id = op.id;
       o.command.client = op.client;

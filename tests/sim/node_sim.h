@@ -12,6 +12,7 @@
 //   - expiry never reverses: once a read saw a TTL key gone, no later read sees it;
 //   - transactions: transfers (MULTI/EXEC) keep the accounts' sum at 0 for every audit,
 //     and WATCH increments of a counter lose no update and commit none twice;
+//   - the job queue: no element popped twice or never pushed, none acknowledged lost;
 //   - at the end, a leader, every operation answered, every replica at the same applied
 //     index with the same DEBUG DIGEST.
 #pragma once
@@ -51,6 +52,8 @@ struct NodeSimOptions {
   // Share of operations that are transactions: transfers between accounts, audits of
   // their sum, and WATCH-based increments of a counter.
   double tx_ops = 0.15;
+  // Share of the other operations that use a job queue: RPUSH of unique elements, LPOP.
+  double queue_ops = 0.15;
   // Share of clients that tag writes with an exactly-once session and retry them when
   // their outcome is unknown (docs/sessions.md).
   double session_clients = 0.5;

@@ -88,7 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
         NodeBug{"expiry_on_local_clock", server::ClientServiceBugs{.expiry_on_local_clock = true},
                 200},
         NodeBug{"exec_not_atomic", server::ClientServiceBugs{.exec_not_atomic = true}, 10},
-        NodeBug{"ignore_watch", server::ClientServiceBugs{.ignore_watch = true}, 10}),
+        NodeBug{"ignore_watch", server::ClientServiceBugs{.ignore_watch = true}, 10},
+        NodeBug{"pop_without_log", server::ClientServiceBugs{.pop_without_log = true}, 10}),
     [](const auto& info) { return camel_case(info.param.name); });
 
 // A log whose fsync does nothing loses acknowledged entries at a crash: caught.

@@ -1,0 +1,36 @@
+// How a command's RESP2 reply becomes its RESP3 reply (for a connection that sent HELLO 3).
+// Replies are made as RESP2 everywhere (the state machine's replies are replicated bytes
+// and session results); the connection converts them when it sends them (resp3.h).
+// Every shape also turns RESP2's nulls ($-1, *-1) into RESP3's `_`, at any depth.
+#pragma once
+
+#include <cstdint>
+
+namespace raftkv::kv {
+
+enum class Resp3Shape : uint8_t {
+  kPlain,       // nulls only (the default: strings, integers, plain arrays)
+  kMap,         // a flat array of pairs becomes a map (HGETALL, CONFIG GET, COMMAND DOCS)
+  kSet,         // an array becomes a set (SMEMBERS, SINTER, SPOP with a count)
+  kDouble,      // a bulk becomes a double (ZSCORE, ZINCRBY, ZADD INCR); others unchanged
+  kDoubles,     // an array of bulks becomes an array of doubles (ZMSCORE)
+  kScorePair,   // [member, score]: the score a double (ZPOPMIN without a count)
+  kScorePairs,  // [m1, s1, m2, s2...] becomes [[m1, s1], [m2, s2]...], scores doubles (WITHSCORES)
+  kPairs,       // [f1, v1, f2, v2...] becomes [[f1, v1], [f2, v2]...] (HRANDFIELD WITHVALUES)
+  kKeyScorePairs,  // [key, [m1, s1...]] becomes [key, [[m1, s1]...]] (ZMPOP, BZMPOP)
+  kVerbatim,       // a bulk becomes a verbatim string of format txt (INFO, CLIENT LIST)
+  kMaps,           // an array of flat pair arrays becomes an array of maps (XINFO GROUPS)
+  kStreams,        // [[key, entries]...] becomes a map key -> entries (XREAD, XREADGROUP)
+  kXinfoStream,    // a map; with FULL its groups and their consumers are maps too
+  kAclUser,        // ACL GETUSER: a map, its flags a set, its selectors maps
+  kAclLog,         // ACL LOG: maps, age-seconds a double
+  kCommandInfo,    // COMMAND (INFO): each entry's flags, categories, tips, keys, subcommands sets
+  kTransaction,    // EXEC: each element as its queued command's shape
+  kClusterShards,  // CLUSTER SHARDS: maps, their nodes maps
+  kPush,           // an array sent unasked becomes a push (`>`): pub/sub messages
+  // Nested parts of the shapes above (not for the command table).
+  kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
+  kCommandEntry,  // one COMMAND INFO entry
+};
+
+}  // namespace raftkv::kv
