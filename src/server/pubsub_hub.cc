@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kv/acl.h"
+#include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "server/client_connection.h"
 
@@ -114,7 +115,13 @@ int64_t PubSubHub::publish(std::string_view channel, std::string_view message) {
       conn->close();
       continue;
     }
-    conn->push(frame.bytes);
+    if (conn->state().protocol == 3) {  // a RESP3 connection gets a push ('>')
+      std::string push = frame.bytes;
+      kv::to_resp3(&push, kv::Resp3Shape::kPush);
+      conn->push(std::move(push));
+    } else {
+      conn->push(frame.bytes);
+    }
     ++receivers;
   }
   frames.clear();  // a big message is not kept until the next one

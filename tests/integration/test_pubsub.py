@@ -158,6 +158,23 @@ class PubSubClusterTest(ClusterTestCase):
             sub._reply()
         sub.close()
 
+    def test_a_resp3_subscriber_gets_pushes_and_may_run_any_command(self):
+        leader = self.c.leader()
+        sub = socket.create_connection(("127.0.0.1", self.c.client_port[leader]), timeout=5)
+
+        def exchange(*cmd):
+            sub.sendall(encode(*cmd))
+            time.sleep(0.3)
+            return sub.recv(65536)
+
+        self.assertTrue(exchange("HELLO", "3").startswith(b"%"))
+        exchange("SUBSCRIBE", "r3")  # (an array here; Redis sends a push)
+        self.assertEqual(exchange("GET", "k"), b"_\r\n")  # RESP3 has no subscribed mode
+        self.c.client(leader).publish("r3", "m")
+        time.sleep(0.3)
+        self.assertEqual(sub.recv(65536), b">3\r\n$7\r\nmessage\r\n$2\r\nr3\r\n$1\r\nm\r\n")
+        sub.close()
+
     def test_publish_on_a_follower_redirects(self):
         follower = next(i for i in self.c.ids if i != self.c.leader())
         with self.assertRaisesRegex(redis.exceptions.ResponseError, "MOVED"):
