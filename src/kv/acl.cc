@@ -292,7 +292,7 @@ void AclUser::refresh() {
   for (const CommandSpec& spec : command_table()) {
     every_command = every_command && commands.test(static_cast<size_t>(spec.id));
   }
-  unrestricted = every_command && all_keys && !deleted;
+  unrestricted = every_command && all_keys && all_channels && !deleted;
 }
 
 bool AclUser::same_rules(const AclUser& o) const {
@@ -465,10 +465,41 @@ bool acl_password_matches(const AclUser& user, std::string_view password) {
   return match;
 }
 
+namespace {
+
+// The first channel argument the user may not use (0: none).
+size_t refused_channel(const AclUser& user, const CommandSpec& spec,
+                       std::span<const std::string> argv) {
+  size_t first = 1, last = argv.size() - 1;
+  switch (spec.id) {
+    case kPublish:
+      last = 1;
+      break;
+    case kSubscribe:
+    case kPsubscribe:
+      break;
+    default:
+      return 0;
+  }
+  for (size_t i = first; i <= last; ++i) {
+    if (!acl_channel_allowed(user, argv[i], spec.id == kPsubscribe)) return i;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool acl_channel_allowed(const AclUser& user, std::string_view name, bool pattern) {
+  if (user.all_channels) return true;
+  return std::any_of(user.channels.begin(), user.channels.end(), [&](const std::string& p) {
+    return pattern ? p == name : glob_match(p, name);
+  });
+}
+
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv) {
-  // AUTH, HELLO and QUIT work for anyone, as Redis's no-auth commands do.
-  if (spec.id == kAuth || spec.id == kHello || spec.id == kQuit) return {};
+  // AUTH, HELLO, QUIT and RESET work for anyone, as Redis's no-auth commands do.
+  if (spec.id == kAuth || spec.id == kHello || spec.id == kQuit || spec.id == kReset) return {};
   // ACL WHOAMI, CAT and HELP tell nothing about other users: anyone may (Redis puts them
   // in @slow, so "+@all -@dangerous" users can run them; here ACL is one command).
   if (spec.id == kAcl &&
@@ -477,6 +508,11 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     return {};
   }
   if (!user.commands.test(static_cast<size_t>(spec.id))) return {AclDenial::kCommand, 0};
+  if (!user.all_channels) {
+    if (const size_t refused = refused_channel(user, spec, argv)) {
+      return {AclDenial::kChannel, refused};
+    }
+  }
   if (user.all_keys) return {};
   const uint8_t access = key_access(spec, argv);
   size_t first = 0, last = 0, step = 1;
@@ -528,6 +564,9 @@ std::string acl_denied_error(AclDenial denial, const CommandSpec& spec,
                              std::span<const std::string> argv) {
   if (denial == AclDenial::kKey) {
     return "NOPERM this user has no permissions to access one of the keys used as arguments";
+  }
+  if (denial == AclDenial::kChannel) {
+    return "NOPERM this user has no permissions to access one of the channels used as arguments";
   }
   return "NOPERM this user has no permissions to run the '" + acl_command_name(spec, argv) +
          "' command";

@@ -52,11 +52,11 @@ struct AclUser {
   std::bitset<kAclCommandBits> commands;
   bool all_keys = false;
   std::vector<AclKeyPattern> keys;
-  bool all_channels = false;  // channels are kept and shown only: no Pub/Sub here
+  bool all_channels = false;  // &* or allchannels: every Pub/Sub channel
   std::vector<std::string> channels;
 
-  // Derived by refresh(): every command and every key, and not deleted. The request path
-  // checks nothing else for such a user.
+  // Derived by refresh(): every command, every key and every channel, and not deleted. The request
+  // path checks nothing else for such a user.
   bool unrestricted = false;
   // Not replicated: this object no longer names a user (ACL DELUSER, or a snapshot
   // without it was restored). Connections authenticated as it are closed.
@@ -86,12 +86,17 @@ std::string sha256_hex(std::string_view text);
 // Whether `password` is one of the user's (its SHA-256 compared in constant time).
 bool acl_password_matches(const AclUser& user, std::string_view password);
 
-// Why a command is refused: not at all, the command, or one of its keys.
-enum class AclDenial : uint8_t { kNone, kCommand, kKey };
+// Why a command is refused: not at all, the command, one of its keys, or one of its
+// channels (PUBLISH and SUBSCRIBE: a channel no & pattern matches; PSUBSCRIBE: a pattern
+// not literally among the user's, as in Redis 7.0).
+enum class AclDenial : uint8_t { kNone, kCommand, kKey, kChannel };
 struct AclVerdict {
   AclDenial denial = AclDenial::kNone;
-  size_t key_index = 0;  // for kKey: the argument that was refused
+  size_t key_index = 0;  // for kKey and kChannel: the argument that was refused
 };
+// Whether the user may use a channel (a subscription pattern, when `pattern`: literally one
+// of its & patterns, as Redis 7.0 checks PSUBSCRIBE).
+bool acl_channel_allowed(const AclUser& user, std::string_view name, bool pattern);
 // `argv` is the command as classified (name first). Arity must have been checked.
 AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
                      std::span<const std::string> argv);

@@ -102,6 +102,15 @@ uint32_t special_categories(CommandId id) {
       return kCatScripting;
     case kAcl:
       return kCatAdmin;
+    case kSubscribe:
+    case kUnsubscribe:
+    case kPsubscribe:
+    case kPunsubscribe:
+    case kPublish:
+    case kPubsub:
+      return kCatPubSub;
+    case kReset:
+      return kCatConnection;
     default:
       return 0;
   }

@@ -116,9 +116,9 @@ void acl_dryrun(const AclTable& table, std::span<const std::string> argv, RespWr
   if (!arity_matches(*spec, command.size())) return out->error(wrong_arity_error(spec->name));
   const AclVerdict verdict = check_acl(*user, *spec, command);
   if (verdict.denial == AclDenial::kNone) return out->simple("OK");
-  if (verdict.denial == AclDenial::kKey) {
+  if (verdict.denial == AclDenial::kKey || verdict.denial == AclDenial::kChannel) {
     return out->bulk("This user has no permissions to access the '" + command[verdict.key_index] +
-                     "' key");
+                     (verdict.denial == AclDenial::kKey ? "' key" : "' channel"));
   }
   out->bulk("This user has no permissions to run the '" + acl_command_name(*spec, command) +
             "' command");

@@ -48,12 +48,15 @@ inline std::string validate_pop_count(std::span<const std::string> argv,
 // time (Unix ms; expiry) and log index (the seed of SPOP's choice). Both are the same on
 // every replica, so "random" writes are too.
 struct AclUser;
+class PublishSink;
 
 struct WriteContext {
   uint64_t now_ms = 0;
   uint64_t index = 0;
   // The ACL user a script runs as, when its commands must be checked (null: unchecked).
   const AclUser* acl_user = nullptr;
+  // Where an applied PUBLISH delivers (the node's subscribers; null: nobody).
+  PublishSink* publish = nullptr;
 };
 
 // A key looked up as a collection of type T: the collection, or nullptr with wrong_type

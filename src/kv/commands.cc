@@ -196,6 +196,15 @@ constexpr std::array kTable = {
     CommandSpec{"xclaim", kXclaim, -6, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xautoclaim", kXautoclaim, -6, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xinfo", kXinfo, -2, kR, kRead, 2, 2, 1},
+    // Pub/sub. PUBLISH goes through the log (every node delivers it to its subscribers in
+    // log order) but changes no data; the others are this node's, per connection.
+    CommandSpec{"subscribe", kSubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0},
+    CommandSpec{"unsubscribe", kUnsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0},
+    CommandSpec{"psubscribe", kPsubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0},
+    CommandSpec{"punsubscribe", kPunsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0},
+    CommandSpec{"publish", kPublish, 3, kF, kWrite, 0, 0, 0},
+    CommandSpec{"pubsub", kPubsub, -2, kN, kServer, 0, 0, 0},
+    CommandSpec{"reset", kReset, 1, kN | kF | kFlagNoScript, kServer, 0, 0, 0},
     // The connection's protocol and AUTH; answered by the server's request path.
     CommandSpec{"hello", kHello, -1, kN | kF | kFlagNoScript, kLocal, 0, 0, 0, k3Map},
     CommandSpec{"hrandfield", kHrandfield, -2, kR, kRead, 1, 1, 1},
@@ -333,7 +342,8 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kXack:
     case kXreadgroup:  // grows a PEL a little, as Redis allows
     case kSession:
-    case kExec:  // its queued commands were checked when queued
+    case kExec:     // its queued commands were checked when queued
+    case kPublish:  // stores nothing
       return false;
     default:
       return true;
@@ -413,7 +423,9 @@ Classification classify(const Argv& argv) {
   }
   classify_plain(all.subspan(3), &tagged);
   if (!tagged.ok()) return tagged;
-  if (tagged.route != kWrite || tagged.spec->id == kSeq || tagged.spec->id == kSession) {
+  // PUBLISH's reply depends on the node's subscribers: a session must not keep it.
+  if (tagged.route != kWrite || tagged.spec->id == kSeq || tagged.spec->id == kSession ||
+      tagged.spec->id == kPublish) {
     tagged.error =
         "ERR SEQ only tags data-changing commands (not '" + std::string(tagged.spec->name) + "')";
     return tagged;

@@ -198,6 +198,14 @@ enum class CommandId : uint8_t {
   kXinfo,
   // ACL users (acl.h): SETUSER and DELUSER are writes, the rest reads or local
   kAcl,
+  // pub/sub (pubsub.h): PUBLISH is a log entry; the rest are the node's (server/pubsub_hub.h)
+  kSubscribe,
+  kUnsubscribe,
+  kPsubscribe,
+  kPunsubscribe,
+  kPublish,
+  kPubsub,
+  kReset,
   // HELLO: the connection's protocol (RESP2 or RESP3, resp3.h), answered by the server
   kHello,
   // Redis 7.0's random picks and intersection cardinality (random_pick.h)

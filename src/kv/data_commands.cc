@@ -13,6 +13,7 @@
 #include "kv/keyspace_commands.h"
 #include "kv/list_commands.h"
 #include "kv/memory_usage.h"
+#include "kv/pubsub.h"
 #include "kv/scan_args.h"
 #include "kv/scripting.h"
 #include "kv/set_commands.h"
@@ -476,6 +477,8 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
   switch (spec.id) {
     case CommandId::kSet:
       return execute_set(store, argv, now, out);
+    case CommandId::kPublish:  // delivered by the node; the store is not touched
+      return out->integer(context.publish ? context.publish->publish(argv[1], argv[2]) : 0);
     case CommandId::kSetex:
     case CommandId::kPsetex: {
       const auto at = deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);

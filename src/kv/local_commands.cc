@@ -8,6 +8,7 @@
 
 #include "kv/glob.h"
 #include "kv/int_parse.h"
+#include "kv/pubsub.h"
 #include "kv/scripting.h"
 
 namespace raftkv::kv {
@@ -168,6 +169,12 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
                    RespWriter* out) {
   switch (spec.id) {
     case CommandId::kPing:
+      if (argv.size() > 2) return out->error(wrong_arity_error(spec.name));
+      if (client->subscriptions != 0 && client->protocol == 2) {  // ["pong", message or ""]
+        write_push_header(out, 2);
+        out->bulk("pong");
+        return out->bulk(argv.size() == 2 ? std::string_view(argv[1]) : std::string_view());
+      }
       if (argv.size() == 1) return out->simple("PONG");
       if (argv.size() == 2) return out->bulk(argv[1]);
       return out->error(wrong_arity_error(spec.name));

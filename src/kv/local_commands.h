@@ -32,6 +32,10 @@ struct ClientState {
   // The ACL user it runs as (acl.h); null until its first command, then the default user
   // or the one it authenticated as.
   std::shared_ptr<const AclUser> user = nullptr;
+  // Channels plus patterns it is subscribed to on this node (the server's pub/sub);
+  // non-zero: subscribed mode, where only (P)SUBSCRIBE, (P)UNSUBSCRIBE, PING, QUIT and
+  // RESET run, and PING answers as a push.
+  size_t subscriptions = 0;
   // HELLO's protocol: 2 (RESP2, the default) or 3 (RESP3: replies converted, resp3.h).
   int protocol = 2;
 };

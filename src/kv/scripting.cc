@@ -89,6 +89,8 @@ constexpr std::string_view kScriptCommandDenied =
 constexpr std::string_view kScriptKeyDenied =
     "ERR The user executing the script can't access at least one of the keys mentioned in the "
     "command arguments";
+constexpr std::string_view kScriptChannelDenied =
+    "ERR The user executing the script can't publish to the channel mentioned in the command";
 
 // What a script may call: data commands, PING, ECHO, SELECT and TIME; not the commands
 // that are about connections, transactions, sessions, scripts or the server.
@@ -132,6 +134,7 @@ class StoreHost final : public ScriptHost {
       const AclDenial denial = check_acl(*user, *c.spec, argv).denial;  // as Redis checks it
       if (denial == AclDenial::kCommand) return out->error(kScriptCommandDenied);
       if (denial == AclDenial::kKey) return out->error(kScriptKeyDenied);
+      if (denial == AclDenial::kChannel) return out->error(kScriptChannelDenied);
     }
     if (c.spec->id == kTime) {
       // Log time: the same on every replica.

@@ -91,7 +91,7 @@ std::string StateMachine::execute(uint64_t index, const LogCommand& command,
   static const AclUser kNobody = make_acl_user("");
   std::shared_ptr<const AclUser> user = command.user.empty() ? nullptr : acl_.find(command.user);
   const AclUser* acl_user = command.user.empty() ? nullptr : user ? user.get() : &kNobody;
-  const WriteContext ctx{log_time_ms_, index, acl_user};
+  const WriteContext ctx{log_time_ms_, index, acl_user, publish_sink_};
   if (spec.id == CommandId::kAcl) {
     execute_acl_write(acl_, command.argv, &out);
   } else if (is_script_command(spec.id)) {

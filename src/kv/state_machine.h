@@ -26,6 +26,7 @@
 namespace raftkv::kv {
 
 struct CommandSpec;
+class PublishSink;
 
 struct StateMachineOptions {
   SessionPolicy sessions;  // must be equal on every replica
@@ -81,6 +82,11 @@ class StateMachine {
     return store_.changed_after(key, since);
   }
 
+  // Where an applied PUBLISH delivers its message: the node's own subscribers (pubsub.h).
+  // Not replicated state: PUBLISH changes nothing here, and its reply (the receivers on
+  // this node) goes only to the client that proposed it. Null: nobody receives it.
+  void set_publish_sink(PublishSink* sink) { publish_sink_ = sink; }
+
   uint64_t applied_index() const { return applied_index_; }
   uint64_t log_time_ms() const { return log_time_ms_; }
   size_t key_count() const { return store_.size(); }
@@ -117,6 +123,7 @@ class StateMachine {
   AclTable acl_;
   uint64_t applied_index_ = 0;
   uint64_t log_time_ms_ = 0;  // the largest time_ms among applied entries
+  PublishSink* publish_sink_ = nullptr;
 };
 
 // Expired keys each applied entry removes at most, earliest deadline first: bounded work

@@ -47,8 +47,9 @@ void run_queued(KvStore& store, Scripts& scripts, const Argv& argv, WriteContext
       return out->error(
           "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
           "EXEC call. This command is no longer allowed for the following reason: " +
-          std::string(denial == AclDenial::kKey
-                          ? "no permission to touch the specified keys"
+          std::string(denial == AclDenial::kKey ? "no permission to touch the specified keys"
+                      : denial == AclDenial::kChannel
+                          ? "no permission to access one of the channels used as arguments"
                           : "no permission to execute the command or subcommand"));
     }
   }

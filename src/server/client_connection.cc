@@ -24,6 +24,8 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler*
       parser_(limits.parser),
       max_pending_replies_(limits.max_pending_replies),
       output_limit_(limits.output),
+      normal_limit_(limits.output),
+      pubsub_limit_(limits.pubsub),
       pause_bytes_(output_pause_bytes(limits.output)),
       read_buf_(64 * 1024) {
   state_.id = id;
@@ -199,6 +201,12 @@ void ClientConnection::push(std::string bytes) {
   const uint64_t seq = next_seq_++;
   replies_.emplace_back();
   complete(seq, std::move(bytes));
+}
+
+void ClientConnection::set_subscribed(bool subscribed) {
+  output_limit_ = subscribed ? pubsub_limit_ : normal_limit_;
+  pause_bytes_ = output_pause_bytes(output_limit_);
+  if (!closed_) check_output_limits();
 }
 
 void ClientConnection::close_after_replies() {

@@ -62,6 +62,9 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   // MONITOR: bytes sent to the client unasked, after the replies already due, and
   // bounded by the output buffer limits like any reply.
   void push(std::string bytes);
+  // Which output limit class applies: the pubsub class while subscribed (Redis's
+  // client-output-buffer-limit pubsub), else normal. Checked at once.
+  void set_subscribed(bool subscribed);
   // CLIENT KILL of itself: close once the replies due are sent.
   void close_after_replies();
   // For CLIENT LIST: when it connected, when its last command arrived, and its name as the
@@ -93,6 +96,8 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   kv::RespParser parser_;
   size_t max_pending_replies_;
   OutputBufferLimit output_limit_;
+  OutputBufferLimit normal_limit_;
+  OutputBufferLimit pubsub_limit_;
   uint64_t pause_bytes_;
   uint64_t output_bytes_ = 0;
   // When the output went over the soft limit (time_point{} while under it).

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -78,31 +79,60 @@ std::optional<uint64_t> parse_memory_size(std::string_view text) {
   return value * unit_it->second;
 }
 
-std::string parse_output_buffer_limit(std::string_view text, OutputBufferLimit* out) {
+namespace {
+
+std::vector<std::string> words_of(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
-  if (words.size() != 4) {
-    return "expected 'normal <hard> <soft> <soft-seconds>', got '" + std::string(text) + "'";
-  }
-  if (words[0] != "normal") {
-    return "class '" + words[0] + "' does not exist in raftkv (its clients are all 'normal')";
-  }
-  auto hard = parse_memory_size(words[1]);
-  auto soft = parse_memory_size(words[2]);
+  return words;
+}
+
+// <hard> <soft> <soft-seconds>
+std::string parse_sizes(std::span<const std::string> words, OutputBufferLimit* out) {
+  auto hard = parse_memory_size(words[0]);
+  auto soft = parse_memory_size(words[1]);
   uint64_t seconds = 0;
-  auto [end, ec] = std::from_chars(words[3].data(), words[3].data() + words[3].size(), seconds);
+  auto [end, ec] = std::from_chars(words[2].data(), words[2].data() + words[2].size(), seconds);
   if (!hard || !soft) return "limits must be sizes such as 256mb or 1073741824";
-  if (ec != std::errc() || end != words[3].data() + words[3].size()) {
+  if (ec != std::errc() || end != words[2].data() + words[2].size()) {
     return "soft-seconds must be a non-negative integer";
   }
   *out = OutputBufferLimit{*hard, *soft, seconds};
   return "";
 }
 
+}  // namespace
+
+std::string parse_output_buffer_limit(std::string_view text, OutputBufferLimit* out) {
+  const std::vector<std::string> words = words_of(text);
+  if (words.size() != 4) {
+    return "expected 'normal <hard> <soft> <soft-seconds>', got '" + std::string(text) + "'";
+  }
+  if (words[0] == "pubsub") return "use --client-output-buffer-limit-pubsub for the pubsub class";
+  if (words[0] != "normal") {
+    return "class '" + words[0] + "' does not exist in raftkv (only 'normal' and 'pubsub')";
+  }
+  return parse_sizes(std::span<const std::string>(words).subspan(1), out);
+}
+
+std::string parse_output_buffer_sizes(std::string_view text, OutputBufferLimit* out) {
+  const std::vector<std::string> words = words_of(text);
+  if (words.size() != 3) {
+    return "expected '<hard> <soft> <soft-seconds>', got '" + std::string(text) + "'";
+  }
+  return parse_sizes(words, out);
+}
+
 std::string format_output_buffer_limit(const OutputBufferLimit& limit) {
   return "normal " + std::to_string(limit.hard) + " " + std::to_string(limit.soft) + " " +
          std::to_string(limit.soft_seconds);
+}
+
+std::string format_output_buffer_limit(const OutputBufferLimit& normal,
+                                       const OutputBufferLimit& pubsub) {
+  return format_output_buffer_limit(normal) + " pubsub " + std::to_string(pubsub.hard) + " " +
+         std::to_string(pubsub.soft) + " " + std::to_string(pubsub.soft_seconds);
 }
 
 uint64_t reserve_file_descriptors(uint64_t maxclients) {

@@ -26,10 +26,17 @@ struct OutputBufferLimit {
   bool operator==(const OutputBufferLimit&) const = default;
 };
 
+// client-output-buffer-limit for the "pubsub" class (a connection subscribed to a channel
+// or pattern): Redis's default, 32mb 8mb 60. A subscriber that does not read is closed
+// instead of making the node hold every message for it.
+inline constexpr OutputBufferLimit kDefaultPubSubOutputLimit{uint64_t{32} << 20, uint64_t{8} << 20,
+                                                             60};
+
 // Everything a ClientConnection enforces by itself.
 struct ConnectionLimits {
   kv::ParserLimits parser;  // client-query-buffer-limit, proto-max-bulk-len
   OutputBufferLimit output;
+  OutputBufferLimit pubsub = kDefaultPubSubOutputLimit;  // while subscribed
   // Commands accepted but not answered yet; reading pauses at this many.
   size_t max_pending_replies = 4096;
 };
@@ -56,11 +63,17 @@ uint64_t output_pause_bytes(const OutputBufferLimit& limit);
 // g/gb (case-insensitive; k = 1000, kb = 1024, and so on). Nothing on an invalid text.
 std::optional<uint64_t> parse_memory_size(std::string_view text);
 
-// "normal <hard> <soft> <soft-seconds>", as in redis.conf. raftkv has only normal
-// clients, so other classes are refused. Returns an error message, empty on success.
+// "normal <hard> <soft> <soft-seconds>", as in redis.conf. The pubsub class has its own
+// option (parse_output_buffer_sizes); others (replica) do not exist here and are refused.
+// Returns an error message, empty on success.
 std::string parse_output_buffer_limit(std::string_view text, OutputBufferLimit* out);
-// As CONFIG GET prints it: "normal 268435456 67108864 60".
+// "<hard> <soft> <soft-seconds>" (--client-output-buffer-limit-pubsub).
+std::string parse_output_buffer_sizes(std::string_view text, OutputBufferLimit* out);
+// As CONFIG GET prints it: "normal 268435456 67108864 60", and with the pubsub class
+// "normal 268435456 67108864 60 pubsub 33554432 8388608 60".
 std::string format_output_buffer_limit(const OutputBufferLimit& limit);
+std::string format_output_buffer_limit(const OutputBufferLimit& normal,
+                                       const OutputBufferLimit& pubsub);
 
 // protected-mode: with no password (raftkv has none), only clients on a loopback address
 // (127.0.0.0/8, ::1, or IPv4-mapped loopback) are served.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kv/pubsub.h"
 #include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
@@ -22,6 +23,19 @@ bool is_client_command(const kv::Classification& c, const kv::Argv& argv, std::s
   std::string name = argv[1];
   for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return name == sub;
+}
+
+bool is_pubsub_command(kv::CommandId id) {
+  using enum kv::CommandId;
+  return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
+         id == kPubsub;
+}
+
+// What a connection in subscribed mode may run (RESP2), as in Redis.
+bool allowed_when_subscribed(kv::CommandId id) {
+  using enum kv::CommandId;
+  return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
+         id == kPing || id == kQuit || id == kReset;
 }
 
 }  // namespace
@@ -84,18 +98,31 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     return;
   }
   slot.account_into(&stats_, c.spec, arrived);  // /metrics, INFO commandstats, SLOWLOG
-  if (c.spec->id == kv::CommandId::kHello && !client.in_multi) return hello(argv, client, slot);
+  // (In RESP2's subscribed mode HELLO is refused below, as in Redis.)
+  if (c.spec->id == kv::CommandId::kHello && !client.in_multi &&
+      (client.subscriptions == 0 || client.protocol == 3)) {
+    return hello(argv, client, slot);
+  }
   if (client.protocol == 3) [[unlikely]] {  // made as RESP2, converted when completed
     slot.use_resp3(kv::resp3_shape(*c.spec, std::span(argv).subspan(c.command_offset)));
   } else if (kv::is_script_command(c.spec->id) || c.spec->id == kv::CommandId::kExec) {
     slot.use_resp2();  // a script's reply may hold RESP3 types (redis.setresp(3), {map=...})
   }
   // An authenticated client's command other than AUTH has nothing to check (inline).
-  const bool auth_step = c.spec->id == kv::CommandId::kAuth || !client.authenticated;
+  // (In subscribed mode AUTH is refused below, as in Redis.)
+  const bool auth_step =
+      (c.spec->id == kv::CommandId::kAuth && client.subscriptions == 0) || !client.authenticated;
   if (auth_step && handle_auth(argv, c, client, slot)) return;
   // One load and one branch for an unrestricted user (the default user as it starts).
   if (const kv::AclUser* user = client.user.get(); user != nullptr && !user->unrestricted) {
     if (refused_by_acl(argv, c, client, slot)) return;
+  }
+  // Subscribed mode (RESP2): only the pub/sub commands, PING, QUIT and RESET (inline).
+  if (client.subscriptions != 0 && client.protocol == 2 && !allowed_when_subscribed(c.spec->id)) {
+    ++stats_.errors;
+    const auto args = std::span<const std::string>(argv).subspan(c.command_offset);
+    slot.complete(kv::encode_error(kv::subscribed_mode_error(kv::acl_command_name(*c.spec, args))));
+    return;
   }
   if (is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
@@ -118,6 +145,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   const size_t first_key = c.command_offset + key_at;
   const KeyRef key{
       key_at > 0 && first_key < argv.size() ? static_cast<uint32_t>(argv.size() - first_key) : 0};
+  if (c.spec->id == kv::CommandId::kReset) return reset(argv, client, slot);  // even in MULTI
   const bool tx_step = client.in_multi || (c.spec->id >= kv::CommandId::kMulti &&
                                            c.spec->id <= kv::CommandId::kUnwatch);
   if (tx_step && handle_transaction(argv, c, client, key, slot)) return;
@@ -132,6 +160,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     case kv::Route::kServer:
       if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
         slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
+        return;
+      }
+      if (is_pubsub_command(c.spec->id) && hooks_.pubsub) {
+        hooks_.pubsub(argv, *c.spec, client, slot);
         return;
       }
       if (hooks_.server_command) {
@@ -340,7 +372,7 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
       client.user = machine_.acl().default_user();
       return false;
     }
-    if (c.spec->id == kv::CommandId::kQuit) return false;
+    if (c.spec->id == kv::CommandId::kQuit || c.spec->id == kv::CommandId::kReset) return false;
     ++stats_.errors;
     slot.complete(kv::encode_error(kNoAuthError));
     return true;
@@ -442,9 +474,13 @@ bool ClientService::refused_by_acl(const kv::Argv& argv, const kv::Classificatio
   if (verdict.denial == kv::AclDenial::kNone) return false;
   ++stats_.errors;
   const bool key = verdict.denial == kv::AclDenial::kKey;
-  log_acl(key ? "key" : "command",
-          key ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
-          client.user->name, client, slot);
+  const bool channel = verdict.denial == kv::AclDenial::kChannel;
+  log_acl(
+      key       ? "key"
+      : channel ? "channel"
+                : "command",
+      key || channel ? std::string(args[verdict.key_index]) : kv::acl_command_name(*c.spec, args),
+      client.user->name, client, slot);
   fail_multi(client);  // as Redis: refused when queued, so EXEC answers EXECABORT
   slot.complete(kv::encode_error(kv::acl_denied_error(verdict.denial, *c.spec, args)));
   return true;
@@ -468,6 +504,19 @@ void ClientService::log_acl(std::string_view reason, std::string_view object,
   info += " name=" + client.name + " user=" + (client.user ? client.user->name : "default");
   acl_log_.add(reason, client.in_multi ? "multi" : "toplevel", object, username, std::move(info),
                ReplySlot::Clock::now());
+}
+
+void ClientService::reset(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot) {
+  if (auto it = connections_.find(client.id); it != connections_.end()) {
+    it->second.multi.reset();
+    it->second.unwatch();
+  }
+  client.in_multi = false;
+  client.name.clear();
+  if (hooks_.reset) hooks_.reset(client, slot);
+  client.authenticated = false;  // as the default user, at its next command (or AUTH)
+  client.user = nullptr;
+  slot.complete(kv::encode_simple("RESET"), argv);
 }
 
 void ClientService::fail_multi(const kv::ClientState& client) {

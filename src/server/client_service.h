@@ -77,6 +77,11 @@ class ClientService {
     // Closes the connection a slot belongs to (a client whose ACL user was deleted, as
     // Redis disconnects them). Empty: such a client is asked to AUTH again instead.
     std::function<void(const ReplySlot&)> close_client;
+    // (P)SUBSCRIBE, (P)UNSUBSCRIBE and PUBSUB: the node's pub/sub (pubsub_hub.h).
+    std::function<void(const kv::Argv&, const kv::CommandSpec&, kv::ClientState&, ReplySlot&)>
+        pubsub;
+    // RESET's part outside this class: leaves MONITOR and every subscription.
+    std::function<void(kv::ClientState&, ReplySlot&)> reset;
   };
 
   using InjectedBugs = ClientServiceBugs;
@@ -191,6 +196,9 @@ class ClientService {
   // Records an ACL refusal for ACL LOG.
   void log_acl(std::string_view reason, std::string_view object, std::string_view username,
                const kv::ClientState& client, const ReplySlot& slot);
+  // RESET: as a new connection (no MULTI, WATCH, name, subscriptions, MONITOR, and
+  // authenticated again at its next command), answering +RESET.
+  void reset(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot);
   // A command refused inside MULTI discards the transaction (EXECABORT).
   void fail_multi(const kv::ClientState& client);
   // -OOM for a command maxmemory refuses now, else empty.

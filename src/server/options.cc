@@ -119,6 +119,7 @@ struct ClientLimitFlags {
   std::string query_buffer_limit = "1gb";
   std::string proto_max_bulk_len = "64mb";
   std::string output_buffer_limit = "normal 256mb 64mb 60";
+  std::string pubsub_output_buffer_limit = "32mb 8mb 60";
   std::string protected_mode = "yes";
   std::string maxmemory = "0";
   std::string maxmemory_policy = "noeviction";
@@ -145,6 +146,10 @@ void add_client_limit_options(CLI::App& app, ServerOptions& o, ClientLimitFlags&
   app.add_option("--client-output-buffer-limit", f.output_buffer_limit,
                  "'normal <hard> <soft> <soft-seconds>': close a client whose unsent replies "
                  "exceed hard, or soft for soft-seconds (0: off)")
+      ->capture_default_str();
+  app.add_option("--client-output-buffer-limit-pubsub", f.pubsub_output_buffer_limit,
+                 "'<hard> <soft> <soft-seconds>': the same for a client subscribed to a "
+                 "channel or pattern (Redis's pubsub class)")
       ->capture_default_str();
   app.add_option("--requirepass", o.requirepass,
                  "the default user's password: clients must AUTH first (-NOAUTH); empty: none "
@@ -182,6 +187,11 @@ std::string apply_client_limit_flags(const ClientLimitFlags& f, ServerOptions* o
   if (auto err = parse_output_buffer_limit(f.output_buffer_limit, &o->client_output_buffer_limit);
       !err.empty()) {
     return "--client-output-buffer-limit: " + err;
+  }
+  if (auto err = parse_output_buffer_sizes(f.pubsub_output_buffer_limit,
+                                           &o->client_output_buffer_limit_pubsub);
+      !err.empty()) {
+    return "--client-output-buffer-limit-pubsub: " + err;
   }
   return "";
 }

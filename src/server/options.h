@@ -77,6 +77,7 @@ struct ServerOptions {
   uint64_t client_query_buffer_limit = uint64_t{1} << 30;
   uint64_t proto_max_bulk_len = uint64_t{64} << 20;
   OutputBufferLimit client_output_buffer_limit;
+  OutputBufferLimit client_output_buffer_limit_pubsub = kDefaultPubSubOutputLimit;
   // maxmemory (0: none), with Redis's noeviction policy, the only one offered: no key is
   // ever evicted (a replicated store must not drop data behind the clients' backs).
   uint64_t maxmemory = 0;

@@ -40,8 +40,10 @@ std::string Server::open() {
   client_limits_.parser.max_bulk_len = options_.proto_max_bulk_len;
   client_limits_.parser.max_buffered_bytes = options_.client_query_buffer_limit;
   client_limits_.output = options_.client_output_buffer_limit;
+  client_limits_.pubsub = options_.client_output_buffer_limit_pubsub;
   config_settings_ = {
-      {"client-output-buffer-limit", format_output_buffer_limit(client_limits_.output)},
+      {"client-output-buffer-limit",
+       format_output_buffer_limit(client_limits_.output, client_limits_.pubsub)},
       {"client-query-buffer-limit", std::to_string(options_.client_query_buffer_limit)},
       {"maxclients", std::to_string(options_.maxclients)},
       {"maxmemory", std::to_string(options_.maxmemory)},
@@ -160,6 +162,13 @@ std::string Server::open() {
       conn->close();
     }
   };
+  hooks.pubsub = [this](const kv::Argv& argv, const kv::CommandSpec& spec, kv::ClientState& client,
+                        ReplySlot& slot) { pubsub_.command(argv, spec, client, slot); };
+  hooks.reset = [this](kv::ClientState& client, ReplySlot&) {
+    std::erase_if(monitors_, [&](const Monitor& m) { return m.client_id == client.id; });
+    pubsub_.drop(client);
+  };
+  machine_.set_publish_sink(&pubsub_);  // applied PUBLISH entries reach this node's subscribers
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
 
@@ -342,9 +351,10 @@ void Server::clients_cron() {
   const auto now = std::chrono::steady_clock::now();
   const std::chrono::seconds idle(options_.timeout_seconds);
   for (const auto& weak : connections_) {
-    // A monitor that only listens is not idle (Redis exempts monitors and replicas too).
+    // A monitor or subscriber that only listens is not idle (Redis exempts them too).
     auto c = weak.lock();
-    if (c) c->check_timeouts(now, is_monitor(c->state().id) ? std::chrono::seconds(0) : idle);
+    const bool listens = c && (c->state().subscriptions != 0 || is_monitor(c->state().id));
+    if (c) c->check_timeouts(now, listens ? std::chrono::seconds(0) : idle);
   }
   clients_timer_.expires_after(std::chrono::seconds(1));
   clients_timer_.async_wait([this](const asio::error_code& ec) {
@@ -362,6 +372,7 @@ void Server::on_disconnect(const ClientConnection& conn) {
   --stats_.connected_clients;
   clients_.erase(conn.state().id);
   std::erase_if(monitors_, [&](const Monitor& m) { return m.client_id == conn.state().id; });
+  pubsub_.on_disconnect(conn.state().id);
   if (service_) service_->on_disconnect(conn.state().id);
 }
 

@@ -21,6 +21,7 @@
 #include "server/metrics_http.h"
 #include "server/options.h"
 #include "server/password_check.h"
+#include "server/pubsub_hub.h"
 #include "server/raft_driver.h"
 #include "server/runtime.h"
 #include "server/server_stats.h"
@@ -200,6 +201,7 @@ class Server : public CommandHandler, public StateMachine {
     std::weak_ptr<ClientConnection> conn;
   };
   std::vector<Monitor> monitors_;  // MONITOR clients; empty: the feed costs one test
+  PubSubHub pubsub_;               // this node's subscribers; PUBLISH entries reach them
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
   raft::Term announced_term_ = 0;

@@ -110,10 +110,12 @@ std::string Server::client_list() const {
   };
   std::string out;
   for (const auto& [id, conn] : clients_) {
-    out += fmt::format("id={} addr={} name={} age={} idle={} flags=N db=0 cmd={} resp={}\n", id,
-                       conn->peer(), conn->state().name, seconds(conn->connected_at()),
-                       seconds(conn->last_command_at()), lower(conn->last_command()),
-                       conn->state().protocol);
+    const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id);
+    out += fmt::format(
+        "id={} addr={} name={} age={} idle={} flags={} db=0 sub={} psub={} cmd={} resp={}\n", id,
+        conn->peer(), conn->state().name, seconds(conn->connected_at()),
+        seconds(conn->last_command_at()), sub + psub != 0 ? "P" : "N", sub, psub,
+        lower(conn->last_command()), conn->state().protocol);
   }
   return out;
 }
@@ -176,6 +178,8 @@ std::string Server::info(const std::string& section) const {
     add("unknown_outcomes", stats_.unknown_outcomes);
     add("pending_writes", driver_->pending_writes());
     add("pending_reads", driver_->pending_reads());
+    add("pubsub_channels", pubsub_.channels());  // this node's subscriptions
+    add("pubsub_patterns", pubsub_.patterns());
     out += "\r\n";
   }
   if (all || section == "raft") {

@@ -189,6 +189,8 @@ bool Server::monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot
   }
   line += "\r\n";
   for (const Monitor& m : monitors_) {
+    // A monitor's own RESET ends its MONITOR before Redis would show it.
+    if (spec->id == kv::CommandId::kReset && m.client_id == client_id) continue;
     if (auto c = m.conn.lock()) c->push(line);  // closed by its output limit if it lags
   }
   return false;

@@ -42,6 +42,7 @@ std::string Server::restore_image(const raft::Snapshot& snapshot) {
   for (const auto& [id, value] : img.members) {
     if (!members.set_encoded(id, value)) return "malformed member " + std::to_string(id);
   }
+  fresh.set_publish_sink(&pubsub_);  // the sink is the node's, not the image's
   machine_ = std::move(fresh);
   members_ = std::move(members);
   connect_to_members(snapshot.meta.conf);

@@ -216,7 +216,8 @@ class MaxClientsTest(LimitsTestCase):
 class ConfigAndDataDirTest(LimitsTestCase):
     def test_config_get_reports_the_limits(self):
         got = self.c.client(1).config_get("*")
-        self.assertEqual(got["client-output-buffer-limit"], "normal 268435456 67108864 60")
+        self.assertEqual(got["client-output-buffer-limit"],
+                         "normal 268435456 67108864 60 pubsub 33554432 8388608 60")
         self.assertEqual(got["client-query-buffer-limit"], str(1 << 30))
         self.assertEqual(got["proto-max-bulk-len"], str(64 << 20))
         self.assertEqual(got["maxclients"], "10000")

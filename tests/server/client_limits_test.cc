@@ -50,6 +50,17 @@ TEST(ClientLimitsTest, OutputBufferLimitIsRedisConfSyntaxForNormalOnly) {
   EXPECT_NE(parse_output_buffer_limit("normal 1mb 8mb -1", &l), "");
 }
 
+TEST(ClientLimitsTest, PubSubClassHasItsOwnOptionAndRedisDefault) {
+  OutputBufferLimit l;
+  EXPECT_EQ(kDefaultPubSubOutputLimit, (OutputBufferLimit{32u << 20, 8u << 20, 60}));
+  EXPECT_EQ(parse_output_buffer_sizes("1mb 256kb 5", &l), "");
+  EXPECT_EQ(l, (OutputBufferLimit{1u << 20, 256u << 10, 5}));
+  EXPECT_NE(parse_output_buffer_sizes("pubsub 1mb 256kb 5", &l), "");
+  EXPECT_NE(parse_output_buffer_sizes("1mb 256kb", &l), "");
+  EXPECT_EQ(format_output_buffer_limit({0, 0, 0}, kDefaultPubSubOutputLimit),
+            "normal 0 0 0 pubsub 33554432 8388608 60");
+}
+
 TEST(ClientLimitsTest, PauseThresholdIsSoftThenHardThenFixed) {
   EXPECT_EQ(output_pause_bytes({100, 10, 1}), 10u);
   EXPECT_EQ(output_pause_bytes({100, 0, 0}), 100u);
@@ -100,6 +111,10 @@ TEST(ClientLimitsTest, ServeFlagsHaveRedisNamesAndSafeDefaults) {
   EXPECT_EQ(o.client_query_buffer_limit, uint64_t{1} << 30);
   EXPECT_EQ(o.proto_max_bulk_len, uint64_t{64} << 20);
   EXPECT_EQ(o.client_output_buffer_limit, (OutputBufferLimit{256u << 20, 64u << 20, 60}));
+  EXPECT_EQ(o.client_output_buffer_limit_pubsub, kDefaultPubSubOutputLimit);
+
+  ASSERT_EQ(parse({"--client-output-buffer-limit-pubsub=4mb 1mb 7"}, &o), 0);
+  EXPECT_EQ(o.client_output_buffer_limit_pubsub, (OutputBufferLimit{4u << 20, 1u << 20, 7}));
 
   ASSERT_EQ(parse({"--maxclients=5", "--timeout=30", "--protected-mode=no",
                    "--client-query-buffer-limit=16mb", "--proto-max-bulk-len=1mb",
@@ -115,7 +130,8 @@ TEST(ClientLimitsTest, ServeFlagsHaveRedisNamesAndSafeDefaults) {
 
   for (const char* bad :
        {"--maxclients=0", "--protected-mode=maybe", "--client-query-buffer-limit=lots",
-        "--proto-max-bulk-len=128mb", "--client-output-buffer-limit=replica 1 1 1"}) {
+        "--proto-max-bulk-len=128mb", "--client-output-buffer-limit=replica 1 1 1",
+        "--client-output-buffer-limit-pubsub=lots 1 1"}) {
     ServerOptions ignored;
     EXPECT_EQ(parse({bad}, &ignored), 2) << bad;
   }
@@ -202,6 +218,22 @@ TEST_F(ConnectionFixture, HardLimitClosesAClientThatNeverReads) {
   ASSERT_TRUE(pump([&] { return handler_.disconnects == 1; }));
   EXPECT_LE(max_output_, limits.output.hard);  // checked on every reply
   EXPECT_LT(handler_.handled, 8192);
+}
+
+TEST_F(ConnectionFixture, PushesToASubscriberAreBoundedByThePubSubClass) {
+  ConnectionLimits limits;  // normal: 256mb hard; pubsub: 1mb hard
+  limits.pubsub = {1u << 20, 0, 0};
+  open(limits, /*small_buffers=*/true);
+  const std::string message(64 * 1024, 'm');
+  for (int i = 0; i < 8; ++i) conn_->push(message);  // 512 KiB: under either limit
+  pump([] { return false; }, 50ms);
+  EXPECT_EQ(handler_.disconnects, 0);
+  conn_->set_subscribed(true);
+  for (int i = 0; i < 64 && handler_.disconnects == 0; ++i) {
+    conn_->push(message);
+    EXPECT_LE(conn_->output_bytes(), limits.pubsub.hard + message.size());
+  }
+  EXPECT_EQ(handler_.disconnects, 1);  // 4 MiB unread: over the pubsub class's hard limit
 }
 
 TEST_F(ConnectionFixture, ReadingPausesAtTheSoftLimitAndSoftSecondsClose) {
