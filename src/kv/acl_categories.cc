@@ -101,8 +101,14 @@ uint32_t special_categories(CommandId id) {
   }
 }
 
+bool is_numkeys_pop(CommandId id) {
+  return id == kLmpop || id == kZmpop || id == kBlmpop || id == kBzmpop;
+}
+
 uint32_t type_category(const CommandSpec& spec) {
-  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || spec.first_key <= 0) return 0;
+  if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0) return 0;
+  // LMPOP and the like name their keys after numkeys, but are list or sorted-set commands.
+  if (spec.first_key <= 0 && !is_numkeys_pop(spec.id)) return 0;
   if (is_keyspace(spec.id) || is_script_command(spec.id)) return 0;
   switch (command_value_type(spec.id)) {
     case ValueType::kHash:
@@ -128,6 +134,7 @@ uint32_t compute_categories(const CommandSpec& spec) {
   if (is_keyspace(spec.id)) cats |= kCatKeyspace;
   if ((spec.flags & kFlagAdmin) != 0) cats |= kCatAdmin | kCatDangerous;
   if (is_dangerous(spec.id)) cats |= kCatDangerous;
+  if ((spec.flags & kFlagBlocking) != 0) cats |= kCatBlocking;
   cats |= (spec.flags & kFlagFast) != 0 ? kCatFast : kCatSlow;
   return cats;
 }

@@ -296,10 +296,14 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
           return;
         }
         ++stats_.writes_ok;
-        if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
+        wake_pops();
+        // XREADGROUP BLOCK or a blocking pop that found nothing?
+        if (reply.size() == 5 && session == 0 && (reply == "*-1\r\n" || reply == "$-1\r\n")) {
           kv::Classification c = kv::classify(argv);
           Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
-          if (!block_if_empty(client_id, q, reply)) q.slot.complete(reply, q.argv);
+          if (!block_pop(client_id, q) && !block_if_empty(client_id, q, reply)) {
+            q.slot.complete(reply, q.argv);
+          }
           return;
         }
         slot.complete(reply, argv);

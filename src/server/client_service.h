@@ -24,11 +24,23 @@
 // is applied and it then finds something (a linearizable read for XREAD; XREADGROUP is
 // proposed again), or with a nil array at its timeout. Losing leadership answers it with a
 // redirect. While it waits, the connection's later writes wait behind it, as in Redis.
+//
+// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX and BZMPOP
+// (client_service_pop.cc) are proposed as they come; applied, each is its non-blocking
+// form (kv/blocking_commands.h). When that finds every key empty, the client waits on the
+// leader, in one queue in the order clients blocked. After each write this node applies
+// (and every 100 ms), the queue is swept in order: a waiter one of whose keys has an
+// element not yet promised to an earlier waiter has its command proposed again, which
+// either serves it (a log entry: the pop happens on every replica) or, if another write
+// was first, leaves it waiting in its place. A timeout answers nil and changes nothing;
+// losing leadership answers a redirect; a client that disconnects is dropped before any
+// further pop is proposed for it.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -37,6 +49,7 @@
 #include <vector>
 
 #include "kv/argv.h"
+#include "kv/blocking_commands.h"
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
@@ -84,6 +97,8 @@ class ClientService {
   void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot);
   // The connection is gone: forget its order state (its queued commands get no reply).
   void on_disconnect(uint64_t client_id) { connections_.erase(client_id); }
+  // Clients waiting in a blocking pop (not XREAD BLOCK).
+  size_t blocked_pops() const { return pop_waiters_.size(); }
 
   // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
   // must name for cluster clients to update the right slot.
@@ -200,6 +215,32 @@ class ClientService {
   std::string last_entry_id(const std::string& key) const;
   bool streams_changed(Blocked& b) const;
 
+  // BLPOP and the other blocking pops (client_service_pop.cc).
+  struct PopWaiter {
+    uint64_t client_id = 0;
+    Queued q;
+    std::optional<Runtime::Clock::time_point> deadline;  // none: forever
+    kv::PopBlock block;
+    bool in_flight = false;  // its command is proposed again, the outcome not known yet
+  };
+  using PopWaiters = std::map<uint64_t, std::shared_ptr<PopWaiter>>;  // in blocking order
+  // For a blocking pop whose reply was nil: waits instead, taking `q`; false for any
+  // other command or reply. The connection counts as having a read in flight.
+  bool block_pop(uint64_t client_id, Queued& q);
+  // A write applied: sweeps the waiters soon (the only cost when none wait: one compare).
+  void wake_pops() {
+    if (!pop_waiters_.empty()) post_pop_sweep();
+  }
+  void post_pop_sweep();
+  void arm_pop_tick();
+  // Serves, times out or redirects waiters, in order; `check_keys`: looks for elements.
+  void sweep_pops(bool check_keys);
+  void propose_pop(uint64_t seq);
+  // Answers the waiter at `it` and forgets it.
+  PopWaiters::iterator end_pop(PopWaiters::iterator it, std::string reply);
+  // How many elements the list (or sorted set) at `key` has, as applied here.
+  int64_t pop_size(const std::string& key, bool zset) const;
+
   Runtime& rt_;
   RaftDriver& driver_;
   kv::StateMachine& machine_;
@@ -212,6 +253,11 @@ class ClientService {
   std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
   Liveness life_;   // for timers that may outlive this object (blocked commands)
   AclLog acl_log_;  // this node's ACL refusals (ACL LOG)
+  PopWaiters pop_waiters_;
+  uint64_t next_pop_seq_ = 0;
+  uint64_t pop_ticks_ = 0;
+  bool pop_sweep_posted_ = false;
+  bool pop_tick_armed_ = false;
 };
 
 }  // namespace raftkv::server
