@@ -152,7 +152,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
 
 void ClientService::dispatch(uint64_t client_id, Queued&& q) {
   auto it = connections_.find(client_id);
-  if (it != connections_.end() && !it->second.queued.empty()) {
+  if (it != connections_.end() && (!it->second.queued.empty() || it->second.blocked)) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
     return;
   }
@@ -277,15 +277,17 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
-  propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot);
+  const bool holds = (q.c.spec->flags & kv::kFlagBlocking) != 0 && q.c.session_id == 0;
+  if (holds) hold_connection(client_id);
+  propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot, holds);
 }
 
 void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot,
-                            uint16_t key_slot) {
+                            uint16_t key_slot, bool holds) {
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry), [this, client_id, slot = std::move(slot), key_slot,
+      std::move(entry), [this, client_id, slot = std::move(slot), key_slot, holds,
                          argv = std::move(cmd.argv), session = cmd.session_id](
                             std::optional<RequestError> err, const std::string& reply) mutable {
         if (err) {
@@ -293,17 +295,22 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
           ++stats_.errors;
           slot.complete(request_error(*err, key_slot), argv);
+          if (holds) release_connection(client_id);
           return;
         }
         ++stats_.writes_ok;
         wake_pops();
-        // XREADGROUP BLOCK or a blocking pop that found nothing?
-        if (reply.size() == 5 && session == 0 && (reply == "*-1\r\n" || reply == "$-1\r\n")) {
+        if (holds) {  // a blocking pop: waits if it found nothing
           kv::Classification c = kv::classify(argv);
           Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
-          if (!block_pop(client_id, q) && !block_if_empty(client_id, q, reply)) {
-            q.slot.complete(reply, q.argv);
-          }
+          if (block_pop(client_id, q, reply)) return;
+          q.slot.complete(reply, q.argv);
+          return release_connection(client_id);
+        }
+        if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
+          kv::Classification c = kv::classify(argv);
+          Queued q{std::move(argv), std::move(c), key_slot, std::move(slot)};
+          if (!block_if_empty(client_id, q, reply)) q.slot.complete(reply, q.argv);
           return;
         }
         slot.complete(reply, argv);

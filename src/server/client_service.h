@@ -130,6 +130,9 @@ class ClientService {
   struct Connection {
     raft::Index last_write = 0;  // log index of its latest proposed write
     int reads_in_flight = 0;
+    // In a blocking command (BLPOP, XREAD BLOCK, ...): everything it sends later waits, as
+    // in Redis, reads too (which otherwise need not wait for an earlier read).
+    bool blocked = false;
     std::deque<Queued> queued;
     std::optional<Multi> multi;
     // Distinct keys (a set: a WATCH of many keys costs n log n, not n squared).
@@ -160,7 +163,9 @@ class ClientService {
   void start_read(uint64_t client_id, Queued&& q);
   void start_write(uint64_t client_id, Queued&& q);
   // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
-  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, uint16_t key_slot);
+  // `holds`: a blocking pop, which holds the connection's later commands (hold_connection).
+  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, uint16_t key_slot,
+               bool holds = false);
   void serve_read(uint64_t client_id, Queued&& q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
@@ -225,8 +230,12 @@ class ClientService {
   };
   using PopWaiters = std::map<uint64_t, std::shared_ptr<PopWaiter>>;  // in blocking order
   // For a blocking pop whose reply was nil: waits instead, taking `q`; false for any
-  // other command or reply. The connection counts as having a read in flight.
-  bool block_pop(uint64_t client_id, Queued& q);
+  // other command or reply. The connection stays held (hold_connection).
+  bool block_pop(uint64_t client_id, Queued& q, const std::string& reply);
+  // From the proposal of a blocking pop until it is answered, the connection's later
+  // commands wait (Connection::blocked).
+  void hold_connection(uint64_t client_id);
+  void release_connection(uint64_t client_id);
   // A write applied: sweeps the waiters soon (the only cost when none wait: one compare).
   void wake_pops() {
     if (!pop_waiters_.empty()) post_pop_sweep();

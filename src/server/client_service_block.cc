@@ -59,7 +59,10 @@ bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::str
   auto b =
       std::make_shared<Blocked>(Blocked{client_id, std::move(q), deadline, std::move(last_seen)});
   // A write (XREADGROUP) holds the connection's later writes back, as a read does.
-  if (b->q.c.route == kv::Route::kWrite) ++connections_.at(client_id).reads_in_flight;
+  Connection& conn = connections_.at(client_id);
+  if (b->q.c.route == kv::Route::kWrite) ++conn.reads_in_flight;
+  conn.blocked = true;  // its later reads wait too
+  ++stats_.blocked_clients;
   poll_blocked(std::move(b));
   return true;
 }
@@ -79,6 +82,10 @@ bool ClientService::streams_changed(Blocked& b) const {
 
 void ClientService::unblock(const std::shared_ptr<Blocked>& b, std::string reply) {
   b->q.slot.complete(std::move(reply), b->q.argv);
+  --stats_.blocked_clients;
+  if (auto conn = connections_.find(b->client_id); conn != connections_.end()) {
+    conn->second.blocked = false;
+  }
   finish_read(b->client_id);
 }
 
@@ -86,7 +93,11 @@ void ClientService::poll_blocked(std::shared_ptr<Blocked> b) {
   auto delay = std::chrono::duration_cast<std::chrono::nanoseconds>(kPollInterval);
   if (b->deadline) delay = std::clamp(*b->deadline - rt_.now(), Runtime::Clock::duration{}, delay);
   rt_.after(delay, [this, alive = life_.watch(), b = std::move(b)]() mutable {
-    if (alive.expired() || !connections_.contains(b->client_id)) return;  // gone: nobody to tell
+    if (alive.expired()) return;
+    if (!connections_.contains(b->client_id)) {  // gone: nobody to tell
+      --stats_.blocked_clients;
+      return;
+    }
     if (auto err = driver_.unavailable()) {
       ++stats_.redirects;  // leadership lost: the client retries on the new leader
       return unblock(b, redirect_error(*err, b->q.key_slot));

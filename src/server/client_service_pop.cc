@@ -24,8 +24,8 @@ bool is_nil(const std::string& reply) {
 
 }  // namespace
 
-bool ClientService::block_pop(uint64_t client_id, Queued& q) {
-  if (!q.c.ok() || q.c.session_id != 0 || !kv::is_blocking_pop(q.c.spec->id)) return false;
+bool ClientService::block_pop(uint64_t client_id, Queued& q, const std::string& reply) {
+  if (!is_nil(reply) || !q.c.ok() || !kv::is_blocking_pop(q.c.spec->id)) return false;
   // Disconnected before its reply came: nobody waits, and nothing is popped for it.
   auto conn = connections_.find(client_id);
   if (conn == connections_.end()) return false;
@@ -37,14 +37,25 @@ bool ClientService::block_pop(uint64_t client_id, Queued& q) {
   }
   auto w = std::make_shared<PopWaiter>(
       PopWaiter{client_id, std::move(q), deadline, std::move(*block), false});
-  // Its connection's later commands wait behind it, as in Redis.
-  ++conn->second.reads_in_flight;
   pop_waiters_.emplace(++next_pop_seq_, std::move(w));
   ++stats_.blocked_clients;
   // A write applied after its nil but answered before it blocked woke nobody: look now.
   post_pop_sweep();
   arm_pop_tick();
   return true;
+}
+
+void ClientService::hold_connection(uint64_t client_id) {
+  Connection& conn = connections_[client_id];
+  ++conn.reads_in_flight;  // its later writes wait
+  conn.blocked = true;     // and its later reads
+}
+
+void ClientService::release_connection(uint64_t client_id) {
+  if (auto conn = connections_.find(client_id); conn != connections_.end()) {
+    conn->second.blocked = false;
+  }
+  finish_read(client_id);  // runs what waited
 }
 
 void ClientService::post_pop_sweep() {
@@ -79,7 +90,7 @@ ClientService::PopWaiters::iterator ClientService::end_pop(PopWaiters::iterator 
                                                            std::string reply) {
   PopWaiter& w = *it->second;
   w.q.slot.complete(std::move(reply), w.q.argv);
-  finish_read(w.client_id);
+  release_connection(w.client_id);
   --stats_.blocked_clients;
   return pop_waiters_.erase(it);
 }
