@@ -245,6 +245,8 @@ class ClientService {
   // Serves, times out or redirects waiters, in order; `check_keys`: looks for elements.
   void sweep_pops(bool check_keys);
   void propose_pop(uint64_t seq);
+  // The outcome of a waiter's command, proposed again: its reply, or wait on.
+  void pop_outcome(uint64_t seq, std::optional<RequestError> err, const std::string& reply);
   // Answers the waiter at `it` and forgets it.
   PopWaiters::iterator end_pop(PopWaiters::iterator it, std::string reply);
   // How many elements the list (or sorted set) at `key` has, as applied here.

@@ -157,30 +157,34 @@ void ClientService::propose_pop(uint64_t seq) {
   driver_.propose(kv::encode_log_command(cmd),
                   [this, alive = life_.watch(), seq](std::optional<RequestError> err,
                                                      const std::string& reply) {
-                    if (alive.expired()) return;
-                    auto it = pop_waiters_.find(seq);
-                    if (it == pop_waiters_.end()) return;
-                    PopWaiter& w = *it->second;
-                    w.in_flight = false;
-                    if (err) {
-                      ++stats_.proposals_failed;
-                      if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
-                      ++stats_.errors;
-                      end_pop(it, request_error(*err, w.q.key_slot));
-                      return;
-                    }
-                    ++stats_.writes_ok;
-                    if (!is_nil(reply)) {
-                      end_pop(it, reply);
-                      return;
-                    }
-                    // Another write took the element first: wait on, in place (or, gone, not at
-                    // all).
-                    if (!connections_.contains(w.client_id)) {
-                      --stats_.blocked_clients;
-                      pop_waiters_.erase(it);
-                    }
+                    if (!alive.expired()) pop_outcome(seq, err, reply);
                   });
+}
+
+void ClientService::pop_outcome(uint64_t seq, std::optional<RequestError> err,
+                                const std::string& reply) {
+  auto it = pop_waiters_.find(seq);
+  if (it == pop_waiters_.end()) return;
+  PopWaiter& w = *it->second;
+  w.in_flight = false;
+  if (err) {
+    ++stats_.proposals_failed;
+    if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
+    ++stats_.errors;
+    end_pop(it, request_error(*err, w.q.key_slot));
+    return;
+  }
+  ++stats_.writes_ok;
+  if (!is_nil(reply)) {
+    end_pop(it, reply);
+    wake_pops();  // BLMOVE's destination may be another waiter's key
+    return;
+  }
+  // Another write took the element first: wait on, in place (or, gone, not at all).
+  if (!connections_.contains(w.client_id)) {
+    --stats_.blocked_clients;
+    pop_waiters_.erase(it);
+  }
 }
 
 }  // namespace raftkv::server

@@ -145,6 +145,20 @@ class BlockingTest(ClusterTestCase):
                 self.assertEqual(b.reply, want)
         self.assertEqual(self.r.lrange("d", 0, -1), [b"y", b"x"])
 
+    def test_an_element_blmove_moves_wakes_the_destination_s_waiter(self):
+        a = Blocker(self.port, "BLPOP", "d", "0")
+        a.start()
+        wait_blocked(self.r, 1)
+        b = Blocker(self.port, "BLMOVE", "s", "d", "LEFT", "LEFT", "0")
+        b.start()
+        wait_blocked(self.r, 2)
+        self.r.rpush("s", "x")
+        b.join(5)
+        a.join(5)
+        self.assertEqual(b.reply, b"$1\r\nx\r\n")
+        self.assertEqual(a.reply, b"*2\r\n$1\r\nd\r\n$1\r\nx\r\n")
+        self.assertEqual(self.r.dbsize(), 0)
+
     def test_a_timeout_answers_nil_and_changes_nothing(self):
         before = self.r.info("raft")["raft_commit_index"]
         start = time.time()
@@ -165,10 +179,11 @@ class BlockingTest(ClusterTestCase):
         wait_blocked(self.r, 1)
         b.conn.sock.shutdown(socket.SHUT_RDWR)
         b.conn.sock.close()
-        wait_blocked(self.r, 0)  # gone from the queue before anything is pushed
+        time.sleep(0.3)  # the server notices the disconnection
         self.r.rpush("q", "kept")
         time.sleep(0.2)
         self.assertEqual(self.r.lrange("q", 0, -1), [b"kept"])
+        self.assertEqual(self.r.info("clients")["blocked_clients"], 0)
 
     def test_later_commands_of_a_blocked_connection_wait_behind_it(self):
         c = RawConnection(self.port)
