@@ -21,9 +21,10 @@
 //
 // XREAD and XREADGROUP with BLOCK (client_service_block.cc) wait on the leader when there
 // is nothing to read: the command is answered once an entry appended to one of its streams
-// is applied and it then finds something (a linearizable read for XREAD; XREADGROUP is
-// proposed again), or with a nil array at its timeout. Losing leadership answers it with a
-// redirect. While it waits, the connection's later writes wait behind it, as in Redis.
+// is applied (woken as blocking pops are, below) and it then finds something (a linearizable read
+// for XREAD; XREADGROUP is proposed again), or with a nil array at its timeout. Losing leadership
+// answers it with a redirect. While it waits, the connection's later writes wait behind it, as in
+// Redis.
 //
 // BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX and BZMPOP
 // (client_service_pop.cc) are proposed as they come; applied, each is its non-blocking
@@ -209,6 +210,8 @@ class ClientService {
     Queued q;
     std::optional<Runtime::Clock::time_point> deadline;  // none: forever
     std::vector<std::string> last_seen;  // each stream's last entry ID, when last looked
+    bool retrying = false;  // tried again (a read or a proposal), the outcome not known yet
+    uint64_t timer = 0;     // only the latest poll_blocked timer acts
   };
   // For a BLOCK command whose reply is a nil array: waits instead, taking `q`; false for
   // any other command or reply. The connection counts as having a read in flight.
@@ -219,6 +222,9 @@ class ClientService {
   // The ID of the last entry of the stream at `key` ("" if none), as applied here.
   std::string last_entry_id(const std::string& key) const;
   bool streams_changed(Blocked& b) const;
+  // After writes this node applied: tries again each waiting XREAD/XREADGROUP whose
+  // streams changed (the timer only backs this up, and answers timeouts).
+  void wake_stream_readers();
 
   // BLPOP and the other blocking pops (client_service_pop.cc).
   struct PopWaiter {
@@ -238,7 +244,7 @@ class ClientService {
   void release_connection(uint64_t client_id);
   // A write applied: sweeps the waiters soon (the only cost when none wait: one compare).
   void wake_pops() {
-    if (!pop_waiters_.empty()) post_pop_sweep();
+    if (!pop_waiters_.empty() || !stream_waiters_.empty()) post_pop_sweep();
   }
   void post_pop_sweep();
   void arm_pop_tick();
@@ -265,6 +271,7 @@ class ClientService {
   Liveness life_;   // for timers that may outlive this object (blocked commands)
   AclLog acl_log_;  // this node's ACL refusals (ACL LOG)
   PopWaiters pop_waiters_;
+  std::set<std::shared_ptr<Blocked>> stream_waiters_;  // XREAD/XREADGROUP BLOCK
   uint64_t next_pop_seq_ = 0;
   uint64_t pop_ticks_ = 0;
   bool pop_sweep_posted_ = false;

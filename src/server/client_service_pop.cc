@@ -64,7 +64,8 @@ void ClientService::post_pop_sweep() {
   rt_.after(std::chrono::nanoseconds(0), [this, alive = life_.watch()] {
     if (alive.expired()) return;
     pop_sweep_posted_ = false;
-    sweep_pops(/*check_keys=*/true);
+    if (!pop_waiters_.empty()) sweep_pops(/*check_keys=*/true);
+    if (!stream_waiters_.empty()) wake_stream_readers();
   });
 }
 
