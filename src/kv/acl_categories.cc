@@ -134,7 +134,10 @@ uint32_t compute_categories(const CommandSpec& spec) {
   if (is_keyspace(spec.id)) cats |= kCatKeyspace;
   if ((spec.flags & kFlagAdmin) != 0) cats |= kCatAdmin | kCatDangerous;
   if (is_dangerous(spec.id)) cats |= kCatDangerous;
-  if ((spec.flags & kFlagBlocking) != 0) cats |= kCatBlocking;
+  // XREAD and XREADGROUP block only with BLOCK, but are @blocking in Redis too.
+  if ((spec.flags & kFlagBlocking) != 0 || spec.id == kXread || spec.id == kXreadgroup) {
+    cats |= kCatBlocking;
+  }
   cats |= (spec.flags & kFlagFast) != 0 ? kCatFast : kCatSlow;
   return cats;
 }
