@@ -270,6 +270,8 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     ++stats_.errors;
     return q.slot.complete(std::move(oom));
   }
+  const bool holds = (q.c.spec->flags & kv::kFlagBlocking) != 0 && q.c.session_id == 0;
+  if (holds && wait_behind_others(client_id, q)) return;
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   cmd.user = std::move(q.acl_user);
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
@@ -277,7 +279,6 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
-  const bool holds = (q.c.spec->flags & kv::kFlagBlocking) != 0 && q.c.session_id == 0;
   if (holds) hold_connection(client_id);
   propose(client_id, std::move(cmd), std::move(q.slot), q.key_slot, holds);
 }

@@ -238,6 +238,10 @@ class ClientService {
   // For a blocking pop whose reply was nil: waits instead, taking `q`; false for any
   // other command or reply. The connection stays held (hold_connection).
   bool block_pop(uint64_t client_id, Queued& q, const std::string& reply);
+  // A blocking pop that arrives while others wait on one of its keys joins the queue
+  // behind them without trying first (an element pushed meanwhile is theirs); true if so.
+  bool wait_behind_others(uint64_t client_id, Queued& q);
+  bool enqueue_pop(uint64_t client_id, Queued& q);
   // From the proposal of a blocking pop until it is answered, the connection's later
   // commands wait (Connection::blocked).
   void hold_connection(uint64_t client_id);

@@ -25,7 +25,32 @@ bool is_nil(const std::string& reply) {
 }  // namespace
 
 bool ClientService::block_pop(uint64_t client_id, Queued& q, const std::string& reply) {
-  if (!is_nil(reply) || !q.c.ok() || !kv::is_blocking_pop(q.c.spec->id)) return false;
+  return is_nil(reply) && enqueue_pop(client_id, q);
+}
+
+bool ClientService::wait_behind_others(uint64_t client_id, Queued& q) {
+  if (pop_waiters_.empty() || !kv::is_blocking_pop(q.c.spec->id)) return false;
+  const auto block = kv::pop_block(*q.c.spec, q.argv);
+  if (!block) return false;
+  const auto shares_a_key = [&](const PopWaiter& w) {
+    for (size_t i : w.block.keys) {
+      for (size_t j : block->keys) {
+        if (w.block.zset == block->zset && w.q.argv[i] == q.argv[j]) return true;
+      }
+    }
+    return false;
+  };
+  bool behind = false;
+  for (const auto& [seq, w] : pop_waiters_) behind = behind || shares_a_key(*w);
+  if (!behind) return false;
+  hold_connection(client_id);
+  if (enqueue_pop(client_id, q)) return true;
+  release_connection(client_id);
+  return false;
+}
+
+bool ClientService::enqueue_pop(uint64_t client_id, Queued& q) {
+  if (!q.c.ok() || !kv::is_blocking_pop(q.c.spec->id)) return false;
   // Disconnected before its reply came: nobody waits, and nothing is popped for it.
   auto conn = connections_.find(client_id);
   if (conn == connections_.end()) return false;

@@ -80,6 +80,21 @@ TEST(BlockingSim, ClientsAreWokenInTheOrderTheyBlocked) {
   EXPECT_EQ(n.call(9, {"EXISTS", "q"}), ":0\r\n");
 }
 
+TEST(BlockingSim, ANewcomerDoesNotTakeAnElementFromAClientThatWaits) {
+  OneNode n;
+  n.send(1, {"BLPOP", "q", "0"});
+  n.run_for(50 * kMs);
+  // Pushed, and a second client's BLPOP arrives with it: the element is the first's.
+  n.send(9, {"RPUSH", "q", "x"});
+  n.send(2, {"BLPOP", "q", "0"});
+  n.run_for(100 * kMs);
+  EXPECT_EQ(n.replies(1), std::vector<std::string>{popped("q", "x")});
+  EXPECT_TRUE(n.replies(2).empty());
+  n.send(9, {"RPUSH", "q", "y"});
+  n.run_for(100 * kMs);
+  EXPECT_EQ(n.replies(2), std::vector<std::string>{popped("q", "y")});
+}
+
 TEST(BlockingSim, ATimeoutAnswersNilAndChangesNothing) {
   OneNode n;
   n.send(1, {"BLMOVE", "s", "d", "LEFT", "LEFT", "0.2"});
