@@ -11,6 +11,7 @@ packages=(
   libboost-dev prometheus-cpp-dev nlohmann-json3-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-tools redis-server iproute2 procps python3 python3-redis python3-prometheus-client
+  python3-rq
   clang-16 libclang-rt-16-dev nodejs
 )
 

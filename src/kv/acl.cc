@@ -4,10 +4,12 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "kv/acl_categories.h"
 #include "kv/ascii.h"
+#include "kv/blocking_commands.h"
 #include "kv/glob.h"
 #include "kv/int_parse.h"
 #include "kv/scripting.h"
@@ -521,6 +523,8 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
     if (!numkeys || *numkeys <= 0) return {};
     first = 3;
     last = std::min(argv.size() - 1, 2 + static_cast<size_t>(*numkeys));
+  } else if (const auto keys = mpop_key_range(spec, argv)) {  // LMPOP, BZMPOP, ...
+    std::tie(first, last) = *keys;
   } else if (const KeyRange counted = numkeys_key_range(spec, argv); counted.first > 0) {
     // ZUNIONSTORE and friends: the destination, then the counted sources.
     const auto destination = static_cast<size_t>(std::max(spec.first_key, 0));

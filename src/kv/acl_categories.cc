@@ -116,8 +116,14 @@ uint32_t special_categories(CommandId id) {
   }
 }
 
+bool is_numkeys_pop(CommandId id) {
+  return id == kLmpop || id == kZmpop || id == kBlmpop || id == kBzmpop;
+}
+
 uint32_t type_category(const CommandSpec& spec) {
-  const bool has_keys = spec.first_key > 0 || (spec.flags & kFlagMovableKeys) != 0;
+  // LMPOP and the like name their keys after numkeys, but are list or sorted-set commands.
+  const bool has_keys =
+      spec.first_key > 0 || (spec.flags & kFlagMovableKeys) != 0 || is_numkeys_pop(spec.id);
   if ((spec.flags & (kFlagReadOnly | kFlagWrite)) == 0 || !has_keys) return 0;
   if (is_keyspace(spec.id) || is_script_command(spec.id)) return 0;
   if (spec.id == kSort || spec.id == kSortRo) return kCatSet | kCatSortedSet | kCatList;
@@ -146,6 +152,10 @@ uint32_t compute_categories(const CommandSpec& spec) {
   if (is_keyspace(spec.id)) cats |= kCatKeyspace;
   if ((spec.flags & kFlagAdmin) != 0) cats |= kCatAdmin | kCatDangerous;
   if (is_dangerous(spec.id)) cats |= kCatDangerous;
+  // XREAD and XREADGROUP block only with BLOCK, but are @blocking in Redis too.
+  if ((spec.flags & kFlagBlocking) != 0 || spec.id == kXread || spec.id == kXreadgroup) {
+    cats |= kCatBlocking;
+  }
   cats |= (spec.flags & kFlagFast) != 0 ? kCatFast : kCatSlow;
   return cats;
 }

@@ -29,6 +29,10 @@ constexpr Resp3Shape k3Double = Resp3Shape::kDouble;
 constexpr Resp3Shape k3Doubles = Resp3Shape::kDoubles;
 constexpr Resp3Shape k3Streams = Resp3Shape::kStreams;
 constexpr Resp3Shape k3Transaction = Resp3Shape::kTransaction;
+constexpr Resp3Shape k3KeyMemberScore = Resp3Shape::kKeyMemberScore;
+constexpr Resp3Shape k3KeyScorePairs = Resp3Shape::kKeyScorePairs;
+constexpr uint32_t kB = kFlagBlocking;
+constexpr uint32_t kNS = kFlagNoScript;
 
 using enum CommandId;
 using enum Route;
@@ -115,6 +119,14 @@ constexpr std::array kTable = {
     CommandSpec{"rpoplpush", kRpoplpush, 3, kW, kWrite, 1, 2, 1},
     CommandSpec{"lmove", kLmove, 5, kW, kWrite, 1, 2, 1},
     CommandSpec{"lpos", kLpos, -3, kR, kRead, 1, 1, 1},
+    // Blocking pops: applied, each is its non-blocking form (as inside MULTI); the server
+    // makes the client wait (client_service_pop.cc). The *MPOP keys follow numkeys.
+    CommandSpec{"blpop", kBlpop, -3, kW | kB | kNS, kWrite, 1, -2, 1},
+    CommandSpec{"brpop", kBrpop, -3, kW | kB | kNS, kWrite, 1, -2, 1},
+    CommandSpec{"brpoplpush", kBrpoplpush, 4, kW | kB | kNS, kWrite, 1, 2, 1},
+    CommandSpec{"blmove", kBlmove, 6, kW | kB | kNS, kWrite, 1, 2, 1},
+    CommandSpec{"blmpop", kBlmpop, -5, kW | kB | kM, kWrite, 0, 0, 0},
+    CommandSpec{"lmpop", kLmpop, -4, kW | kM, kWrite, 0, 0, 0},
     CommandSpec{"sadd", kSadd, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"srem", kSrem, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"smembers", kSmembers, 2, kR, kRead, 1, 1, 1, k3Set},
@@ -145,6 +157,10 @@ constexpr std::array kTable = {
     CommandSpec{"zrem", kZrem, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zpopmin", kZpopmin, -2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"zpopmax", kZpopmax, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"bzpopmin", kBzpopmin, -3, kW | kF | kB | kNS, kWrite, 1, -2, 1, k3KeyMemberScore},
+    CommandSpec{"bzpopmax", kBzpopmax, -3, kW | kF | kB | kNS, kWrite, 1, -2, 1, k3KeyMemberScore},
+    CommandSpec{"bzmpop", kBzmpop, -5, kW | kB | kM, kWrite, 0, 0, 0, k3KeyScorePairs},
+    CommandSpec{"zmpop", kZmpop, -4, kW | kM, kWrite, 0, 0, 0, k3KeyScorePairs},
     CommandSpec{"zcount", kZcount, 4, kR | kF, kRead, 1, 1, 1},
     CommandSpec{"zscan", kZscan, -3, kR, kRead, 1, 1, 1},
     CommandSpec{"zremrangebyscore", kZremrangebyscore, 4, kW, kWrite, 1, 1, 1},
@@ -334,6 +350,14 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kZrem:
     case kZpopmin:
     case kZpopmax:
+    case kBlpop:
+    case kBrpop:
+    case kBlmpop:
+    case kLmpop:
+    case kBzpopmin:
+    case kBzpopmax:
+    case kBzmpop:
+    case kZmpop:
     case kZremrangebyscore:
     case kZremrangebyrank:
     case kZremrangebylex:

@@ -116,6 +116,13 @@ enum class CommandId : uint8_t {
   kLinsert,
   kRpoplpush,
   kLmove,
+  // blocking and multi-key pops (blocking_commands.h)
+  kBlpop,
+  kBrpop,
+  kBrpoplpush,
+  kBlmove,
+  kBlmpop,
+  kLmpop,
   kLpos,
   kSadd,
   kSrem,
@@ -147,6 +154,10 @@ enum class CommandId : uint8_t {
   kZrem,
   kZpopmin,
   kZpopmax,
+  kBzpopmin,
+  kBzpopmax,
+  kBzmpop,
+  kZmpop,
   kZcount,
   kZscan,
   kZremrangebyscore,
@@ -285,6 +296,7 @@ enum CommandFlag : uint32_t {
   kFlagFast = 1u << 4,         // O(1) or O(log n)
   kFlagNoScript = 1u << 5,     // may not be called from a script
   kFlagMovableKeys = 1u << 6,  // keys found from the arguments (EVAL's numkeys), not positions
+  kFlagBlocking = 1u << 7,     // may block the client (BLPOP, ...; see blocking_commands.h)
 };
 
 struct CommandSpec {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "kv/bitmap_commands.h"
+#include "kv/blocking_commands.h"
 #include "kv/collection_scan.h"
 #include "kv/hash_commands.h"
 #include "kv/int_parse.h"
@@ -277,6 +278,17 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       return validate_sort(spec, argv);
     case CommandId::kObject:
       return validate_object(argv);
+    case CommandId::kBlpop:
+    case CommandId::kBrpop:
+    case CommandId::kBrpoplpush:
+    case CommandId::kBlmove:
+    case CommandId::kBlmpop:
+    case CommandId::kLmpop:
+    case CommandId::kBzpopmin:
+    case CommandId::kBzpopmax:
+    case CommandId::kBzmpop:
+    case CommandId::kZmpop:
+      return validate_pop_arguments(spec, argv);
     case CommandId::kDebug:
       if (!equals_ci(argv[1], "digest")) return unknown_subcommand_error(argv[1], spec.name);
       if (argv.size() != 2) return wrong_arity_error("debug|digest");
@@ -458,6 +470,13 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
          i += static_cast<size_t>(std::max(spec.key_step, 1))) {
       // Only present keys have deadlines.
       if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now) store.erase(argv[i]);
+    }
+  } else if (store.expires() > 0 && (spec.flags & kFlagMovableKeys) != 0) {
+    if (const auto keys = mpop_key_range(spec, argv)) {  // LMPOP, ZMPOP, BLMPOP, BZMPOP
+      for (size_t i = keys->first; i <= keys->second; ++i) {
+        if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now)
+          store.erase(argv[i]);
+      }
     }
   }
   switch (command_value_type(spec.id)) {

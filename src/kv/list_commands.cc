@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "kv/blocking_commands.h"
 #include "kv/command_support.h"
 #include "kv/int_parse.h"
 
@@ -307,8 +308,8 @@ void execute_list_write(KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kRpoplpush:
     case CommandId::kLmove:
       return execute_move(store, spec, argv, out);
-    default:
-      return out->error("ERR internal error: not a list write");
+    default:  // BLPOP, LMPOP, ... (blocking_commands.h)
+      return execute_pop_write(store, spec, argv, out);
   }
 }
 

@@ -23,7 +23,7 @@ std::string lower(std::string_view s) {
 
 void write_flags(uint32_t flags, RespWriter* out) {
   size_t n = 0;
-  for (uint32_t bit = 1; bit <= kFlagMovableKeys; bit <<= 1) n += (flags & bit) != 0 ? 1 : 0;
+  for (uint32_t bit = 1; bit <= kFlagBlocking; bit <<= 1) n += (flags & bit) != 0 ? 1 : 0;
   out->array_header(n);
   if ((flags & kFlagWrite) != 0) out->simple("write");
   if ((flags & kFlagReadOnly) != 0) out->simple("readonly");
@@ -32,6 +32,7 @@ void write_flags(uint32_t flags, RespWriter* out) {
   if ((flags & kFlagFast) != 0) out->simple("fast");
   if ((flags & kFlagNoScript) != 0) out->simple("noscript");
   if ((flags & kFlagMovableKeys) != 0) out->simple("movablekeys");
+  if ((flags & kFlagBlocking) != 0) out->simple("blocking");
 }
 
 // One COMMAND INFO entry in Redis 7's ten-element layout.

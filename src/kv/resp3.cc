@@ -258,6 +258,8 @@ class Converter {
           if (!value(kPlain) || !value(shape == kScorePairs ? kDouble : kPlain)) return false;
         }
         return true;
+      case kKeyMemberScore:
+        return array_of(n, [](int64_t i) { return i == 2 ? kDouble : kPlain; });
       case kKeyScorePairs:
         return array_of(n, [](int64_t i) { return i == 1 ? kScorePairs : kPlain; });
       case kStreams:

@@ -17,17 +17,18 @@ enum class Resp3Shape : uint8_t {
   kScorePair,   // [member, score]: the score a double (ZPOPMIN without a count)
   kScorePairs,  // [m1, s1, m2, s2...] becomes [[m1, s1], [m2, s2]...], scores doubles (WITHSCORES)
   kPairs,       // [f1, v1, f2, v2...] becomes [[f1, v1], [f2, v2]...] (HRANDFIELD WITHVALUES)
-  kKeyScorePairs,  // [key, [m1, s1...]] becomes [key, [[m1, s1]...]] (ZMPOP, BZMPOP)
-  kVerbatim,       // a bulk becomes a verbatim string of format txt (INFO, CLIENT LIST)
-  kMaps,           // an array of flat pair arrays becomes an array of maps (XINFO GROUPS)
-  kStreams,        // [[key, entries]...] becomes a map key -> entries (XREAD, XREADGROUP)
-  kXinfoStream,    // a map; with FULL its groups and their consumers are maps too
-  kAclUser,        // ACL GETUSER: a map, its flags a set, its selectors maps
-  kAclLog,         // ACL LOG: maps, age-seconds a double
-  kCommandInfo,    // COMMAND (INFO): each entry's flags, categories, tips, keys, subcommands sets
-  kTransaction,    // EXEC: each element as its queued command's shape
-  kClusterShards,  // CLUSTER SHARDS: maps, their nodes maps
-  kPush,           // an array sent unasked becomes a push (`>`): pub/sub messages
+  kKeyScorePairs,   // [key, [m1, s1...]] becomes [key, [[m1, s1]...]] (ZMPOP, BZMPOP)
+  kKeyMemberScore,  // [key, member, score]: the score a double (BZPOPMIN, BZPOPMAX)
+  kVerbatim,        // a bulk becomes a verbatim string of format txt (INFO, CLIENT LIST)
+  kMaps,            // an array of flat pair arrays becomes an array of maps (XINFO GROUPS)
+  kStreams,         // [[key, entries]...] becomes a map key -> entries (XREAD, XREADGROUP)
+  kXinfoStream,     // a map; with FULL its groups and their consumers are maps too
+  kAclUser,         // ACL GETUSER: a map, its flags a set, its selectors maps
+  kAclLog,          // ACL LOG: maps, age-seconds a double
+  kCommandInfo,     // COMMAND (INFO): each entry's flags, categories, tips, keys, subcommands sets
+  kTransaction,     // EXEC: each element as its queued command's shape
+  kClusterShards,   // CLUSTER SHARDS: maps, their nodes maps
+  kPush,            // an array sent unasked becomes a push (`>`): pub/sub messages
   // Nested parts of the shapes above (not for the command table).
   kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
   kCommandEntry,  // one COMMAND INFO entry

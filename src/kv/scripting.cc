@@ -108,7 +108,8 @@ bool allowed_in_script(const CommandSpec& spec) {
     case kAcl:
       return false;
     default:
-      return !is_script_command(spec.id) &&
+      // Not BLPOP and the like either (noscript, as in Redis 7.0; BLMPOP and BZMPOP may).
+      return !is_script_command(spec.id) && (spec.flags & kFlagNoScript) == 0 &&
              (spec.route == Route::kRead || spec.route == Route::kWrite);
   }
 }

@@ -34,7 +34,8 @@ void execute_stream_write(KvStore& store, const CommandSpec& spec,
                           std::span<const std::string> argv, const WriteContext& context,
                           RespWriter* out);
 
-// XREAD's and XREADGROUP's first key (after STREAMS), for redirects; 0 if none.
+// The first key of a movable-keys data command, for redirects: XREAD's and XREADGROUP's
+// (after STREAMS), LMPOP's, BZMPOP's, ... (after numkeys); 0 if none.
 size_t stream_first_key(const CommandSpec& spec, std::span<const std::string> argv);
 
 // XREAD's or XREADGROUP's BLOCK option: the timeout (ms, 0: forever) and where the keys

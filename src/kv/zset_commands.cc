@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "kv/blocking_commands.h"
 #include "kv/command_support.h"
 #include "kv/float_format.h"
 #include "kv/int_parse.h"
@@ -610,8 +611,8 @@ void execute_zset_write(KvStore& store, const CommandSpec& spec, std::span<const
       return execute_remrange(store, spec, argv, out);
     case CommandId::kZrangestore:
       return execute_rangestore(store, spec, argv, out);
-    default:
-      return out->error("ERR internal error: not a sorted-set write");
+    default:  // BLPOP, LMPOP, ... (blocking_commands.h)
+      return execute_pop_write(store, spec, argv, out);
   }
 }
 

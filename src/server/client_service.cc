@@ -193,7 +193,7 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
 
 void ClientService::dispatch(uint64_t client_id, Queued&& q) {
   auto it = connections_.find(client_id);
-  if (it != connections_.end() && !it->second.queued.empty()) {
+  if (it != connections_.end() && (!it->second.queued.empty() || it->second.blocked)) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
     return;
   }
@@ -319,6 +319,8 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     ++stats_.errors;
     return q.slot.complete(std::move(oom));
   }
+  const bool holds = (q.c.spec->flags & kv::kFlagBlocking) != 0 && q.c.session_id == 0;
+  if (holds && wait_behind_others(client_id, q)) return;
   kv::LogCommand cmd = kv::make_log_command(std::move(q.argv), q.c, rt_.wall_ms());
   cmd.user = std::move(q.acl_user);
   if (uint64_t bytes = encoded_size_bound(cmd.argv); bytes > kMaxCommandBytes) {
@@ -326,25 +328,35 @@ void ClientService::start_write(uint64_t client_id, Queued&& q) {
     q.slot.complete(kv::encode_error(command_too_large_error(bytes)), cmd.argv);
     return;
   }
-  propose(client_id, std::move(cmd), std::move(q.slot), q.key);
+  if (holds) hold_connection(client_id);
+  propose(client_id, std::move(cmd), std::move(q.slot), q.key, holds);
 }
 
-void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot,
-                            KeyRef key) {
+void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, KeyRef key,
+                            bool holds) {
   std::string entry = kv::encode_log_command(cmd);
   // The arguments ride along (moved, not copied) for the slow log.
   std::optional<raft::Index> index = driver_.propose(
-      std::move(entry), [this, client_id, slot = std::move(slot), key, argv = std::move(cmd.argv),
-                         session = cmd.session_id](std::optional<RequestError> err,
-                                                   const std::string& reply) mutable {
+      std::move(entry), [this, client_id, slot = std::move(slot), key, holds,
+                         argv = std::move(cmd.argv), session = cmd.session_id](
+                            std::optional<RequestError> err, const std::string& reply) mutable {
         if (err) {
           ++stats_.proposals_failed;  // for /metrics
           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
           ++stats_.errors;
           slot.complete(request_error(*err, key.slot(argv)), argv);
+          if (holds) release_connection(client_id);
           return;
         }
         ++stats_.writes_ok;
+        wake_pops();
+        if (holds) {  // a blocking pop: waits if it found nothing
+          kv::Classification c = kv::classify(argv);
+          Queued q{std::move(argv), std::move(c), key, std::move(slot)};
+          if (block_pop(client_id, q, reply)) return;
+          q.slot.complete(reply, q.argv);
+          return release_connection(client_id);
+        }
         if (reply.size() == 5 && session == 0 && reply == "*-1\r\n") {  // XREADGROUP BLOCK?
           kv::Classification c = kv::classify(argv);
           Queued q{std::move(argv), std::move(c), key, std::move(slot)};

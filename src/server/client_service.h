@@ -21,14 +21,27 @@
 //
 // XREAD and XREADGROUP with BLOCK (client_service_block.cc) wait on the leader when there
 // is nothing to read: the command is answered once an entry appended to one of its streams
-// is applied and it then finds something (a linearizable read for XREAD; XREADGROUP is
-// proposed again), or with a nil array at its timeout. Losing leadership answers it with a
-// redirect. While it waits, the connection's later writes wait behind it, as in Redis.
+// is applied (woken as blocking pops are, below) and it then finds something (a linearizable read
+// for XREAD; XREADGROUP is proposed again), or with a nil array at its timeout. Losing leadership
+// answers it with a redirect. While it waits, the connection's later writes wait behind it, as in
+// Redis.
+//
+// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX and BZMPOP
+// (client_service_pop.cc) are proposed as they come; applied, each is its non-blocking
+// form (kv/blocking_commands.h). When that finds every key empty, the client waits on the
+// leader, in one queue in the order clients blocked. After each write this node applies
+// (and every 100 ms), the queue is swept in order: a waiter one of whose keys has an
+// element not yet promised to an earlier waiter has its command proposed again, which
+// either serves it (a log entry: the pop happens on every replica) or, if another write
+// was first, leaves it waiting in its place. A timeout answers nil and changes nothing;
+// losing leadership answers a redirect; a client that disconnects is dropped before any
+// further pop is proposed for it.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,6 +51,7 @@
 #include <vector>
 
 #include "kv/argv.h"
+#include "kv/blocking_commands.h"
 #include "kv/commands.h"
 #include "kv/local_commands.h"
 #include "kv/state_machine.h"
@@ -92,6 +106,8 @@ class ClientService {
   void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot);
   // The connection is gone: forget its order state (its queued commands get no reply).
   void on_disconnect(uint64_t client_id) { connections_.erase(client_id); }
+  // Clients waiting in a blocking pop (not XREAD BLOCK).
+  size_t blocked_pops() const { return pop_waiters_.size(); }
 
   // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
   // must name for cluster clients to update the right slot.
@@ -132,6 +148,9 @@ class ClientService {
   struct Connection {
     raft::Index last_write = 0;  // log index of its latest proposed write
     int reads_in_flight = 0;
+    // In a blocking command (BLPOP, XREAD BLOCK, ...): everything it sends later waits, as
+    // in Redis, reads too (which otherwise need not wait for an earlier read).
+    bool blocked = false;
     std::deque<Queued> queued;
     std::optional<Multi> multi;
     // Distinct keys (a set: a WATCH of many keys costs n log n, not n squared).
@@ -162,7 +181,9 @@ class ClientService {
   void start_read(uint64_t client_id, Queued&& q);
   void start_write(uint64_t client_id, Queued&& q);
   // Proposes `cmd` and answers `slot` with its reply; records the connection's last write.
-  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, KeyRef key);
+  // `holds`: a blocking pop, which holds the connection's later commands (hold_connection).
+  void propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&& slot, KeyRef key,
+               bool holds = false);
   void serve_read(uint64_t client_id, Queued&& q);
   void finish_read(uint64_t client_id);
   // Runs `then` once an expiry tick proposed at or after now has applied.
@@ -211,6 +232,8 @@ class ClientService {
     Queued q;
     std::optional<Runtime::Clock::time_point> deadline;  // none: forever
     std::vector<std::string> last_seen;  // each stream's last entry ID, when last looked
+    bool retrying = false;  // tried again (a read or a proposal), the outcome not known yet
+    uint64_t timer = 0;     // only the latest poll_blocked timer acts
   };
   // For a BLOCK command whose reply is a nil array: waits instead, taking `q`; false for
   // any other command or reply. The connection counts as having a read in flight.
@@ -221,6 +244,45 @@ class ClientService {
   // The ID of the last entry of the stream at `key` ("" if none), as applied here.
   std::string last_entry_id(const std::string& key) const;
   bool streams_changed(Blocked& b) const;
+  // After writes this node applied: tries again each waiting XREAD/XREADGROUP whose
+  // streams changed (the timer only backs this up, and answers timeouts).
+  void wake_stream_readers();
+
+  // BLPOP and the other blocking pops (client_service_pop.cc).
+  struct PopWaiter {
+    uint64_t client_id = 0;
+    Queued q;
+    std::optional<Runtime::Clock::time_point> deadline;  // none: forever
+    kv::PopBlock block;
+    bool in_flight = false;  // its command is proposed again, the outcome not known yet
+  };
+  using PopWaiters = std::map<uint64_t, std::shared_ptr<PopWaiter>>;  // in blocking order
+  // For a blocking pop whose reply was nil: waits instead, taking `q`; false for any
+  // other command or reply. The connection stays held (hold_connection).
+  bool block_pop(uint64_t client_id, Queued& q, const std::string& reply);
+  // A blocking pop that arrives while others wait on one of its keys joins the queue
+  // behind them without trying first (an element pushed meanwhile is theirs); true if so.
+  bool wait_behind_others(uint64_t client_id, Queued& q);
+  bool enqueue_pop(uint64_t client_id, Queued& q);
+  // From the proposal of a blocking pop until it is answered, the connection's later
+  // commands wait (Connection::blocked).
+  void hold_connection(uint64_t client_id);
+  void release_connection(uint64_t client_id);
+  // A write applied: sweeps the waiters soon (the only cost when none wait: one compare).
+  void wake_pops() {
+    if (!pop_waiters_.empty() || !stream_waiters_.empty()) post_pop_sweep();
+  }
+  void post_pop_sweep();
+  void arm_pop_tick();
+  // Serves, times out or redirects waiters, in order; `check_keys`: looks for elements.
+  void sweep_pops(bool check_keys);
+  void propose_pop(uint64_t seq);
+  // The outcome of a waiter's command, proposed again: its reply, or wait on.
+  void pop_outcome(uint64_t seq, std::optional<RequestError> err, const std::string& reply);
+  // Answers the waiter at `it` and forgets it.
+  PopWaiters::iterator end_pop(PopWaiters::iterator it, std::string reply);
+  // How many elements the list (or sorted set) at `key` has, as applied here.
+  int64_t pop_size(const std::string& key, bool zset) const;
 
   Runtime& rt_;
   RaftDriver& driver_;
@@ -234,6 +296,12 @@ class ClientService {
   std::shared_ptr<ClockTick> clock_tick_;  // the tick in flight, if any
   Liveness life_;   // for timers that may outlive this object (blocked commands)
   AclLog acl_log_;  // this node's ACL refusals (ACL LOG)
+  PopWaiters pop_waiters_;
+  std::set<std::shared_ptr<Blocked>> stream_waiters_;  // XREAD/XREADGROUP BLOCK
+  uint64_t next_pop_seq_ = 0;
+  uint64_t pop_ticks_ = 0;
+  bool pop_sweep_posted_ = false;
+  bool pop_tick_armed_ = false;
 };
 
 }  // namespace raftkv::server

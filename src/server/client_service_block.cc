@@ -1,10 +1,10 @@
 // XREAD BLOCK and XREADGROUP BLOCK on the leader (see client_service.h).
 //
-// A blocked command polls what this node has applied: when the last entry of one of its
-// streams changes, it tries again (XREAD: a linearizable read; XREADGROUP: the command
-// proposed again, since it changes the group) and answers if it got something, else
-// waits on. Polling the applied state costs one lookup per stream every kPollInterval and
-// needs no hook in the apply path, which GET and SET share.
+// A blocked command looks at what this node has applied after each write this node
+// applies (ClientService::wake_pops) and every kPollInterval: when the last entry of one
+// of its streams changes, it tries again (XREAD: a linearizable read; XREADGROUP: the
+// command proposed again, since it changes the group) and answers if it got something,
+// else waits on. With nobody waiting, a write pays one compare.
 #include <algorithm>
 
 #include "kv/resp_writer.h"
@@ -16,7 +16,9 @@ namespace raftkv::server {
 namespace {
 
 constexpr std::string_view kNilArray = "*-1\r\n";
-constexpr auto kPollInterval = std::chrono::milliseconds(5);
+// The fallback (writes this node applied without a reply here, from an earlier leader)
+// and how precisely timeouts are kept.
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
 
 // The first bulk string of `reply` after `prefix`, or "" when the reply is otherwise.
 std::string first_bulk_after(const std::string& reply, std::string_view prefix) {
@@ -59,7 +61,11 @@ bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::str
   auto b =
       std::make_shared<Blocked>(Blocked{client_id, std::move(q), deadline, std::move(last_seen)});
   // A write (XREADGROUP) holds the connection's later writes back, as a read does.
-  if (b->q.c.route == kv::Route::kWrite) ++connections_.at(client_id).reads_in_flight;
+  Connection& conn = connections_.at(client_id);
+  if (b->q.c.route == kv::Route::kWrite) ++conn.reads_in_flight;
+  conn.blocked = true;  // its later reads wait too
+  ++stats_.blocked_clients;
+  stream_waiters_.insert(b);
   poll_blocked(std::move(b));
   return true;
 }
@@ -79,14 +85,24 @@ bool ClientService::streams_changed(Blocked& b) const {
 
 void ClientService::unblock(const std::shared_ptr<Blocked>& b, std::string reply) {
   b->q.slot.complete(std::move(reply), b->q.argv);
+  --stats_.blocked_clients;
+  stream_waiters_.erase(b);
+  if (auto conn = connections_.find(b->client_id); conn != connections_.end()) {
+    conn->second.blocked = false;
+  }
   finish_read(b->client_id);
 }
 
 void ClientService::poll_blocked(std::shared_ptr<Blocked> b) {
   auto delay = std::chrono::duration_cast<std::chrono::nanoseconds>(kPollInterval);
   if (b->deadline) delay = std::clamp(*b->deadline - rt_.now(), Runtime::Clock::duration{}, delay);
-  rt_.after(delay, [this, alive = life_.watch(), b = std::move(b)]() mutable {
-    if (alive.expired() || !connections_.contains(b->client_id)) return;  // gone: nobody to tell
+  rt_.after(delay, [this, alive = life_.watch(), timer = ++b->timer, b]() mutable {
+    if (alive.expired() || timer != b->timer || b->retrying) return;  // superseded
+    if (!connections_.contains(b->client_id)) {                       // gone: nobody to tell
+      --stats_.blocked_clients;
+      stream_waiters_.erase(b);
+      return;
+    }
     if (auto err = driver_.unavailable()) {
       ++stats_.redirects;  // leadership lost: the client retries on the new leader
       return unblock(b, redirect_error(*err, b->q.key.slot(b->q.argv)));
@@ -97,10 +113,21 @@ void ClientService::poll_blocked(std::shared_ptr<Blocked> b) {
   });
 }
 
+void ClientService::wake_stream_readers() {
+  const std::vector<std::shared_ptr<Blocked>> waiting(stream_waiters_.begin(),
+                                                      stream_waiters_.end());
+  for (const auto& b : waiting) {
+    if (b->retrying || !connections_.contains(b->client_id) || driver_.unavailable()) continue;
+    if (streams_changed(*b)) retry_blocked(b);
+  }
+}
+
 void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
+  b->retrying = true;
   const auto done = [this, alive = life_.watch(), b](std::optional<RequestError> err,
                                                      std::string reply) {
     if (alive.expired()) return;
+    b->retrying = false;
     if (err) {
       ++stats_.errors;
       return unblock(b, request_error(*err, b->q.key.slot(b->q.argv)));

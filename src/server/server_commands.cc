@@ -149,7 +149,7 @@ std::string Server::info(const std::string& section) const {
   if (all || section == "clients") {
     out += "# Clients\r\n";
     add("connected_clients", stats_.connected_clients);
-    add("blocked_clients", static_cast<int64_t>(0));  // no blocking commands
+    add("blocked_clients", stats_.blocked_clients);
     out += "\r\n";
   }
   if (all || section == "memory") {

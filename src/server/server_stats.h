@@ -12,6 +12,7 @@ namespace raftkv::server {
 
 struct ServerStats {
   uint64_t connected_clients = 0;
+  uint64_t blocked_clients = 0;  // waiting in BLPOP, XREAD BLOCK, ... (INFO clients)
   uint64_t total_connections = 0;
   uint64_t rejected_connections = 0;  // refused at accept: maxclients or protected mode
   uint64_t total_commands = 0;
