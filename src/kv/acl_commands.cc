@@ -185,8 +185,7 @@ void execute_acl_local(std::span<const std::string> argv, const ClientState& cli
   if (sub == "cat") return acl_cat(argv, out);
   if (sub == "genpass") return acl_genpass(argv, out);
   if (sub == "help") {
-    out->array_header(std::size(kHelp));
-    for (std::string_view line : kHelp) out->simple(line);
+    out->help_lines(kHelp);
     return;
   }
   out->error(

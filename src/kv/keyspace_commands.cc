@@ -157,8 +157,7 @@ std::string validate_object(std::span<const std::string> argv) {
 void execute_object(const KvStore& store, std::span<const std::string> argv, uint64_t now,
                     RespWriter* out) {
   if (equals_ci(argv[1], "help")) {
-    out->array_header(std::size(kObjectHelp));
-    for (std::string_view line : kObjectHelp) out->simple(line);
+    out->help_lines(kObjectHelp);
     return;
   }
   const Value* value = store.find_live(argv[2], now);

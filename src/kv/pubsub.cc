@@ -51,8 +51,7 @@ void write_help(RespWriter* out) {
       "HELP",
       "    Prints this help.",
   };
-  out->array_header(std::size(kLines));
-  for (std::string_view line : kLines) out->simple(line);
+  out->help_lines(kLines);
 }
 
 }  // namespace

@@ -84,4 +84,9 @@ std::string encode_null_bulk() {
   return "$-1\r\n";
 }
 
+void RespWriter::help_lines(std::span<const std::string_view> lines) {
+  array_header(lines.size());
+  for (std::string_view line : lines) simple(line);
+}
+
 }  // namespace raftkv::kv

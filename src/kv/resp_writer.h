@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,8 @@ class RespWriter {
   // Starts an array of `count` elements; the caller then writes exactly that many replies.
   void array_header(size_t count);
   void null_array();
+  // A HELP subcommand's reply: one simple string per line, as Redis answers it.
+  void help_lines(std::span<const std::string_view> lines);
   // Appends an already encoded reply (for example one returned by the state machine).
   void raw(std::string_view encoded) { out_->append(encoded); }
 

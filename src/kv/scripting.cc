@@ -302,8 +302,7 @@ void execute_script_local(std::span<const std::string> argv, RespWriter* out) {
       "HELP",
       "    Prints this help.",
   };
-  out->array_header(std::size(kHelp));
-  for (std::string_view line : kHelp) out->simple(line);
+  out->help_lines(kHelp);
 }
 
 }  // namespace raftkv::kv

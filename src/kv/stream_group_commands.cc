@@ -30,11 +30,6 @@ std::string no_such_group(std::string_view group, std::string_view key) {
 
 constexpr std::string_view kEntriesReadRange = "ERR value for ENTRIESREAD must be positive or -1";
 
-void write_help(std::span<const std::string_view> lines, RespWriter* out) {
-  out->array_header(lines.size());
-  for (std::string_view line : lines) out->simple(line);
-}
-
 constexpr std::array<std::string_view, 17> kXgroupHelp = {
     "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CREATE <key> <groupname> <id|$> [option]",
@@ -199,7 +194,7 @@ void xgroup_setid(Stream& stream, StreamGroup& group, std::span<const std::strin
 void execute_xgroup(KvStore& store, std::span<const std::string> argv, uint64_t now,
                     RespWriter* out) {
   const std::string sub = lower(argv[1]);
-  if (sub == "help") return write_help(kXgroupHelp, out);
+  if (sub == "help") return out->help_lines(kXgroupHelp);
   bool mkstream = false;
   int64_t ignored = 0;
   if (sub == "create") (void)parse_create_options(argv, &mkstream, &ignored);

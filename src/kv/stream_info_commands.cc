@@ -263,8 +263,7 @@ void xinfo_groups(const Stream& stream, RespWriter* out) {
 void execute_xinfo(const KvStore& store, std::span<const std::string> argv, uint64_t now,
                    RespWriter* out) {
   if (equals_ci(argv[1], "help")) {
-    out->array_header(kXinfoHelp.size());
-    for (std::string_view line : kXinfoHelp) out->simple(line);
+    out->help_lines(kXinfoHelp);
     return;
   }
   const auto [stream, wrong_type] = as_type<Stream>(store.find_live(argv[2], now));

@@ -86,8 +86,7 @@ std::string SlowLog::command(std::span<const std::string> argv) {
   if (sub == "help" && argv.size() == 2) {
     std::string out;
     kv::RespWriter w(&out);
-    w.array_header(std::size(kHelp));
-    for (std::string_view line : kHelp) w.simple(line);
+    w.help_lines(kHelp);
     return out;
   }
   if (sub == "reset" && argv.size() == 2) {
