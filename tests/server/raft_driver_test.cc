@@ -50,7 +50,9 @@ class RaftDriverTest : public ::testing::Test {
     o.tick = std::chrono::milliseconds(1);
     driver_ = std::make_unique<RaftDriver>(
         rt_, o, log_.get(), std::make_unique<DiskWriter>(std::make_unique<DurableSink>(log_.get())),
-        &machine_, [](std::vector<raft::Message>) {});
+        &machine_, [this](std::vector<raft::Message> msgs) {
+          for (raft::Message& m : msgs) sent_.push_back(std::move(m));
+        });
     driver_->start();
     ASSERT_TRUE(run_until([&] { return driver_->is_leader(); }));
   }
@@ -76,6 +78,7 @@ class RaftDriverTest : public ::testing::Test {
   asio::io_context io_;
   AsioRuntime rt_{io_};
   RecordingMachine machine_;
+  std::vector<raft::Message> sent_;  // everything the driver handed to the transport
   std::unique_ptr<RaftDriver> driver_;
 };
 
@@ -170,6 +173,60 @@ TEST_F(RaftDriverTest, ReadsNotYetHandedToTheCoreFailWhenTheNodeStops) {
   driver_->stop();
   EXPECT_EQ(errors, std::vector<RequestError>(3, RequestError::kTimeout));
   EXPECT_EQ(driver_->pending_reads(), 0u);
+}
+
+// A node forwards a read to the leader when it lost leadership between taking the read and
+// asking the core. The answer may reach a later process of the same node, whose read ids
+// start again at 1: without the boot nonce in the context, the old answer (an older read
+// index) would release the new process's read of the same id, a stale read.
+TEST_F(RaftDriverTest, AReadIndexAnswerForAnEarlierProcessReleasesNoRead) {
+  bool warm = false;
+  driver_->propose("warm-up",
+                   [&](std::optional<RequestError>, const std::string&) { warm = true; });
+  ASSERT_TRUE(run_until([&] { return warm; }));
+  const raft::Term term = driver_->status().term;
+
+  raft::Message hb;  // a leader of a newer term: this node follows it before asking
+  hb.type = raft::MessageType::kHeartbeat;
+  hb.from = 2;
+  hb.to = 1;
+  hb.term = term + 1;
+  // Runs the loop while node 2 keeps heartbeating (else this sole voter would campaign
+  // again within 3 ticks), until `done` holds or `ms` pass.
+  auto follow = [&](auto done, int ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      driver_->step(hb);
+      io_.restart();
+      io_.run_one_for(std::chrono::milliseconds(1));
+    }
+    return done();
+  };
+  auto is_ask = [](const raft::Message& m) { return m.type == raft::MessageType::kReadIndex; };
+
+  int released = 0;
+  driver_->read([&](std::optional<RequestError> err) { released += err ? 0 : 1; });
+  driver_->step(hb);
+  ASSERT_TRUE(follow([&] { return std::any_of(sent_.begin(), sent_.end(), is_ask); }, 5000));
+  const raft::Message ask = *std::find_if(sent_.begin(), sent_.end(), is_ask);
+  ASSERT_EQ(ask.to, 2u);
+  ASSERT_EQ(ask.context.size(), 16u) << "boot nonce, then the read id";
+
+  raft::Message answer;
+  answer.type = raft::MessageType::kReadIndexResp;
+  answer.from = 2;
+  answer.to = 1;
+  answer.term = term + 1;
+  answer.index = driver_->applied_index();
+  answer.context = ask.context;
+  answer.context[0] ^= 1;  // same read id, asked by an earlier process (another nonce)
+  driver_->step(answer);
+  follow([] { return false; }, 200);  // every handler the answer causes runs
+  EXPECT_EQ(released, 0) << "an earlier process's answer released this process's read";
+
+  answer.context = ask.context;
+  driver_->step(answer);
+  EXPECT_TRUE(follow([&] { return released == 1; }, 5000));
 }
 
 }  // namespace
