@@ -84,6 +84,9 @@ bool ClientService::streams_changed(Blocked& b) const {
 }
 
 void ClientService::unblock(const std::shared_ptr<Blocked>& b, std::string reply) {
+  // A poll timer may still be armed (the retry that answers it came from a wake-up, not
+  // from the timer): it must not poll on, retry, or answer a second time.
+  ++b->timer;
   b->q.slot.complete(std::move(reply), b->q.argv);
   --stats_.blocked_clients;
   stream_waiters_.erase(b);

@@ -145,5 +145,29 @@ TEST(BlockingSim, NoClientHangsWhenTheLeaderGoesAway) {
   EXPECT_EQ(n.call(9, {"LLEN", "q"}), ":1\r\n");
 }
 
+// A blocked XREADGROUP woken by an XADD is answered once, and then waits no more. Its
+// poll timer, still armed when the retried proposal answered it, used to keep polling:
+// the next XADD was read into the group for a client that was no longer waiting (the
+// entry pending, delivered to nobody), and at the deadline the client was answered again
+// (found by the whole-node simulation as a read that saw its connection's later write:
+// the connection's count of reads in flight went below zero).
+TEST(BlockingSim, AWokenStreamReaderIsAnsweredOnceAndWaitsNoMore) {
+  for (int delay_ms : {1, 3, 5, 7, 9}) {  // where the XADD falls between two polls
+    OneNode n;
+    ASSERT_EQ(n.call(9, {"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}), "+OK\r\n");
+    n.send(1, {"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "BLOCK", "300", "STREAMS", "s", ">"});
+    n.run_for((50 + delay_ms) * kMs);
+    ASSERT_EQ(n.call(9, {"XADD", "s", "1-1", "f", "v"}), "$3\r\n1-1\r\n");
+    n.run_for(50 * kMs);
+    ASSERT_EQ(n.replies(1).size(), 1u);
+    ASSERT_EQ(n.call(9, {"XADD", "s", "2-1", "f", "w"}), "$3\r\n2-1\r\n");
+    n.run_for(400 * kMs);  // past the BLOCK deadline
+    EXPECT_EQ(n.replies(1).size(), 1u) << "answered twice; XADD after " << delay_ms << " ms";
+    EXPECT_EQ(n.call(9, {"XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">"}),
+              "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\nw\r\n")
+        << "the second entry went to a client no longer waiting; XADD after " << delay_ms << " ms";
+  }
+}
+
 }  // namespace
 }  // namespace raftkv::sim
