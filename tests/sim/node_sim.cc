@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "sim/linearizability.h"
+#include "sim/resp_reply.h"
+#include "sim/stream_check.h"
 
 namespace raftkv::sim {
 
@@ -23,9 +25,16 @@ enum class OpKind : uint8_t {
   kTransfer,   // MULTI; DECRBY a<i> x; INCRBY a<j> x; EXEC (the accounts always sum to 0)
   kAudit,      // every account, by MGET or by MULTI; GET...; EXEC: must sum to 0
   kWatchIncr,  // WATCH c; GET c, then MULTI; SET c <read+1>; EXEC
-  // A job queue (checked by check_queue): RPUSH of a unique element, LPOP of the head.
+  // A job queue (checked by check_queue): RPUSH of a unique element, LPOP or BLPOP of the
+  // head.
   kPush,
   kPop,
+  // A stream consumer group as a job queue (checked by check_stream_group): XGROUP CREATE,
+  // XADD of a unique element, XREADGROUP ... > (blocking or not), XACK of what was read.
+  kXGroup,
+  kXAdd,
+  kXRead,
+  kXAck,
 };
 
 // Requests sent ahead of an operation's own command on its connection (MULTI, WATCH, the
@@ -45,6 +54,7 @@ struct OpRecord {
   Outcome outcome = Outcome::kPending;
   std::string result;  // the value read ("" for nil), or the reply
   bool nil = false;
+  std::string stream_id;          // kXAdd: the id given; kXRead: the id delivered; kXAck: the id
   kv::Argv argv;                  // as sent (a session write is sent again, unchanged, on a retry)
   std::vector<kv::Argv> prelude;  // sent just before argv, on the same connection
   int attempts = 1;
@@ -69,6 +79,7 @@ struct Client {
   // A WATCH increment in flight: the client sends nothing else meanwhile (another EXEC on
   // the connection would drop its WATCH).
   uint64_t watch_op = 0;
+  std::deque<std::string> to_ack;  // stream ids this client read and has not XACKed yet
 };
 
 class NodeSimulation {
@@ -223,6 +234,7 @@ class NodeSimulation {
   static constexpr std::string_view kQueue = "q";
 
   void issue_queue_op(Client& c) {
+    if (rng_.chance(0.5)) return issue_stream_op(c);
     OpRecord op = new_op(c);
     op.key = kQueue;
     if (rng_.chance(0.5)) {
@@ -231,7 +243,62 @@ class NodeSimulation {
       return send_write(c, op, {"RPUSH", op.key, op.value});
     }
     op.kind = OpKind::kPop;
-    send_write(c, op, {"LPOP", op.key});
+    if (rng_.chance(0.5)) return send_write(c, op, {"LPOP", op.key});
+    // Blocks on the leader for up to 300 ms (well inside the client's timeout).
+    send_write(c, op, {"BLPOP", op.key, "0." + pad3(rng_.uniform(1, 299))});
+  }
+
+  static std::string pad3(uint64_t n) {
+    std::string s = std::to_string(n);
+    return std::string(3 - s.size(), '0') + s;
+  }
+
+  // --- the stream consumer group -----------------------------------------------------
+  static constexpr std::string_view kStream = "s";
+
+  void issue_stream_op(Client& c) {
+    OpRecord op = new_op(c);
+    op.key = kStream;
+    const std::string s(kStream);
+    if (!stream_group_ready_) {
+      op.kind = OpKind::kXGroup;
+      return send_write(c, op, {"XGROUP", "CREATE", s, "g", "0", "MKSTREAM"});
+    }
+    const uint64_t r = rng_.uniform(0, 99);
+    if (!c.to_ack.empty() && r < 30) {
+      op.kind = OpKind::kXAck;
+      op.stream_id = c.to_ack.front();
+      c.to_ack.pop_front();
+      return send_write(c, op, {"XACK", s, "g", op.stream_id});
+    }
+    if (r < 65) {
+      op.kind = OpKind::kXAdd;
+      op.value = "e" + std::to_string(op.id);
+      return send_write(c, op, {"XADD", s, "*", "f", op.value});
+    }
+    op.kind = OpKind::kXRead;
+    kv::Argv argv = {"XREADGROUP", "GROUP", "g", "c" + std::to_string(c.id), "COUNT", "1"};
+    if (rng_.chance(0.5)) argv.insert(argv.end(), {"BLOCK", std::to_string(rng_.uniform(1, 300))});
+    argv.insert(argv.end(), {"STREAMS", s, ">"});
+    send_write(c, op, std::move(argv));
+  }
+
+  // The outcome of a stream operation from its (non-error) reply.
+  void interpret_stream(Client& c, OpRecord& op, const std::string& reply) {
+    const std::optional<RespReply> r = parse_reply(reply);
+    if (!r) return violate("protocol", "unparsable reply to op" + std::to_string(op.id));
+    if (op.kind == OpKind::kXGroup) stream_group_ready_ = true;
+    if (op.kind == OpKind::kXAdd) op.stream_id = r->text;
+    if (op.kind == OpKind::kXAck) op.result = r->text;
+    if (op.kind == OpKind::kXRead && r->nil) op.nil = true;
+    if (op.kind == OpKind::kXRead && !r->nil) {
+      // [[stream, [[id, [field, value]]]]]
+      const RespReply& entry = r->items.at(0).items.at(1).items.at(0);
+      op.stream_id = entry.items.at(0).text;
+      op.result = entry.items.at(1).items.at(1).text;
+      c.to_ack.push_back(op.stream_id);
+    }
+    finish(op, Outcome::kOk, op.result);
   }
 
   // --- transactions ------------------------------------------------------------------
@@ -427,6 +494,17 @@ class NodeSimulation {
     }
     if (op.id == c.write_op) c.write_op = 0;
     if (reply.starts_with("-ERR unknown session")) c.session = 0;  // open a new one
+    if (op.kind == OpKind::kXGroup && reply.starts_with("-BUSYGROUP")) {
+      stream_group_ready_ = true;  // another client's XGROUP CREATE applied first
+      return finish(op, Outcome::kFailed, "");
+    }
+    if (op.kind >= OpKind::kXGroup && !reply.starts_with("-"))
+      return interpret_stream(c, op, reply);
+    if (op.kind == OpKind::kPop && reply.starts_with("*")) {  // BLPOP: [key, element] or nil
+      const std::vector<std::string> popped = parse_bulks(reply);
+      op.nil = popped.size() != 2;
+      return finish(op, Outcome::kOk, op.nil ? "" : popped[1]);
+    }
     if (reply.starts_with("-")) {  // -UNKNOWN, or a failed node's error
       finish(op, Outcome::kUnknown, "");
       return;
@@ -592,6 +670,50 @@ class NodeSimulation {
     if (!result_.violation) check_history();
     if (!result_.violation) check_transactions();
     if (!result_.violation) check_queue();
+    if (!result_.violation) check_stream();
+  }
+
+  void check_stream() {
+    if (!stream_group_ready_) return;
+    std::vector<StreamOp> ops;
+    for (const OpRecord& op : ops_) {
+      if (op.kind < OpKind::kXAdd) continue;
+      StreamOp s;
+      s.kind = op.kind == OpKind::kXAdd    ? StreamOp::Kind::kAdd
+               : op.kind == OpKind::kXRead ? StreamOp::Kind::kRead
+                                           : StreamOp::Kind::kAck;
+      s.op = op.id;
+      s.outcome = op.outcome;
+      s.id = op.stream_id;
+      s.element = op.kind == OpKind::kXAdd ? op.value : op.result;
+      s.delivered = op.kind == OpKind::kXRead && !op.nil;
+      s.acked = op.kind == OpKind::kXAck && !op.result.empty() ? std::stoll(op.result) : 0;
+      ops.push_back(std::move(s));
+    }
+    const std::optional<StreamFinal> final_state = read_stream();
+    if (!final_state) return violate("stream", "the final stream state is unreadable");
+    if (auto err = check_stream_group(ops, *final_state)) violate("stream", *err);
+  }
+
+  // The stream and its group as node 1 holds them (every replica agrees by now).
+  std::optional<StreamFinal> read_stream() const {
+    const kv::StateMachine& sm = *nodes_[0]->machine();
+    const std::string s(kStream);
+    const std::optional<RespReply> range = parse_reply(sm.read({"XRANGE", s, "-", "+"}));
+    const std::optional<RespReply> groups = parse_reply(sm.read({"XINFO", "GROUPS", s}));
+    const std::optional<RespReply> pending =
+        parse_reply(sm.read({"XPENDING", s, "g", "-", "+", "1000000"}));
+    if (!range || !groups || !pending || groups->items.size() != 1) return std::nullopt;
+    StreamFinal out;
+    for (const RespReply& e : range->items) {
+      out.entries.emplace_back(e.items.at(0).text, e.items.at(1).items.at(1).text);
+    }
+    const std::vector<RespReply>& fields = groups->items[0].items;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (fields[i].text == "last-delivered-id") out.last_delivered = fields[i + 1].text;
+    }
+    for (const RespReply& p : pending->items) out.pending.insert(p.items.at(0).text);
+    return out;
   }
 
   // The job queue loses nothing and hands out nothing twice: every element popped was
@@ -782,6 +904,7 @@ class NodeSimulation {
   NodeSimOptions options_;
   Rng rng_;
   EventQueue queue_;
+  bool stream_group_ready_ = false;  // an XGROUP CREATE applied: reads and acks may start
   Network network_;
   std::vector<std::unique_ptr<ServerNode>> nodes_;
   std::vector<Client> clients_;

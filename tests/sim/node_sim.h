@@ -13,6 +13,7 @@
 //   - transactions: transfers (MULTI/EXEC) keep the accounts' sum at 0 for every audit,
 //     and WATCH increments of a counter lose no update and commit none twice;
 //   - the job queue: no element popped twice or never pushed, none acknowledged lost;
+//     the stream consumer group keeps its promises (sim/stream_check.h);
 //   - at the end, a leader, every operation answered, every replica at the same applied
 //     index with the same DEBUG DIGEST.
 #pragma once
@@ -52,7 +53,8 @@ struct NodeSimOptions {
   // Share of operations that are transactions: transfers between accounts, audits of
   // their sum, and WATCH-based increments of a counter.
   double tx_ops = 0.15;
-  // Share of the other operations that use a job queue: RPUSH of unique elements, LPOP.
+  // Share of the other operations that use a job queue: half a list (RPUSH of unique
+  // elements, LPOP or BLPOP), half a stream consumer group (XADD, XREADGROUP, XACK).
   double queue_ops = 0.15;
   // Share of clients that tag writes with an exactly-once session and retry them when
   // their outcome is unknown (docs/sessions.md).
