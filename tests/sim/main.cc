@@ -19,12 +19,15 @@ int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool re
                    raftkv::sim::NodeSimOptions options) {
   auto start = std::chrono::steady_clock::now();
   uint64_t failed = 0, ok_ops = 0, unknown_ops = 0, failed_ops = 0, events = 0;
+  uint64_t snapshots = 0, installs = 0;
   for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {
     raftkv::sim::NodeSimResult r = raftkv::sim::run_node_simulation(s, options);
     ok_ops += r.ops_ok;
     unknown_ops += r.ops_unknown;
     failed_ops += r.ops_failed;
     events += r.events;
+    snapshots += r.snapshots_taken;
+    installs += r.snapshots_installed;
     if (!r.ok()) {
       ++failed;
       std::cout << r.report() << std::flush;
@@ -37,7 +40,8 @@ int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool re
   if (!replay)
     std::cout << ", " << seconds << " s, " << (seconds > 0 ? seeds / seconds : 0) << " seeds/s";
   std::cout << "\noperations: " << ok_ops << " ok, " << failed_ops << " failed, " << unknown_ops
-            << " unknown; " << events << " events\n";
+            << " unknown; " << events << " events\nsnapshots: " << snapshots << " taken, "
+            << installs << " installed from a leader\n";
   return failed == 0 ? 0 : 1;
 }
 
@@ -65,11 +69,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 8));
   app.add_flag("--snapshot-mix", aggressive,
                "Start from the bug-hunting mix with log compaction and lagging followers");
-  app.add_option("--compaction", options.compaction.enabled,
-                 "Nodes compact their logs every few entries; followers lag (on/off)");
-  app.add_option("--compact-every", options.compaction.max_interval,
-                 "Most entries applied between two compactions of a node")
-      ->check(CLI::Range(1, 1000000));
+  auto* compaction_flag =
+      app.add_option("--compaction", options.compaction.enabled,
+                     "Nodes compact their logs every few entries; followers lag (on/off; "
+                     "--whole-node: snapshots, on by default)");
+  auto* compact_every_flag =
+      app.add_option("--compact-every", options.compaction.max_interval,
+                     "Most entries applied between two compactions of a node")
+          ->check(CLI::Range(1, 1000000));
   uint64_t seeds = 100;
   uint64_t first_seed = 1;
   std::optional<uint64_t> seed;
@@ -154,6 +161,11 @@ int main(int argc, char** argv) {
     node_options.network.duplicate = options.network.duplicate;
     node_options.trace_out = options.trace_out;
     node_options.node.durable_disk = options.disk_kind == raftkv::sim::DiskKind::kDurable;
+    // Snapshots are on unless --compaction off; --compact-every bounds their interval.
+    if (compaction_flag->count() > 0 && !options.compaction.enabled)
+      node_options.snapshot_every_max = 0;
+    if (compact_every_flag->count() > 0)
+      node_options.snapshot_every_max = options.compaction.max_interval;
     if (bug == "ignore_write_floor") node_options.node.bugs.ignore_write_floor = true;
     if (bug == "expiry_on_local_clock") node_options.node.bugs.expiry_on_local_clock = true;
     if (bug == "exec_not_atomic") node_options.node.bugs.exec_not_atomic = true;

@@ -99,6 +99,10 @@ class NodeSimulation {
       check_leaders();
     }
     if (!result_.violation) final_checks();
+    for (const auto& n : nodes_) {
+      result_.snapshots_taken += n->snapshots_taken();
+      result_.snapshots_installed += n->snapshots_installed();
+    }
     return std::move(result_);
   }
 
@@ -117,8 +121,13 @@ class NodeSimulation {
         queue_.at(in_order(reply_due_[conn]),
                   [this, conn, op, reply = std::move(reply)] { on_reply(conn, op, reply); });
       };
+      ServerNodeConfig config = options_.node;
+      if (options_.snapshot_every_max > 0) {
+        config.snapshot_every =
+            rng_.uniform(options_.snapshot_every_max / 4 + 1, options_.snapshot_every_max);
+      }
       nodes_.push_back(std::make_unique<ServerNode>(static_cast<raft::NodeId>(i), conf, queue_,
-                                                    rng_.fork(), options_.node, std::move(env)));
+                                                    rng_.fork(), config, std::move(env)));
     }
     for (int i = 1; i <= options_.clients; ++i) {
       Client c;

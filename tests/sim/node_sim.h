@@ -59,6 +59,9 @@ struct NodeSimOptions {
   // Share of clients that tag writes with an exactly-once session and retry them when
   // their outcome is unknown (docs/sessions.md).
   double session_clients = 0.5;
+  // Each node takes a snapshot (and compacts its log) every N applied entries, N drawn per
+  // node from [max/4, max]; 0: never.
+  uint64_t snapshot_every_max = 64;
   ServerNodeConfig node;
   uint64_t linearizability_steps = 2'000'000;
   std::ostream* trace_out = nullptr;
@@ -70,6 +73,7 @@ struct NodeSimResult {
   Time at = 0;
   std::vector<std::string> trace_tail;
   uint64_t ops_ok = 0, ops_failed = 0, ops_unknown = 0, faults = 0, events = 0;
+  uint64_t snapshots_taken = 0, snapshots_installed = 0;
 
   bool ok() const { return !violation; }
   std::string report() const;

@@ -66,6 +66,11 @@ TEST_P(NodeSimInjectedBugs, SimulatorCatchesIt) {
   RAFTKV_HUNT_IN_RELEASE_ONLY();
   NodeSimOptions o;
   o.node.bugs = GetParam().bugs;
+  if (GetParam().bugs.expiry_on_local_clock) {
+    // Only reads of keys with deadlines can show it: a mix of little else finds it sooner.
+    o.ttl_ops = 0.6;
+    o.tx_ops = o.queue_ops = 0;
+  }
   std::optional<NodeSimResult> caught;
   for (uint64_t seed = 1; seed <= GetParam().max_seeds && !caught; ++seed) {
     NodeSimResult r = run_node_simulation(seed, o);
@@ -86,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         NodeBug{"ignore_write_floor", server::ClientServiceBugs{.ignore_write_floor = true}, 20},
         NodeBug{"expiry_on_local_clock", server::ClientServiceBugs{.expiry_on_local_clock = true},
-                200},
+                40},
         NodeBug{"exec_not_atomic", server::ClientServiceBugs{.exec_not_atomic = true}, 10},
         NodeBug{"ignore_watch", server::ClientServiceBugs{.ignore_watch = true}, 10},
         NodeBug{"pop_without_log", server::ClientServiceBugs{.pop_without_log = true}, 10}),

@@ -3,31 +3,40 @@
 #include <deque>
 #include <utility>
 
+#include "server/snapshot_image.h"
 #include "sim/durable_disk.h"
+#include "storage/file_names.h"
+#include "storage/snapshot_file.h"
 
 namespace raftkv::sim {
 
 // The server's StateMachine interface over the key-value state machine, as
-// raftkv::server::Server implements it (less the member directory and snapshot policy).
+// raftkv::server::Server implements it (less the member directory).
 class ServerNode::Replica : public server::StateMachine {
  public:
-  Replica(raft::NodeId id, kv::StateMachine& machine, const Env& env)
-      : id_(id), machine_(machine), env_(env) {}
+  explicit Replica(ServerNode& node) : node_(node) {}
   std::string apply(const raft::Entry& e) override {
-    std::string reply = e.type == raft::EntryType::kConfChange ? (machine_.apply(e.index, {}), "")
-                                                               : machine_.apply(e.index, e.data);
-    env_.applied(id_, e, machine_);
+    kv::StateMachine& machine = *node_.machine_;
+    std::string reply = e.type == raft::EntryType::kConfChange ? (machine.apply(e.index, {}), "")
+                                                               : machine.apply(e.index, e.data);
+    node_.env_.applied(node_.id_, e, machine);
+    node_.after_apply();
     return reply;
   }
+  // The server's image format (server/snapshot_image.h), with no members.
   std::string restore(const raft::Snapshot& s) override {
-    kv::Status st = machine_.restore(s.data);
-    return st ? std::string() : st.message();
+    server::SnapshotImage img;
+    if (std::string err = server::decode_snapshot_image(s.data, &img); !err.empty()) return err;
+    kv::Status st = node_.machine_->restore(img.kv);
+    if (!st) return st.message();
+    if (node_.machine_->applied_index() != s.meta.index) return "image at the wrong index";
+    node_.applied_since_snapshot_ = 0;
+    node_.snapshots_installed_ += node_.up();  // not the one a boot starts from
+    return "";
   }
 
  private:
-  raft::NodeId id_;
-  kv::StateMachine& machine_;
-  const Env& env_;
+  ServerNode& node_;
 };
 
 // A client connection as the server's ClientConnection keeps it: replies go out in the
@@ -98,18 +107,31 @@ ServerNode::~ServerNode() {
 void ServerNode::boot() {
   ++boots_;
   machine_ = std::make_unique<kv::StateMachine>();
-  replica_ = std::make_unique<Replica>(id_, *machine_, env_);
+  replica_ = std::make_unique<Replica>(*this);
+  applied_since_snapshot_ = 0;
+  snapshot_posted_ = false;
+  // As the server at startup: the state machine starts from the last snapshot, and the
+  // core from its index; the log after it is applied again.
+  const raft::Snapshot snap = log().snapshot();
+  if (!snap.empty()) {
+    if (std::string err = replica_->restore(snap); !err.empty()) {
+      recovery_error_ = "n" + std::to_string(id_) + ": snapshot at boot: " + err;
+      replica_.reset();
+      machine_.reset();
+      return;
+    }
+  }
   server::RaftDriver::Options o;
   o.raft.id = id_;
   o.raft.election_tick = config_.election_tick;
   o.raft.heartbeat_tick = 1;
   o.raft.random_seed = rng_.next();
-  o.raft.applied = 0;  // the state machine is rebuilt from the log
+  o.raft.applied = snap.meta.index;  // the rest of the state is rebuilt from the log
   o.tick = config_.tick;
   o.request_timeout = config_.request_timeout;
   o.boot_nonce = rng_.next();
   server::LogSink& sink = log_sink_ ? static_cast<server::LogSink&>(*log_sink_) : sink_;
-  raft::Storage* storage = log_ ? static_cast<raft::Storage*>(log_.get()) : &storage_;
+  raft::Storage* storage = &log();
   auto disk = std::make_unique<SimDiskQueue>(runtime_, queue_, sink, rng_.fork(), config_.disk,
                                              &stall_until_);
   driver_ =
@@ -125,6 +147,46 @@ void ServerNode::boot() {
   service_ = std::make_unique<server::ClientService>(runtime_, *driver_, *machine_, stats_,
                                                      std::move(hooks), config_.bugs);
   driver_->start();
+}
+
+void ServerNode::after_apply() {
+  if (config_.snapshot_every == 0 || ++applied_since_snapshot_ < config_.snapshot_every) return;
+  if (snapshot_posted_) return;
+  snapshot_posted_ = true;  // after the apply loop, as the server's policy check runs
+  runtime_.schedule(0, [this] { take_snapshot(); });
+}
+
+void ServerNode::take_snapshot() {
+  snapshot_posted_ = false;
+  if (!up() || driver_->failed()) return;
+  const raft::Index index = driver_->applied_index();
+  if (index <= log().snapshot().meta.index) return;
+  raft::StorageResult<raft::Term> term = log().term(index);
+  if (!term) return;  // applied before it was written (apply-early): next time
+  applied_since_snapshot_ = 0;
+  raft::Snapshot snap{raft::SnapshotMeta{index, *term, driver_->node().conf_at(index)},
+                      server::encode_snapshot_image(machine_->serialize(), {})};
+  driver_->run_on_disk([this, snap = std::move(snap)] { return compact_to(snap); },
+                       [this](std::optional<std::string> err) { snapshots_taken_ += !err; });
+}
+
+std::optional<std::string> ServerNode::compact_to(const raft::Snapshot& snap) {
+  if (!log_) {
+    // Compacted already past it (a snapshot installed meanwhile): dropped.
+    if (auto err = storage_.compact(snap.meta.index, snap.meta.conf, snap.data);
+        err && *err != raft::StorageError::kCompacted) {
+      return "compaction failed";
+    }
+    return std::nullopt;
+  }
+  storage::FileSystem* fs = no_sync_fs_ ? no_sync_fs_.get() : fs_.get();
+  if (auto s = storage::write_snapshot_file(fs, "log", snap); !s.ok()) return s.to_string();
+  storage::Status s = log_->adopt_snapshot(snap.meta);
+  if (s.code() == storage::StatusCode::kInvalidArgument) {
+    (void)fs->remove(storage::join_path("log", storage::snapshot_file_name(snap.meta.index)));
+    return std::nullopt;
+  }
+  return s.ok() ? std::nullopt : std::optional<std::string>("compaction failed: " + s.to_string());
 }
 
 void ServerNode::deliver(raft::Message m) {

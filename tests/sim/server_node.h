@@ -40,6 +40,10 @@ struct ServerNodeConfig {
   SimDiskConfig disk;
   bool durable_disk = false;
   bool skip_fsync = false;  // injected bug (durable_disk): sync() makes nothing durable
+  // Entries a node applies between two of its snapshots (0: it never takes one). A snapshot
+  // compacts the log, so lagging followers are sent it (InstallSnapshot) and restarts
+  // begin from it, as in the server.
+  uint64_t snapshot_every = 0;
   server::ClientService::InjectedBugs bugs;
 };
 
@@ -65,6 +69,8 @@ class ServerNode {
   // stays down).
   const std::string& recovery_error() const { return recovery_error_; }
   SimRuntime& runtime() { return runtime_; }
+  uint64_t snapshots_taken() const { return snapshots_taken_; }
+  uint64_t snapshots_installed() const { return snapshots_installed_; }
 
   // A message from the network, handled as one event of this node.
   void deliver(raft::Message m);
@@ -85,6 +91,13 @@ class ServerNode {
   class Replica;
   void boot();
   bool open_log();  // durable_disk: opens (recovers) the log; false if it cannot
+  raft::Storage& log() { return log_ ? static_cast<raft::Storage&>(*log_) : storage_; }
+  // Snapshots, as raftkv::server::Server takes them: the image of the state machine at its
+  // applied index (taken at once here, where the server forks a child to write it), then the
+  // log compacted to it by a job on the disk queue, in order with the log writes.
+  void after_apply();
+  void take_snapshot();
+  std::optional<std::string> compact_to(const raft::Snapshot& snap);
 
   raft::NodeId id_;
   EventQueue& queue_;
@@ -102,6 +115,9 @@ class ServerNode {
   std::string recovery_error_;
   Time stall_until_ = 0;
   uint64_t boots_ = 0;
+  uint64_t applied_since_snapshot_ = 0;
+  uint64_t snapshots_taken_ = 0, snapshots_installed_ = 0;
+  bool snapshot_posted_ = false;
   // One process: rebuilt by restart().
   std::unique_ptr<kv::StateMachine> machine_;
   std::unique_ptr<Replica> replica_;
