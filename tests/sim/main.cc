@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--liveness-ticks", liveness_ticks, "Ticks allowed to recover after healing");
   app.add_option("--loss", options.network.loss, "Message loss probability")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--isolate-new-leader", options.faults.isolate_new_leader,
+                 "Probability that a newly elected leader is isolated at once (healing the "
+                 "partition before it)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--dup", options.network.duplicate, "Message duplication probability")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--partitions", options.faults.partitions, "Inject partitions (on/off)");
