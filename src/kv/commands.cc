@@ -205,6 +205,7 @@ constexpr std::array kTable = {
     CommandSpec{"xrevrange", kXrevrange, -4, kR, kRead, 1, 1, 1},
     CommandSpec{"xdel", kXdel, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xtrim", kXtrim, -4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"xsetid", kXsetid, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xread", kXread, -4, kR | kM, kRead, 0, 0, 0, k3Streams},
     CommandSpec{"xgroup", kXgroup, -2, kW, kWrite, 2, 2, 1},
     CommandSpec{"xreadgroup", kXreadgroup, -7, kW | kM, kWrite, 0, 0, 0, k3Streams},
