@@ -184,6 +184,26 @@ class PubSubClusterTest(ClusterTestCase):
             sub._reply()
         sub.close()
 
+    def test_subscribe_inside_multi_is_refused(self):
+        """Redis 7.0 queues SUBSCRIBE in MULTI and subscribes at EXEC (its EXEC array then
+        counts commands, not frames). raftkv refuses it when queued, as documented in
+        docs/kv.md ("Pub/sub"), so EXEC aborts and the connection stays unsubscribed."""
+        leader = self.c.leader()
+        for protocol in ("2", "3"):
+            c = Resp3Connection(self.c.client_port[leader])
+            self.assertIn(c.call("HELLO", protocol)[:1], b"*%")
+            self.assertEqual(c.call("MULTI"), b"+OK\r\n")
+            for cmd in (("SUBSCRIBE", "m"), ("PSUBSCRIBE", "m*"), ("UNSUBSCRIBE",)):
+                self.assertEqual(c.call(*cmd),
+                                 b"-ERR Command not allowed inside a transaction\r\n", cmd)
+            self.assertEqual(c.call("SET", "k", "v"), b"+QUEUED\r\n")
+            self.assertEqual(
+                c.call("EXEC"),
+                b"-EXECABORT Transaction discarded because of previous errors.\r\n")
+            self.assertEqual(c.call("PUBSUB", "NUMSUB", "m"), b"*2\r\n$1\r\nm\r\n:0\r\n")
+            self.assertEqual(c.call("GET", "k")[:1], b"$" if protocol == "2" else b"_")
+            c.close()
+
     def test_a_resp3_subscriber_gets_pushes_and_may_run_any_command(self):
         leader = self.c.leader()
         sub = socket.create_connection(("127.0.0.1", self.c.client_port[leader]), timeout=5)
