@@ -29,6 +29,7 @@ constexpr Resp3Shape k3Double = Resp3Shape::kDouble;
 constexpr Resp3Shape k3Doubles = Resp3Shape::kDoubles;
 constexpr Resp3Shape k3Streams = Resp3Shape::kStreams;
 constexpr Resp3Shape k3Transaction = Resp3Shape::kTransaction;
+constexpr Resp3Shape k3Push = Resp3Shape::kPush;
 constexpr Resp3Shape k3KeyMemberScore = Resp3Shape::kKeyMemberScore;
 constexpr Resp3Shape k3KeyScorePairs = Resp3Shape::kKeyScorePairs;
 constexpr uint32_t kB = kFlagBlocking;
@@ -204,6 +205,7 @@ constexpr std::array kTable = {
     CommandSpec{"xrevrange", kXrevrange, -4, kR, kRead, 1, 1, 1},
     CommandSpec{"xdel", kXdel, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xtrim", kXtrim, -4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"xsetid", kXsetid, -3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"xread", kXread, -4, kR | kM, kRead, 0, 0, 0, k3Streams},
     CommandSpec{"xgroup", kXgroup, -2, kW, kWrite, 2, 2, 1},
     CommandSpec{"xreadgroup", kXreadgroup, -7, kW | kM, kWrite, 0, 0, 0, k3Streams},
@@ -214,10 +216,11 @@ constexpr std::array kTable = {
     CommandSpec{"xinfo", kXinfo, -2, kR, kRead, 2, 2, 1},
     // Pub/sub. PUBLISH goes through the log (every node delivers it to its subscribers in
     // log order) but changes no data; the others are this node's, per connection.
-    CommandSpec{"subscribe", kSubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0},
-    CommandSpec{"unsubscribe", kUnsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0},
-    CommandSpec{"psubscribe", kPsubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0},
-    CommandSpec{"punsubscribe", kPunsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0},
+    // In RESP3 their confirmations are pushes, as Redis 7.0 sends them.
+    CommandSpec{"subscribe", kSubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0, k3Push},
+    CommandSpec{"unsubscribe", kUnsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0, k3Push},
+    CommandSpec{"psubscribe", kPsubscribe, -2, kN | kFlagNoScript, kServer, 0, 0, 0, k3Push},
+    CommandSpec{"punsubscribe", kPunsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0, k3Push},
     CommandSpec{"publish", kPublish, 3, kF, kWrite, 0, 0, 0},
     CommandSpec{"pubsub", kPubsub, -2, kN, kServer, 0, 0, 0},
     CommandSpec{"reset", kReset, 1, kN | kF | kFlagNoScript, kServer, 0, 0, 0},

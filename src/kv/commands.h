@@ -199,6 +199,7 @@ enum class CommandId : uint8_t {
   kXrevrange,
   kXdel,
   kXtrim,
+  kXsetid,
   kXread,
   kXgroup,
   kXreadgroup,

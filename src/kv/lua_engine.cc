@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kv/lua_api.h"
+#include "kv/lua_cmsgpack.h"
 #include "kv/lua_struct.h"
 #include "kv/lua_values.h"
 #include "kv/resp3.h"
@@ -396,7 +397,7 @@ local function readonly(t)
   return setmetatable({}, {__index = t, __newindex = readonly_newindex, __metatable = false})
 end
 for _, name in ipairs({'string', 'math', 'table', 'coroutine', 'redis', 'cjson', 'bit',
-                       'struct'}) do
+                       'struct', 'cmsgpack'}) do
   G[name] = readonly(G[name])
 end
 local env = setmetatable({}, {__index = global_index, __newindex = readonly_newindex,
@@ -457,6 +458,7 @@ lua_State* open_state(Engine* e) {
   open_library(L, luaopen_cjson, "cjson", "cjson");
   open_library(L, luaopen_bit, "bit", "bit");
   open_library(L, luaopen_struct, "struct", "struct");
+  open_library(L, luaopen_cmsgpack, "cmsgpack", "cmsgpack");
   open_redis_library(L);
   if (luaL_loadbuffer(L, kSandbox.data(), kSandbox.size(), "=sandbox") != 0) {
     std::abort();  // the sandbox is part of this program: it always compiles

@@ -16,8 +16,8 @@
 //     at most 10,000), at the same instruction on every replica, and cannot catch that
 //     with pcall: from then on every instruction raises the error again;
 //   - its allocations beyond `limits.memory_bytes` fail ("not enough memory").
-// Libraries: Redis's cjson and bit (Debian's lua-cjson and lua-bitop, linked statically)
-// and struct (lua_struct.h); not cmsgpack (not packaged for Lua 5.1).
+// Libraries: Redis's cjson and bit (Debian's lua-cjson and lua-bitop, linked statically),
+// struct (lua_struct.h) and cmsgpack (lua_cmsgpack.h).
 #pragma once
 
 #include <cstdint>

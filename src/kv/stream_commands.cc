@@ -117,6 +117,65 @@ std::string validate_xadd(std::span<const std::string> argv) {
   return {};
 }
 
+// XSETID key id [ENTRIESADDED n] [MAXDELETEDID id] (Redis 7.0's xsetidCommand): the
+// options are checked before the key.
+struct SetIdArgs {
+  StreamId id;
+  int64_t entries_added = -1;  // -1: not given
+  StreamId max_deleted;        // 0-0: not given
+};
+
+std::string parse_xsetid(std::span<const std::string> argv, SetIdArgs* args) {
+  const auto id = parse_stream_id(argv[2], true, 0);
+  if (!id) return std::string(kInvalidStreamId);
+  args->id = *id;
+  for (size_t i = 3; i < argv.size(); i += 2) {
+    const bool more = i + 1 < argv.size();
+    if (more && equals_ci(argv[i], "entriesadded")) {
+      const auto n = parse_int64(argv[i + 1]);
+      if (!n) return std::string(kNotInteger);
+      if (*n < 0) return "ERR entries_added must be positive";
+      args->entries_added = *n;
+    } else if (more && equals_ci(argv[i], "maxdeletedid")) {
+      const auto max_deleted = parse_stream_id(argv[i + 1], true, 0);
+      if (!max_deleted) return std::string(kInvalidStreamId);
+      if (args->id < *max_deleted) {
+        return "ERR The ID specified in XSETID is smaller than the provided "
+               "max_deleted_entry_id";
+      }
+      args->max_deleted = *max_deleted;
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  return {};
+}
+
+// Redis 7.0 checks the new last ID against the top entry only (not against the stream's
+// own max deleted ID), so an empty stream's last ID may even go back.
+void execute_xsetid(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
+  SetIdArgs args;
+  (void)parse_xsetid(argv, &args);  // validated
+  auto [stream, wrong_type] = as_type<Stream>(store.find(argv[1]));
+  if (wrong_type) return out->error(kWrongType);
+  if (stream == nullptr) return out->error("ERR no such key");
+  if (stream->size() > 0) {
+    if (args.id < stream->entries().rbegin()->first) {
+      return out->error(
+          "ERR The ID specified in XSETID is smaller than the target stream top item");
+    }
+    if (args.entries_added >= 0 && stream->size() > static_cast<uint64_t>(args.entries_added)) {
+      return out->error(
+          "ERR The entries_added specified in XSETID is smaller than the target stream length");
+    }
+  }
+  stream->restore_counters(args.id,
+                           args.max_deleted.is_zero() ? stream->max_deleted_id() : args.max_deleted,
+                           args.entries_added >= 0 ? static_cast<uint64_t>(args.entries_added)
+                                                   : stream->entries_added());
+  out->simple("OK");
+}
+
 uint64_t apply_trim(Stream& stream, const TrimArgs& args) {
   const auto limit = static_cast<uint64_t>(args.limit);
   if (args.strategy == TrimArgs::Strategy::kMaxLen) {
@@ -355,6 +414,10 @@ std::string validate_stream_arguments(const CommandSpec& spec, std::span<const s
       TrimArgs args;
       return parse_trim_args(argv, false, &args);
     }
+    case CommandId::kXsetid: {
+      SetIdArgs args;
+      return parse_xsetid(argv, &args);
+    }
     case CommandId::kXreadgroup: {
       ReadArgs args;
       return parse_read_args(argv, true, &args);
@@ -410,6 +473,8 @@ void execute_stream_write(KvStore& store, const CommandSpec& spec,
       return execute_xtrim(store, argv, out);
     case CommandId::kXdel:
       return execute_xdel(store, argv, out);
+    case CommandId::kXsetid:
+      return execute_xsetid(store, argv, out);
     default:
       return execute_stream_group_write(store, spec, argv, context, out);
   }

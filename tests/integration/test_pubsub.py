@@ -13,6 +13,7 @@ import redis
 
 from cluster import ClusterTestCase
 from test_snapshots import persistence, write_batch
+from test_resp3 import Resp3Connection, normalize
 from test_transactions import RawConnection, RedisServer, encode
 
 
@@ -66,14 +67,33 @@ SCRIPTS = {
 }
 
 
-def run_script(port, script):
-    conns = [RawConnection(port), RawConnection(port)]
+# The same in RESP3 (connection 0 says HELLO 3 first): confirmations and messages are pushes
+# (`>`), a missing channel is `_`, and a subscribed connection may run any command. (Not
+# compared: a connection publishing to its own channel gets PUBLISH's reply first and then
+# its message, where Redis sends the message first; docs/kv.md, "Pub/sub".)
+RESP3_SCRIPTS = {
+    "RESP3 subscribe and unsubscribe pushes": [
+        (0, 1, "HELLO", "3"), (0, 2, "SUBSCRIBE", "a", "b"), (0, 1, "SUBSCRIBE", "a"),
+        (0, 1, "UNSUBSCRIBE", "a"), (0, 1, "UNSUBSCRIBE", "nosuch"), (0, 1, "UNSUBSCRIBE"),
+        (0, 1, "UNSUBSCRIBE"), (0, 1, "PUNSUBSCRIBE"), (0, 2, "PSUBSCRIBE", "n*", "m*"),
+        (0, 2, "PUNSUBSCRIBE", "n*", "m*"), (0, 1, "PUNSUBSCRIBE")],
+    "RESP3 messages and commands while subscribed": [
+        (0, 1, "HELLO", "3"), (0, 1, "SUBSCRIBE", "news"), (0, 1, "PSUBSCRIBE", "n?ws"),
+        (0, 1, "GET", "k"), (0, 1, "SET", "k", "v"), (0, 1, "HGETALL", "nokey"), (0, 1, "PING"),
+        (0, 1, "PING", "x"), (0, 1, "ECHO", "e"), (1, 1, "PUBLISH", "news", "hi"),
+        (0, 2, "READ"), (0, 1, "MULTI"), (0, 1, "GET", "k"), (0, 1, "EXEC"),
+        (0, 1, "PUBLISH", "other", "x"), (0, 1, "RESET"), (0, 1, "GET", "k")],
+}
+
+
+def run_script(port, script, connection=RawConnection):
+    conns = [connection(port), connection(port)]
     replies = []
     try:
         for who, n, *cmd in script:
             if cmd[0] != "READ":
                 conns[who].sock.sendall(encode(*cmd))
-            replies.append(b"".join(read_frames(conns[who], n)))
+            replies.append(normalize(b"".join(read_frames(conns[who], n))))
     finally:
         for c in conns:
             c.close()
@@ -90,6 +110,12 @@ class PubSubRedisCompatTest(ClusterTestCase):
                 with self.subTest(name):
                     self.assertEqual(run_script(leader_port, script),
                                      run_script(server.port, script))
+            for name, script in RESP3_SCRIPTS.items():
+                with self.subTest(name):
+                    ours = run_script(leader_port, script, Resp3Connection)
+                    theirs = run_script(server.port, script, Resp3Connection)
+                    for step, a, b in zip(script, ours, theirs):
+                        self.assertEqual(a, b, step)
         finally:
             server.close()
 
@@ -158,6 +184,26 @@ class PubSubClusterTest(ClusterTestCase):
             sub._reply()
         sub.close()
 
+    def test_subscribe_inside_multi_is_refused(self):
+        """Redis 7.0 queues SUBSCRIBE in MULTI and subscribes at EXEC (its EXEC array then
+        counts commands, not frames). raftkv refuses it when queued, as documented in
+        docs/kv.md ("Pub/sub"), so EXEC aborts and the connection stays unsubscribed."""
+        leader = self.c.leader()
+        for protocol in ("2", "3"):
+            c = Resp3Connection(self.c.client_port[leader])
+            self.assertIn(c.call("HELLO", protocol)[:1], b"*%")
+            self.assertEqual(c.call("MULTI"), b"+OK\r\n")
+            for cmd in (("SUBSCRIBE", "m"), ("PSUBSCRIBE", "m*"), ("UNSUBSCRIBE",)):
+                self.assertEqual(c.call(*cmd),
+                                 b"-ERR Command not allowed inside a transaction\r\n", cmd)
+            self.assertEqual(c.call("SET", "k", "v"), b"+QUEUED\r\n")
+            self.assertEqual(
+                c.call("EXEC"),
+                b"-EXECABORT Transaction discarded because of previous errors.\r\n")
+            self.assertEqual(c.call("PUBSUB", "NUMSUB", "m"), b"*2\r\n$1\r\nm\r\n:0\r\n")
+            self.assertEqual(c.call("GET", "k")[:1], b"$" if protocol == "2" else b"_")
+            c.close()
+
     def test_a_resp3_subscriber_gets_pushes_and_may_run_any_command(self):
         leader = self.c.leader()
         sub = socket.create_connection(("127.0.0.1", self.c.client_port[leader]), timeout=5)
@@ -168,7 +214,7 @@ class PubSubClusterTest(ClusterTestCase):
             return sub.recv(65536)
 
         self.assertTrue(exchange("HELLO", "3").startswith(b"%"))
-        exchange("SUBSCRIBE", "r3")  # (an array here; Redis sends a push)
+        self.assertEqual(exchange("SUBSCRIBE", "r3"), b">3\r\n$9\r\nsubscribe\r\n$2\r\nr3\r\n:1\r\n")
         self.assertEqual(exchange("GET", "k"), b"_\r\n")  # RESP3 has no subscribed mode
         self.c.client(leader).publish("r3", "m")
         time.sleep(0.3)

@@ -18,6 +18,21 @@ from test_transactions import RawConnection, RedisServer, assert_scripts_match_r
 S = "st"  # the stream key most scripts use
 
 SCRIPTS = {
+    "XSETID: options, checks and errors": [
+        (0, "XSETID", S, "1-1"), (0, "XSETID", S, "1-1", "MAXDELETEDID", "2-0"),
+        (0, "XADD", S, "5-5", "a", "1"), (0, "XSETID", S, "1-1"), (0, "XSETID", S, "5"),
+        (0, "XSETID", S, "10-0", "ENTRIESADDED", "-1"),
+        (0, "XSETID", S, "10-0", "ENTRIESADDED", "0"),
+        (0, "XSETID", S, "10-0", "ENTRIESADDED", "x"), (0, "XSETID", S, "10-0", "ENTRIESADDED"),
+        (0, "XSETID", S, "10-0", "FOO", "1"), (0, "XSETID", S, "+"), (0, "XSETID", S),
+        (0, "XSETID", S, "10-0", "MAXDELETEDID", "1-*"), (0, "SET", "str", "v"),
+        (0, "XSETID", "str", "1-1"),
+        (0, "XSETID", S, "10-0", "entriesadded", "5", "maxdeletedid", "7-1"),
+        (0, "XINFO", "STREAM", S), (0, "XADD", S, "9-0", "a", "1"), (0, "XADD", S, "10-*", "a", "1"),
+        (0, "XSETID", S, "10-1"), (0, "XSETID", S, "7-0"), (0, "XTRIM", S, "MAXLEN", "0"),
+        (0, "XSETID", S, "0-0"), (0, "XADD", S, "1-1", "a", "1"), (0, "XINFO", "STREAM", S),
+        (0, "XSETID", S, "18446744073709551615-18446744073709551615", "ENTRIESADDED",
+         "9223372036854775807"), (0, "XADD", S, "*", "a", "1"), (0, "XINFO", "STREAM", S)],
     "explicit IDs, ms-* and their errors": [
         (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "1-*", "b", "2"),
         (0, "XADD", S, "1-1", "a", "1"), (0, "XADD", S, "0-0", "a", "1"),
