@@ -191,6 +191,19 @@ class DumpRestoreTest(unittest.TestCase):
             self.assertEqual(contents(self.kv, key), expected[key], key)
         self.assertEqual(self.r.exists(*keys), len(keys), "COPY keeps the source keys")
 
+    def test_followers_redirect_restore(self):
+        self.kv.set("k", "v")
+        payload = self.kv.dump("k")
+        follower = next(i for i in self.c.ids if i != self.leader)
+        conn = RawConnection(self.c.client_port[follower])
+        try:
+            reply = conn.call("RESTORE", "k2", "0", payload)
+        finally:
+            conn.close()
+        self.assertRegex(reply, rb"^-(MOVED \d+ 127\.0\.0\.1:%d|CLUSTERDOWN)"
+                         % self.c.client_port[self.leader])
+        self.assertEqual(self.kv.exists("k2"), 0)
+
     def test_errors_match_redis(self):
         self.r.set("k", "v")
         self.kv.set("k", "v")

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "kv/acl_categories.h"
 #include "kv/crc64.h"
 #include "kv/dump_payload.h"
 #include "kv/rdb_codec.h"
@@ -72,6 +73,21 @@ std::string restore(KvHarness& kv, std::string_view key, std::string_view payloa
   Argv argv{"RESTORE", std::string(key), "0", std::string(payload)};
   for (const auto e : extra) argv.emplace_back(e);
   return kv.run(argv);
+}
+
+TEST(DumpRestore, TableRowsAndAclCategoriesAreRedis) {
+  const CommandSpec* dump = find_command("DUMP");
+  const CommandSpec* restore = find_command("restore");
+  const CommandSpec* asking = find_command("Restore-Asking");
+  ASSERT_TRUE(dump && restore && asking);
+  EXPECT_EQ(dump->route, Route::kRead);
+  EXPECT_EQ(restore->route, Route::kWrite);
+  EXPECT_EQ(asking->route, Route::kWrite);
+  EXPECT_EQ(restore->first_key, 1);
+  EXPECT_EQ(command_categories(*dump), kCatKeyspace | kCatRead | kCatSlow);
+  for (const CommandSpec* spec : {restore, asking}) {
+    EXPECT_EQ(command_categories(*spec), kCatKeyspace | kCatWrite | kCatSlow | kCatDangerous);
+  }
 }
 
 TEST(Crc64, RedisTestVector) {
@@ -140,7 +156,11 @@ TEST(DumpRestore, DecodesRedisPayloadsOfEveryType) {
 // Encodings Redis 7.0 no longer writes but still loads (RDB versions before 10).
 TEST(DumpRestore, DecodesOlderEncodings) {
   // A ziplist of "a", 5 (4-bit immediate) and 300 (int16), with its prev-lengths.
-  const std::string ziplist = unhex("140000000f0000000300000161" "03f6" "02c02c01" "ff");
+  const std::string ziplist = unhex(
+      "140000000f0000000300000161"
+      "03f6"
+      "02c02c01"
+      "ff");
   const std::string blob = std::string(1, '\x14') + ziplist;
   KvHarness kv;
   EXPECT_EQ(restore(kv, "zl", with_version("\x0a" + blob, 9)), "+OK\r\n");
@@ -153,7 +173,10 @@ TEST(DumpRestore, DecodesOlderEncodings) {
   EXPECT_EQ(restore(kv, "z3", with_version(unhex("0302016103312e350162fe"), 6)), "+OK\r\n");
   EXPECT_EQ(kv.run({"ZRANGE", "z3", "0", "-1", "WITHSCORES"}), bulks({"a", "1.5", "b", "inf"}));
   EXPECT_EQ(restore(kv, "nan", with_version(unhex("03010161fd"), 6)), "-ERR Bad data format\r\n");
-  const std::string hash_zl = unhex("0d11" "110000000d000000020000016603" "0176ff");
+  const std::string hash_zl = unhex(
+      "0d11"
+      "110000000d000000020000016603"
+      "0176ff");
   EXPECT_EQ(restore(kv, "hz", with_version(hash_zl, 9)), "+OK\r\n");
   EXPECT_EQ(kv.run({"HGETALL", "hz"}), bulks({"f", "v"}));
   // A ziplist whose second prev-length is wrong is refused.
