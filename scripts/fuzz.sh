@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-25}
 shift || true
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(resp_parser peer_decoder wal_reader snapshot_reader); fi
+if ((${#targets[@]} == 0)); then targets=(resp_parser peer_decoder wal_reader snapshot_reader rdb_payload); fi
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 
 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

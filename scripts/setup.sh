@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libasio-dev libprotobuf-dev protobuf-compiler libssl-dev openssl
   libspdlog-dev libfmt-dev libcli11-dev libxxhash-dev libjemalloc-dev
-  libboost-dev prometheus-cpp-dev nlohmann-json3-dev
+  libboost-dev prometheus-cpp-dev nlohmann-json3-dev liblzf-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   redis-tools redis-server iproute2 procps python3 python3-redis python3-prometheus-client
   python3-rq

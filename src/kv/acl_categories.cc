@@ -58,6 +58,9 @@ bool is_keyspace(CommandId id) {
     case kCopy:
     case kTouch:
     case kObject:
+    case kDump:
+    case kRestore:
+    case kRestoreAsking:
     case kKeys:
     case kScan:
     case kDbsize:
@@ -72,7 +75,7 @@ bool is_keyspace(CommandId id) {
 // What Redis 7.0 marks @dangerous beyond the admin commands (which all are).
 bool is_dangerous(CommandId id) {
   return id == kFlushall || id == kFlushdb || id == kKeys || id == kInfo || id == kAcl ||
-         id == kSort || id == kSortRo;
+         id == kSort || id == kSortRo || id == kRestore || id == kRestoreAsking;
 }
 
 uint32_t special_categories(CommandId id) {

@@ -242,6 +242,10 @@ constexpr std::array kTable = {
     CommandSpec{"copy", kCopy, -3, kW, kWrite, 1, 2, 1},
     CommandSpec{"touch", kTouch, -2, kR | kF, kRead, 1, -1, 1},
     CommandSpec{"object", kObject, -2, kR, kRead, 2, 2, 1},
+    CommandSpec{"dump", kDump, 2, kR, kRead, 1, 1, 1},
+    // RESTORE-ASKING is what MIGRATE sends to a cluster node importing the slot.
+    CommandSpec{"restore", kRestore, -4, kW, kWrite, 1, 1, 1},
+    CommandSpec{"restore-asking", kRestoreAsking, -4, kW, kWrite, 1, 1, 1},
     // Sources counted by numkeys (numkeys_key_range); the STORE forms' destination first.
     CommandSpec{"zunion", kZunion, -3, kR | kM, kRead, 0, 0, 0},
     CommandSpec{"zinter", kZinter, -3, kR | kM, kRead, 0, 0, 0},

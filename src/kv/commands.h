@@ -239,6 +239,9 @@ enum class CommandId : uint8_t {
   kCopy,
   kTouch,
   kObject,
+  kDump,
+  kRestore,
+  kRestoreAsking,
   // sorted-set algebra (zset_commands.h): keys counted by numkeys
   kZunion,
   kZinter,

@@ -278,6 +278,9 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       return validate_sort(spec, argv);
     case CommandId::kObject:
       return validate_object(argv);
+    case CommandId::kRestore:
+    case CommandId::kRestoreAsking:
+      return validate_restore(argv);
     case CommandId::kBlpop:
     case CommandId::kBrpop:
     case CommandId::kBrpoplpush:
@@ -407,6 +410,8 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
     }
     case CommandId::kObject:
       return execute_object(store, argv, now, out);
+    case CommandId::kDump:
+      return execute_dump(store, argv, now, out);
     case CommandId::kMemory: {
       const Value* value = live(argv[2]);
       if (value == nullptr) return out->null_bulk();
@@ -595,6 +600,9 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_bitmap_write(store, spec, argv, out);
     case CommandId::kCopy:
       return execute_copy(store, argv, out);
+    case CommandId::kRestore:
+    case CommandId::kRestoreAsking:
+      return execute_restore(store, argv, now, out);
     case CommandId::kSort:
       return execute_sort(store, spec, argv, now, &store, out);
     default:

@@ -29,6 +29,19 @@ void execute_copy(KvStore& store, std::span<const std::string> argv, RespWriter*
 // OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP. raftkv keeps no access times or
 // counters: IDLETIME is 0 (a replica's reads leave no trace) and FREQ answers as Redis does
 // without an LFU policy. ENCODING names what Redis 7.0 would use for the value as it is now.
+// DUMP key: the value in Redis 7.0's RDB encoding with version and CRC-64 (rdb_codec.h,
+// dump_payload.h), or nil.
+void execute_dump(const KvStore& store, std::span<const std::string> argv, uint64_t now,
+                  RespWriter* out);
+
+// RESTORE / RESTORE-ASKING key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. The
+// payload travels in the log as an argument and is decoded when applied (a pure function of
+// its bytes), so every replica builds the same value; a relative TTL counts from log time.
+// raftkv tracks no access times or frequencies: IDLETIME and FREQ are checked, then ignored.
+std::string validate_restore(std::span<const std::string> argv);
+void execute_restore(KvStore& store, std::span<const std::string> argv, uint64_t now,
+                     RespWriter* out);
+
 std::string validate_object(std::span<const std::string> argv);
 void execute_object(const KvStore& store, std::span<const std::string> argv, uint64_t now,
                     RespWriter* out);

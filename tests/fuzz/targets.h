@@ -29,16 +29,17 @@ int peer_decoder(const uint8_t* data, size_t size);
 int wal_reader(const uint8_t* data, size_t size);
 // Snapshot readers: the kv state machine's image, the server's image, the snapshot file.
 int snapshot_reader(const uint8_t* data, size_t size);
+// RESTORE's decoder: a DUMP payload body (RDB type byte and value), re-encoded if it decodes.
+int rdb_payload(const uint8_t* data, size_t size);
 
 struct Target {
   const char* name;
   int (*run)(const uint8_t*, size_t);
 };
 inline constexpr Target kTargets[] = {
-    {"resp_parser", resp_parser},
-    {"peer_decoder", peer_decoder},
-    {"wal_reader", wal_reader},
-    {"snapshot_reader", snapshot_reader},
+    {"resp_parser", resp_parser}, {"peer_decoder", peer_decoder},
+    {"wal_reader", wal_reader},   {"snapshot_reader", snapshot_reader},
+    {"rdb_payload", rdb_payload},
 };
 
 inline std::string_view as_chars(const uint8_t* data, size_t size) {

@@ -116,9 +116,9 @@ SCRIPTS = {
 
 
 class RedisServer:
-    def __init__(self, *extra_args):
+    def __init__(self, *extra_args, port=None):
         self.dir = tempfile.mkdtemp(prefix="raftkv-it-redis-")
-        self.port = free_ports(1)[0]
+        self.port = port or free_ports(1)[0]
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, *extra_args],
