@@ -10,6 +10,8 @@ import shutil
 import time
 import unittest
 
+import redis
+
 from cluster import ClusterTestCase
 from test_transactions import RawConnection, RedisServer
 
@@ -160,6 +162,31 @@ class HllGeoTest(ClusterTestCase):
         for protocol in (2, 3):
             with self.subTest(protocol=protocol):
                 self.compare(GEO_SCRIPT, protocol)
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_command_info_and_acl_categories_match_redis(self):
+        """Arity, key positions (what cluster clients route by), movablekeys, and the
+        @hyperloglog / @geo / @read / @write / @fast / @slow members."""
+        ours = redis.Redis(port=self.c.client_port[self.c.leader()])
+        theirs = redis.Redis(port=self.redis_port())
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        names = ("pfadd", "pfcount", "pfmerge", "geoadd", "geopos", "geodist", "geohash",
+                 "geosearch", "geosearchstore", "georadius", "georadiusbymember",
+                 "georadius_ro", "georadiusbymember_ro")
+        fields = ("arity", "first_key_pos", "last_key_pos", "step_count")
+        for name in names:
+            with self.subTest(name):
+                a = ours.execute_command("COMMAND", "INFO", name)[name]
+                b = theirs.execute_command("COMMAND", "INFO", name)[name]
+                self.assertEqual([a[f] for f in fields], [b[f] for f in fields])
+                self.assertEqual("movablekeys" in a["flags"], "movablekeys" in b["flags"])
+        for category in ("hyperloglog", "geo", "read", "write", "fast", "slow"):
+            with self.subTest(category):
+                mine = {c.decode() for c in ours.execute_command("ACL", "CAT", category)}
+                cat = {c.decode() for c in theirs.execute_command("ACL", "CAT", category)}
+                for name in names:
+                    self.assertEqual(name in mine, name in cat, f"{name} in @{category}")
 
     def test_followers_redirect_and_replicas_agree(self):
         leader = self.c.leader()

@@ -1027,7 +1027,7 @@ std::string random_hll(std::mt19937_64& rng) {
 TEST(RedisCompat, RandomHyperLogLogBytesMatchRedis) {
   std::mt19937_64 rng(18);
   std::vector<Argv> script = {{"FLUSHALL"}};
-  for (int round = 0; round < 150; ++round) {
+  for (int round = 0; round < 500; ++round) {
     script.push_back({"SET", "c", random_hll(rng)});
     for (int i = 0; i < 3; ++i) script.push_back({"PFADD", "c", std::to_string(rng() % 100000)});
     script.push_back({"GET", "c"});
