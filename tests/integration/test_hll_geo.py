@@ -190,12 +190,16 @@ class HllGeoTest(ClusterTestCase):
 
     def test_followers_redirect_and_replicas_agree(self):
         leader = self.c.leader()
-        follower = next(i for i in range(self.nodes) if i != leader)
+        follower = next(i for i in self.c.client_port if i != leader)
         for cmd in (("PFADD", "h", "a"), ("GEOADD", "g", "1", "1", "m"),
                     ("GEORADIUS", "g", "1", "1", "10", "km", "STORE", "d"),
                     ("PFMERGE", "m", "h")):
             with self.subTest(cmd[0]):
-                reply = Resp3Connection(self.c.client_port[follower]).call(*cmd)
+                conn = Resp3Connection(self.c.client_port[follower])
+                try:
+                    reply = conn.call(*cmd)
+                finally:
+                    conn.close()
                 self.assertTrue(reply.startswith((b"-MOVED", b"-CLUSTERDOWN")), reply)
         deadline = time.time() + 20
         port = self.c.client_port[leader]
