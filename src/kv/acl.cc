@@ -10,6 +10,7 @@
 #include "kv/acl_categories.h"
 #include "kv/ascii.h"
 #include "kv/blocking_commands.h"
+#include "kv/geo_commands.h"
 #include "kv/glob.h"
 #include "kv/int_parse.h"
 #include "kv/scripting.h"
@@ -555,6 +556,11 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
         at != 0 && !key_allowed(user, argv[at], access)) {
       return {AclDenial::kKey, at};
     }
+  }
+  // GEORADIUS's STORE destination is written.
+  if (const size_t at = geo_store_key(spec, argv);
+      at != 0 && !key_allowed(user, argv[at], access)) {
+    return {AclDenial::kKey, at};
   }
   return {};
 }

@@ -4,6 +4,8 @@
 
 #include "kv/ascii.h"
 #include "kv/bitmap_commands.h"
+#include "kv/geo_commands.h"
+#include "kv/hll_commands.h"
 #include "kv/scripting.h"
 
 namespace raftkv::kv {
@@ -141,6 +143,8 @@ uint32_t type_category(const CommandSpec& spec) {
       return kCatSortedSet;
     default:
       if (is_bitmap_command(spec.id)) return kCatBitmap;
+      if (is_hll_command(spec.id)) return kCatHyperLogLog;
+      if (is_geo_command(spec.id)) return kCatGeo;
       return spec.id == kWatch ? 0u : static_cast<uint32_t>(kCatString);
   }
 }

@@ -32,6 +32,7 @@ constexpr Resp3Shape k3Transaction = Resp3Shape::kTransaction;
 constexpr Resp3Shape k3Push = Resp3Shape::kPush;
 constexpr Resp3Shape k3KeyMemberScore = Resp3Shape::kKeyMemberScore;
 constexpr Resp3Shape k3KeyScorePairs = Resp3Shape::kKeyScorePairs;
+constexpr Resp3Shape k3GeoPositions = Resp3Shape::kGeoPositions;
 constexpr uint32_t kB = kFlagBlocking;
 constexpr uint32_t kNS = kFlagNoScript;
 
@@ -261,6 +262,22 @@ constexpr std::array kTable = {
     // every key may read (acl.cc), as in Redis; STORE's destination is found by sort_store_key.
     CommandSpec{"sort", kSort, -2, kW | kM, kWrite, 1, 1, 1},
     CommandSpec{"sort_ro", kSortRo, -2, kR | kM, kRead, 1, 1, 1},
+    // PFCOUNT is a read: unlike Redis it never writes the cached count back (hll_commands.h).
+    CommandSpec{"pfadd", kPfadd, -2, kW | kF, kWrite, 1, 1, 1},
+    CommandSpec{"pfcount", kPfcount, -2, kR, kRead, 1, -1, 1},
+    CommandSpec{"pfmerge", kPfmerge, -2, kW, kWrite, 1, -1, 1},
+    // Geo: GEORADIUS and GEORADIUSBYMEMBER are writes (STORE) with a movable destination
+    // (geo_store_key), as in Redis; their _RO forms and GEOSEARCH are reads.
+    CommandSpec{"geoadd", kGeoadd, -5, kW, kWrite, 1, 1, 1},
+    CommandSpec{"geopos", kGeopos, -2, kR, kRead, 1, 1, 1, k3GeoPositions},
+    CommandSpec{"geodist", kGeodist, -4, kR, kRead, 1, 1, 1},
+    CommandSpec{"geohash", kGeohash, -2, kR, kRead, 1, 1, 1},
+    CommandSpec{"geosearch", kGeosearch, -7, kR, kRead, 1, 1, 1},
+    CommandSpec{"geosearchstore", kGeosearchstore, -8, kW, kWrite, 1, 2, 1},
+    CommandSpec{"georadius", kGeoradius, -6, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"georadiusbymember", kGeoradiusbymember, -5, kW | kM, kWrite, 1, 1, 1},
+    CommandSpec{"georadius_ro", kGeoradiusRo, -6, kR, kRead, 1, 1, 1},
+    CommandSpec{"georadiusbymember_ro", kGeoradiusbymemberRo, -5, kR, kRead, 1, 1, 1},
 };
 
 char to_lower(char c) {

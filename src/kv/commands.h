@@ -256,6 +256,22 @@ enum class CommandId : uint8_t {
   kBitfieldRo,
   kSort,
   kSortRo,
+  // HyperLogLogs (hll_commands.h): string values in Redis's HLL format
+  kPfadd,
+  kPfcount,
+  kPfmerge,
+  // geo (geo_commands.h): sorted sets scored by geohash; contiguous from kGeoadd to
+  // kGeoradiusbymemberRo (is_geo_command relies on it)
+  kGeoadd,
+  kGeopos,
+  kGeodist,
+  kGeohash,
+  kGeosearch,
+  kGeosearchstore,
+  kGeoradius,
+  kGeoradiusbymember,
+  kGeoradiusRo,
+  kGeoradiusbymemberRo,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

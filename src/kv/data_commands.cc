@@ -9,7 +9,9 @@
 #include "kv/bitmap_commands.h"
 #include "kv/blocking_commands.h"
 #include "kv/collection_scan.h"
+#include "kv/geo_commands.h"
 #include "kv/hash_commands.h"
+#include "kv/hll_commands.h"
 #include "kv/int_parse.h"
 #include "kv/keyspace_commands.h"
 #include "kv/list_commands.h"
@@ -273,6 +275,9 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
       return validate_bitmap_arguments(spec, argv);
     case CommandId::kCopy:
       return validate_copy(argv);
+    case CommandId::kGeoadd:
+    case CommandId::kGeodist:
+      return validate_geo_arguments(spec, argv);
     case CommandId::kSort:
     case CommandId::kSortRo:
       return validate_sort(spec, argv);
@@ -401,6 +406,15 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       return execute_bitmap_read(store, spec, argv, now, out);
     case CommandId::kLcs:
       return execute_lcs(store, argv, now, out);
+    case CommandId::kPfcount:
+      return execute_hll_read(store, argv, now, out);
+    case CommandId::kGeopos:
+    case CommandId::kGeodist:
+    case CommandId::kGeohash:
+    case CommandId::kGeosearch:
+    case CommandId::kGeoradiusRo:
+    case CommandId::kGeoradiusbymemberRo:
+      return execute_geo_read(store, spec, argv, now, out);
     case CommandId::kSortRo:
       return execute_sort(store, spec, argv, now, nullptr, out);
     case CommandId::kTouch: {
@@ -605,6 +619,14 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_restore(store, argv, now, out);
     case CommandId::kSort:
       return execute_sort(store, spec, argv, now, &store, out);
+    case CommandId::kPfadd:
+    case CommandId::kPfmerge:
+      return execute_hll_write(store, spec, argv, out);
+    case CommandId::kGeoadd:
+    case CommandId::kGeosearchstore:
+    case CommandId::kGeoradius:
+    case CommandId::kGeoradiusbymember:
+      return execute_geo_write(store, spec, argv, out);
     default:
       return out->error("ERR internal error: not a data write command");
   }

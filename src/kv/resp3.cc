@@ -273,6 +273,12 @@ class Converter {
         return true;
       case kCommandInfo:
         return array_of(n, [](int64_t) { return kCommandEntry; });
+      case kGeoPositions:
+        return array_of(n, [](int64_t) { return kDoubles; });
+      case kGeoResults:
+        return array_of(n, [](int64_t) { return kGeoResult; });
+      case kGeoResult:
+        return array_of(n, [n](int64_t i) { return i == n - 1 ? kDoubles : kPlain; });
       case kCommandEntry:
         // name, arity, flags, first, last, step, categories, tips, key specs, subcommands
         return array_of(n,
@@ -364,6 +370,15 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
       return sub("docs") ? kMap : kPlain;
     case kClient:
       return sub("list") || sub("info") ? kVerbatim : kPlain;
+    case kGeosearch:
+    case kGeoradius:
+    case kGeoradiusbymember:
+    case kGeoradiusRo:
+    case kGeoradiusbymemberRo:
+      for (size_t i = 3; i < args.size(); ++i) {
+        if (equals_ignore_case(args[i], "withcoord")) return kGeoResults;
+      }
+      return kPlain;
     case kCluster:
       if (sub("shards")) return kClusterShards;
       return sub("info") || sub("nodes") ? kVerbatim : kPlain;

@@ -29,9 +29,12 @@ enum class Resp3Shape : uint8_t {
   kTransaction,     // EXEC: each element as its queued command's shape
   kClusterShards,   // CLUSTER SHARDS: maps, their nodes maps
   kPush,            // an array sent unasked becomes a push (`>`): pub/sub messages
+  kGeoPositions,    // an array of [lon, lat] pairs (or nulls) whose bulks become doubles (GEOPOS)
+  kGeoResults,      // GEOSEARCH WITHCOORD: each result's last element, [lon, lat], doubles
   // Nested parts of the shapes above (not for the command table).
   kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
   kCommandEntry,  // one COMMAND INFO entry
+  kGeoResult,     // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
 };
 
 }  // namespace raftkv::kv

@@ -9,8 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -910,6 +913,307 @@ TEST(RedisCompat, MoveAndStoreRepliesMatchRedis) {
       {"ZREMRANGEBYSCORE", "z"},
       {"FLUSHALL"},
   });
+}
+
+// PFADD in batches until the value turns dense, with GET after each: the stored bytes
+// (sparse opcodes, the promotion, the cache flag) are Redis's. PFCOUNT comes after the
+// last GET of a key, since Redis's PFCOUNT also rewrites the cache (hll_commands.h).
+std::vector<Argv> hll_script() {
+  std::vector<Argv> script = {{"FLUSHALL"},
+                              {"PFADD", "h"},
+                              {"GET", "h"},
+                              {"PFADD", "h"},
+                              {"PFADD", "h", "a", "b", "c"},
+                              {"GET", "h"},
+                              {"PFADD", "h", "a"},
+                              {"GET", "h"},
+                              {"PFCOUNT", "h"},
+                              {"PFCOUNT", "nope"}};
+  for (int batch = 0; batch < 60; ++batch) {
+    Argv add = {"PFADD", "big"};
+    for (int i = 0; i < 40; ++i) add.push_back("e" + std::to_string(batch * 40 + i));
+    script.push_back(add);
+    script.push_back({"GET", "big"});
+  }
+  // One element at a time with STRLEN after each: the promotion happens at exactly the
+  // same element (the first change that would pass 3000 bytes), as in Redis.
+  for (int i = 0; i < 2500; ++i) {
+    script.push_back({"PFADD", "step", "s" + std::to_string(i)});
+    script.push_back({"STRLEN", "step"});
+  }
+  const std::vector<Argv> rest = {
+      {"PFADD", "small", "x", "y"},
+      {"PFMERGE", "m1", "small", "big"},
+      {"GET", "m1"},
+      {"PFMERGE", "m2", "small", "nope"},
+      {"GET", "m2"},
+      {"PFMERGE", "m3"},
+      {"GET", "m3"},
+      {"PFMERGE", "small", "small"},
+      {"GET", "small"},
+      {"PFCOUNT", "big"},
+      {"PFCOUNT", "small", "big", "nope"},
+      {"PFCOUNT", "small", "h"},
+      {"PFCOUNT", "m1"},
+      {"SET", "s", "hello"},
+      {"RPUSH", "l", "a"},
+      {"SET", "short", "HYLL"},
+      {"SET", "enc", std::string("HYLL\x02\0\0\0\0\0\0\0\0\0\0\0", 16)},
+      {"SET", "dense", std::string("HYLL\0\0\0\0\0\0\0\0\0\0\0\0", 16)},
+      {"SET", "gap", std::string("HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f", 17)},
+      {"PFADD", "s", "a"},
+      {"PFADD", "l", "a"},
+      {"PFADD", "short", "a"},
+      {"PFADD", "enc", "a"},
+      {"PFADD", "dense", "a"},
+      {"PFADD", "gap", "a"},
+      {"PFCOUNT", "s"},
+      {"PFCOUNT", "l"},
+      {"PFCOUNT", "gap"},
+      {"PFCOUNT", "big", "l"},
+      {"PFCOUNT", "big", "gap"},
+      {"PFMERGE", "d", "s"},
+      {"PFMERGE", "d", "gap"},
+      {"PFMERGE", "s", "big"},
+      {"PFADD"},
+      {"PFCOUNT"},
+      {"PFMERGE"},
+      {"EXISTS", "d"},
+  };
+  script.insert(script.end(), rest.begin(), rest.end());
+  return script;
+}
+
+TEST(RedisCompat, HyperLogLogRepliesMatchRedis) {
+  expect_replies_match_redis(hll_script());
+}
+
+// Random bytes after a HYLL header (sparse opcodes, some covering exactly 16384 registers,
+// and dense registers): PFADD, GET and PFCOUNT agree with Redis, corrupt values included.
+std::string random_hll(std::mt19937_64& rng) {
+  std::string value("HYLL", 4);
+  const bool dense = rng() % 4 == 0;
+  value.push_back(dense ? '\0' : '\x01');
+  for (int i = 0; i < 11; ++i) value.push_back(static_cast<char>(rng() % 3 == 0 ? rng() : 0));
+  if (dense) {
+    for (size_t i = 0; i < 12288; ++i) value.push_back(static_cast<char>(rng() % 8 ? 0 : rng()));
+    return value;
+  }
+  size_t covered = 0;
+  const size_t target = rng() % 3 == 0 ? rng() % 20000 : 16384;
+  while (covered < target) {
+    const uint8_t kind = rng() % 3;
+    const size_t left = target - covered;
+    if (kind == 0) {
+      const size_t len = std::min<size_t>(left, 1 + rng() % 64);
+      value.push_back(static_cast<char>(len - 1));
+      covered += len;
+    } else if (kind == 1) {
+      const size_t len = std::min<size_t>(left, 1 + rng() % 3000);
+      value.push_back(static_cast<char>(0x40 | ((len - 1) >> 8)));
+      value.push_back(static_cast<char>((len - 1) & 0xff));
+      covered += len;
+    } else {
+      const size_t len = std::min<size_t>(left, 1 + rng() % 4);
+      value.push_back(static_cast<char>(0x80 | (rng() % 32) << 2 | (len - 1)));
+      covered += len;
+    }
+  }
+  if (rng() % 5 == 0) value.resize(value.size() - 1 - rng() % 3);  // truncated
+  if (rng() % 5 == 0) value.push_back(static_cast<char>(rng()));   // a stray byte
+  return value;
+}
+
+TEST(RedisCompat, RandomHyperLogLogBytesMatchRedis) {
+  std::mt19937_64 rng(18);
+  std::vector<Argv> script = {{"FLUSHALL"}};
+  for (int round = 0; round < 500; ++round) {
+    script.push_back({"SET", "c", random_hll(rng)});
+    for (int i = 0; i < 3; ++i) script.push_back({"PFADD", "c", std::to_string(rng() % 100000)});
+    script.push_back({"GET", "c"});
+    script.push_back({"PFMERGE", "m", "c"});
+    script.push_back({"GET", "m"});
+    script.push_back({"PFCOUNT", "c", "m"});
+    script.push_back({"PFCOUNT", "c"});
+    script.push_back({"DEL", "c", "m"});
+  }
+  expect_replies_match_redis(script);
+}
+
+const std::vector<Argv> kCities = {
+    {"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+    {"GEOADD", "Sicily", "12.758489", "38.788135", "edge1", "17.241510", "38.788135", "edge2"},
+    {"GEOADD", "w", "-122.4194", "37.7749", "sf", "-73.935242", "40.730610", "ny", "2.352222",
+     "48.856613", "paris", "139.6917", "35.6895", "tokyo", "151.2093", "-33.8688", "sydney"},
+    {"GEOADD", "w", "-0.1278", "51.5074", "london", "-58.3816", "-34.6037", "ba", "179.9", "-85.05",
+     "south", "-180", "85.05112878", "north", "0", "0", "zero"},
+};
+
+TEST(RedisCompat, GeoRepliesMatchRedis) {
+  std::vector<Argv> script = {{"FLUSHALL"}};
+  script.insert(script.end(), kCities.begin(), kCities.end());
+  const std::vector<Argv> rest = {
+      {"ZRANGE", "w", "0", "-1", "WITHSCORES"},
+      {"GEOPOS", "w", "sf", "nope", "north", "south", "zero"},
+      {"GEOPOS", "nope", "a"},
+      {"GEOPOS", "w"},
+      {"GEOHASH", "w", "sf", "nope", "tokyo", "north", "south"},
+      {"GEOHASH", "nope", "a", "b"},
+      {"GEODIST", "Sicily", "Palermo", "Catania"},
+      {"GEODIST", "Sicily", "Palermo", "Catania", "km"},
+      {"GEODIST", "Sicily", "Palermo", "Catania", "MI"},
+      {"GEODIST", "Sicily", "Palermo", "Catania", "ft"},
+      {"GEODIST", "Sicily", "Palermo", "Catania", "yd"},
+      {"GEODIST", "Sicily", "Palermo", "Catania", "m", "x"},
+      {"GEODIST", "Sicily", "Palermo", "nope"},
+      {"GEODIST", "nope", "a", "b"},
+      {"GEODIST", "w", "sf", "ny"},
+      {"GEODIST", "w", "north", "south", "km"},
+      {"GEODIST", "w", "edge1", "edge1"},
+      {"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "ASC"},
+      {"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "DESC",
+       "WITHCOORD", "WITHDIST", "WITHHASH"},
+      {"GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "ASC",
+       "WITHDIST"},
+      {"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "COUNT", "2",
+       "WITHCOORD"},
+      {"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "500", "km", "COUNT", "1",
+       "ANY"},
+      {"GEOSEARCH", "w", "FROMMEMBER", "paris", "BYRADIUS", "20000", "km", "WITHDIST"},
+      {"GEOSEARCH", "w", "FROMMEMBER", "paris", "BYRADIUS", "20000", "km", "ASC", "WITHDIST"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYBOX", "40000", "20000", "km", "DESC"},
+      {"GEOSEARCH", "w", "FROMMEMBER", "south", "BYRADIUS", "3000", "km", "WITHCOORD"},
+      {"GEOSEARCH", "w", "FROMMEMBER", "north", "BYRADIUS", "3000", "mi", "WITHCOORD"},
+      {"GEOSEARCH", "w", "FROMMEMBER", "nope", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "nope", "FROMMEMBER", "nope", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "200", "0", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "x", "0", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "-1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "x", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "yd"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYBOX", "1", "-1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYBOX", "x", "1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYBOX", "1", "x", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "BYBOX", "1", "1", "m"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "FROMMEMBER", "sf", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "WITHDIST", "ASC", "x"},
+      {"GeoSearch", "w", "BYRADIUS", "1", "km", "ASC"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "ASC", "DESC"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "ANY"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "COUNT", "0"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "COUNT", "x"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "STORE", "x"},
+      {"GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km", "STOREDIST"},
+      {"GEOSEARCHSTORE", "dst", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"},
+      {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+      {"GEOSEARCHSTORE", "dst", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km",
+       "STOREDIST", "COUNT", "1"},
+      {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+      {"GEOSEARCHSTORE", "dst", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km",
+       "WITHDIST"},
+      {"GEOSEARCHSTORE", "dst", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"},
+      {"EXISTS", "dst"},
+      {"GEOSEARCHSTORE", "dst", "nope", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST", "WITHCOORD", "ASC"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHHASH", "COUNT", "1", "DESC"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "r1"},
+      {"ZRANGE", "r1", "0", "-1", "WITHSCORES"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "STOREDIST", "r2"},
+      {"ZRANGE", "r2", "0", "-1", "WITHSCORES"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "r1", "WITHDIST"},
+      {"GEORADIUS", "nope", "15", "37", "200", "km", "STORE", "r2"},
+      {"EXISTS", "r2"},
+      {"GEORADIUS", "Sicily", "15", "37", "200", "km", "BYBOX", "1", "1", "km"},
+      {"GEORADIUS", "Sicily", "15", "95", "200", "km"},
+      {"GEORADIUS", "Sicily", "15", "37", "200"},
+      {"GEORADIUSBYMEMBER", "Sicily", "Palermo", "300", "km", "WITHDIST", "ASC"},
+      {"GEORADIUSBYMEMBER", "Sicily", "nope", "300", "km"},
+      {"GEORADIUSBYMEMBER", "nope", "nope", "x", "km", "STORE", "r1"},
+      {"EXISTS", "r1"},
+      {"GEORADIUSBYMEMBER", "nope", "nope", "x", "km", "WITHDIST"},
+      {"GEORADIUSBYMEMBER", "Sicily", "Palermo", "300", "km", "STOREDIST", "r3", "COUNT", "2"},
+      {"ZRANGE", "r3", "0", "-1", "WITHSCORES"},
+      {"GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "WITHDIST", "ASC"},
+      {"GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "r4"},
+      {"GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "300", "km", "WITHCOORD", "DESC"},
+      {"GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "300", "km", "STOREDIST", "r4"},
+      {"GEOADD", "Sicily", "NX", "13", "38", "Palermo", "13", "38", "new"},
+      {"GEOADD", "Sicily", "XX", "CH", "13", "38", "Palermo", "13", "38", "new2"},
+      {"GEOADD", "Sicily", "CH", "13", "38", "Palermo", "14", "38", "Palermo"},
+      {"GEOADD", "Sicily", "NX", "XX", "13", "38", "x"},
+      {"GEOADD", "Sicily", "13", "38"},
+      {"GEOADD", "Sicily", "CH", "CH", "NX"},
+      {"GEOADD", "Sicily", "181", "38", "x"},
+      {"GEOADD", "Sicily", "13", "85.06", "x"},
+      {"GEOADD", "Sicily", "13", "nan", "x"},
+      {"GEOADD", "Sicily", "13", "x", "x"},
+      {"GEOADD", "nope", "XX", "13", "38", "x"},
+      {"EXISTS", "nope"},
+      {"SET", "str", "v"},
+      {"GEOADD", "str", "13", "38", "x"},
+      {"GEOADD", "str", "13", "99", "x"},
+      {"GEOPOS", "str", "x"},
+      {"GEOHASH", "str", "x"},
+      {"GEODIST", "str", "x", "y"},
+      {"GEODIST", "str", "x", "y", "yd"},
+      {"GEOSEARCH", "str", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"},
+      {"GEOSEARCH", "str", "FROMLONLAT", "999", "0", "BYRADIUS", "1", "km"},
+      {"GEORADIUS", "str", "999", "0", "1", "km"},
+      {"ZADD", "odd", "-5", "neg", "1e300", "huge", "inf", "top", "4503599627370496", "two52"},
+      {"GEOPOS", "odd", "neg", "huge", "top", "two52"},
+      {"GEOHASH", "odd", "neg", "huge", "top", "two52"},
+      {"GEORADIUS", "odd", "0", "0", "50000", "km", "WITHHASH"},
+      {"GEOADD"},
+      {"GEOPOS"},
+      {"GEODIST", "a", "b"},
+      {"GEOSEARCH", "a", "b"},
+      {"GEORADIUS", "a", "b"},
+  };
+  script.insert(script.end(), rest.begin(), rest.end());
+  expect_replies_match_redis(script);
+}
+
+// Random points and random searches of every kind, replies compared with Redis's.
+TEST(RedisCompat, RandomGeoSearchesMatchRedis) {
+  std::mt19937_64 rng(7);
+  const auto real = [&](double lo, double hi) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6f", lo + (hi - lo) * (rng() % 1000000) / 1e6);
+    return std::string(text);
+  };
+  std::vector<Argv> script = {{"FLUSHALL"}};
+  for (int i = 0; i < 40; ++i) {
+    Argv add = {"GEOADD", "g"};
+    for (int j = 0; j < 10; ++j) {
+      const bool near = rng() % 2 == 0;
+      add.push_back(near ? real(10, 12) : real(-180, 180));
+      add.push_back(near ? real(40, 42) : real(-85, 85));
+      add.push_back("p" + std::to_string(i * 10 + j));
+    }
+    script.push_back(add);
+  }
+  const std::vector<std::string> units = {"m", "km", "mi", "ft"};
+  for (int i = 0; i < 150; ++i) {
+    Argv search = {"GEOSEARCH", "g"};
+    if (rng() % 3 == 0) {
+      search.insert(search.end(), {"FROMMEMBER", "p" + std::to_string(rng() % 400)});
+    } else {
+      const bool near = rng() % 2 == 0;
+      search.insert(search.end(), {"FROMLONLAT", near ? real(10, 12) : real(-180, 180),
+                                   near ? real(40, 42) : real(-85, 85)});
+    }
+    const std::string unit = units[rng() % units.size()];
+    const double scale = unit == "km" || unit == "mi" ? 1 : 1000;
+    if (rng() % 2 == 0) {
+      search.insert(search.end(), {"BYRADIUS", real(0, 3000 * scale), unit});
+    } else {
+      search.insert(search.end(), {"BYBOX", real(0, 6000 * scale), real(0, 6000 * scale), unit});
+    }
+    search.insert(search.end(), {rng() % 2 ? "ASC" : "DESC", "WITHDIST", "WITHCOORD", "WITHHASH"});
+    if (rng() % 3 == 0) search.insert(search.end(), {"COUNT", std::to_string(1 + rng() % 5)});
+    script.push_back(search);
+  }
+  expect_replies_match_redis(script);
 }
 
 TEST(RedisCompat, ProtocolErrorsMatchRedis) {
