@@ -849,7 +849,8 @@ std::string load_into(lua_State* L, Engine* e, std::string_view code, const Scri
   lua_pushvalue(L, -2);
   lua_setfenv(L, -2);
   const int status = call_limited(L, e, limits, 0, 0, 0);
-  if (status != 0 && e->exhausted) return "ERR FUNCTION LOAD timeout";
+  if (status != 0 && e->exhausted)
+    return "ERR Error registering functions: ERR FUNCTION LOAD timeout";
   if (status != 0) return "ERR Error registering functions: " + load_error_text(L, status);
   lua_pop(L, 1);  // the environment; its metatable stays
   lua_rawgeti(L, LUA_REGISTRYINDEX, e->env_ref);

@@ -93,7 +93,8 @@ struct RegisteredFunction {
 
 // Runs a library's code (its shebang line included) as FUNCTION LOAD does. Empty, with the
 // functions it registered (in order), or Redis 7.0's error: "ERR Error compiling function:
-// ...", "ERR Error registering functions: ...", "ERR FUNCTION LOAD timeout".
+// ...", "ERR Error registering functions: ..." (the instruction budget: "... ERR FUNCTION
+// LOAD timeout", as Redis's time limit).
 std::string load_library(std::string_view code, const ScriptLimits& limits,
                          std::vector<RegisteredFunction>* functions);
 
