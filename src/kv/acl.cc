@@ -284,8 +284,8 @@ bool key_allowed(const AclUser& user, std::string_view key, uint8_t access) {
 }
 
 bool is_container(CommandId id) {
-  return id == kClient || id == kConfig || id == kAcl || id == kScript || id == kSlowlog ||
-         id == kMemory || id == kCluster || id == kCommand;
+  return id == kClient || id == kConfig || id == kAcl || is_script_admin_command(id) ||
+         id == kSlowlog || id == kMemory || id == kCluster || id == kCommand;
 }
 
 }  // namespace
@@ -519,7 +519,7 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
   if (user.all_keys) return {};
   const uint8_t access = key_access(spec, argv);
   size_t first = 0, last = 0, step = 1;
-  if (is_script_command(spec.id) && spec.id != kScript) {
+  if (is_script_command(spec.id) && !is_script_admin_command(spec.id)) {
     const auto numkeys = parse_int64(argv[2]);
     if (!numkeys || *numkeys <= 0) return {};
     first = 3;

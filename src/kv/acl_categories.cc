@@ -104,6 +104,9 @@ uint32_t special_categories(CommandId id) {
     case kEvalRo:
     case kEvalshaRo:
     case kScript:
+    case kFcall:
+    case kFcallRo:
+    case kFunction:
       return kCatScripting;
     case kAcl:
       return kCatAdmin;

@@ -194,6 +194,11 @@ constexpr std::array kTable = {
     CommandSpec{"eval_ro", kEvalRo, -3, kR | kS, kRead, 0, 0, 0},
     CommandSpec{"evalsha_ro", kEvalshaRo, -3, kR | kS, kRead, 0, 0, 0},
     CommandSpec{"script", kScript, -2, kW | kFlagNoScript, kWrite, 0, 0, 0},
+    // Functions: FCALL goes through the log (whether the function writes is state, not in
+    // the arguments), FCALL_RO is a read; FUNCTION's route depends on the subcommand.
+    CommandSpec{"fcall", kFcall, -3, kW | kS, kWrite, 0, 0, 0},
+    CommandSpec{"fcall_ro", kFcallRo, -3, kR | kS, kRead, 0, 0, 0},
+    CommandSpec{"function", kFunction, -2, kW | kFlagNoScript, kWrite, 0, 0, 0},
     CommandSpec{"session", kSession, -2, kW, kWrite, 0, 0, 0},
     // ACL: the route depends on the subcommand (acl_route): SETUSER and DELUSER are writes.
     CommandSpec{"acl", kAcl, -2, kA | kFlagNoScript, kLocal, 0, 0, 0},

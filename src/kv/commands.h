@@ -192,6 +192,9 @@ enum class CommandId : uint8_t {
   kEvalRo,
   kEvalshaRo,
   kScript,
+  kFcall,  // functions (function_commands.h)
+  kFcallRo,
+  kFunction,
   // streams (stream_commands.h), contiguous from kXadd to kXinfo
   kXadd,
   kXlen,

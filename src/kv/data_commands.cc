@@ -265,6 +265,9 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kEvalRo:
     case CommandId::kEvalshaRo:
     case CommandId::kScript:
+    case CommandId::kFcall:
+    case CommandId::kFcallRo:
+    case CommandId::kFunction:
       return validate_script_arguments(spec, argv);
     case CommandId::kSetbit:
     case CommandId::kGetbit:

@@ -196,6 +196,7 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     case CommandId::kUnwatch:  // inside a transaction (the server handles it elsewhere)
       return out->simple("OK");
     case CommandId::kScript:  // HELP and KILL; the others are reads and writes
+    case CommandId::kFunction:
       return execute_script_local(argv, out);
     case CommandId::kConfig:
       return execute_config(argv, *client, out);

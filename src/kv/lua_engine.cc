@@ -1,10 +1,12 @@
 #include "kv/lua_engine.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -36,6 +38,11 @@ struct Engine {
   int resp = 2;  // redis.setresp: the protocol of redis.call's replies and of booleans
   int env_ref = LUA_NOREF;
   lua_State* running = nullptr;  // set while the script runs (allocations are charged)
+  // Loading a library: what redis.register_function registered, and their callbacks (a
+  // table in the registry, by name).
+  std::vector<RegisteredFunction> registered;
+  RegisteredFunction pending;
+  int functions_ref = LUA_NOREF;
 };
 
 void count_hook(lua_State* L, lua_Debug*);
@@ -506,12 +513,16 @@ int error_handler(lua_State* L) {
   return 1;
 }
 
-void set_array_global(lua_State* L, const char* name, std::span<const std::string> items) {
+void push_array(lua_State* L, std::span<const std::string> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
     lua_rawseti(L, -2, static_cast<int>(i + 1));
   }
+}
+
+void set_array_global(lua_State* L, const char* name, std::span<const std::string> items) {
+  push_array(L, items);
   lua_setglobal(L, name);
 }
 
@@ -533,15 +544,17 @@ std::string_view field(lua_State* L, const char* name) {
 }
 
 // The reply of a failed run, as Redis 7.0's luaCallFunction writes it.
-void write_failure(lua_State* L, int status, const ScriptRun& run, RespWriter* out) {
+// `name`: the script's sha or the function's name.
+void write_failure(lua_State* L, int status, std::string_view name, uint64_t memory_bytes,
+                   RespWriter* out) {
   if (status == LUA_ERRMEM) {
-    return out->error("ERR Error running script " + std::string(run.sha) +
+    return out->error("ERR Error running script " + std::string(name) +
                       ": the script used more than its memory limit of " +
-                      std::to_string(run.limits.memory_bytes) + " bytes");
+                      std::to_string(memory_bytes) + " bytes");
   }
   if (!lua_istable(L, -1)) {
     const char* text = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    return out->error("ERR Error running script " + std::string(run.sha) + ", " +
+    return out->error("ERR Error running script " + std::string(name) + ", " +
                       std::string(text).substr(0, 100));
   }
   std::string message(field(L, "err"));
@@ -549,7 +562,7 @@ void write_failure(lua_State* L, int status, const ScriptRun& run, RespWriter* o
   const std::string_view source = field(L, "source");
   const std::string_view line = field(L, "line");
   if (!source.empty() && !line.empty()) {
-    message += " script: " + std::string(run.sha) + ", on " + std::string(source) + ":" +
+    message += " script: " + std::string(name) + ", on " + std::string(source) + ":" +
                std::string(line) + ".";
   }
   out->error(message);
@@ -565,10 +578,45 @@ void start_budget(lua_State* L, Engine* e, uint64_t instructions) {
   e->running = L;
 }
 
+// lua_pcall within the limits, which cover the call, not the libraries and arguments set up
+// for it.
+int call_limited(lua_State* L, Engine* e, const ScriptLimits& limits, int nargs, int nresults,
+                 int handler) {
+  e->limit = limits.memory_bytes == 0 ? e->limit : e->used + limits.memory_bytes;
+  e->executed = 0;
+  e->exhausted = false;
+  start_budget(L, e, limits.instructions);
+  const int status = lua_pcall(L, nargs, nresults, handler);
+  lua_sethook(L, nullptr, 0, 0);
+  e->running = nullptr;
+  e->limit = std::numeric_limits<uint64_t>::max();
+  return status;
+}
+
 std::string compile_error(lua_State* L) {
   const char* text = lua_tostring(L, -1);
   return std::string("ERR Error compiling script (new function): ") +
          (text == nullptr ? "unknown error" : text);
+}
+
+// A run's fresh state (sandboxed, math.random seeded from `seed`), or nullptr.
+lua_State* start_run(Engine* e, ScriptHost* host, uint64_t seed) {
+  e->host = host;
+  if (seed != 0) seed_rand48(&e->rand48, static_cast<int32_t>(seed ^ (seed >> 32)));
+  return open_state(e);
+}
+
+// Calls the function under its `nargs` arguments (the error handler at index 1) within the
+// limits, appends the reply and closes the state. `name`: the sha or function in errors.
+void call_and_reply(lua_State* L, Engine* e, int nargs, std::string_view name,
+                    const ScriptLimits& limits, RespWriter* out) {
+  const int status = call_limited(L, e, limits, nargs, 1, 1);
+  if (status == 0) {
+    write_lua_value(L, out, e->resp == 3);
+  } else {
+    write_failure(L, status, name, limits.memory_bytes, out);
+  }
+  lua_close(L);
 }
 
 }  // namespace
@@ -586,9 +634,7 @@ std::string compile_script(std::string_view body) {
 
 bool run_script(const ScriptRun& run, RespWriter* out) {
   Engine e;
-  e.host = run.host;
-  if (run.seed != 0) seed_rand48(&e.rand48, static_cast<int32_t>(run.seed ^ (run.seed >> 32)));
-  lua_State* L = open_state(&e);
+  lua_State* L = start_run(&e, run.host, run.seed);
   if (L == nullptr) {
     out->error("ERR could not create a Lua state");
     return true;
@@ -604,20 +650,248 @@ bool run_script(const ScriptRun& run, RespWriter* out) {
   lua_setfenv(L, -2);
   set_array_global(L, "KEYS", run.keys);
   set_array_global(L, "ARGV", run.args);
-  // The limits cover the script, not the libraries and arguments set up for it.
-  e.limit = run.limits.memory_bytes == 0 ? e.limit : e.used + run.limits.memory_bytes;
-  start_budget(L, &e, run.limits.instructions);
-  const int status = lua_pcall(L, 0, 1, 1);
-  lua_sethook(L, nullptr, 0, 0);
-  e.running = nullptr;
-  e.limit = std::numeric_limits<uint64_t>::max();
-  if (status == 0) {
-    write_lua_value(L, out, e.resp == 3);
-  } else {
-    write_failure(L, status, run, out);
-  }
-  lua_close(L);
+  call_and_reply(L, &e, 0, run.sha, run.limits, out);
   return true;
+}
+
+namespace {
+
+constexpr const char* kRegisterArity = "ERR wrong number of arguments to redis.register_function";
+
+bool valid_function_name(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// The flags table of the named form, into e->pending.flags. Returns an error text or null.
+const char* read_flags(lua_State* L, Engine* e, int table) {
+  if (!lua_istable(L, table)) {
+    return "ERR flags argument to redis.register_function must be a table representing "
+           "function flags";
+  }
+  for (int i = 1;; ++i) {
+    lua_rawgeti(L, table, i);
+    if (lua_isnil(L, -1)) break;
+    const char* flag = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    uint32_t bit = 0;
+    for (size_t f = 0; f < std::size(kFunctionFlagNames); ++f) {
+      if (strcasecmp(flag, kFunctionFlagNames[f].data()) == 0) bit = 1u << f;
+    }
+    lua_pop(L, 1);
+    if (bit == 0) return "ERR unknown flag given";
+    e->pending.flags |= bit;
+  }
+  lua_pop(L, 1);
+  return nullptr;
+}
+
+// One field of register_function's named form (key at -2, value at -1). An error or null;
+// the callback is left at stack index `callback`.
+const char* read_named_argument(lua_State* L, Engine* e, int callback) {
+  const char* key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+  if (std::strcmp(key, "function_name") == 0) {
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+      return "ERR function_name argument given to redis.register_function must be a string";
+    }
+    size_t len = 0;
+    const char* name = lua_tolstring(L, -1, &len);  // a copy: the key is not converted
+    e->pending.name.assign(name, len);
+    lua_pushboolean(L, 1);
+    lua_replace(L, callback + 1);  // remember that a name was given
+  } else if (std::strcmp(key, "callback") == 0) {
+    if (!lua_isfunction(L, -1)) {
+      return "ERR callback argument given to redis.register_function must be a function";
+    }
+    lua_pushvalue(L, -1);
+    lua_replace(L, callback);
+  } else if (std::strcmp(key, "description") == 0) {
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+      return "ERR description argument given to redis.register_function must be a string";
+    }
+    lua_pushvalue(L, -1);  // converting the copy leaves lua_next's value alone
+    size_t len = 0;
+    const char* text = lua_tolstring(L, -1, &len);
+    e->pending.description.assign(text, len);
+    e->pending.has_description = true;
+    lua_pop(L, 1);
+  } else if (std::strcmp(key, "flags") == 0) {
+    return read_flags(L, e, lua_gettop(L));
+  } else {
+    return "ERR unknown argument given to redis.register_function";
+  }
+  return nullptr;
+}
+
+// register_function{function_name=, callback=, flags=, description=}: the callback at
+// stack index 2 (nil when missing), index 3 true when a name was given. Error or null.
+const char* read_named_form(lua_State* L, Engine* e) {
+  lua_pushnil(L);  // 2: the callback
+  lua_pushnil(L);  // 3: whether a name was given
+  lua_pushnil(L);  // lua_next's first key
+  while (lua_next(L, 1) != 0) {
+    if (const char* error = read_named_argument(L, e, 2)) return error;
+    lua_pop(L, 1);
+  }
+  if (lua_isnil(L, 3)) return "ERR redis.register_function must get a function name argument";
+  if (lua_isnil(L, 2)) return "ERR redis.register_function must get a callback argument";
+  return nullptr;
+}
+
+// register_function(name, callback): leaves the callback at index 2. Error or null.
+const char* read_positional_form(lua_State* L, Engine* e) {
+  if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER) {
+    // (Redis 7.0 crashes here; a name that is not a string is refused instead.)
+    return "ERR function_name argument given to redis.register_function must be a string";
+  }
+  size_t len = 0;
+  const char* name = lua_tolstring(L, 1, &len);
+  e->pending.name.assign(name, len);
+  if (!lua_isfunction(L, 2))
+    return "ERR second argument to redis.register_function must be a function";
+  lua_settop(L, 2);
+  return nullptr;
+}
+
+// redis.register_function, the only thing a library's code may do (besides redis.log).
+int redis_register_function(lua_State* L) {
+  Engine* e = engine_of(L);
+  e->pending = RegisteredFunction{};
+  const int argc = lua_gettop(L);
+  const char* error = nullptr;
+  if (argc == 1 && !lua_istable(L, 1)) {
+    error =
+        "ERR calling redis.register_function with a single argument is only applicable to "
+        "Lua table (representing named arguments).";
+  } else if (argc == 1) {
+    error = read_named_form(L, e);
+  } else if (argc == 2) {
+    error = read_positional_form(L, e);
+  } else {
+    error = kRegisterArity;
+  }
+  if (error == nullptr && !valid_function_name(e->pending.name)) {
+    error =
+        "ERR Library names can only contain letters, numbers, or underscores(_) and must be "
+        "at least one character long";
+  }
+  if (error == nullptr) {
+    for (const RegisteredFunction& f : e->registered) {
+      if (f.name == e->pending.name) error = "ERR Function already exists in the library";
+    }
+  }
+  if (error != nullptr) return raise_error_table(L, error);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, e->functions_ref);
+  lua_pushlstring(L, e->pending.name.data(), e->pending.name.size());
+  lua_pushvalue(L, 2);
+  lua_rawset(L, -3);
+  e->registered.push_back(std::move(e->pending));
+  return 0;
+}
+
+// Replaces the table at the top by a metatable under which missing fields raise Redis's
+// nonexistent-global error (looked up in that table) and no field may be set.
+void push_guard_metatable(lua_State* L) {
+  lua_newtable(L);
+  lua_insert(L, -2);
+  lua_pushcclosure(L, global_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+}
+
+// Pushes a library's environment and leaves its metatable below it: while the code loads,
+// its globals are `redis` with the load-time API alone (load_into() then makes them the
+// scripts' globals).
+void push_library_env(lua_State* L) {
+  lua_newtable(L);  // the load-time globals
+  lua_newtable(L);  // the load-time redis
+  set_function(L, "register_function", redis_register_function);
+  set_function(L, "log", redis_log);
+  set_number(L, "LOG_DEBUG", 0);
+  set_number(L, "LOG_VERBOSE", 1);
+  set_number(L, "LOG_NOTICE", 2);
+  set_number(L, "LOG_WARNING", 3);
+  push_guard_metatable(L);
+  lua_newtable(L);  // redis itself: empty, all through its metatable
+  lua_insert(L, -2);
+  lua_setmetatable(L, -2);
+  lua_setfield(L, -2, "redis");
+  push_guard_metatable(L);
+  lua_newtable(L);  // the environment
+  lua_pushvalue(L, -2);
+  lua_setmetatable(L, -2);
+}
+
+// The text of a failed load's error value.
+std::string load_error_text(lua_State* L, int status) {
+  if (status == LUA_ERRMEM) return "not enough memory";
+  if (lua_istable(L, -1)) {
+    const std::string_view err = field(L, "err");
+    return err.empty() ? "ERR unknown error" : std::string(err);
+  }
+  const char* text = lua_tostring(L, -1);
+  return std::string("ERR ") + (text == nullptr ? "unknown error" : text);
+}
+
+// Loads the library into a fresh state: empty, or FUNCTION LOAD's error. On success the
+// state holds the functions (e->functions_ref), their environment now the scripts' globals.
+std::string load_into(lua_State* L, Engine* e, std::string_view code, const ScriptLimits& limits) {
+  lua_newtable(L);
+  e->functions_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  push_library_env(L);  // metatable, environment
+  const std::string chunk = loadable(code);
+  if (luaL_loadbuffer(L, chunk.data(), chunk.size(), "@user_function") != 0) {
+    const char* text = lua_tostring(L, -1);
+    return std::string("ERR Error compiling function: ") + (text == nullptr ? "" : text);
+  }
+  lua_pushvalue(L, -2);
+  lua_setfenv(L, -2);
+  const int status = call_limited(L, e, limits, 0, 0, 0);
+  if (status != 0 && e->exhausted)
+    return "ERR Error registering functions: ERR FUNCTION LOAD timeout";
+  if (status != 0) return "ERR Error registering functions: " + load_error_text(L, status);
+  lua_pop(L, 1);  // the environment; its metatable stays
+  lua_rawgeti(L, LUA_REGISTRYINDEX, e->env_ref);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  return {};
+}
+
+}  // namespace
+
+std::string load_library(std::string_view code, const ScriptLimits& limits,
+                         std::vector<RegisteredFunction>* functions) {
+  Engine e;
+  lua_State* L = open_state(&e);
+  if (L == nullptr) return "ERR could not create a Lua state";
+  std::string error = load_into(L, &e, code, limits);
+  lua_close(L);
+  if (error.empty()) *functions = std::move(e.registered);
+  return error;
+}
+
+void run_function(const FunctionRun& run, RespWriter* out) {
+  Engine e;
+  lua_State* L = start_run(&e, run.host, run.seed);
+  if (L == nullptr) return out->error("ERR could not create a Lua state");
+  if (std::string error = load_into(L, &e, run.code, run.limits); !error.empty()) {
+    lua_close(L);
+    return out->error(error);  // it loaded when FUNCTION LOAD ran: not expected
+  }
+  e.resp = 2;  // what the library's load set is not the call's
+  lua_settop(L, 0);
+  lua_pushcfunction(L, error_handler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, e.functions_ref);
+  lua_pushlstring(L, run.name.data(), run.name.size());
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  push_array(L, run.keys);
+  push_array(L, run.args);
+  call_and_reply(L, &e, 2, run.name, run.limits, out);
 }
 
 }  // namespace raftkv::kv

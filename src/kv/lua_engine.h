@@ -63,4 +63,53 @@ std::string compile_script(std::string_view body);
 // Returns false when the script did not compile (the reply is then the compile error).
 bool run_script(const ScriptRun& run, RespWriter* out);
 
+// Redis 7.0 functions (FUNCTION LOAD, FCALL; function_library.h).
+//
+// A library's code runs when it is loaded, with nothing but redis.register_function,
+// redis.log and the redis.LOG_ levels (Redis's load-time API; anything else is a missing
+// global), and registers its functions. FCALL runs the library's code again in a fresh
+// state (as EVAL does: nothing is left behind between calls, on any replica), then calls
+// the function with its KEYS and ARGV tables as arguments; the function sees the same
+// globals as an EVAL script, except KEYS and ARGV.
+
+// A function's flags, in the order FUNCTION LIST shows them (kFunctionFlagNames).
+enum FunctionFlag : uint32_t {
+  kFunctionNoWrites = 1u << 0,
+  kFunctionAllowOom = 1u << 1,
+  kFunctionAllowStale = 1u << 2,
+  kFunctionNoCluster = 1u << 3,
+  kFunctionAllowCrossSlot = 1u << 4,
+};
+inline constexpr std::string_view kFunctionFlagNames[] = {"no-writes", "allow-oom", "allow-stale",
+                                                          "no-cluster", "allow-cross-slot-keys"};
+
+struct RegisteredFunction {
+  std::string name;
+  std::string description;
+  bool has_description = false;
+  uint32_t flags = 0;  // FunctionFlag bits
+  bool operator==(const RegisteredFunction&) const = default;
+};
+
+// Runs a library's code (its shebang line included) as FUNCTION LOAD does. Empty, with the
+// functions it registered (in order), or Redis 7.0's error: "ERR Error compiling function:
+// ...", "ERR Error registering functions: ..." (the instruction budget: "... ERR FUNCTION
+// LOAD timeout", as Redis's time limit).
+std::string load_library(std::string_view code, const ScriptLimits& limits,
+                         std::vector<RegisteredFunction>* functions);
+
+struct FunctionRun {
+  std::string_view code;  // the library, as loaded
+  std::string_view name;  // the function, as registered
+  std::span<const std::string> keys;
+  std::span<const std::string> args;
+  uint64_t seed = 0;
+  ScriptLimits limits;
+  ScriptHost* host = nullptr;
+};
+
+// Calls the function and appends its reply, errors as Redis 7.0 formats a function's
+// ("ERR user_function:3: boom script: <name>, on @user_function:3.").
+void run_function(const FunctionRun& run, RespWriter* out);
+
 }  // namespace raftkv::kv

@@ -3,6 +3,7 @@
 #include "kv/acl.h"
 
 #include "kv/data_commands.h"
+#include "kv/function_commands.h"
 #include "kv/int_parse.h"
 #include "kv/local_commands.h"
 #include "kv/sha1.h"
@@ -56,15 +57,19 @@ std::string parse_shebang(std::string_view body, bool* no_writes) {
   return {};
 }
 
-std::string validate_numkeys(std::span<const std::string> argv) {
+}  // namespace
+
+std::string validate_numkeys(std::span<const std::string> argv, std::string_view not_integer) {
   const auto numkeys = parse_int64(argv[2]);
-  if (!numkeys) return std::string(kNotInteger);
+  if (!numkeys) return std::string(not_integer);
   if (*numkeys < 0) return "ERR Number of keys can't be negative";
   if (static_cast<uint64_t>(*numkeys) > argv.size() - 3) {
     return "ERR Number of keys can't be greater than number of args";
   }
   return {};
 }
+
+namespace {
 
 std::string validate_script_subcommand(std::span<const std::string> argv) {
   const std::string sub = lower(argv[1]);
@@ -114,51 +119,42 @@ bool allowed_in_script(const CommandSpec& spec) {
   }
 }
 
-// redis.call's commands, against the store at the script's time.
-class StoreHost final : public ScriptHost {
- public:
-  StoreHost(KvStore* store, const KvStore& view, WriteContext context, bool read_only)
-      : store_(store), view_(view), context_(context), read_only_(read_only) {}
+}  // namespace
 
-  void call(const std::vector<std::string>& argv, RespWriter* out) override {
-    const CommandSpec* spec = find_command(argv[0]);
-    if (spec == nullptr) return out->error("ERR Unknown Redis command called from script");
-    if (!arity_matches(*spec, argv.size())) {
-      return out->error("ERR Wrong number of args calling Redis command from script");
-    }
-    if (!allowed_in_script(*spec)) {
-      return out->error("ERR This Redis command is not allowed from script");
-    }
-    const Classification c = classify(argv);
-    if (!c.ok()) return out->error(c.error);
-    if (const AclUser* user = context_.acl_user; user != nullptr && !user->unrestricted) {
-      const AclDenial denial = check_acl(*user, *c.spec, argv).denial;  // as Redis checks it
-      if (denial == AclDenial::kCommand) return out->error(kScriptCommandDenied);
-      if (denial == AclDenial::kKey) return out->error(kScriptKeyDenied);
-      if (denial == AclDenial::kChannel) return out->error(kScriptChannelDenied);
-    }
-    if (c.spec->id == kTime) {
-      // Log time: the same on every replica.
-      out->array_header(2);
-      out->bulk(std::to_string(context_.now_ms / 1000));
-      out->bulk(std::to_string(context_.now_ms % 1000 * 1000));
-      return;
-    }
-    if (c.route == Route::kWrite) {
-      if (read_only_ || store_ == nullptr) return out->error(kReadOnlyScriptError);
-      return execute_write(*store_, *c.spec, argv, context_, out);
-    }
-    if (c.route == Route::kRead) return execute_read(view_, *c.spec, argv, context_.now_ms, out);
-    ClientState none;  // PING, ECHO, SELECT: no connection state involved
-    execute_local(*c.spec, argv, &none, out);
+void StoreHost::call(const std::vector<std::string>& argv, RespWriter* out) {
+  const CommandSpec* spec = find_command(argv[0]);
+  if (spec == nullptr) return out->error("ERR Unknown Redis command called from script");
+  if (!arity_matches(*spec, argv.size())) {
+    return out->error("ERR Wrong number of args calling Redis command from script");
   }
+  if (!allowed_in_script(*spec)) {
+    return out->error("ERR This Redis command is not allowed from script");
+  }
+  const Classification c = classify(argv);
+  if (!c.ok()) return out->error(c.error);
+  if (const AclUser* user = context_.acl_user; user != nullptr && !user->unrestricted) {
+    const AclDenial denial = check_acl(*user, *c.spec, argv).denial;  // as Redis checks it
+    if (denial == AclDenial::kCommand) return out->error(kScriptCommandDenied);
+    if (denial == AclDenial::kKey) return out->error(kScriptKeyDenied);
+    if (denial == AclDenial::kChannel) return out->error(kScriptChannelDenied);
+  }
+  if (c.spec->id == kTime) {
+    // Log time: the same on every replica.
+    out->array_header(2);
+    out->bulk(std::to_string(context_.now_ms / 1000));
+    out->bulk(std::to_string(context_.now_ms % 1000 * 1000));
+    return;
+  }
+  if (c.route == Route::kWrite) {
+    if (read_only_ || store_ == nullptr) return out->error(kReadOnlyScriptError);
+    return execute_write(*store_, *c.spec, argv, context_, out);
+  }
+  if (c.route == Route::kRead) return execute_read(view_, *c.spec, argv, context_.now_ms, out);
+  ClientState none;  // PING, ECHO, SELECT: no connection state involved
+  execute_local(*c.spec, argv, &none, out);
+}
 
- private:
-  KvStore* store_;
-  const KvStore& view_;
-  WriteContext context_;
-  bool read_only_;
-};
+namespace {
 
 // Runs `body` as EVAL would with argv's numkeys, keys and arguments. False: did not compile.
 bool run_body(std::string_view body, std::span<const std::string> argv, StoreHost& host,
@@ -223,13 +219,15 @@ const std::string* ScriptCache::find(std::string_view sha) const {
 }
 
 std::string validate_script_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
+  if (is_function_command(spec.id)) return validate_function_arguments(spec, argv);
   if (spec.id == kScript) return validate_script_subcommand(argv);
-  if (std::string error = validate_numkeys(argv); !error.empty()) return error;
+  if (std::string error = validate_numkeys(argv, kNotInteger); !error.empty()) return error;
   bool no_writes = false;
   return is_eval(spec.id) ? parse_shebang(argv[1], &no_writes) : std::string();
 }
 
 Route script_route(const CommandSpec& spec, std::span<const std::string> argv) {
+  if (is_function_command(spec.id)) return function_route(spec, argv);
   if (spec.id == kScript) {
     const std::string sub = lower(argv[1]);
     if (sub == "exists") return Route::kRead;
@@ -244,7 +242,7 @@ Route script_route(const CommandSpec& spec, std::span<const std::string> argv) {
 }
 
 size_t script_first_key(const CommandSpec& spec, std::span<const std::string> argv) {
-  if (spec.id == kScript || argv.size() < 4) return 0;
+  if (is_script_admin_command(spec.id) || argv.size() < 4) return 0;
   const auto numkeys = parse_int64(argv[2]);
   return numkeys && *numkeys > 0 ? 3 : 0;
 }
@@ -252,6 +250,9 @@ size_t script_first_key(const CommandSpec& spec, std::span<const std::string> ar
 void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& spec,
                           std::span<const std::string> argv, const WriteContext& context,
                           RespWriter* out) {
+  if (is_function_command(spec.id)) {
+    return execute_function_write(store, scripts, spec, argv, context, out);
+  }
   if (spec.id != kScript)
     return run_named(&store, store, &scripts, scripts, spec, argv, context, out);
   if (const std::string error = validate_script_subcommand(argv); !error.empty()) {
@@ -273,6 +274,9 @@ void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& s
 void execute_script_read(const KvStore& store, const Scripts& scripts, const CommandSpec& spec,
                          std::span<const std::string> argv, uint64_t now_ms, RespWriter* out,
                          const AclUser* user) {
+  if (is_function_command(spec.id)) {
+    return execute_function_read(store, scripts, spec, argv, now_ms, out, user);
+  }
   if (spec.id == kScript) {
     if (const std::string error = validate_script_subcommand(argv); !error.empty()) {
       return out->error(error);
@@ -285,6 +289,7 @@ void execute_script_read(const KvStore& store, const Scripts& scripts, const Com
 }
 
 void execute_script_local(std::span<const std::string> argv, RespWriter* out) {
+  if (equals_ci(argv[0], "function")) return execute_function_local(argv, out);
   if (equals_ci(argv[1], "kill")) return out->error("NOTBUSY No scripts in execution right now.");
   static constexpr std::string_view kHelp[] = {
       "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -27,6 +27,7 @@
 
 #include "kv/command_support.h"
 #include "kv/commands.h"
+#include "kv/function_library.h"
 #include "kv/kv_store.h"
 #include "kv/lua_engine.h"
 #include "kv/resp_writer.h"
@@ -53,16 +54,42 @@ class ScriptCache {
   std::map<std::string, std::string, std::less<>> scripts_;
 };
 
-// The replicated scripting state: the cache, and limits that must be equal on every replica.
+// The replicated scripting state: the cache, the function libraries, and limits that must be
+// equal on every replica.
 struct Scripts {
   ScriptCache cache;
   ScriptLimits limits;
+  FunctionLibraries functions;
 };
 
+// The EVAL family, SCRIPT, FCALL, FCALL_RO and FUNCTION: they run on the Scripts state.
 inline bool is_script_command(CommandId id) {  // inline: asked on every request
-  return id == CommandId::kEval || id == CommandId::kEvalsha || id == CommandId::kEvalRo ||
-         id == CommandId::kEvalshaRo || id == CommandId::kScript;
+  return id >= CommandId::kEval && id <= CommandId::kFunction;
 }
+
+// The commands that are containers of subcommands (no keys, no scripts run).
+inline bool is_script_admin_command(CommandId id) {
+  return id == CommandId::kScript || id == CommandId::kFunction;
+}
+
+// redis.call's commands, against the store at the script's (or function's) time: writes
+// into `store` (null, or `read_only`: refused with kReadOnlyScriptError), reads from `view`.
+class StoreHost final : public ScriptHost {
+ public:
+  StoreHost(KvStore* store, const KvStore& view, WriteContext context, bool read_only)
+      : store_(store), view_(view), context_(context), read_only_(read_only) {}
+  void call(const std::vector<std::string>& argv, RespWriter* out) override;
+
+ private:
+  KvStore* store_;
+  const KvStore& view_;
+  WriteContext context_;
+  bool read_only_;
+};
+
+// EVAL's and FCALL's numkeys (argv[2]): empty, `not_integer` for one that is not a number,
+// or Redis's error for a negative count or one larger than the arguments that follow.
+std::string validate_numkeys(std::span<const std::string> argv, std::string_view not_integer);
 
 // The checks classify() makes before proposing: numkeys, the shebang, SCRIPT's subcommand
 // and arity. Empty when acceptable.
@@ -88,7 +115,8 @@ void execute_script_read(const KvStore& store, const Scripts& scripts, const Com
                          std::span<const std::string> argv, uint64_t now_ms, RespWriter* out,
                          const AclUser* user = nullptr);
 
-// SCRIPT HELP and SCRIPT KILL (nothing is ever running between commands: NOTBUSY).
+// SCRIPT HELP and SCRIPT KILL, FUNCTION HELP and FUNCTION KILL (nothing is ever running
+// between commands: NOTBUSY).
 void execute_script_local(std::span<const std::string> argv, RespWriter* out);
 
 }  // namespace raftkv::kv

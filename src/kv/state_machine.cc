@@ -12,7 +12,7 @@
 namespace raftkv::kv {
 
 StateMachine::StateMachine(StateMachineOptions options)
-    : options_(options), sessions_(options.sessions), scripts_{{}, options.scripts} {}
+    : options_(options), sessions_(options.sessions), scripts_{{}, options.scripts, {}} {}
 
 std::string StateMachine::apply(uint64_t index, std::string_view entry) {
   if (index <= applied_index_) return {};

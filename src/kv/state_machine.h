@@ -97,6 +97,7 @@ class StateMachine {
   size_t session_count() const { return sessions_.size(); }
   // The replicated script cache (SCRIPT LOAD, EVAL; scripting.h).
   const ScriptCache& scripts() const { return scripts_.cache; }
+  const FunctionLibraries& functions() const { return scripts_.functions; }
   // The replicated ACL users (ACL SETUSER, DELUSER; acl.h).
   const AclTable& acl() const { return acl_; }
   // DEBUG DIGEST's value: 32 hex digits over keys and values (not sessions).

@@ -1,7 +1,7 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP6"                    magic and format version (8 bytes)
+//   "RKVSNAP7"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
 //   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
 //                                 the type is a ValueType, the value as value_codec.h
@@ -17,7 +17,11 @@
 //   user_count, then user_count x (name bytes, rule_count, rule_count x rule bytes)
 //                                 the ACL users in name order, each as the rules that
 //                                 rebuild it (describe_acl_rules in acl.h: canonical)
+//   library_count, then library_count x (code bytes)   the function libraries in name
+//                                 order, each as its FUNCTION LOAD code (loading it again
+//                                 rebuilds its functions: function_library.h)
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 6 ("RKVSNAP6", before functions) has no library section: it restores with none.
 // Version 5 ("RKVSNAP5", before ACL users) has no user section: it restores with the
 // default user alone.
 // Version 4 ("RKVSNAP4", before scripts) has no script section: it restores with an empty
@@ -41,7 +45,8 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP6";
+constexpr std::string_view kMagic = "RKVSNAP7";
+constexpr std::string_view kMagicV6 = "RKVSNAP6";  // before functions
 constexpr std::string_view kMagicV5 = "RKVSNAP5";  // before ACL users
 constexpr std::string_view kMagicV4 = "RKVSNAP4";  // before scripts
 constexpr std::string_view kMagicV3 = "RKVSNAP3";  // before WATCH
@@ -114,6 +119,32 @@ Status restore_scripts(bool present, ByteReader* r, ScriptCache* cache) {
   return Status::ok();
 }
 
+void write_functions(const FunctionLibraries& functions, ByteWriter* w) {
+  const std::vector<std::string> codes = functions.codes();
+  w->varint(codes.size());
+  for (const std::string& code : codes) w->bytes(code);
+}
+
+Status restore_functions(bool present, const ScriptLimits& limits, ByteReader* r,
+                         FunctionLibraries* functions) {
+  if (!present) return Status::ok();
+  uint64_t count = 0;
+  if (!r->varint(&count)) return Status::error("snapshot functions truncated");
+  std::string previous;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view code;
+    if (!r->bytes(&code)) return Status::error("snapshot functions truncated");
+    std::string name;
+    if (std::string error = functions->load(code, false, limits, &name); !error.empty()) {
+      return Status::error("snapshot function library does not load: " + error);
+    }
+    // Canonical: in name order, each once (a repeated one fails to load above).
+    if (i > 0 && name <= previous) return Status::error("snapshot functions out of order");
+    previous = std::move(name);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string StateMachine::serialize() const {
@@ -144,6 +175,7 @@ std::string StateMachine::serialize() const {
   write_watch_versions(store_.watch_versions(), &w);
   write_scripts(scripts_.cache, &w);
   acl_.serialize(&w);
+  write_functions(scripts_.functions, &w);
   w.fixed64(checksum(out));
   return out;
 }
@@ -156,7 +188,8 @@ Status StateMachine::restore(std::string_view image) {
   trailer.fixed64(&expected);
   const std::string_view magic = body.substr(0, kMagic.size());
   const bool v1 = magic == kMagicV1;
-  const bool users = magic == kMagic;
+  const bool functions = magic == kMagic;
+  const bool users = functions || magic == kMagicV6;
   const bool scripts = users || magic == kMagicV5;
   const bool watch = scripts || magic == kMagicV4;
   const bool typed = watch || magic == kMagicV3;
@@ -229,11 +262,16 @@ Status StateMachine::restore(std::string_view image) {
   if (users) {
     if (Status s = AclTable::restore(&r, &acl); !s.is_ok()) return s;
   }
+  FunctionLibraries libraries;
+  if (Status s = restore_functions(functions, scripts_.limits, &r, &libraries); !s.is_ok()) {
+    return s;
+  }
   if (!r.at_end()) return Status::error("snapshot has trailing bytes");
 
   store_ = std::move(store);
   sessions_ = std::move(sessions);
   scripts_.cache = std::move(cache);
+  scripts_.functions = std::move(libraries);
   acl_.adopt(std::move(acl));
   applied_index_ = applied;
   log_time_ms_ = log_time;

@@ -503,7 +503,7 @@ std::string ClientService::acl_user_for(const kv::Classification& c,
   if (client.user == nullptr || client.user->unrestricted) return {};
   const kv::CommandId id = c.spec->id;
   const bool runs_commands =
-      id == kv::CommandId::kExec || (kv::is_script_command(id) && id != kv::CommandId::kScript);
+      id == kv::CommandId::kExec || (kv::is_script_command(id) && !kv::is_script_admin_command(id));
   return runs_commands ? client.user->name : std::string();
 }
 

@@ -90,6 +90,7 @@ inline bool counted_by_subcommand(kv::CommandId id) {
     case CommandId::kMemory:
     case CommandId::kSlowlog:
     case CommandId::kScript:
+    case CommandId::kFunction:
     case CommandId::kXgroup:
     case CommandId::kXinfo:
     case CommandId::kAcl:

@@ -1,7 +1,10 @@
 """Lua scripts on real processes: replies byte for byte as redis-server 7.0 gives them,
 redis-py's Lock (EVALSHA of registered scripts), and a registered script after a leader
-failover and after SCRIPT FLUSH (the NOSCRIPT retry path)."""
+failover and after SCRIPT FLUSH (the NOSCRIPT retry path). Functions (FUNCTION LOAD,
+FCALL, FCALL_RO): replies as redis-server 7.0's, redis-cli -c started on a follower,
+redis-cli's FUNCTION FLUSH, and the libraries after every node restarts."""
 import shutil
+import subprocess
 import threading
 import time
 import unittest
@@ -98,11 +101,147 @@ SCRIPTS = {
         (0, "EXEC")],
 }
 
+SET_LIB = ("#!lua name=fnset\n"
+           "redis.register_function('f_set', function(keys, args)\n"
+           "  return redis.call('set', keys[1], args[1]) end)\n")
+GET_LIB = ("#!lua name=fnget\n"
+           "redis.register_function{function_name='f_get', callback=function(keys, args)\n"
+           "  return {redis.call('get', keys[1]), #args} end, flags={'no-writes', 'allow-oom'},\n"
+           "  description='reads a key'}\n")
+# One function per library: FUNCTION LIST of several is in hash order on Redis.
+FUNCTIONS = {
+    "functions": [
+        (0, "FUNCTION", "FLUSH"),
+        (0, "FUNCTION", "LOAD", SET_LIB),
+        (0, "FUNCTION", "LOAD", GET_LIB),
+        (0, "FCALL", "f_set", "1", "fn:k", "v"),
+        (0, "FCALL", "F_SET", "1", "fn:k", "w"),
+        (0, "FCALL_RO", "f_get", "1", "fn:k", "a", "b"),
+        (0, "FCALL", "f_get", "1", "fn:k"),
+        (0, "FCALL_RO", "f_set", "1", "fn:k", "v"),
+        (0, "FUNCTION", "LIST", "LIBRARYNAME", "fnget", "WITHCODE"),
+        (0, "FUNCTION", "LIST", "LIBRARYNAME", "fnset"),
+        (0, "FUNCTION", "STATS"),
+        (0, "FUNCTION", "LOAD", SET_LIB),
+        (0, "FUNCTION", "LOAD", "REPLACE", SET_LIB),
+        (0, "FUNCTION", "DELETE", "fnset"),
+        (0, "FCALL", "f_set", "1", "fn:k", "v"),
+        (0, "FUNCTION", "DELETE", "fnset"),
+        (0, "FUNCTION", "FLUSH", "SYNC"),
+        (0, "FUNCTION", "LIST")],
+    "function errors": [
+        (0, "FUNCTION", "FLUSH"),
+        (0, "FUNCTION", "LOAD", "return 1"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x foo=bar\nreturn 1"),
+        (0, "FUNCTION", "LOAD", "#!js name=x\nreturn 1"),
+        (0, "FUNCTION", "LOAD", "#!lua name=bad-name\nreturn 1"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nreturn 1"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nreturn +"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nredis.call('ping')"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('g', 5)"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='g',"
+                                " callback=function() end, flags={'bogus'}}"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('g', function() end)\n"
+                                "redis.register_function('g', function() end)"),
+        (0, "FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('boom', function() "
+                                "error('boom') end)"),
+        (0, "FCALL", "boom", "0"),
+        (0, "FCALL", "nosuch", "0"),
+        (0, "FCALL", "boom", "x"),
+        (0, "FCALL", "boom", "-1"),
+        (0, "FCALL", "boom", "2", "a"),
+        (0, "FUNCTION", "LOAD", "foo", "bar"),
+        (0, "FUNCTION", "LIST", "bogus"),
+        (0, "FUNCTION", "FLUSH", "bogus"),
+        (0, "FUNCTION", "DELETE", "nosuch"),
+        (0, "FUNCTION", "KILL"),
+        (0, "FUNCTION", "bogus"),
+        # (Not FUNCTION HELP: its DUMP and RESTORE lines come with those subcommands.)
+        (0, "FUNCTION", "FLUSH")],
+}
+
 
 class RedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
         assert_scripts_match_redis(self, SCRIPTS)
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_function_replies_match_redis_byte_for_byte(self):
+        assert_scripts_match_redis(self, FUNCTIONS)
+
+
+def until_ok(fn, timeout=20.0):
+    """fn() once the cluster answers it: retried while a node answers MOVED, CLUSTERDOWN or
+    TRYAGAIN, or is not reachable yet."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return fn()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                redis.exceptions.ResponseError) as e:
+            if isinstance(e, redis.exceptions.ResponseError) and not str(e).startswith(
+                    ("MOVED", "CLUSTERDOWN", "TRYAGAIN")):
+                raise
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class FunctionClusterTest(ClusterTestCase):
+    def follower_error(self, follower):
+        """The follower's answer to FCALL_RO once it knows the leader (CLUSTERDOWN before)."""
+        deadline = time.time() + 10
+        while True:
+            try:
+                self.c.client(follower).fcall_ro("f_get", 1, "fn:k")
+                return ""
+            except redis.exceptions.ResponseError as e:
+                if not str(e).startswith("CLUSTERDOWN") or time.time() > deadline:
+                    return str(e)
+                time.sleep(0.1)
+
+    def test_functions_on_a_cluster_and_after_restarts(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        # Redis's test harness starts with FUNCTION FLUSH from redis-cli.
+        cli = subprocess.run(["redis-cli", "-p", str(self.c.client_port[leader]), "FUNCTION",
+                              "FLUSH"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(cli.stdout.strip(), "OK")
+        r = self.c.client(leader)
+        self.assertEqual(r.function_load(SET_LIB), b"fnset")
+        self.assertEqual(r.function_load(GET_LIB), b"fnget")
+        self.assertEqual(r.fcall("f_set", 1, "fn:k", "v1"), b"OK")
+        # A follower redirects FCALL and FCALL_RO by their first key, as for EVAL.
+        self.assertRegex(self.follower_error(follower), "^MOVED ")
+        # redis-cli -c started on the follower follows the redirect. (redis-py's RedisCluster
+        # asks COMMAND GETKEYS for FCALL's movable keys, which raftkv does not offer.)
+        def cli_on_follower(*args):
+            return subprocess.run(["redis-cli", "-c", "-p", str(self.c.client_port[follower]),
+                                   *args], capture_output=True, text=True, timeout=10).stdout
+
+        self.assertEqual(cli_on_follower("FCALL_RO", "f_get", "1", "fn:k", "x").split(),
+                         ["v1", "1"])
+        self.assertEqual(cli_on_follower("FCALL", "f_set", "1", "fn:k", "v2").strip(), "OK")
+        self.assertEqual(cli_on_follower("FCALL_RO", "f_set", "1", "fn:k", "v").strip(),
+                         "ERR Can not execute a script with write flag using *_ro command.")
+        # Every node restarts (from its own disk): the libraries are still there.
+        self.c.wait_converged()
+        for i in self.c.ids:
+            self.c.stop(i)
+        for i in self.c.ids:
+            self.c.start(i)
+        leader = self.c.leader(timeout=20)
+        r = self.c.client(leader, timeout=5)
+        self.assertEqual(until_ok(lambda: r.fcall_ro("f_get", 1, "fn:k")), [b"v2", 0])
+        self.assertEqual(until_ok(lambda: r.fcall("f_set", 1, "fn:k", "v3")), b"OK")
+        listed = until_ok(lambda: r.function_list(library="fn*"))
+        self.assertEqual(sorted(lib[1] for lib in listed), [b"fnget", b"fnset"])
+        self.assertIn(r.function_delete("fnset"), (True, b"OK"))
+        with self.assertRaises(redis.exceptions.ResponseError) as caught:
+            r.fcall("f_set", 1, "fn:k", "v4")
+        self.assertEqual(str(caught.exception), "Function not found")
 
 
 class ClientLibraryTest(ClusterTestCase):

@@ -13,7 +13,7 @@ import unittest
 
 import redis
 
-from cluster import ClusterTestCase, free_ports
+from cluster import ClusterTestCase, env_port_range, free_ports
 
 
 def encode(*args):
@@ -118,7 +118,8 @@ SCRIPTS = {
 class RedisServer:
     def __init__(self, *extra_args, port=None):
         self.dir = tempfile.mkdtemp(prefix="raftkv-it-redis-")
-        self.port = port or free_ports(1)[0]
+        # From the clients' range when one is given: a shared machine's other tests keep theirs.
+        self.port = port or free_ports(1, env_port_range("RAFTKV_IT_CLIENT_PORTS"))[0]
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, *extra_args],

@@ -39,7 +39,7 @@ TEST(TypedSnapshot, EveryTypeRoundTrips) {
   KvHarness a;
   populate_every_type(a);
   const std::string image = a.sm.serialize();
-  EXPECT_EQ(image.substr(0, 8), "RKVSNAP6");
+  EXPECT_EQ(image.substr(0, 8), "RKVSNAP7");
   StateMachine b;
   b.apply(1, encode_log_command(
                  make_log_command({"SADD", "stale", "x"}, classify({"SADD", "stale", "x"}), 1)));
