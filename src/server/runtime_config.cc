@@ -159,10 +159,16 @@ constexpr Param kParams[] = {
      [](RuntimeSettings& s, const std::string& v) {
        return set_unsigned(v, 0, 100000, &s.snapshot_growth_percent);
      }},
-    // Fixed at start (a password shows in CONFIG GET only as Redis shows it: itself).
+    // Redis's protected-mode refusal tells the operator to CONFIG SET it.
     {"protected-mode",
      [](const RuntimeSettings& s) { return std::string(s.protected_mode ? "yes" : "no"); },
-     nullptr},
+     [](RuntimeSettings& s, const std::string& v) {
+       const std::string yes_no = kv::ascii_lower(v);
+       if (yes_no != "yes" && yes_no != "no") return std::string("argument must be 'yes' or 'no'");
+       s.protected_mode = yes_no == "yes";
+       return std::string();
+     }},
+    // Fixed at start: the default user's password changes through ACL SETUSER (replicated).
     {"requirepass", [](const RuntimeSettings& s) { return s.requirepass; }, nullptr},
 };
 
@@ -256,6 +262,7 @@ std::vector<std::pair<std::string, std::string>> config_file_entries(const Runti
       {"slowlog-log-slower-than", std::to_string(s.slowlog.log_slower_than_us)},
       {"slowlog-max-len", number(s.slowlog.max_len)},
       {"maxmemory", quoted(number(s.maxmemory))},
+      {"protected-mode", quoted(s.protected_mode ? "yes" : "no")},
       {"snapshot-entries", number(s.snapshot_entries)},
       {"snapshot-bytes", number(s.snapshot_bytes)},
       {"snapshot-growth-percent", number(s.snapshot_growth_percent)},

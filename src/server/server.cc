@@ -320,6 +320,7 @@ void Server::apply_settings(const RuntimeSettings& s) {
   options_.maxclients = s.maxclients;
   options_.timeout_seconds = s.timeout_seconds;
   options_.maxmemory = s.maxmemory;
+  options_.protected_mode = s.protected_mode;
   options_.snapshot_entries = s.snapshot_entries;
   options_.snapshot_bytes = s.snapshot_bytes;
   options_.snapshot_growth_percent = s.snapshot_growth_percent;

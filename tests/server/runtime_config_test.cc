@@ -70,6 +70,8 @@ TEST(RuntimeConfig, SetIsAtomicAndAnswersRedisErrors) {
                 .find("supports only noeviction"),
             std::string::npos);
   EXPECT_EQ(run(config, {"CONFIG", "SET", "maxmemory-policy", "NoEviction"}), "+OK\r\n");
+  EXPECT_EQ(run(config, {"CONFIG", "SET", "protected-mode", "maybe"}),
+            failed("protected-mode", "argument must be 'yes' or 'no'"));
   EXPECT_EQ(changes, 1);
   EXPECT_EQ(config_file_entries(config.settings()), config_file_entries(before));
 }
