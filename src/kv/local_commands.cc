@@ -106,15 +106,15 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
   // Plain CLIENT LIST is the server's (it knows every connection); filters are not offered.
   if (sub == "list") return out->error("ERR CLIENT LIST filters (TYPE, ID) are not supported");
   if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo" ||
-      sub == "no-evict") {
+      sub == "no-evict" || sub == "info") {
     return out->error(wrong_arity_error("client|" + sub));
   }
   out->error(unknown_subcommand_error(argv[1], "client"));
 }
 
 // CONFIG GET answers, for tools that ask (redis-benchmark asks for "save" and
-// "appendonly"), what raftkv's fixed behaviour corresponds to. Nothing is settable at run
-// time: settings are `raftkv serve` options.
+// "appendonly"), what raftkv's fixed behaviour corresponds to. The server's CONFIG
+// (server/runtime_config.h) adds the settable parameters; these are not settable.
 constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"appendfsync", "always"},  // every write is fsynced on a majority before the reply
     {"appendonly", "yes"},      // every write is in the (Raft) log
@@ -124,22 +124,20 @@ constexpr std::pair<std::string_view, std::string_view> kConfigValues[] = {
     {"save", ""},  // no RDB: snapshots are taken by log size (raftkv serve --snapshot-*)
 };
 
-void execute_config(std::span<const std::string> argv, const ClientState& client, RespWriter* out) {
+// Without a server (the kv layer alone): the fixed values only.
+void execute_config(std::span<const std::string> argv, ClientState* client, RespWriter* out) {
+  if (client->config != nullptr) return client->config->config(argv, out);
   const std::string sub = lower(argv[1]);
   if (sub == "get") {
     if (argv.size() < 3) return out->error(wrong_arity_error("config|get"));
     std::vector<std::pair<std::string_view, std::string_view>> hits;
-    auto consider = [&](std::string_view name, std::string_view value) {
+    for (const auto& [name, value] : kConfigValues) {
       for (size_t i = 2; i < argv.size(); ++i) {
         if (glob_match(argv[i], name)) {
           hits.emplace_back(name, value);
-          return;
+          break;
         }
       }
-    };
-    for (const auto& [name, value] : kConfigValues) consider(name, value);
-    if (client.settings != nullptr) {
-      for (const auto& [name, value] : *client.settings) consider(name, value);
     }
     out->array_header(hits.size() * 2);
     for (const auto& [name, value] : hits) {
@@ -149,13 +147,16 @@ void execute_config(std::span<const std::string> argv, const ClientState& client
     return;
   }
   if (sub == "set" || sub == "resetstat" || sub == "rewrite") {
-    return out->error("ERR CONFIG " + sub +
-                      " is not supported: raftkv's settings are `raftkv serve` options");
+    return out->error("ERR CONFIG " + sub + " is not supported without a server");
   }
   out->error(unknown_subcommand_error(argv[1], "config"));
 }
 
 }  // namespace
+
+std::span<const std::pair<std::string_view, std::string_view>> fixed_config_values() {
+  return kConfigValues;
+}
 
 std::string_view client_name_error(std::string_view name) {
   for (char c : name) {
@@ -199,7 +200,7 @@ void execute_local(const CommandSpec& spec, std::span<const std::string> argv, C
     case CommandId::kFunction:
       return execute_script_local(argv, out);
     case CommandId::kConfig:
-      return execute_config(argv, *client, out);
+      return execute_config(argv, client, out);
     case CommandId::kAcl:  // WHOAMI, CAT, GENPASS, HELP, LOAD, SAVE
       return execute_acl_local(argv, *client, out);
     default:

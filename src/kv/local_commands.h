@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,15 +17,23 @@
 
 namespace raftkv::kv {
 
-// CONFIG GET answers that depend on how the server was started (name, value).
-using ConfigSettings = std::vector<std::pair<std::string, std::string>>;
+// CONFIG as the server answers it (server/runtime_config.h: GET, SET, RESETSTAT, REWRITE).
+class ConfigHandler {
+ public:
+  virtual ~ConfigHandler() = default;
+  // argv[0] is CONFIG; appends the reply.
+  virtual void config(std::span<const std::string> argv, RespWriter* out) = 0;
+};
+
+// CONFIG GET's values that describe raftkv's fixed behaviour (name, value); not settable.
+std::span<const std::pair<std::string_view, std::string_view>> fixed_config_values();
 
 // Per-connection state these commands read and change.
 struct ClientState {
   uint64_t id = 0;   // unique per server process, assigned by the server at accept
   std::string name;  // CLIENT SETNAME; empty = none
-  // The server's settings for CONFIG GET (its limits); null: only the fixed values.
-  const ConfigSettings* settings = nullptr;
+  // The server's CONFIG; null (no server): CONFIG GET reports only the fixed values.
+  ConfigHandler* config = nullptr;
   // Between MULTI and EXEC/DISCARD (the server keeps the queue; this saves it a lookup).
   bool in_multi = false;
   // AUTH succeeded, or the default user needs no password (decided at the first command).

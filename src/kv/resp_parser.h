@@ -52,6 +52,10 @@ class RespParser {
   // Bytes currently held: unparsed input plus arguments of the command in progress.
   size_t buffered_bytes() const { return buffer_.size() - pos_ + partial_bytes_; }
   const ParserLimits& limits() const { return limits_; }
+  // Room left in the input buffer before it must grow (CLIENT LIST's qbuf-free).
+  size_t buffer_free() const { return buffer_.capacity() - buffer_.size(); }
+  // New limits (CONFIG SET), checked from the next byte read on.
+  void set_limits(const ParserLimits& limits) { limits_ = limits; }
 
  private:
   enum class Progress { kNeedMore, kContinue, kFailed };

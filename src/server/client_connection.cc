@@ -29,6 +29,7 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, CommandHandler*
       pause_bytes_(output_pause_bytes(limits.output)),
       read_buf_(64 * 1024) {
   state_.id = id;
+  fd_ = static_cast<int>(stream_.socket().native_handle());
   asio::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -117,7 +118,13 @@ void ClientConnection::on_read(size_t n) {
   }
   if (!commands_.empty()) {
     last_command_at_ = last_interaction_;
-    last_command_ = commands_.back().empty() ? "NULL" : commands_.back()[0];  // as sent
+    const kv::Argv& last = commands_.back();
+    last_command_ = last.empty() ? "NULL" : last[0];  // as sent
+    if (last.size() > 1 && last[1].size() <= 32) {
+      last_subcommand_ = last[1];
+    } else {
+      last_subcommand_.clear();
+    }
   }
   dispatch();
 }
@@ -203,7 +210,31 @@ void ClientConnection::push(std::string bytes) {
   complete(seq, std::move(bytes));
 }
 
+ClientConnection::Usage ClientConnection::usage() const {
+  Usage u;
+  u.fd = closed_ ? -1 : fd_;
+  u.qbuf = parser_.buffered_bytes();
+  u.qbuf_free = parser_.buffer_free();
+  for (size_t i = next_command_; i < commands_.size(); ++i) {
+    for (const std::string& arg : commands_[i]) u.argv_mem += arg.size();
+  }
+  u.rbs = read_buf_.size();
+  u.oll = replies_.size();
+  u.omem = output_bytes_;
+  u.reading = !closed_ && !reading_paused_ && !close_after_flush_;
+  u.writing = writing_;
+  return u;
+}
+
+void ClientConnection::set_limits(const ConnectionLimits& limits) {
+  parser_.set_limits(limits.parser);
+  normal_limit_ = limits.output;
+  pubsub_limit_ = limits.pubsub;
+  set_subscribed(subscribed_);
+}
+
 void ClientConnection::set_subscribed(bool subscribed) {
+  subscribed_ = subscribed;
   output_limit_ = subscribed ? pubsub_limit_ : normal_limit_;
   pause_bytes_ = output_pause_bytes(output_limit_);
   if (!closed_) check_output_limits();

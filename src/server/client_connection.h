@@ -51,8 +51,10 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   // Bytes of replies held: completed but waiting for an earlier one, ready, or being sent.
   uint64_t output_bytes() const { return output_bytes_; }
   bool reading_paused() const { return reading_paused_; }
-  // What CONFIG GET reports besides the fixed values; must outlive the connection.
-  void set_config_settings(const kv::ConfigSettings* settings) { state_.settings = settings; }
+  // The server's CONFIG (kv::ClientState::config); must outlive the connection.
+  void set_config(kv::ConfigHandler* config) { state_.config = config; }
+  // CONFIG SET changed the limits: in effect at once (the output limits are checked now).
+  void set_limits(const ConnectionLimits& limits);
   const kv::ClientState& state() const { return state_; }
   const std::string& peer() const { return peer_; }
   const std::string& local() const { return local_; }  // this end: CLIENT KILL LADDR
@@ -72,6 +74,21 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
   std::chrono::steady_clock::time_point last_command_at() const { return last_command_at_; }
   const std::string& last_command() const { return last_command_; }
+  // Its argv[1], which names the subcommand of CLIENT, CONFIG... (CLIENT LIST's cmd).
+  const std::string& last_subcommand() const { return last_subcommand_; }
+  // CLIENT LIST's memory and event fields, with Redis's meanings.
+  struct Usage {
+    int fd = -1;
+    uint64_t qbuf = 0;       // unparsed input and the arguments of a partial command
+    uint64_t qbuf_free = 0;  // room in the input buffer
+    uint64_t argv_mem = 0;   // arguments parsed but not yet handed to the server
+    uint64_t rbs = 0;        // the read buffer's size
+    uint64_t oll = 0;        // replies held (waiting for an earlier one, or to be sent)
+    uint64_t omem = 0;       // their bytes
+    bool reading = false;
+    bool writing = false;
+  };
+  Usage usage() const;
 
  private:
   void read_more();
@@ -98,6 +115,7 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   OutputBufferLimit output_limit_;
   OutputBufferLimit normal_limit_;
   OutputBufferLimit pubsub_limit_;
+  bool subscribed_ = false;  // pubsub_limit_ applies
   uint64_t pause_bytes_;
   uint64_t output_bytes_ = 0;
   // When the output went over the soft limit (time_point{} while under it).
@@ -121,6 +139,8 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_command_at_ = connected_at_;
   std::string last_command_ = "NULL";
+  std::string last_subcommand_;
+  int fd_ = -1;
   // Last read or completed write (Redis's lastinteraction), for the idle timeout.
   std::chrono::steady_clock::time_point last_interaction_ = connected_at_;
 };

@@ -128,6 +128,10 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
   }
+  if (is_client_command(c, argv, "info") && argv.size() == 2 && hooks_.client_info) {
+    slot.complete(kv::encode_bulk(hooks_.client_info(client.id)), argv);
+    return;
+  }
   if (is_client_command(c, argv, "kill") && hooks_.client_kill) {
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
@@ -409,10 +413,15 @@ bool ClientService::handle_auth(const kv::Argv& argv, const kv::Classification& 
 }
 
 void ClientService::hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot) {
+  slot.complete(run_hello(argv, client, slot));
+}
+
+std::string ClientService::run_hello(const kv::Argv& argv, kv::ClientState& client,
+                                     const ReplySlot& slot) {
   const kv::HelloRequest request = kv::parse_hello(argv);
   const auto fail = [&](std::string_view error) {
     ++stats_.errors;
-    slot.complete(kv::encode_error(error));
+    return kv::encode_error(error);
   };
   if (!request.error.empty()) return fail(request.error);
   // Each option takes effect in order, as in Redis (even before a later one fails).
@@ -445,8 +454,8 @@ void ClientService::hello(const kv::Argv& argv, kv::ClientState& client, ReplySl
   const kv::HelloInfo info{kv::kRedisVersion, "cluster",
                            driver_.is_leader() ? "master" : "replica"};
   kv::write_hello(&w, client.protocol, client.id, info);
-  if (client.protocol == 3) slot.use_resp3(kv::Resp3Shape::kMap);
-  slot.complete(std::move(out));
+  if (client.protocol == 3) kv::to_resp3(&out, kv::Resp3Shape::kMap);
+  return out;
 }
 
 std::string_view ClientService::authenticate(const kv::Argv& argv,

@@ -83,6 +83,7 @@ class ClientService {
     std::function<void(const kv::Argv&, const kv::CommandSpec&, ReplySlot&)> server_command;
     // CLIENT LIST and CLIENT KILL, which need every connection (KILL: its RESP reply).
     std::function<std::string()> client_list;
+    std::function<std::string(uint64_t client_id)> client_info;  // CLIENT INFO
     // maxmemory (memory_limit.h): whether the heap is over the limit now. Empty: no limit.
     std::function<bool()> out_of_memory;
     // requirepass (password_check.h); null: no password.
@@ -106,6 +107,24 @@ class ClientService {
   void handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot);
   // The connection is gone: forget its order state (its queued commands get no reply).
   void on_disconnect(uint64_t client_id) { connections_.erase(client_id); }
+  // CLIENT LIST: commands queued in MULTI (-1: not in MULTI), their bytes, and whether
+  // the client waits in a blocking command.
+  struct ClientView {
+    int64_t multi = -1;
+    uint64_t multi_mem = 0;
+    bool blocked = false;
+  };
+  ClientView view(uint64_t client_id) const {
+    ClientView v;
+    auto it = connections_.find(client_id);
+    if (it == connections_.end()) return v;
+    if (it->second.multi) {
+      v.multi = static_cast<int64_t>(it->second.multi->commands.size());
+      v.multi_mem = it->second.multi->bytes;
+    }
+    v.blocked = it->second.blocked;
+    return v;
+  }
   // Clients waiting in a blocking pop (not XREAD BLOCK).
   size_t blocked_pops() const { return pop_waiters_.size(); }
 
@@ -144,6 +163,7 @@ class ClientService {
     bool failed = false;  // a command was refused while queueing: EXEC answers EXECABORT
     std::vector<kv::Argv> commands;
     uint64_t bytes = 0;
+    bool hello = false;  // HELLO is queued: EXEC runs it itself (exec_with_hello)
   };
   struct Connection {
     raft::Index last_write = 0;  // log index of its latest proposed write
@@ -174,7 +194,8 @@ class ClientService {
                           KeyRef key, ReplySlot& slot);
   void queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c, KeyRef key,
                       ReplySlot& slot);
-  void exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot, std::string acl_user);
+  void exec(kv::ClientState& client, const kv::Classification& c, ReplySlot& slot,
+            std::string acl_user);
   void run_watch_step(uint64_t client_id, Queued& q);
   void start_exec(uint64_t client_id, Queued&& q);
   void propose_each(uint64_t client_id, Queued&& q);  // the exec_not_atomic bug
@@ -192,6 +213,11 @@ class ClientService {
                    ReplySlot& slot);
   // HELLO [protover [AUTH user pass] [SETNAME name]]: protocol, authentication, name.
   void hello(const kv::Argv& argv, kv::ClientState& client, ReplySlot& slot);
+  // HELLO's effects on `client` and its reply, in the protocol it leaves (`slot`: whose
+  // refusal ACL LOG records).
+  std::string run_hello(const kv::Argv& argv, kv::ClientState& client, const ReplySlot& slot);
+  // EXEC of a transaction with HELLO in it (client_service_tx.cc).
+  void exec_with_hello(kv::ClientState& client, Multi& multi, ReplySlot& slot);
   // The default user needs no password on this node (it is `nopass` and on, and the node
   // has no requirepass): connections are authenticated as it from their first command.
   bool default_user_open() const;

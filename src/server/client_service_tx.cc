@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "kv/resp3.h"
 #include "kv/resp_writer.h"
@@ -34,7 +36,7 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
   client.in_multi = in_multi && !is(c, CommandId::kExec) && !is(c, CommandId::kDiscard);
   if (is(c, CommandId::kExec)) {
     if (in_multi) {
-      exec(client_id, c, slot, acl_user_for(c, client));
+      exec(client, c, slot, acl_user_for(c, client));
     } else {
       slot.complete(kv::encode_error(kv::kExecWithoutMultiError));
     }
@@ -80,7 +82,8 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
 void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                                    KeyRef key, ReplySlot& slot) {
   Multi& multi = *conn.multi;
-  std::string error = kv::transaction_queue_error(c);
+  // HELLO is queued, as in Redis 7.0, and runs at EXEC (exec_with_hello).
+  std::string error = is(c, kv::CommandId::kHello) ? "" : kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
   if (auto err = driver_.unavailable(); error.empty() && err) {
     error = redirect_error(*err, key.slot(argv));
@@ -98,12 +101,14 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
     return;
   }
   multi.bytes += bytes;
+  multi.hello = multi.hello || is(c, kv::CommandId::kHello);
   multi.commands.push_back(std::move(argv));
   slot.complete(kv::encode_simple("QUEUED"));
 }
 
-void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplySlot& slot,
+void ClientService::exec(kv::ClientState& client, const kv::Classification& c, ReplySlot& slot,
                          std::string acl_user) {
+  const uint64_t client_id = client.id;
   Connection& conn = connections_[client_id];
   Multi multi = std::move(*conn.multi);
   conn.multi.reset();
@@ -114,7 +119,9 @@ void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplyS
     dispatch(client_id, Queued{{}, c, 0, ReplySlot::none(), Step::kUnwatch});
     return;
   }
-  if (slot.resp3()) {  // each element of EXEC's reply has its command's shape
+  if (multi.hello) {
+    exec_with_hello(client, multi, slot);
+  } else if (slot.resp3()) {  // each element of EXEC's reply has its command's shape
     std::vector<kv::Resp3Shape> shapes;
     shapes.reserve(multi.commands.size());
     for (const kv::Argv& argv : multi.commands) {
@@ -126,6 +133,98 @@ void ClientService::exec(uint64_t client_id, const kv::Classification& c, ReplyS
   Queued q{
       {}, c, 0, std::move(slot), Step::kCommand, std::move(multi.commands), std::move(acl_user)};
   dispatch(client_id, std::move(q));  // a write: in order behind the connection's reads
+}
+
+namespace {
+
+// The end of the RESP value at `pos` (npos if it is not complete, well-formed RESP2).
+size_t resp_value_end(std::string_view s, size_t pos) {
+  const size_t eol = s.find("\r\n", pos);
+  if (eol == std::string_view::npos || pos >= s.size()) return std::string_view::npos;
+  const char type = s[pos];
+  if (type != '$' && type != '*') return eol + 2;
+  int64_t n = 0;
+  for (size_t i = pos + 1; i < eol; ++i) {
+    if (s[i] == '-') return eol + 2;  // null
+    n = n * 10 + (s[i] - '0');
+  }
+  if (type == '$') return eol + 2 + static_cast<size_t>(n) + 2;
+  size_t end = eol + 2;
+  for (int64_t i = 0; i < n && end != std::string_view::npos; ++i) end = resp_value_end(s, end);
+  return end;
+}
+
+// EXEC's reply with HELLO's replies put back in their places: `hellos[i]` is the reply of
+// the i-th queued command if it was HELLO; the others' come from the transaction entry,
+// each converted for the protocol in effect when it ran (`protocols[i]`).
+class HelloSplice : public ReplyTarget {
+ public:
+  HelloSplice(ReplySlot slot, std::vector<std::optional<std::string>> hellos,
+              std::vector<int> protocols, std::vector<kv::Resp3Shape> shapes, int exec_protocol)
+      : slot_(std::move(slot)),
+        hellos_(std::move(hellos)),
+        protocols_(std::move(protocols)),
+        shapes_(std::move(shapes)),
+        exec_protocol_(exec_protocol) {}
+
+  void complete(uint64_t, std::string reply) override {
+    if (!reply.starts_with("*") || reply.starts_with("*-1")) {  // refused, or WATCH failed
+      if (exec_protocol_ == 3) kv::to_resp3(&reply, kv::Resp3Shape::kPlain);
+      return slot_.complete(std::move(reply));
+    }
+    std::string out = "*" + std::to_string(hellos_.size()) + "\r\n";
+    size_t pos = reply.find("\r\n") + 2;
+    for (size_t i = 0; i < hellos_.size(); ++i) {
+      if (hellos_[i]) {
+        out += *hellos_[i];
+        continue;
+      }
+      const size_t end = resp_value_end(reply, pos);
+      if (end == std::string::npos || end > reply.size()) break;  // not expected
+      std::string element = reply.substr(pos, end - pos);
+      pos = end;
+      if (protocols_[i] == 3) kv::to_resp3(&element, shapes_[i]);
+      out += element;
+    }
+    slot_.complete(std::move(out));
+  }
+
+ private:
+  ReplySlot slot_;
+  std::vector<std::optional<std::string>> hellos_;
+  std::vector<int> protocols_;
+  std::vector<kv::Resp3Shape> shapes_;
+  int exec_protocol_;
+};
+
+}  // namespace
+
+void ClientService::exec_with_hello(kv::ClientState& client, Multi& multi, ReplySlot& slot) {
+  // HELLO changes only this connection: it runs now, in its place in the queue, so that the
+  // commands after EXEC see its protocol, name and user (as in Redis, where it runs inside
+  // EXEC). The others form the transaction entry, as without it.
+  const int exec_protocol = client.protocol;
+  const size_t n = multi.commands.size();
+  std::vector<std::optional<std::string>> hellos(n);
+  std::vector<int> protocols(n);
+  std::vector<kv::Resp3Shape> shapes(n, kv::Resp3Shape::kPlain);
+  std::vector<kv::Argv> rest;
+  for (size_t i = 0; i < n; ++i) {
+    kv::Argv& argv = multi.commands[i];
+    const kv::Classification queued = kv::classify(argv);
+    if (queued.spec->id == kv::CommandId::kHello) {
+      hellos[i] = run_hello(argv, client, slot);
+    } else {
+      shapes[i] = kv::resp3_shape(*queued.spec, argv);
+      rest.push_back(std::move(argv));
+    }
+    protocols[i] = client.protocol;
+  }
+  multi.commands = std::move(rest);
+  slot.no_conversion();  // HelloSplice converts each element for its own protocol
+  auto splice = std::make_shared<HelloSplice>(
+      std::move(slot), std::move(hellos), std::move(protocols), std::move(shapes), exec_protocol);
+  slot = ReplySlot(std::move(splice), 0);
 }
 
 void ClientService::run_watch_step(uint64_t client_id, Queued& q) {

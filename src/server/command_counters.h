@@ -71,7 +71,20 @@ class CommandCounters {
   }
   static constexpr size_t kMaxSubRows = 256;
 
+  // CONFIG RESETSTAT: what INFO commandstats and latencystats report starts again; the
+  // replies by result (/metrics counters, which must only grow) are kept.
+  void reset_info_stats() {
+    for (CommandResultCounts& row : rows_) reset_info_stats(row);
+    reset_info_stats(unknown_);
+    sub_rows_.clear();  // only INFO reads them
+  }
+
  private:
+  static void reset_info_stats(CommandResultCounts& row) {
+    row.calls = row.rejected_calls = row.failed_calls = row.total_ns = 0;
+    row.latency.reset();
+  }
+
   // Indexed by CommandId, whose underlying type is uint8_t: every id has a row.
   std::array<CommandResultCounts, 256> rows_{};
   CommandResultCounts unknown_;

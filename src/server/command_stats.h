@@ -23,6 +23,10 @@ class ErrorCounts {
   static constexpr size_t kMaxPrefixes = 128;
   void count(std::string_view error_reply);
   uint64_t total() const { return total_; }
+  void reset() {
+    by_prefix_.clear();
+    total_ = 0;
+  }
   const std::map<std::string, uint64_t, std::less<>>& by_prefix() const { return by_prefix_; }
 
  private:

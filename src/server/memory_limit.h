@@ -20,6 +20,12 @@ class MemoryLimit {
   MemoryLimit(uint64_t max_bytes, std::function<uint64_t()> used, uint64_t refresh_ms = 1)
       : max_(max_bytes), used_(std::move(used)), refresh_ms_(refresh_ms) {}
 
+  // CONFIG SET maxmemory: in effect from the next check (0: no limit).
+  void set_max(uint64_t max_bytes) {
+    max_ = max_bytes;
+    read_once_ = false;
+  }
+
   // Whether the heap is over the limit, as of at most refresh_ms before `now_ms`.
   bool over(uint64_t now_ms) {
     if (max_ == 0) return false;

@@ -2,6 +2,7 @@
 #include "server/cli_parse.h"
 
 #include <charconv>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -312,6 +313,9 @@ int parse_serve_options(int argc, const char* const* argv, ServerOptions* out) {
     std::cerr << "raftkv serve: " << why << "\n";
     return 2;
   };
+  if (const CLI::Option* config = app.get_config_ptr(); config != nullptr && config->count() > 0) {
+    o.config_file = std::filesystem::absolute(config->as<std::string>()).string();
+  }
   o.listen_client = *net::parse_peer_address(listen_client);
   o.listen_peer = *net::parse_peer_address(listen_peer);
   // Without a plaintext port, clients are redirected to the TLS one.

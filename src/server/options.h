@@ -96,6 +96,8 @@ struct ServerOptions {
   // Waits this many microseconds before applying each entry of the replay after a restart,
   // to make a replay long enough to watch (tests; Redis's key-load-delay). 0: none.
   int64_t key_load_delay_us = 0;
+  // The --config file (absolute), which CONFIG REWRITE rewrites; empty: none.
+  std::string config_file;
   // --check-config: parse and validate the options (and the --config file), then exit.
   bool check_only = false;
 };

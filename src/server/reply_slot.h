@@ -68,6 +68,8 @@ class ReplySlot {
   }
   // A RESP2 connection's script reply (or EXEC's), which may hold RESP3 types (kv::to_resp2).
   void use_resp2() { conversion_ = Conversion::kToResp2; }
+  // The reply is already in the connection's protocol (EXEC with HELLO inside).
+  void no_conversion() { conversion_ = Conversion::kNone; }
   void use_resp3_elements(std::vector<kv::Resp3Shape> elements) {
     elements_ = std::make_shared<const std::vector<kv::Resp3Shape>>(std::move(elements));
   }

@@ -37,25 +37,18 @@ Server::~Server() = default;
 
 std::string Server::open() {
   options_.maxclients = reserve_file_descriptors(options_.maxclients);
-  client_limits_.parser.max_bulk_len = options_.proto_max_bulk_len;
-  client_limits_.parser.max_buffered_bytes = options_.client_query_buffer_limit;
-  client_limits_.output = options_.client_output_buffer_limit;
-  client_limits_.pubsub = options_.client_output_buffer_limit_pubsub;
-  config_settings_ = {
-      {"client-output-buffer-limit",
-       format_output_buffer_limit(client_limits_.output, client_limits_.pubsub)},
-      {"client-query-buffer-limit", std::to_string(options_.client_query_buffer_limit)},
-      {"maxclients", std::to_string(options_.maxclients)},
-      {"maxmemory", std::to_string(options_.maxmemory)},
-      {"maxmemory-policy", "noeviction"},
-      {"protected-mode", options_.protected_mode ? "yes" : "no"},
-      {"requirepass", options_.requirepass},
-      {"proto-max-bulk-len", std::to_string(options_.proto_max_bulk_len)},
-      {"timeout", std::to_string(options_.timeout_seconds)},
-      {"slowlog-log-slower-than", std::to_string(options_.slowlog.log_slower_than_us)},
-      {"slowlog-max-len", std::to_string(options_.slowlog.max_len)},
-  };
-  stats_.slowlog.set_settings(options_.slowlog);
+  {
+    std::random_device rd;
+    for (int i = 0; i < 40; ++i) run_id_ += "0123456789abcdef"[rd() % 16];
+  }
+  memory_limit_ = std::make_shared<MemoryLimit>(options_.maxmemory, heap_used_bytes);
+  RuntimeConfig::Hooks config_hooks;
+  config_hooks.on_change = [this](const RuntimeSettings& s) { apply_settings(s); };
+  config_hooks.reserve_clients = reserve_file_descriptors;
+  config_hooks.reset_stats = [this] { stats_.reset_info_stats(); };
+  config_ = std::make_unique<RuntimeConfig>(RuntimeSettings::from(options_), options_.config_file,
+                                            std::move(config_hooks));
+  apply_settings(config_->settings());
   if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
       !err.empty()) {
     return err;
@@ -143,15 +136,14 @@ std::string Server::open() {
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
+  hooks.client_info = [this](uint64_t id) { return client_info(id); };
   password_ = std::make_unique<PasswordCheck>(options_.requirepass);
   hooks.password = password_.get();
-  if (options_.maxmemory != 0) {
-    auto limit = std::make_shared<MemoryLimit>(options_.maxmemory, heap_used_bytes);
-    hooks.out_of_memory = [this, limit] {
-      using std::chrono::duration_cast, std::chrono::milliseconds;
-      return limit->over(duration_cast<milliseconds>(runtime_.now().time_since_epoch()).count());
-    };
-  }
+  // Always installed: CONFIG SET maxmemory may turn the limit on later.
+  hooks.out_of_memory = [this, limit = memory_limit_] {
+    using std::chrono::duration_cast, std::chrono::milliseconds;
+    return limit->over(duration_cast<milliseconds>(runtime_.now().time_since_epoch()).count());
+  };
   hooks.client_kill = [this](const kv::Argv& argv, const ReplySlot& slot) {
     return client_kill(argv, slot);
   };
@@ -315,13 +307,32 @@ void Server::accept(ClientListener& listener) {
         if (admit(socket)) {
           auto conn = std::make_shared<ClientConnection>(std::move(socket), this, next_client_id_++,
                                                          client_limits_, listener.tls.get());
-          conn->set_config_settings(&config_settings_);
+          conn->set_config(config_.get());
           std::erase_if(connections_, [](const auto& w) { return w.expired(); });
           connections_.push_back(conn);
           conn->start();
         }
         accept(listener);
       });
+}
+
+void Server::apply_settings(const RuntimeSettings& s) {
+  options_.maxclients = s.maxclients;
+  options_.timeout_seconds = s.timeout_seconds;
+  options_.maxmemory = s.maxmemory;
+  options_.protected_mode = s.protected_mode;
+  options_.snapshot_entries = s.snapshot_entries;
+  options_.snapshot_bytes = s.snapshot_bytes;
+  options_.snapshot_growth_percent = s.snapshot_growth_percent;
+  memory_limit_->set_max(s.maxmemory);
+  stats_.slowlog.set_settings(s.slowlog);
+  client_limits_.parser.max_bulk_len = s.proto_max_bulk_len;
+  client_limits_.parser.max_buffered_bytes = s.client_query_buffer_limit;
+  client_limits_.output = s.output;
+  client_limits_.pubsub = s.pubsub;
+  for (const auto& weak : connections_) {
+    if (auto c = weak.lock()) c->set_limits(client_limits_);
+  }
 }
 
 bool Server::admit(asio::ip::tcp::socket& socket) {

@@ -18,12 +18,14 @@
 #include "server/client_service.h"
 #include "server/data_dir.h"
 #include "server/member_directory.h"
+#include "server/memory_limit.h"
 #include "server/metrics_http.h"
 #include "server/options.h"
 #include "server/password_check.h"
 #include "server/pubsub_hub.h"
 #include "server/raft_driver.h"
 #include "server/runtime.h"
+#include "server/runtime_config.h"
 #include "server/server_stats.h"
 #include "server/snapshot_receiver.h"
 #include "server/snapshot_sender.h"
@@ -56,6 +58,8 @@ class Server : public CommandHandler, public StateMachine {
   void on_disconnect(const ClientConnection& conn) override;
   // CLIENT LIST: one line per connected client, in Redis's format.
   std::string client_list() const;
+  // CLIENT INFO: the line of client `id` (empty if it is gone).
+  std::string client_info(uint64_t id) const;
   // CLIENT KILL (server_introspection.cc): its RESP reply.
   std::string client_kill(const kv::Argv& argv, const ReplySlot& slot);
   // StateMachine, for the driver: applies a committed entry.
@@ -77,9 +81,12 @@ class Server : public CommandHandler, public StateMachine {
   void accept(ClientListener& listener);
   // Fills in how peers authenticate (secrets, mutual TLS); empty, or why not.
   std::string peer_security(net::TransportOptions* topts) const;
+  std::string client_line(const ClientConnection& conn) const;
   // Refuses a new connection beyond maxclients or, in protected mode, from a non-loopback
   // address (Redis's reply, then closed); true if it may be served.
   bool admit(asio::ip::tcp::socket& socket);
+  // CONFIG SET: the new settings in effect at once, on every connection too.
+  void apply_settings(const RuntimeSettings& s);
   // Once a second: idle timeout and the soft output limit of every connection.
   void clients_cron();
   void shutdown();
@@ -105,7 +112,18 @@ class Server : public CommandHandler, public StateMachine {
   void start_monitor(ReplySlot& slot);
   bool is_monitor(uint64_t client_id) const;
   bool monitor_command(const kv::Argv& argv, uint64_t client_id, ReplySlot& slot);
-  std::string info(const std::string& section) const;
+  // INFO (server_info.cc): the sections named, Redis's default ones if none.
+  std::string info(std::span<const std::string> sections) const;
+  std::string info_server() const;
+  std::string info_clients() const;
+  std::string info_memory() const;
+  std::string info_persistence() const;
+  std::string info_stats() const;
+  std::string info_replication() const;
+  std::string info_raft() const;
+  std::string info_keyspace() const;
+  mutable uint64_t peak_memory_ = 0;  // used_memory_peak: the most INFO has seen
+  std::string run_id_;                // INFO's run_id: 40 random hex characters per process
   std::string cluster_reply(const kv::Argv& argv) const;
   // Metrics (server_metrics.cc): /metrics, /health and /ready on --listen-metrics.
   std::string open_metrics();
@@ -126,6 +144,7 @@ class Server : public CommandHandler, public StateMachine {
     uint64_t last_duration_ms = 0;
     uint64_t last_compact_ms = 0;
     std::string last_status = "none";
+    int64_t last_save_unix = 0;  // INFO's rdb_last_save_time (0: none yet; then start time)
   };
   std::string restore_at_startup();
   std::string restore_image(const raft::Snapshot& snapshot);
@@ -161,7 +180,10 @@ class Server : public CommandHandler, public StateMachine {
   asio::steady_timer role_timer_;
   asio::steady_timer clients_timer_;
   ConnectionLimits client_limits_;
-  kv::ConfigSettings config_settings_;  // what CONFIG GET reports of the options
+  // CONFIG GET/SET/RESETSTAT/REWRITE; its settings are copied into options_ and
+  // client_limits_ (apply_settings) where the server reads them.
+  std::unique_ptr<RuntimeConfig> config_;
+  std::shared_ptr<MemoryLimit> memory_limit_;  // maxmemory
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<storage::DurableStorage> storage_;
   std::unique_ptr<net::PeerTransport> transport_;

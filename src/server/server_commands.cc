@@ -22,8 +22,6 @@ namespace raftkv::server {
 
 namespace {
 
-constexpr const char* kVersion = raft::kVersionString;  // project(VERSION), version.h
-
 // Redis Cluster node ids are 40 hex characters.
 std::string cluster_node_id(raft::NodeId id) {
   char buf[41];
@@ -62,7 +60,7 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
       slot.complete(kv::encode_simple("OK"));
       return;
     case kv::CommandId::kInfo:
-      slot.complete(kv::encode_bulk(info(argv.size() > 1 ? lower(argv[1]) : "default")));
+      slot.complete(kv::encode_bulk(info(std::span<const std::string>(argv).subspan(1))));
       return;
     case kv::CommandId::kCluster:
       slot.complete(cluster_reply(argv));
@@ -101,133 +99,6 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
       slot.complete(kv::encode_error("ERR unsupported command"));
       return;
   }
-}
-
-std::string Server::client_list() const {
-  const auto now = std::chrono::steady_clock::now();
-  const auto seconds = [&](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
-  };
-  std::string out;
-  for (const auto& [id, conn] : clients_) {
-    const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id);
-    out += fmt::format(
-        "id={} addr={} name={} age={} idle={} flags={} db=0 sub={} psub={} cmd={} resp={}\n", id,
-        conn->peer(), conn->state().name, seconds(conn->connected_at()),
-        seconds(conn->last_command_at()), sub + psub != 0 ? "P" : "N", sub, psub,
-        lower(conn->last_command()), conn->state().protocol);
-  }
-  return out;
-}
-
-std::string Server::info(const std::string& section) const {
-  bool all = section == "default" || section == "all" || section == "everything";
-  std::string out;
-  auto add = [&out](const std::string& key, const auto& value) {
-    out += key;
-    out += ':';
-    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(value)>>) {
-      out += std::to_string(value);
-    } else {
-      out += value;
-    }
-    out += "\r\n";
-  };
-  raft::Status st = driver_->status();
-  if (all || section == "server") {
-    out += "# Server\r\n";
-    add("redis_version", std::string(kv::kRedisVersion));
-    add("raftkv_version", std::string(kVersion));
-    add("redis_mode", std::string("cluster"));
-    add("process_id", static_cast<int64_t>(::getpid()));
-    add("tcp_port", static_cast<int64_t>(options_.listen_client.port));
-    add("uptime_in_seconds", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                      std::chrono::steady_clock::now() - started_)
-                                                      .count()));
-    out += "\r\n";
-  }
-  if (all || section == "clients") {
-    out += "# Clients\r\n";
-    add("connected_clients", stats_.connected_clients);
-    add("blocked_clients", stats_.blocked_clients);
-    out += "\r\n";
-  }
-  if (all || section == "memory") {
-    // Heap bytes the allocator has handed out (Redis's used_memory), and the resident set.
-    // Under an allocator that reports nothing (a sanitizer's, say) both are the resident set.
-    out += "# Memory\r\n";
-    const uint64_t rss = resident_bytes();
-    uint64_t used = heap_used_bytes();
-    if (used == 0) used = rss;
-    add("used_memory", used);
-    add("used_memory_human", fmt::format("{:.2f}M", static_cast<double>(used) / (1024.0 * 1024.0)));
-    add("used_memory_rss", rss);
-    add("mem_allocator", std::string(allocator_name()));
-    out += "\r\n";
-  }
-  if (all || section == "stats") {
-    out += "# Stats\r\n";
-    add("total_connections_received", stats_.total_connections);
-    add("rejected_connections", stats_.rejected_connections);  // maxclients, protected mode
-    add("total_commands_processed", stats_.total_commands);
-    add("writes_ok", stats_.writes_ok);
-    add("reads_ok", stats_.reads_ok);
-    add("redirects", stats_.redirects);
-    add("errors", stats_.errors);
-    add("total_error_replies", stats_.error_counts.total());
-    add("unknown_outcomes", stats_.unknown_outcomes);
-    add("pending_writes", driver_->pending_writes());
-    add("pending_reads", driver_->pending_reads());
-    add("pubsub_channels", pubsub_.channels());  // this node's subscriptions
-    add("pubsub_patterns", pubsub_.patterns());
-    out += "\r\n";
-  }
-  if (all || section == "raft") {
-    out += "# Raft\r\n";
-    add("raft_node_id", st.id);
-    add("raft_role", std::string(raft::to_string(st.role)));
-    add("raft_term", st.term);
-    add("raft_leader_id", st.leader);
-    add("raft_commit_index", st.commit);
-    add("raft_applied_index", st.applied);
-    add("raft_last_log_index", st.last_index);
-    add("raft_members", join_ids(st.conf.voters));
-    add("raft_learners", join_ids(st.conf.learners));
-    add("raft_joint", static_cast<int64_t>(st.conf.joint()));
-    add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
-    // Ready batches that needed the disk, and the writes (at most one fdatasync each) that
-    // carried them: entries per write is the group-commit factor.
-    add("raft_log_batches_persisted", driver_->persisted_batches());
-    add("raft_log_entries_persisted", driver_->persisted_entries());
-    add("raft_log_writes", driver_->disk_saves());
-    for (const net::PeerStats& p : transport_->stats().peers) {
-      add("raft_peer_" + std::to_string(p.id),
-          fmt::format("state={},address={},sent={},received={},dropped={},queued={}",
-                      net::to_string(p.state), p.address, p.sent.messages_sent,
-                      p.received.messages_received, p.sent.messages_dropped, p.queued_messages));
-    }
-    out += "\r\n";
-  }
-  if (all || section == "persistence") out += snapshot_info();
-  // As Redis: errorstats is a default section, commandstats and latencystats are not.
-  const bool every = section == "all" || section == "everything";
-  if (every || section == "commandstats") out += info_commandstats(stats_.commands) + "\r\n";
-  if (all || section == "errorstats") out += info_errorstats(stats_.error_counts) + "\r\n";
-  if (every || section == "latencystats") out += info_latencystats(stats_.commands) + "\r\n";
-  if (all || section == "cluster") {
-    // Cluster-mode clients check this before asking CLUSTER SLOTS.
-    out += "# Cluster\r\n";
-    add("cluster_enabled", static_cast<int64_t>(1));
-    out += "\r\n";
-  }
-  if (all || section == "keyspace") {
-    out += "# Keyspace\r\n";
-    if (machine_.key_count() > 0) {
-      add("db0", "keys=" + std::to_string(machine_.key_count()) +
-                     ",expires=" + std::to_string(machine_.expiring_key_count()) + ",avg_ttl=0");
-    }
-  }
-  return out;
 }
 
 std::string Server::cluster_reply(const kv::Argv& argv) const {

@@ -115,6 +115,71 @@ void append_repr(std::string& out, std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// CLIENT LIST's flags, in Redis's order: O monitor, P subscribed, x in MULTI, b blocked,
+// c closing after the reply; N for none.
+std::string client_flags(bool monitor, bool subscribed, bool multi, bool blocked) {
+  std::string flags;
+  if (monitor) flags += 'O';
+  if (subscribed) flags += 'P';
+  if (multi) flags += 'x';
+  if (blocked) flags += 'b';
+  return flags.empty() ? "N" : flags;
+}
+
+// cmd=: the last command, by subcommand where Redis counts it so ("client|list").
+std::string client_cmd(const ClientConnection& conn) {
+  const kv::CommandSpec* spec = kv::find_command(conn.last_command());
+  if (spec == nullptr) return kv::ascii_lower(conn.last_command());
+  std::string name(spec->name);
+  if (counted_by_subcommand(spec->id) && !conn.last_subcommand().empty()) {
+    name += "|" + kv::ascii_lower(conn.last_subcommand());
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string Server::client_list() const {
+  std::string out;
+  for (const auto& [id, conn] : clients_) out += client_line(*conn);
+  return out;
+}
+
+std::string Server::client_info(uint64_t id) const {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? std::string() : client_line(*it->second);
+}
+
+std::string Server::client_line(const ClientConnection& c) const {
+  const ClientConnection* conn = &c;
+  const uint64_t id = c.state().id;
+  const auto now = std::chrono::steady_clock::now();
+  const auto seconds = [&](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
+  };
+  {
+    const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id);
+    const ClientConnection::Usage u = conn->usage();
+    const ClientService::ClientView v = service_->view(id);
+    const kv::ClientState& st = conn->state();
+    // Buffers and replies held, plus the connection object itself.
+    const uint64_t tot_mem =
+        sizeof(ClientConnection) + u.qbuf + u.qbuf_free + u.argv_mem + u.rbs + u.omem + v.multi_mem;
+    return fmt::format(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} "
+        "ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 "
+        "oll={} omem={} tot-mem={} events={}{} cmd={} user={} redir=-1 resp={}\n",
+        id, conn->peer(), conn->local(), u.fd, st.name, seconds(conn->connected_at()),
+        seconds(conn->last_command_at()),
+        client_flags(is_monitor(id), sub + psub != 0, v.multi >= 0, v.blocked), sub, psub, v.multi,
+        u.qbuf, u.qbuf_free, u.argv_mem, v.multi_mem, u.rbs, u.rbs, u.oll, u.omem, tot_mem,
+        u.reading ? "r" : "", u.writing ? "w" : "", client_cmd(*conn),
+        st.user != nullptr ? st.user->name : std::string("default"), st.protocol);
+  }
+}
+
 std::string Server::client_kill(const kv::Argv& argv, const ReplySlot& slot) {
   KillFilter f;
   if (std::string err = parse_kill_filter(argv, &f); !err.empty()) return kv::encode_error(err);

@@ -3,6 +3,7 @@
 // moving one to a lagging follower in chunks. Design and figures: docs/snapshots.md.
 #include <spdlog/spdlog.h>
 
+#include <ctime>
 #include <deque>
 #include <memory>
 #include <random>
@@ -156,6 +157,7 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
         }
         ++snapshot_stats_.taken;
         snapshot_stats_.last_status = "ok";
+        snapshot_stats_.last_save_unix = static_cast<int64_t>(std::time(nullptr));
         snapshot_stats_.last_index = storage_->snapshot().meta.index;
         snapshot_stats_.last_duration_ms = written_ms;
         snapshot_stats_.last_compact_ms = ms_since(t1);

@@ -30,7 +30,20 @@ struct ServerStats {
   // latencystats (ReplySlot::account_into).
   CommandCounters commands;
   ErrorCounts error_counts;  // INFO errorstats
-  SlowLog slowlog;
+  SlowLog slowlog;           // SLOWLOG RESET's, not CONFIG RESETSTAT's (as in Redis)
+  // total_connections at the last CONFIG RESETSTAT: INFO counts from there, /metrics
+  // (a counter that must only grow) from the start.
+  uint64_t total_connections_at_reset = 0;
+
+  // CONFIG RESETSTAT: the counters Redis resets (INFO stats, commandstats, errorstats,
+  // latencystats). Gauges (connected, blocked clients) and /metrics counters stay.
+  void reset_info_stats() {
+    total_connections_at_reset = total_connections;
+    rejected_connections = total_commands = writes_ok = reads_ok = redirects = errors =
+        unknown_outcomes = 0;
+    commands.reset_info_stats();
+    error_counts.reset();
+  }
 };
 
 }  // namespace raftkv::server
