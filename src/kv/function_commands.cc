@@ -2,8 +2,10 @@
 
 #include "kv/ascii.h"
 #include "kv/command_support.h"
+#include "kv/dump_payload.h"
 #include "kv/glob.h"
 #include "kv/int_parse.h"
+#include "kv/rdb_primitives.h"
 
 namespace raftkv::kv {
 
@@ -49,10 +51,35 @@ std::string validate_flush(std::span<const std::string> argv) {
   return {};
 }
 
+// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: the policy, APPEND when not given.
+enum class RestorePolicy : uint8_t { kAppend, kReplace, kFlush };
+
+std::string parse_restore_policy(std::span<const std::string> argv, RestorePolicy* policy) {
+  if (argv.size() < 3) return wrong_arity_error("function|restore");
+  if (argv.size() > 4) {
+    return "ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.";
+  }
+  *policy = RestorePolicy::kAppend;
+  if (argv.size() == 3 || equals_ci(argv[3], "append")) return {};
+  if (equals_ci(argv[3], "replace")) {
+    *policy = RestorePolicy::kReplace;
+  } else if (equals_ci(argv[3], "flush")) {
+    *policy = RestorePolicy::kFlush;
+  } else {
+    return "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+  }
+  return {};
+}
+
 std::string validate_subcommand(std::span<const std::string> argv) {
   const std::string sub = ascii_lower(argv[1]);
   const size_t n = argv.size();
   if (sub == "load") return validate_load(argv);
+  if (sub == "dump") return n == 2 ? "" : wrong_arity_error("function|dump");
+  if (sub == "restore") {
+    RestorePolicy policy;
+    return parse_restore_policy(argv, &policy);
+  }
   if (sub == "delete") return n == 3 ? "" : wrong_arity_error("function|delete");
   if (sub == "flush") return validate_flush(argv);
   if (sub == "list") {
@@ -150,11 +177,66 @@ void fcall(KvStore* store, const KvStore& view, const Scripts& scripts, const Co
   run_function(run, out);
 }
 
+// Redis's RDB opcode for a function library (RDB_OPCODE_FUNCTION2): its code follows as an
+// RDB string.
+constexpr uint8_t kRdbOpcodeFunction = 245;
+
+// FUNCTION DUMP: every library's code, in name order, framed as a DUMP payload.
+void function_dump(const FunctionLibraries& functions, RespWriter* out) {
+  std::string body;
+  RdbWriter w(&body);
+  for (const std::string& code : functions.codes()) {
+    w.u8(kRdbOpcodeFunction);
+    w.string(code);
+  }
+  out->bulk(frame_dump_payload(std::move(body)));
+}
+
+// The libraries' codes in a FUNCTION DUMP payload, or Redis's error.
+std::string parse_function_payload(std::string_view payload, std::vector<std::string>* codes) {
+  const auto body = unframe_dump_payload(payload);
+  if (!body) return body.error();
+  RdbReader r(*body);
+  while (r.remaining() > 0) {
+    uint8_t type = 0;
+    std::string code;
+    if (!r.u8(&type)) return "ERR payload is truncated";
+    if (type != kRdbOpcodeFunction) return "ERR given type is not a function";
+    if (!r.string(&code)) return "ERR failed loading the library code";
+    codes->push_back(std::move(code));
+  }
+  return {};
+}
+
+// FUNCTION RESTORE: all of the payload's libraries, or (on any error) none.
+std::string function_restore(Scripts& scripts, std::span<const std::string> argv) {
+  RestorePolicy policy;
+  if (std::string error = parse_restore_policy(argv, &policy); !error.empty()) return error;
+  std::vector<std::string> codes;
+  if (std::string error = parse_function_payload(argv[2], &codes); !error.empty()) return error;
+  FunctionLibraries next;
+  if (policy != RestorePolicy::kFlush) next = scripts.functions;
+  for (const std::string& code : codes) {
+    std::string name;
+    if (std::string error = parse_library_metadata(code, &name); !error.empty()) return error;
+    if (policy == RestorePolicy::kAppend && next.libraries().contains(name)) {
+      return "ERR Library " + name + " already exists";  // RESTORE's text: no quotes
+    }
+    if (policy == RestorePolicy::kReplace) next.remove(name);
+    if (std::string error = next.load(code, false, scripts.limits, &name); !error.empty()) {
+      return error;
+    }
+  }
+  scripts.functions = std::move(next);
+  return {};
+}
+
 // The subcommands that read: LIST and STATS; anything else answers `other`.
 void function_read(const FunctionLibraries& functions, std::span<const std::string> argv,
                    RespWriter* out) {
   if (equals_ci(argv[1], "list")) return function_list(functions, argv, out);
   if (equals_ci(argv[1], "stats")) return function_stats(functions, out);
+  if (equals_ci(argv[1], "dump")) return function_dump(functions, out);
   execute_function_local(argv, out);
 }
 
@@ -175,6 +257,10 @@ void function_write(Scripts& scripts, std::span<const std::string> argv, RespWri
     scripts.functions.clear();
     return out->simple("OK");
   }
+  if (sub == "restore") {
+    const std::string error = function_restore(scripts, argv);
+    return error.empty() ? out->simple("OK") : out->error(error);
+  }
   function_read(scripts.functions, argv, out);
 }
 
@@ -188,8 +274,8 @@ std::string validate_function_arguments(const CommandSpec& spec,
 Route function_route(const CommandSpec& spec, std::span<const std::string> argv) {
   if (spec.id != kFunction) return spec.route;
   const std::string sub = ascii_lower(argv[1]);
-  if (sub == "load" || sub == "delete" || sub == "flush") return Route::kWrite;
-  if (sub == "list" || sub == "stats") return Route::kRead;
+  if (sub == "load" || sub == "delete" || sub == "flush" || sub == "restore") return Route::kWrite;
+  if (sub == "list" || sub == "stats" || sub == "dump") return Route::kRead;
   return Route::kLocal;
 }
 
@@ -249,6 +335,21 @@ void execute_function_local(std::span<const std::string> argv, RespWriter* out) 
       "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
       "    * ASYNC: Asynchronously flush the libraries.",
       "    * SYNC: Synchronously flush the libraries.",
+      "DUMP",
+      "    Return a serialized payload representing the current libraries, can be restored "
+      "using FUNCTION RESTORE command",
+      "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+      "    Restore the libraries represented by the given payload, it is possible to give a "
+      "restore policy to",
+      "    control how to handle existing libraries (default APPEND):",
+      "    * FLUSH: delete all existing libraries.",
+      "    * APPEND: appends the restored libraries to the existing libraries. On collision, "
+      "abort.",
+      "    * REPLACE: appends the restored libraries to the existing libraries, On collision, "
+      "replace the old",
+      "      libraries with the new libraries (notice that even on this option there is a "
+      "chance of failure",
+      "      in case of functions name collision with another library).",
       "HELP",
       "    Prints this help.",
   };

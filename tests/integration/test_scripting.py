@@ -126,6 +126,7 @@ FUNCTIONS = {
         (0, "FUNCTION", "LOAD", "REPLACE", SET_LIB),
         (0, "FUNCTION", "DELETE", "fnset"),
         (0, "FCALL", "f_set", "1", "fn:k", "v"),
+        (0, "FUNCTION", "DUMP"),  # one library: Redis's order of several is its hash order
         (0, "FUNCTION", "DELETE", "fnset"),
         (0, "FUNCTION", "FLUSH", "SYNC"),
         (0, "FUNCTION", "LIST")],
@@ -157,8 +158,14 @@ FUNCTIONS = {
         (0, "FUNCTION", "DELETE", "nosuch"),
         (0, "FUNCTION", "KILL"),
         (0, "FUNCTION", "bogus"),
-        # (Not FUNCTION HELP: its DUMP and RESTORE lines come with those subcommands.)
-        (0, "FUNCTION", "FLUSH")],
+        (0, "FUNCTION", "HELP"),
+        (0, "FUNCTION", "RESTORE", "bad"),
+        (0, "FUNCTION", "RESTORE", "x", "BOGUS"),
+        (0, "FUNCTION", "RESTORE", "x", "y", "z"),
+        (0, "FUNCTION", "RESTORE"),
+        (0, "FUNCTION", "DUMP", "x"),
+        (0, "FUNCTION", "FLUSH"),
+        (0, "FUNCTION", "DUMP")],
 }
 
 

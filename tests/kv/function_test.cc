@@ -251,7 +251,7 @@ TEST(Functions, SubcommandsAndAbusiveArguments) {
   KvHarness kv;
   EXPECT_EQ(kv.run({"FUNCTION", "KILL"}), err("NOTBUSY No scripts in execution right now."));
   const std::string help =
-      "*30\r\n+FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n";
+      "*40\r\n+FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n";
   EXPECT_EQ(kv.run({"FUNCTION", "HELP"}).substr(0, help.size()), help);
   EXPECT_EQ(kv.run({"FUNCTION"}), err("ERR wrong number of arguments for 'function' command"));
   EXPECT_EQ(kv.run({"FUNCTION", "foo"}), err("ERR unknown subcommand 'foo'. Try FUNCTION HELP."));
@@ -338,6 +338,70 @@ TEST(Functions, SnapshotLibrariesInNameOrderAndOlderImagesRestore) {
   EXPECT_EQ(sm.functions().libraries().size(), 0u);
   EXPECT_EQ(sm.applied_index(), 1u);
   EXPECT_EQ(sm.read({"GET", "k"}), "$1\r\nv\r\n");
+}
+
+// FUNCTION DUMP's payload is redis-server 7.0.15's byte for byte (taken from it with these
+// two libraries), and FUNCTION RESTORE takes it back under each policy, all or nothing.
+TEST(Functions, DumpAndRestore) {
+  KvHarness kv;
+  const std::string a =
+      "#!lua name=alib\nredis.register_function('f2', function(k,a) return 2 end)";
+  const std::string m =
+      "#!lua name=mylib\nredis.register_function('f1', function(k,a) return 1 end)";
+  ASSERT_EQ(load(kv, m), bulk("mylib"));
+  ASSERT_EQ(load(kv, a), bulk("alib"));
+  const std::string payload =
+      "\xf5@I" + a + "\xf5@J" + m + std::string("\n\x00", 2) + "\xe5\xa3\x08\xf3\x19L\xb0K";
+  ASSERT_EQ(kv.run({"FUNCTION", "DUMP"}), bulk(payload));
+
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload}), err("ERR Library alib already exists"));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload, "REPLACE"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"FUNCTION", "FLUSH"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"FCALL", "f1", "0"}), ":1\r\n");
+  EXPECT_EQ(kv.run({"FUNCTION", "DUMP"}), bulk(payload));
+
+  // A function name another library holds: refused under every policy but FLUSH, and
+  // nothing of the payload is loaded.
+  const std::string other =
+      "#!lua name=zlib\nredis.register_function('f1', function(k,a) return 3 end)";
+  EXPECT_EQ(kv.run({"FUNCTION", "FLUSH"}), "+OK\r\n");
+  ASSERT_EQ(load(kv, other), bulk("zlib"));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload, "append"}),
+            err("ERR Function f1 already exists"));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload, "REPLACE"}),
+            err("ERR Function f1 already exists"));
+  EXPECT_EQ(kv.run({"FCALL", "f2", "0"}), err("ERR Function not found"));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload, "FLUSH"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"FCALL", "f1", "0"}), ":1\r\n");
+
+  // Errors, as redis-server 7.0.15 answers them.
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", "bad"}),
+            err("ERR DUMP payload version or checksum are wrong"));
+  std::string flipped = payload;
+  flipped[5] ^= 1;
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", flipped}),
+            err("ERR DUMP payload version or checksum are wrong"));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", payload, "BOGUS"}),
+            err("ERR Wrong restore policy given, value should be either FLUSH, APPEND or "
+                "REPLACE."));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE", "x", "y", "z"}),
+            err("ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try "
+                "FUNCTION HELP."));
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE"}),
+            err("ERR wrong number of arguments for 'function|restore' command"));
+  EXPECT_EQ(kv.run({"FUNCTION", "DUMP", "x"}),
+            err("ERR wrong number of arguments for 'function|dump' command"));
+  ASSERT_EQ(kv.run({"SET", "k", "v"}), "+OK\r\n");
+  const std::string key_dump = kv.run({"DUMP", "k"});
+  EXPECT_EQ(kv.run({"FUNCTION", "RESTORE",
+                    key_dump.substr(key_dump.find("\r\n") + 2,
+                                    key_dump.size() - key_dump.find("\r\n") - 4)}),
+            err("ERR given type is not a function"));
+  EXPECT_EQ(kv.run({"FUNCTION", "FLUSH"}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"FUNCTION", "DUMP"}),
+            bulk(std::string("\n\x00", 2) + "]\x9b\\@\x0f\x7f\xa2\xda"))
+      << "no libraries: the footer alone, as Redis";
 }
 
 TEST(Functions, InATransaction) {
