@@ -185,8 +185,30 @@ void RdbWriter::string(std::string_view s) {
     u8(static_cast<uint8_t>(0xc0 | (bytes == 1 ? kEncInt8 : bytes == 2 ? kEncInt16 : kEncInt32)));
     return fixed_le(bytes, static_cast<uint64_t>(*v));
   }
+  blob(s);
+}
+
+void RdbWriter::blob(std::string_view s) {
+  if (!lzf(s)) {
+    length(s.size());
+    out_->append(s);
+  }
+}
+
+// rdbSaveLzfStringObject, with Redis's default rdbcompression yes: a string of more than 20
+// bytes is written LZF-compressed when that saves at least 4 bytes (the same liblzf 3.6 and
+// parameters as Redis's bundled copy, so the same bytes).
+bool RdbWriter::lzf(std::string_view s) {
+  if (s.size() <= 20) return false;
+  std::string packed(s.size() - 4, '\0');
+  const unsigned n = lzf_compress(s.data(), static_cast<unsigned>(s.size()), packed.data(),
+                                  static_cast<unsigned>(packed.size()));
+  if (n == 0) return false;
+  u8(static_cast<uint8_t>(0xc0 | kEncLzf));
+  length(n);
   length(s.size());
-  out_->append(s);
+  out_->append(packed.data(), n);
+  return true;
 }
 
 void RdbWriter::binary_double(double v) {

@@ -58,15 +58,15 @@ class RdbWriter {
   void length(uint64_t v);
   // A string, integer-encoded when Redis would (a canonical integer that fits 32 bits).
   void string(std::string_view s);
-  // A string written as is (listpack and intset blobs).
-  void blob(std::string_view s) {
-    length(s.size());
-    out_->append(s);
-  }
+  // A string never integer-encoded (listpack and intset blobs), LZF-compressed as Redis
+  // does when that is shorter.
+  void blob(std::string_view s);
   void binary_double(double v);
   void raw(std::string_view s) { out_->append(s); }
 
  private:
+  bool lzf(std::string_view s);
+
   std::string* out_;
 };
 
