@@ -30,6 +30,9 @@ constexpr FieldShape kXinfoGroupFields[] = {{"consumers", kMaps}};
 constexpr FieldShape kAclUserFields[] = {{"flags", kSet}, {"selectors", kMaps}};
 constexpr FieldShape kAclLogFields[] = {{"age-seconds", kDouble}};
 constexpr FieldShape kShardFields[] = {{"nodes", kMaps}};
+constexpr FieldShape kLibraryFields[] = {{"functions", kFunctions}};
+constexpr FieldShape kFunctionFields[] = {{"flags", kSet}};
+constexpr FieldShape kFunctionStatsFields[] = {{"engines", kMapOfMaps}};
 
 // The fields with shapes of their own of each element of an array of maps.
 std::span<const FieldShape> element_fields(Resp3Shape shape) {
@@ -40,6 +43,10 @@ std::span<const FieldShape> element_fields(Resp3Shape shape) {
       return kXinfoGroupFields;
     case kClusterShards:
       return kShardFields;
+    case kFunctionList:
+      return kLibraryFields;
+    case kFunctions:
+      return kFunctionFields;
     default:
       return {};
   }
@@ -222,10 +229,21 @@ class Converter {
         return elements(n, kPlain);
       case kDoubles:
         return array_of(n, [](int64_t) { return kDouble; });
+      case kFunctionStats:
+        return map(n, kFunctionStatsFields);
+      case kMapOfMaps:
+        if (n % 2 != 0) break;
+        header('%', n / 2);
+        for (int64_t i = 0; i < n; i += 2) {
+          if (!value(kPlain) || !value(kMap)) return false;
+        }
+        return true;
       case kMaps:
       case kXinfoGroups:
       case kAclLog:
       case kClusterShards:
+      case kFunctionList:
+      case kFunctions:
         header('*', n);
         for (int64_t i = 0; i < n; ++i) {
           if (pos_ >= in_.size() || in_[pos_] != '*') {
@@ -379,6 +397,9 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
         if (equals_ignore_case(args[i], "withcoord")) return kGeoResults;
       }
       return kPlain;
+    case kFunction:
+      if (sub("list")) return kFunctionList;
+      return sub("stats") ? kFunctionStats : kPlain;
     case kCluster:
       if (sub("shards")) return kClusterShards;
       return sub("info") || sub("nodes") ? kVerbatim : kPlain;

@@ -31,10 +31,14 @@ enum class Resp3Shape : uint8_t {
   kPush,            // an array sent unasked becomes a push (`>`): pub/sub messages
   kGeoPositions,    // an array of [lon, lat] pairs (or nulls) whose bulks become doubles (GEOPOS)
   kGeoResults,      // GEOSEARCH WITHCOORD: each result's last element, [lon, lat], doubles
+  kFunctionList,    // FUNCTION LIST: maps, their functions maps, each function's flags a set
+  kFunctionStats,   // FUNCTION STATS: a map; its engines a map of maps
   // Nested parts of the shapes above (not for the command table).
   kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
   kCommandEntry,  // one COMMAND INFO entry
   kGeoResult,     // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
+  kFunctions,     // FUNCTION LIST's functions of one library: maps, flags a set
+  kMapOfMaps,     // a map whose every value is a map (FUNCTION STATS' engines)
 };
 
 }  // namespace raftkv::kv

@@ -8,6 +8,7 @@
 #include "kv/ascii.h"
 #include "kv/byte_codec.h"
 #include "kv/function_commands.h"
+#include "kv/resp3.h"
 #include "kv/state_machine.h"
 #include "kv_harness.h"
 
@@ -402,6 +403,31 @@ TEST(Functions, DumpAndRestore) {
   EXPECT_EQ(kv.run({"FUNCTION", "DUMP"}),
             bulk(std::string("\n\x00", 2) + "]\x9b\\@\x0f\x7f\xa2\xda"))
       << "no libraries: the footer alone, as Redis";
+}
+
+// In RESP3, FUNCTION LIST is maps (each function a map, its flags a set) and FUNCTION
+// STATS a map of maps: redis-server 7.0.15's bytes for the same library.
+TEST(Functions, Resp3ShapesAreRedis) {
+  KvHarness kv;
+  const std::string code =
+      "#!lua name=lib1\nredis.register_function{function_name='f1', callback=function(k,a) "
+      "return 1 end, flags={'no-writes','allow-oom'}, description='d'}";
+  ASSERT_EQ(load(kv, code), bulk("lib1"));
+  const auto resp3 = [&](std::vector<std::string> argv) {
+    std::string reply = kv.run(argv);
+    to_resp3(&reply, resp3_shape(*find_command(argv[0]), argv));
+    return reply;
+  };
+  const std::string library =
+      "$12\r\nlibrary_name\r\n$4\r\nlib1\r\n$6\r\nengine\r\n$3\r\nLUA\r\n$9\r\nfunctions\r\n"
+      "*1\r\n%3\r\n$4\r\nname\r\n$2\r\nf1\r\n$11\r\ndescription\r\n$1\r\nd\r\n$5\r\nflags\r\n"
+      "~2\r\n+no-writes\r\n+allow-oom\r\n";
+  EXPECT_EQ(resp3({"FUNCTION", "LIST"}), "*1\r\n%3\r\n" + library);
+  EXPECT_EQ(resp3({"FUNCTION", "LIST", "WITHCODE"}),
+            "*1\r\n%4\r\n" + library + "$12\r\nlibrary_code\r\n" + bulk(code));
+  EXPECT_EQ(resp3({"FUNCTION", "STATS"}),
+            "%2\r\n$14\r\nrunning_script\r\n_\r\n$7\r\nengines\r\n%1\r\n$3\r\nLUA\r\n%2\r\n"
+            "$15\r\nlibraries_count\r\n:1\r\n$15\r\nfunctions_count\r\n:1\r\n");
 }
 
 TEST(Functions, InATransaction) {
