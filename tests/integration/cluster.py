@@ -370,6 +370,15 @@ class Cluster:
         raise AssertionError(f"nodes did not converge: {last}")
 
 
+def wait_for_log(path, text, timeout=10.0, size=4000):
+    """The tail of a node's log once it holds `text` (the node may log an event just after
+    the client saw its effect, e.g. a closed connection), or the tail at the timeout."""
+    deadline = time.time() + timeout
+    while text not in log_tail(path, size) and time.time() < deadline:
+        time.sleep(0.05)
+    return log_tail(path, size)
+
+
 def log_tail(path, size=4000):
     """The last `size` characters of a node's log file ("" if there is none)."""
     try:

@@ -74,6 +74,10 @@ class ConfigSetTest(ConfigTestCase):
         self.assertNotIn(b"SET not-recorded 1", logged)
 
     def test_maxmemory_refuses_writes_at_once_and_zero_lifts_it(self):
+        # The limit is checked against jemalloc's count of allocated bytes; a sanitizer
+        # build allocates through its own allocator, which raftkv does not count.
+        if not str(self.r.info("memory")["mem_allocator"]).startswith("jemalloc"):
+            self.skipTest("memory is counted only with jemalloc")
         self.assertTrue(self.r.set("before", "1"))
         self.assertTrue(self.r.config_set("maxmemory", 1))
         with self.assertRaisesRegex(redis.exceptions.ResponseError, "^OOM command not allowed"):

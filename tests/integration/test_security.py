@@ -15,7 +15,7 @@ import unittest
 
 import redis
 
-from cluster import BINARY, Cluster, free_ports, log_tail
+from cluster import BINARY, Cluster, free_ports, log_tail, wait_for_log
 
 
 def openssl(*args, cwd):
@@ -84,11 +84,13 @@ class TestClientTls(unittest.TestCase):
         # tls-auth-clients yes: no client certificate, no service.
         code, out = redis_cli(self.tls_port, "PING", tls=["--tls", "--cacert", self.certs.ca])
         self.assertEqual((code, out), (1, "Error: Server closed the connection"))
-        self.assertIn("TLS handshake failed: peer did not return a certificate", log_tail(log))
+        self.assertIn("TLS handshake failed: peer did not return a certificate",
+                      wait_for_log(log, "peer did not return a certificate"))
         # A plaintext client on the TLS port gets nothing either.
         code, out = redis_cli(self.tls_port, "PING")
         self.assertEqual((code, out), (1, "Error: Server closed the connection"))
-        self.assertIn("TLS handshake failed: wrong version number", log_tail(log))
+        self.assertIn("TLS handshake failed: wrong version number",
+                      wait_for_log(log, "wrong version number"))
         # And a client that does not trust our CA refuses the server.
         other = Certs(self.tmp, name="other-ca")
         code, out = redis_cli(self.tls_port, "PING", tls=["--tls", "--cacert", other.ca,
