@@ -2,6 +2,7 @@
 // thread writes through, and the one the simulator's disk queue uses too.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -22,5 +23,15 @@ class DurableSink : public LogSink {
  private:
   storage::DurableStorage* storage_;
 };
+
+// The disk job that compacts the log to a snapshot whose file (`path`) is written: the log
+// adopts it, or, when an installed snapshot overtook it (kInvalidArgument), the file is
+// removed and the log is unchanged. The compacted entries are moved to `removed` for the
+// caller to free. An error means the storage failed. (server_snapshots.cc; the simulator's
+// node runs it too.)
+std::optional<std::string> adopt_snapshot_file(storage::DurableStorage* log,
+                                               storage::FileSystem* fs, const std::string& path,
+                                               const raft::SnapshotMeta& meta,
+                                               std::deque<raft::Entry>* removed = nullptr);
 
 }  // namespace raftkv::server

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "net/peer_transport.h"
+#include "server/durable_sink.h"
 #include "server/server.h"
 #include "server/snapshot_chunk.h"
 #include "server/snapshot_image.h"
@@ -139,15 +140,10 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
         // Freeing the compacted entries (up to a million) would hold up the log writes
         // behind this job for tens of milliseconds: the background thread does it.
         auto removed = std::make_shared<std::deque<raft::Entry>>();
-        storage::Status s = storage->adopt_snapshot(meta, removed.get());
+        std::optional<std::string> err =
+            adopt_snapshot_file(storage, fs, path, meta, removed.get());
         loader->post([removed = std::move(removed)]() mutable { removed.reset(); });
-        if (s.code() == storage::StatusCode::kInvalidArgument) {
-          spdlog::info("snapshot at index {} dropped: {}", meta.index, s.to_string());
-          (void)fs->remove(path);
-          return std::nullopt;
-        }
-        if (!s.ok()) return "compaction failed: " + s.to_string();
-        return std::nullopt;
+        return err;
       },
       [this, meta, written_ms, t1](std::optional<std::string> err) {
         if (err) {
@@ -167,6 +163,20 @@ void Server::on_snapshot_written(raft::SnapshotMeta meta, Clock::time_point t0, 
             meta.index, snapshot_stats_.last_fork_usec, written_ms, snapshot_stats_.last_compact_ms,
             storage_->first_index());
       });
+}
+
+std::optional<std::string> adopt_snapshot_file(storage::DurableStorage* log,
+                                               storage::FileSystem* fs, const std::string& path,
+                                               const raft::SnapshotMeta& meta,
+                                               std::deque<raft::Entry>* removed) {
+  storage::Status s = log->adopt_snapshot(meta, removed);
+  if (s.code() == storage::StatusCode::kInvalidArgument) {
+    spdlog::info("snapshot at index {} dropped: {}", meta.index, s.to_string());
+    (void)fs->remove(path);
+    return std::nullopt;
+  }
+  if (!s.ok()) return "compaction failed: " + s.to_string();
+  return std::nullopt;
 }
 
 // The core's kSnapshot messages go out in chunks; everything else straight to the transport.

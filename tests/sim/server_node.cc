@@ -181,12 +181,9 @@ std::optional<std::string> ServerNode::compact_to(const raft::Snapshot& snap) {
   }
   storage::FileSystem* fs = no_sync_fs_ ? no_sync_fs_.get() : fs_.get();
   if (auto s = storage::write_snapshot_file(fs, "log", snap); !s.ok()) return s.to_string();
-  storage::Status s = log_->adopt_snapshot(snap.meta);
-  if (s.code() == storage::StatusCode::kInvalidArgument) {
-    (void)fs->remove(storage::join_path("log", storage::snapshot_file_name(snap.meta.index)));
-    return std::nullopt;
-  }
-  return s.ok() ? std::nullopt : std::optional<std::string>("compaction failed: " + s.to_string());
+  return server::adopt_snapshot_file(
+      log_.get(), fs, storage::join_path("log", storage::snapshot_file_name(snap.meta.index)),
+      snap.meta);
 }
 
 void ServerNode::deliver(raft::Message m) {
