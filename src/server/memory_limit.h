@@ -26,6 +26,9 @@ class MemoryLimit {
     read_once_ = false;
   }
 
+  // Whether there is a limit at all (without one, callers need not read the clock).
+  bool enabled() const { return max_ != 0; }
+
   // Whether the heap is over the limit, as of at most refresh_ms before `now_ms`.
   bool over(uint64_t now_ms) {
     if (max_ == 0) return false;
