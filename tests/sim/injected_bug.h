@@ -25,7 +25,7 @@ enum class InjectedBug : uint8_t {
   // A snapshot bug in the core (implies log compaction in the run).
   kInstallStaleSnapshot,
   // The core takes a batch as persisted by its last (index, term) alone, without the
-  // accepted term (implies lazy advance: acknowledgements right after the fsync).
+  // accepted term (implies the rewrite choreography, which needs 5 or more voters).
   kIgnoreAcceptedTerm,
 };
 

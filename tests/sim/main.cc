@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
                  "Probability that a newly elected leader is isolated at once (healing the "
                  "partition before it)")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--rewrite-choreography", options.faults.rewrite_choreography,
+               "Play the scripted A -> B -> A rewrite of a follower's index while its batches "
+               "wait to be advanced, again and again (5+ nodes; replaces random partitions)");
   app.add_option("--dup", options.network.duplicate, "Message duplication probability")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--partitions", options.faults.partitions, "Inject partitions (on/off)");

@@ -44,6 +44,10 @@ class Network {
     cut(a, b);
     cut(b, a);
   }
+  void mend_both(raft::NodeId a, raft::NodeId b) {
+    cut_.erase({a, b});
+    cut_.erase({b, a});
+  }
   // Every node in `a` loses contact with every node in `b`, both ways.
   void split(const std::vector<raft::NodeId>& a, const std::vector<raft::NodeId>& b);
   void heal() { cut_.clear(); }

@@ -22,6 +22,7 @@ void RunSummary::add(const SimResult& r) {
   compactions_ += s.compactions;
   snapshots_sent_ += s.snapshots_sent;
   snapshots_installed_ += s.snapshots_installed;
+  rewrites_staged_ += s.rewrites_staged;
   if (s.linearizable == Linearizable::kUnknown) ++lin_unknown_;
 }
 
@@ -49,6 +50,9 @@ std::string RunSummary::describe(double seconds) const {
   out += buf;
   if (conf_changes_ > 0) {
     out += "membership changes and transfers accepted: " + std::to_string(conf_changes_) + "\n";
+  }
+  if (rewrites_staged_ > 0) {
+    out += "rewrite choreographies played to the end: " + std::to_string(rewrites_staged_) + "\n";
   }
   if (compactions_ > 0) {
     std::snprintf(

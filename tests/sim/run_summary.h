@@ -28,6 +28,7 @@ class RunSummary {
   uint64_t elections_ = 0, split_votes_ = 0, lin_unknown_ = 0, faults_ = 0;
   uint64_t conf_changes_ = 0;
   uint64_t compactions_ = 0, snapshots_sent_ = 0, snapshots_installed_ = 0;
+  uint64_t rewrites_staged_ = 0;
 };
 
 }  // namespace raftkv::sim

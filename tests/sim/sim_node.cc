@@ -78,12 +78,14 @@ void SimNode::refuse(const ClientRequest& req) {
 // snapshot, which must finish before later entries apply). Their `messages` leave at
 // once; the rest waits for the writes, which complete in order.
 void SimNode::pump() {
-  while (live() && static_cast<int>(in_flight_.size() + durable_.size()) < latency_.max_in_flight &&
-         !snapshot_in_flight() && node_->has_ready()) {
+  auto busy = [this] {
+    return static_cast<int>(in_flight_.size() + (holding_advances_ ? 0 : durable_.size()));
+  };
+  while (live() && busy() < latency_.max_in_flight && !snapshot_in_flight() && node_->has_ready()) {
     raft::Ready rd = node_->ready();
     for (const auto& m : rd.messages) env_.send(m);
     in_flight_.push_back(std::move(rd));
-    if (in_flight_.size() == 1 && rng_.chance(latency_.instant)) {
+    if (in_flight_.size() == 1 && rng_.chance(latency_.instant) && !slow_writes_) {
       finish_ready();
       continue;
     }
@@ -129,6 +131,17 @@ void SimNode::resume() {
   pump();
 }
 
+void SimNode::release_advances() {
+  if (!holding_advances_) return;
+  holding_advances_ = false;
+  if (paused_) {  // resume() advances them
+    advances_due_while_paused_ = static_cast<int>(durable_.size());
+    return;
+  }
+  while (!durable_.empty() && live()) advance_oldest();
+  pump();
+}
+
 void SimNode::write(const raft::Ready& rd, size_t entries, bool hard_state) {
   if (rd.snapshot) disk_->write_snapshot(*rd.snapshot);
   if (entries > 0) {
@@ -155,6 +168,7 @@ void SimNode::finish_ready() {
   }
   for (const auto& m : rd.messages_after_persist) env_.send(m);
   durable_.push_back(std::move(rd));
+  if (holding_advances_) return;  // release_advances() takes them, in order
   // Advanced later (lazy_advance) while the node goes on, or now together with every
   // earlier durable batch still waiting; either way in order. A pending later advance
   // then finds its batch already done and advances the next one early, which is fine.
@@ -171,6 +185,7 @@ void SimNode::finish_ready() {
 
 void SimNode::advance_done(uint64_t incarnation) {
   if (incarnation != incarnation_ || durable_.empty()) return;  // crashed meanwhile
+  if (holding_advances_) return;  // release_advances() takes them, in order
   if (paused_) {
     ++advances_due_while_paused_;
     return;
@@ -303,6 +318,8 @@ void SimNode::crash() {
   in_flight_.clear();
   durable_.clear();
   paused_ = false;
+  holding_advances_ = false;
+  slow_writes_ = false;
   writes_done_while_paused_ = 0;
   advances_due_while_paused_ = 0;
   pending_writes_.clear();

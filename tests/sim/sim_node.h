@@ -104,6 +104,14 @@ class SimNode {
   void pause() { paused_ = true; }
   // Batches written from now on are advanced as soon as they are durable.
   void end_lazy_advance() { latency_.lazy_advance = 0; }
+  // A driver that acknowledges each batch right after its fsync but gets round to applying
+  // and advancing only much later (node.h allows it): until release_advances(), durable
+  // batches are acknowledged and kept, none is advanced, and new batches keep being taken
+  // (only writes in flight count against max_in_flight). Release advances them in order.
+  void hold_advances() { holding_advances_ = true; }
+  void release_advances();
+  // A slow disk: no write completes at once (each takes its drawn latency).
+  void set_slow_writes(bool slow) { slow_writes_ = slow; }
   void resume();
 
  private:
@@ -141,6 +149,8 @@ class SimNode {
   KvMachine kv_;
   uint64_t incarnation_ = 0;
   bool paused_ = false;
+  bool holding_advances_ = false;
+  bool slow_writes_ = false;
   std::deque<raft::Ready> in_flight_;  // handed out by ready(), being written, in order
   std::deque<raft::Ready> durable_;    // written and acknowledged, not yet advanced
   int writes_done_while_paused_ = 0;

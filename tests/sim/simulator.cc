@@ -6,6 +6,7 @@
 
 #include "sim/event_queue.h"
 #include "sim/fault_injector.h"
+#include "sim/rewrite_choreography.h"
 #include "sim/trace.h"
 
 namespace raftkv::sim {
@@ -75,6 +76,7 @@ class Simulation : public NodeEnv, public ClientEnv {
  private:
   void build();
   void build_compaction();
+  void build_rewrite();
   std::unique_ptr<NodeDisk> make_disk(const raft::ConfState& conf, uint64_t seed) const;
   void schedule_tick(raft::NodeId id, Time at);
   // Runs events up to `until`, checking after each; false once a property broke or
@@ -98,6 +100,7 @@ class Simulation : public NodeEnv, public ClientEnv {
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<MembershipDriver> membership_;
   std::unique_ptr<LaggingFollowers> lagging_;
+  std::unique_ptr<RewriteChoreography> rewrite_;
   std::vector<const raft::Node*> observed_;
   std::map<raft::NodeId, raft::Index> leader_commit_;  // commit index last seen, per node
   raft::Term last_leader_term_ = 0;                    // newest term seen with a leader
@@ -111,12 +114,6 @@ void Simulation::build() {
   raft::ConfState conf;
   for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
   DiskLatency disk = options_.disk;
-  if (options_.bug == InjectedBug::kIgnoreAcceptedTerm && disk.lazy_advance == 0) {
-    // Batches acknowledged at once but advanced up to a few election timeouts later: long
-    // enough for two new leaders to rewrite an index the batch carried (A -> B -> A).
-    disk.lazy_advance = 0.5;
-    disk.max_advance_delay = 40 * kTick;
-  }
   // Spare nodes start with an empty configuration: they learn it from the log once added.
   for (raft::NodeId id = 1; id <= static_cast<raft::NodeId>(pool_size(options_)); ++id) {
     raft::Config c;
@@ -147,7 +144,9 @@ void Simulation::build() {
   hooks.leader_crashing = [this](raft::NodeId id) {
     if (id == current_leader()) leader_crash_ = {now(), nodes_[id - 1]->node()->term()};
   };
-  faults_ = std::make_unique<FaultInjector>(options_.faults, queue_, network_, nodes_, rng_.fork(),
+  FaultConfig faults = options_.faults;
+  if (rewrite_on(options_)) faults.partitions = false;  // the choreography owns the network
+  faults_ = std::make_unique<FaultInjector>(faults, queue_, network_, nodes_, rng_.fork(),
                                             options_.bug == InjectedBug::kForgetVoteOnRestart,
                                             std::move(hooks));
   observed_.resize(nodes_.size());
@@ -160,6 +159,23 @@ void Simulation::build() {
   membership_ = std::make_unique<MembershipDriver>(
       mc, queue_, nodes_, mc.enabled ? rng_.fork() : Rng(0), std::move(mh));
   build_compaction();
+  build_rewrite();
+}
+
+void Simulation::build_rewrite() {
+  if (!rewrite_on(options_)) return;
+  RewriteChoreography::Hooks hooks;
+  hooks.note = [this](std::string text) { note(std::move(text)); };
+  hooks.leader = [this] { return current_leader(); };
+  hooks.propose = [this](raft::NodeId id, KvCommand command) {
+    ClientRequest req;
+    req.op_id = next_op_id();
+    req.command = std::move(command);
+    nodes_[id - 1]->handle_request(req);
+  };
+  // Forked only when on, so runs without it keep their seeds' meaning.
+  rewrite_ = std::make_unique<RewriteChoreography>(queue_, network_, nodes_, rng_.fork(),
+                                                   std::move(hooks));
 }
 
 void Simulation::build_compaction() {
@@ -237,6 +253,7 @@ void Simulation::request(raft::NodeId to, const ClientRequest& req) {
 }
 
 void Simulation::reply(const ClientReply& r) {
+  if (r.client == 0) return;  // the rewrite choreography's write: nobody waits for it
   if (rng_.chance(network_.config().loss)) return;
   queue_.after(network_.delay(), [this, r] {
     const char* kind = r.kind == ClientReply::Kind::kOk          ? "ok"
@@ -273,6 +290,7 @@ void Simulation::after_event() {
     observed_[i] = nodes_[i]->up() ? nodes_[i]->node() : nullptr;
   }
   monitor_.observe(observed_);
+  if (rewrite_) rewrite_->observe();
   for (const raft::Node* node : observed_) {
     if (node == nullptr) continue;
     if (node->role() == raft::Role::kLeader && node->term() > last_leader_term_) {
@@ -365,10 +383,12 @@ SimResult Simulation::run() {
   faults_->start(10 * kTick, options_.fault_time);
   membership_->start(10 * kTick, options_.fault_time);
   lagging_->start(10 * kTick, options_.fault_time);
+  if (rewrite_) rewrite_->start(10 * kTick, options_.fault_time);
 
   bool ok = run_until(options_.fault_time);
   if (ok) {
     note("heal: every partition, crash and pause ends; no more loss or duplication");
+    if (rewrite_) rewrite_->stop();
     faults_->heal_all();
     // Slow advances are a fault too: from here on a batch is advanced with its fsync.
     for (auto& n : nodes_) n->end_lazy_advance();
@@ -413,6 +433,7 @@ void Simulation::finish_stats() {
   s.faults = faults_->injected();
   s.conf_changes = membership_->proposed();
   s.faults += lagging_->injected();
+  if (rewrite_) s.rewrites_staged = rewrite_->staged();
   for (const auto& n : nodes_) {
     s.compactions += n->compactions();
     s.snapshots_installed += n->snapshots_installed();
@@ -482,6 +503,21 @@ SimOptions snapshot_options(int nodes) {
   SimOptions o = aggressive_options(nodes);
   o.compaction.enabled = true;
   return o;
+}
+
+SimOptions rewrite_options(int nodes) {
+  SimOptions o;
+  o.nodes = nodes;
+  o.faults.rewrite_choreography = true;
+  o.faults.partitions = false;
+  o.faults.crashes = false;
+  o.faults.pauses = false;
+  return o;
+}
+
+bool rewrite_on(const SimOptions& options) {
+  return (options.faults.rewrite_choreography || options.bug == InjectedBug::kIgnoreAcceptedTerm) &&
+         pool_size(options) == options.nodes;
 }
 
 bool compaction_on(const SimOptions& options) {

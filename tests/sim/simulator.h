@@ -40,6 +40,10 @@ struct FaultConfig {
   // Cuts a newly elected leader off before its first appends arrive, which leaves logs
   // with diverging uncommitted tails from different terms (the Figure 8 setting).
   double isolate_new_leader = 0.0;
+  // The scripted A -> B -> A rewrite of a follower's index while its batches wait to be
+  // advanced (rewrite_choreography.h), again and again; needs 5 or more voters. It owns the
+  // network: random partitions are off while it runs.
+  bool rewrite_choreography = false;
   // Write faults on disks that can fail (the durable disk): a failed fsync or a full disk,
   // after which the node must stop rather than act on the failed write.
   bool disk_faults = false;
@@ -89,6 +93,7 @@ struct SimStats {
   uint64_t compactions = 0;          // log compactions, over all nodes
   uint64_t snapshots_sent = 0;       // InstallSnapshot messages the leaders sent
   uint64_t snapshots_installed = 0;  // snapshots followers installed from a leader
+  uint64_t rewrites_staged = 0;      // rewrite choreographies played to the end
   // Ticks from the crash of a leader until a leader of a newer term emerged.
   std::vector<int> election_ticks;
   uint64_t elections = 0;    // terms in which some node stood as candidate
@@ -123,6 +128,12 @@ int pool_size(const SimOptions& options);
 // The aggressive mix with log compaction every few entries and lagging followers, so that
 // InstallSnapshot happens many times per run. The real core passes it.
 SimOptions snapshot_options(int nodes);
+// The default mix with the rewrite choreography instead of random partitions, crashes and
+// pauses (5 nodes or more). The real core passes it.
+SimOptions rewrite_options(int nodes);
+// Whether the rewrite choreography runs (asked for, or implied by the bug; not with
+// membership changes, whose spare nodes it does not know).
+bool rewrite_on(const SimOptions& options);
 // Whether nodes compact their logs in this run (asked for, or implied by the bug).
 bool compaction_on(const SimOptions& options);
 
