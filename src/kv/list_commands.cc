@@ -177,12 +177,12 @@ std::string parse_lpos(std::span<const std::string> argv, LposArgs* args) {
       }
       args->rank = *value;
     } else if (equals_ci(argv[i], "count")) {
-      if (!value) return std::string(kNotInteger);
-      if (*value < 0) return "ERR COUNT can't be negative";
+      // Redis parses COUNT and MAXLEN as positive longs whose one error covers both a
+      // negative number and no number at all.
+      if (!value || *value < 0) return "ERR COUNT can't be negative";
       args->count = *value;
     } else if (equals_ci(argv[i], "maxlen")) {
-      if (!value) return std::string(kNotInteger);
-      if (*value < 0) return "ERR MAXLEN can't be negative";
+      if (!value || *value < 0) return "ERR MAXLEN can't be negative";
       args->maxlen = *value;
     } else {
       return std::string(kSyntaxError);
