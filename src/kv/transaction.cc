@@ -26,6 +26,14 @@ std::string transaction_queue_error(const Classification& c) {
   return "ERR Command not allowed inside a transaction";
 }
 
+bool refused_when_queued(const Classification& c) {
+  if (c.ok()) return false;
+  if (c.spec == nullptr || c.session_id != 0) return true;
+  // Subcommands are looked up, and their arity checked, as commands are.
+  return c.error.starts_with("ERR wrong number of arguments") ||
+         c.error.starts_with("ERR unknown subcommand '");
+}
+
 bool watched_key_changed(KvStore& store, const std::string& key, uint64_t since, uint64_t now_ms) {
   const uint64_t at = store.expire_at(key);
   if (at != 0 && at <= now_ms) store.erase(key);  // counts as a change at this entry

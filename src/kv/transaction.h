@@ -39,6 +39,12 @@ inline constexpr std::string_view kDiscardWithoutMultiError = "ERR DISCARD witho
 // (INFO, CLIENT, CONFIG, ...) and session commands may not.
 std::string transaction_queue_error(const Classification& c);
 
+// Whether a command that failed classification is refused inside MULTI at once (and the
+// transaction then answers EXECABORT), as Redis refuses an unknown command or subcommand
+// or a wrong arity before it queues. Any other error (a bad argument) is queued, as in
+// Redis, and becomes that command's reply within EXEC's.
+bool refused_when_queued(const Classification& c);
+
 // Runs a transaction entry at log time `ctx.now_ms` and index `ctx.index`: the watched keys
 // are checked first, then every queued command runs (scripts with `scripts`, as
 // StateMachine runs them). Appends EXEC's reply.

@@ -8,6 +8,7 @@
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
 #include "kv/stream_commands.h"
+#include "kv/transaction.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
 #include "server/memory_limit.h"
@@ -88,7 +89,9 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   const auto arrived = slot.arrival_or_now();  // the command's time starts (SLOWLOG, INFO)
   ++stats_.total_commands;
   kv::Classification c = kv::classify(argv);
-  if (!c.ok()) {
+  // Inside MULTI a command with bad arguments is queued, and its error becomes its reply
+  // within EXEC's while the others run (kv::refused_when_queued).
+  if (!c.ok() && (!client.in_multi || kv::refused_when_queued(c))) {
     ++stats_.errors;
     // Refused before executing: counted as a rejected call of the command it names.
     const kv::CommandSpec* named = argv.empty() ? nullptr : kv::find_command(argv[0]);
@@ -124,15 +127,15 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(kv::encode_error(kv::subscribed_mode_error(kv::acl_command_name(*c.spec, args))));
     return;
   }
-  if (is_client_command(c, argv, "list") && hooks_.client_list) {
+  if (c.ok() && is_client_command(c, argv, "list") && hooks_.client_list) {
     slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
     return;
   }
-  if (is_client_command(c, argv, "info") && argv.size() == 2 && hooks_.client_info) {
+  if (c.ok() && is_client_command(c, argv, "info") && argv.size() == 2 && hooks_.client_info) {
     slot.complete(kv::encode_bulk(hooks_.client_info(client.id)), argv);
     return;
   }
-  if (is_client_command(c, argv, "kill") && hooks_.client_kill) {
+  if (c.ok() && is_client_command(c, argv, "kill") && hooks_.client_kill) {
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }

@@ -81,6 +81,15 @@ SCRIPTS = {
     "an unknown command aborts EXEC": [
         (0, "MULTI"), (0, "NOSUCH", "x"), (0, "SET", "t:u", "1"), (0, "EXEC"),
         (0, "EXISTS", "t:u")],
+    "a bad argument is queued and is one element": [
+        (0, "MULTI"), (0, "SET", "t:b", "1"), (0, "LPOP", "t:l", "-2"), (0, "INCR", "t:b"),
+        (0, "ZRANGE", "t:z", "1.5", "2"), (0, "SET", "t:b2", "v", "EX", "0"),
+        (0, "LPOS", "t:l", "x", "COUNT", "x"), (0, "EVAL", "return 1", "5"),
+        (0, "SET", "t:b3", "v", "NX", "XX"), (0, "EXEC"), (0, "MGET", "t:b", "t:b2", "t:b3")],
+    "an unknown subcommand or a subcommand's arity aborts EXEC": [
+        (0, "MULTI"), (0, "SET", "t:sc", "1"), (0, "XGROUP", "DESTROY", "t:x", "g", "c"),
+        (0, "EXEC"), (0, "MULTI"), (0, "OBJECT", "NOSUCH", "t:sc"), (0, "EXEC"),
+        (0, "EXISTS", "t:sc")],
     "a runtime error is one element": [
         (0, "SET", "t:s", "x"), (0, "MULTI"), (0, "LPUSH", "t:s", "y"), (0, "INCR", "t:s"),
         (0, "SET", "t:s2", "ok"), (0, "EXEC")],
