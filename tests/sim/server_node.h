@@ -8,8 +8,20 @@
 // write-ahead log and hard state) written through server::DurableSink, on a
 // storage::FaultFileSystem that a crash cuts in a mode drawn from the seed (unsynced data
 // lost, or the last write torn), and a restart recovers it as the server does at start.
-// Left out: the glue that raftkv::server::Server adds (snapshots, membership, the member
-// directory, INFO).
+// Snapshots: taken every `snapshot_every` applied entries in the server's image format
+// (the key space and the member directory), the log then compacted on the disk queue.
+//
+// Membership: the server's own MembershipService. Configuration and member entries apply
+// through it, RAFT commands (BACKUP aside) reach it through the request path, a leader
+// announces client addresses through it, and the node's network sends a Raft message only
+// to a peer the service connected through PeerLinks and has not removed: a node it never
+// connected, or pruned, is unreachable, as with the server's transport. Every node has
+// fake but valid addresses (sim_peer_address, sim_client_address), which -MOVED and RAFT
+// MEMBERS name. A peer's first message stands for its connection's handshake (the client
+// address it advertises).
+//
+// Left out: the rest of raftkv::server::Server (INFO, RAFT BACKUP, the idle expiry ticks,
+// how a snapshot is written by a child process and sent in chunks).
 #pragma once
 
 #include <cstdint>
