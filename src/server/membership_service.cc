@@ -14,12 +14,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cassert>
 #include <charconv>
 #include <set>
 
 #include "kv/resp_writer.h"
 #include "net/handshake.h"
+#include "raft/check.h"
 #include "raft/conf_change.h"
 
 namespace raftkv::server {
@@ -100,7 +100,7 @@ std::string MembershipService::members_reply() const {
 }
 
 void MembershipService::handle_raft_command(const kv::Argv& argv, ReplySlot& slot) {
-  assert(driver_ != nullptr && argv.size() >= 2);
+  RAFTKV_CHECK(driver_ != nullptr, "a RAFT command before the driver was attached");
   const std::string sub = upper(argv[1]);
   if (sub == "MEMBERS" && argv.size() == 2) {
     slot.complete(members_reply());
