@@ -7,13 +7,11 @@
 #include <chrono>
 #include <functional>
 #include <random>
-#include <set>
 #include <thread>
 #include <utility>
 
 #include "net/peer_transport.h"
 #include "proto/codec.h"
-#include "raft/conf_change.h"
 #include "server/data_dir.h"
 #include "server/durable_sink.h"
 #include "server/heap_stats.h"
@@ -49,6 +47,12 @@ std::string Server::open() {
   config_ = std::make_unique<RuntimeConfig>(RuntimeSettings::from(options_), options_.config_file,
                                             std::move(config_hooks));
   apply_settings(config_->settings());
+  MembershipService::Options mopts;
+  mopts.id = options_.id;
+  mopts.listen_peer = options_.listen_peer;
+  mopts.advertise_client = options_.advertise_client.to_string();
+  mopts.promote_max_lag = options_.promote_max_lag;
+  membership_ = std::make_unique<MembershipService>(std::move(mopts), *this);
   if (auto err = claim_data_dir(fs_.get(), options_.data_dir, options_.cluster_id, options_.id);
       !err.empty()) {
     return err;
@@ -132,7 +136,7 @@ std::string Server::open() {
       [this](std::vector<raft::Message> msgs) { send_to_peers(std::move(msgs)); });
 
   ClientService::Hooks hooks;
-  hooks.client_address = [this](raft::NodeId id) { return members_.client_address(id); };
+  hooks.client_address = [this](raft::NodeId id) { return members().client_address(id); };
   hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
                                 ReplySlot& slot) { handle_server_command(argv, spec, slot); };
   hooks.client_list = [this] { return client_list(); };
@@ -164,6 +168,7 @@ std::string Server::open() {
   machine_.set_publish_sink(&pubsub_);  // applied PUBLISH entries reach this node's subscribers
   service_ =
       std::make_unique<ClientService>(runtime_, *driver_, machine_, stats_, std::move(hooks));
+  membership_->attach(*driver_, *service_);
 
   net::TransportOptions topts;
   topts.cluster_id = options_.cluster_id;
@@ -173,20 +178,18 @@ std::string Server::open() {
   if (auto err = peer_security(&topts); !err.empty()) return err;
   // Peers: the command line's, then any the replicated directory knows (members added
   // later, from a snapshot); the log replayed after start adds the rest.
-  peer_addresses_ = options_.initial_cluster;
-  for (const auto& [id, m] : members_.members()) {
-    if (auto a = net::parse_peer_address(m.peer); a && id != options_.id) peer_addresses_[id] = *a;
-  }
+  membership_->add_known_peers(options_.initial_cluster);
   transport_ = std::make_unique<net::PeerTransport>(
-      io_, options_.id, peer_addresses_, [this](raft::Message m) { on_peer_message(std::move(m)); },
-      topts);
-  transport_->set_peer_info_handler(
-      [this](raft::NodeId id, const std::string& client) { learned_clients_[id] = client; });
+      io_, options_.id, membership_->peers(),
+      [this](raft::Message m) { on_peer_message(std::move(m)); }, topts);
+  transport_->set_peer_info_handler([this](raft::NodeId id, const std::string& client) {
+    membership_->learned_client(id, client);
+  });
   transport_->set_unreachable_handler([this](raft::NodeId id) { driver_->report_unreachable(id); });
   if (auto ec = transport_->start()) {
     return "cannot listen for peers on " + options_.listen_peer.to_string() + ": " + ec.message();
   }
-  connect_to_members(driver_->status().conf);  // drop members removed before a restart
+  membership_->connect_to_members(driver_->status().conf);  // drop members removed before a restart
 
   if (std::string err = open_client_ports(); !err.empty()) return err;
   return open_metrics();
@@ -395,21 +398,7 @@ std::string Server::apply(const raft::Entry& entry) {
   applied_index_ = entry.index;
   ++entries_since_snapshot_;
   bytes_since_snapshot_ += entry.data.size();
-  if (entry.type == raft::EntryType::kConfChange) {
-    // The addresses of the members the change names become part of the replicated state.
-    if (auto cc = raft::decode_conf_change(entry.data)) {
-      if (auto members = MemberDirectory::decode_context(cc->context)) members_.merge(*members);
-      spdlog::info("configuration at index {}: {}", entry.index, describe_conf(cc->conf));
-      // Reach the members of the configuration in effect: the last one appended, which
-      // may be newer than this one (a leader appends C(new) as soon as C(old,new) commits).
-      // Pruning to this older entry's members would cut the newer ones off.
-      connect_to_members(driver_->status().conf);
-    }
-    machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
-    return {};
-  }
-  if (MemberDirectory::is_member_entry(entry.data)) {
-    if (!members_.apply(entry.data)) spdlog::warn("ignoring a malformed member entry");
+  if (membership_->apply(entry)) {
     machine_.apply(entry.index, {});  // keeps the state machine's applied index in step
     return {};
   }
@@ -427,43 +416,15 @@ void Server::prefetch(std::span<const raft::Entry> entries) {
 }
 
 void Server::on_conf_entry_appended(const raft::Entry& entry) {
-  // In effect once appended: reach the members it names now (a new leader may need a
-  // member of C(new) to commit anything), although the directory changes only on apply.
-  auto cc = raft::decode_conf_change(entry.data);
-  if (!cc) return;
-  auto members = MemberDirectory::decode_context(cc->context);
-  if (!members) return;
-  for (const auto& [id, m] : *members) connect_to(id, m.peer);
+  membership_->on_conf_entry_appended(entry);
 }
 
-void Server::connect_to_members(const raft::ConfState& conf) {
-  std::set<raft::NodeId> members(conf.voters.begin(), conf.voters.end());
-  members.insert(conf.voters_outgoing.begin(), conf.voters_outgoing.end());
-  members.insert(conf.learners.begin(), conf.learners.end());
-  for (raft::NodeId id : members) {
-    if (auto peer = members_.peer_address(id)) connect_to(id, *peer);
-  }
-  // A configuration without a node: stop dialling it (it was removed). A joining node has
-  // no configuration yet and keeps the peers it was given.
-  if (conf.voters.empty()) return;
-  for (auto it = peer_addresses_.begin(); it != peer_addresses_.end();) {
-    if (it->first == options_.id || members.count(it->first)) {
-      ++it;
-      continue;
-    }
-    if (transport_) transport_->remove_peer(it->first);
-    it = peer_addresses_.erase(it);
-  }
+void Server::set_peer(raft::NodeId id, const net::PeerAddress& address) {
+  if (transport_) transport_->set_peer(id, address);  // before start, open() passes them all
 }
 
-void Server::connect_to(raft::NodeId id, const std::string& peer) {
-  if (id == options_.id || peer.empty()) return;
-  auto addr = net::parse_peer_address(peer);
-  if (!addr) return;
-  auto it = peer_addresses_.find(id);
-  if (it != peer_addresses_.end() && it->second == *addr) return;
-  peer_addresses_[id] = *addr;
-  if (transport_) transport_->set_peer(id, *addr);  // before start, open() passes them all
+void Server::remove_peer(raft::NodeId id) {
+  if (transport_) transport_->remove_peer(id);
 }
 
 raft::NodeId Server::best_transfer_target() const {
@@ -514,30 +475,7 @@ void Server::on_role_change() {
     last_role_ = st.role;
     last_term_ = st.term;
   }
-  // A leader records the client addresses its peers announced, one entry at a time.
-  if (st.role == raft::Role::kLeader && !announcing_peer_) {
-    for (const auto& [id, client] : learned_clients_) {
-      if (members_.client_address(id) == client) continue;
-      announcing_peer_ = true;
-      driver_->propose(
-          MemberDirectory::encode_entry(id, client),
-          [this](std::optional<RequestError>, const std::string&) { announcing_peer_ = false; });
-      break;
-    }
-  }
-  // A leader makes sure the log says where clients reach it.
-  if (st.role == raft::Role::kLeader && announced_term_ != st.term) {
-    std::string addr = options_.advertise_client.to_string();
-    if (members_.client_address(st.id) == addr) {
-      announced_term_ = st.term;
-      return;
-    }
-    announced_term_ = st.term;
-    driver_->propose(MemberDirectory::encode_entry(st.id, addr),
-                     [this](std::optional<RequestError> err, const std::string&) {
-                       if (err) announced_term_ = 0;  // try again
-                     });
-  }
+  membership_->announce();  // a leader records where clients reach members
 }
 
 }  // namespace raftkv::server

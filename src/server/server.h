@@ -18,6 +18,7 @@
 #include "server/client_service.h"
 #include "server/data_dir.h"
 #include "server/member_directory.h"
+#include "server/membership_service.h"
 #include "server/memory_limit.h"
 #include "server/metrics_http.h"
 #include "server/options.h"
@@ -43,7 +44,7 @@ namespace raftkv::server {
 
 struct NodeSample;
 
-class Server : public CommandHandler, public StateMachine {
+class Server : public CommandHandler, public StateMachine, public PeerLinks {
  public:
   explicit Server(ServerOptions options);
   ~Server() override;
@@ -67,6 +68,9 @@ class Server : public CommandHandler, public StateMachine {
   void prefetch(std::span<const raft::Entry> entries) override;
   std::string restore(const raft::Snapshot& snapshot) override;
   void on_conf_entry_appended(const raft::Entry& entry) override;
+  // PeerLinks, for the membership service: whom the transport dials.
+  void set_peer(raft::NodeId id, const net::PeerAddress& address) override;
+  void remove_peer(raft::NodeId id) override;
 
  private:
   // A client port: plaintext, or TLS when `tls` is set.
@@ -91,16 +95,10 @@ class Server : public CommandHandler, public StateMachine {
   void clients_cron();
   void shutdown();
   void on_role_change();
-  // Membership (server_membership.cc and server.cc).
-  // Makes the transport reach exactly the members of `conf` (besides this node).
-  void connect_to_members(const raft::ConfState& conf);
-  void connect_to(raft::NodeId id, const std::string& peer);
   raft::NodeId best_transfer_target() const;
+  // RAFT: BACKUP here (server_backup.cc), the rest in the membership service.
   void handle_raft_command(const kv::Argv& argv, ReplySlot& slot);
-  std::string members_reply() const;
-  static std::string describe_conf(const raft::ConfState& conf);
-  // "1,2,3": how INFO and the logs list node ids.
-  static std::string join_ids(const std::vector<raft::NodeId>& ids);
+  const MemberDirectory& members() const { return membership_->directory(); }
   void watch_role();
   // `key_slot`: the hash slot of the command's first key (0 without keys), which -MOVED
   // must name for cluster clients to update the right slot.
@@ -194,7 +192,9 @@ class Server : public CommandHandler, public StateMachine {
   kv::StateMachine machine_;
   std::unique_ptr<PasswordCheck> password_;  // requirepass
   std::unique_ptr<ClientService> service_;
-  MemberDirectory members_;
+  // The member directory, the peers dialled, RAFT's membership commands (built in open(),
+  // before the snapshot is restored).
+  std::unique_ptr<MembershipService> membership_;
   ServerStats stats_;
   std::map<uint64_t, const ClientConnection*> clients_;  // connected, by client id
   raft::Index applied_index_ = 0;
@@ -226,11 +226,7 @@ class Server : public CommandHandler, public StateMachine {
   PubSubHub pubsub_;               // this node's subscribers; PUBLISH entries reach them
   raft::Role last_role_ = raft::Role::kFollower;
   raft::Term last_term_ = 0;
-  raft::Term announced_term_ = 0;
-  raft::NodeId last_leader_ = raft::kNoNode;                 // for stats_.leader_changes
-  std::map<raft::NodeId, net::PeerAddress> peer_addresses_;  // what the transport uses
-  std::map<raft::NodeId, std::string> learned_clients_;      // from peers' handshakes
-  bool announcing_peer_ = false;
+  raft::NodeId last_leader_ = raft::kNoNode;  // for stats_.leader_changes
   bool expiry_tick_pending_ = false;
   bool shutting_down_ = false;
   uint64_t next_client_id_ = 1;

@@ -45,7 +45,7 @@ void Server::take_backup(ReplySlot slot) {
   const std::string dir = options_.data_dir;
   // The child runs this on its copy-on-write view of the state at this instant.
   auto work = [this, meta, dir] {
-    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members_.encoded())};
+    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members().encoded())};
     return storage::write_file_atomically(fs_.get(), dir, kBackupFile,
                                           storage::encode_snapshot_file(snap))
         .ok();

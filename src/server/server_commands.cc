@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
 #include <unistd.h>
 #include <chrono>
 #include <cinttypes>
@@ -51,6 +52,18 @@ std::string Server::request_error(RequestError e, uint16_t key_slot) const {
 void Server::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slot) {
   if (!monitors_.empty() && monitor_command(argv, client.id, slot)) return;
   service_->handle(std::move(argv), client, std::move(slot));
+}
+
+void Server::handle_raft_command(const kv::Argv& argv, ReplySlot& slot) {
+  if (argv.size() == 2 && strcasecmp(argv[1].c_str(), "BACKUP") == 0) {
+    if (auto err = driver_->unavailable()) {
+      slot.complete(redirect_error(*err));
+      return;
+    }
+    backup(slot);  // server_backup.cc
+    return;
+  }
+  membership_->handle_raft_command(argv, slot);
 }
 
 void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& spec,
@@ -133,7 +146,7 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
   } else if (sub == "nodes") {
     std::string text;
     for (raft::NodeId id : order) {
-      auto addr = members_.client_address(id);
+      auto addr = members().client_address(id);
       if (!addr) continue;
       auto peer = options_.initial_cluster.find(id);
       int peer_port = peer == options_.initial_cluster.end() ? 0 : peer->second.port;
@@ -145,20 +158,20 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
     }
     w.bulk(text);
   } else if (sub == "slots") {
-    auto leader_addr = members_.client_address(leader);
+    auto leader_addr = members().client_address(leader);
     if (leader == raft::kNoNode || !leader_addr) {
       w.array_header(0);
     } else {
       std::vector<raft::NodeId> known;
       for (raft::NodeId id : order) {
-        if (members_.client_address(id)) known.push_back(id);
+        if (members().client_address(id)) known.push_back(id);
       }
       w.array_header(1);
       w.array_header(2 + known.size());
       w.integer(0);
       w.integer(16383);
       for (raft::NodeId id : known) {
-        auto [host, port] = split(*members_.client_address(id));
+        auto [host, port] = split(*members().client_address(id));
         w.array_header(3);
         w.bulk(host);
         w.integer(port);
@@ -168,7 +181,7 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
   } else if (sub == "shards") {
     std::vector<raft::NodeId> known;
     for (raft::NodeId id : order) {
-      if (members_.client_address(id)) known.push_back(id);
+      if (members().client_address(id)) known.push_back(id);
     }
     w.array_header(1);
     w.array_header(4);
@@ -179,7 +192,7 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
     w.bulk("nodes");
     w.array_header(known.size());
     for (raft::NodeId id : known) {
-      auto [host, port] = split(*members_.client_address(id));
+      auto [host, port] = split(*members().client_address(id));
       w.array_header(14);
       w.bulk("id");
       w.bulk(cluster_node_id(id));

@@ -262,7 +262,7 @@ std::string Server::info_replication() const {
   const bool leader = st.role == raft::Role::kLeader;
   t.add("role", leader ? "master" : "slave");
   if (!leader) {
-    const auto addr = members_.client_address(st.leader);
+    const auto addr = members().client_address(st.leader);
     const auto parsed = addr ? net::parse_peer_address(*addr) : std::nullopt;
     t.add("master_host", parsed ? parsed->host : std::string("?"));
     t.add("master_port", parsed ? static_cast<int64_t>(parsed->port) : 0);
@@ -271,7 +271,7 @@ std::string Server::info_replication() const {
   size_t replicas = 0;
   for (const auto& [id, pr] : st.progress) {
     if (id == st.id || !leader) continue;
-    const auto addr = members_.client_address(id);
+    const auto addr = members().client_address(id);
     const auto parsed = addr ? net::parse_peer_address(*addr) : std::nullopt;
     t.add(
         fmt::format("slave{}", replicas++),
@@ -295,8 +295,8 @@ std::string Server::info_raft() const {
   t.add("raft_commit_index", st.commit);
   t.add("raft_applied_index", st.applied);
   t.add("raft_last_log_index", st.last_index);
-  t.add("raft_members", join_ids(st.conf.voters));
-  t.add("raft_learners", join_ids(st.conf.learners));
+  t.add("raft_members", MembershipService::join_ids(st.conf.voters));
+  t.add("raft_learners", MembershipService::join_ids(st.conf.learners));
   t.add("raft_joint", static_cast<int64_t>(st.conf.joint()));
   t.add("raft_storage_failed", static_cast<int64_t>(driver_->failed()));
   // Ready batches that needed the disk, and the writes (at most one fdatasync each) that

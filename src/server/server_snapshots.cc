@@ -46,8 +46,7 @@ std::string Server::restore_image(const raft::Snapshot& snapshot) {
   }
   fresh.set_publish_sink(&pubsub_);  // the sink is the node's, not the image's
   machine_ = std::move(fresh);
-  members_ = std::move(members);
-  connect_to_members(snapshot.meta.conf);
+  membership_->restore(std::move(members), snapshot.meta.conf);
   applied_index_ = snapshot.meta.index;
   entries_since_snapshot_ = bytes_since_snapshot_ = 0;
   last_image_bytes_ = snapshot.data.size();
@@ -101,7 +100,7 @@ std::string Server::start_snapshot() {
   auto t0 = Clock::now();
   // The child runs this on its copy-on-write view of the state at this instant.
   auto work = [this, meta] {
-    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members_.encoded())};
+    raft::Snapshot snap{meta, encode_snapshot_image(machine_.serialize(), members().encoded())};
     return write_snapshot_file(fs_.get(), storage_dir(), snap).ok();
   };
   std::string err = taker_->start(std::move(work), [this, meta, t0](bool ok, const std::string& e) {
@@ -225,7 +224,7 @@ void Server::snapshot_tick() {
   } else {
     // A follower that acknowledged its snapshot (or caught up otherwise) needs no more chunks.
     const raft::Status st = driver_->status();
-    for (const auto& [id, _] : peer_addresses_) {  // every member, also those added later
+    for (const auto& [id, _] : membership_->peers()) {  // every member, also those added later
       auto pr = st.progress.find(id);
       if (sender_->sending_to(id) &&
           (pr == st.progress.end() || pr->second.state != raft::ProgressState::kSnapshot)) {

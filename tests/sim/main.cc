@@ -19,7 +19,7 @@ int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool re
                    raftkv::sim::NodeSimOptions options) {
   auto start = std::chrono::steady_clock::now();
   uint64_t failed = 0, ok_ops = 0, unknown_ops = 0, failed_ops = 0, events = 0;
-  uint64_t snapshots = 0, installs = 0;
+  uint64_t snapshots = 0, installs = 0, changes_sent = 0, changes_done = 0;
   for (uint64_t s = first_seed; s < first_seed + seeds; ++s) {
     raftkv::sim::NodeSimResult r = raftkv::sim::run_node_simulation(s, options);
     ok_ops += r.ops_ok;
@@ -28,6 +28,8 @@ int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool re
     events += r.events;
     snapshots += r.snapshots_taken;
     installs += r.snapshots_installed;
+    changes_sent += r.changes_sent;
+    changes_done += r.changes_done;
     if (!r.ok()) {
       ++failed;
       std::cout << r.report() << std::flush;
@@ -42,6 +44,10 @@ int run_whole_node(uint64_t first_seed, uint64_t seeds, bool keep_going, bool re
   std::cout << "\noperations: " << ok_ops << " ok, " << failed_ops << " failed, " << unknown_ops
             << " unknown; " << events << " events\nsnapshots: " << snapshots << " taken, "
             << installs << " installed from a leader\n";
+  if (options.membership) {
+    std::cout << "membership: " << changes_sent << " RAFT changes sent, " << changes_done
+              << " answered +OK\n";
+  }
   return failed == 0 ? 0 : 1;
 }
 
@@ -123,7 +129,8 @@ int main(int argc, char** argv) {
                  "unconfirmed_reads, forget_vote_on_restart, skip_fsync, "
                  "skip_joint_consensus, allow_concurrent_conf_changes, install_stale_snapshot, "
                  "ignore_accepted_term; with --whole-node: ignore_write_floor, "
-                 "expiry_on_local_clock, exec_not_atomic, ignore_watch, pop_without_log");
+                 "expiry_on_local_clock, exec_not_atomic, ignore_watch, pop_without_log, "
+                 "prune_without_configuration (with --membership on)");
   app.add_option("--lazy-advance", options.disk.lazy_advance,
                  "Probability that a durable batch is acknowledged at once but advanced "
                  "later, while the node goes on stepping")
@@ -143,7 +150,7 @@ int main(int argc, char** argv) {
   auto parsed = raftkv::sim::parse_injected_bug(bug);
   const bool node_bug = bug == "ignore_write_floor" || bug == "expiry_on_local_clock" ||
                         bug == "exec_not_atomic" || bug == "ignore_watch" ||
-                        bug == "pop_without_log";
+                        bug == "pop_without_log" || bug == "prune_without_configuration";
   if (!parsed && !(whole_node && node_bug)) {
     std::cerr << "unknown bug '" << bug << "'\n";
     return 2;
@@ -179,6 +186,11 @@ int main(int argc, char** argv) {
     if (bug == "ignore_watch") node_options.node.bugs.ignore_watch = true;
     if (bug == "pop_without_log") node_options.node.bugs.pop_without_log = true;
     if (bug == "skip_fsync") node_options.node.skip_fsync = true;
+    if (bug == "prune_without_configuration")
+      node_options.node.membership_bugs.prune_without_configuration = true;
+    // --membership on: spare nodes join and an operator sends RAFT changes.
+    node_options.membership = options.membership.enabled;
+    node_options.spare_nodes = options.membership.spare_nodes;
     return run_whole_node(first_seed, seeds, keep_going, seed.has_value(), node_options);
   }
   if (raftkv::sim::pool_size(options) > 16) {

@@ -99,6 +99,10 @@ class NodeSimulation {
       check_leaders();
     }
     if (!result_.violation) final_checks();
+    if (operator_) {
+      result_.changes_sent = operator_->changes_sent();
+      result_.changes_done = operator_->changes_done();
+    }
     for (const auto& n : nodes_) {
       result_.snapshots_taken += n->snapshots_taken();
       result_.snapshots_installed += n->snapshots_installed();
@@ -110,8 +114,15 @@ class NodeSimulation {
   // --- setup -------------------------------------------------------------------------
   void build() {
     raft::ConfState conf;
-    for (int i = 1; i <= options_.nodes; ++i) conf.voters.push_back(static_cast<raft::NodeId>(i));
-    for (int i = 1; i <= options_.nodes; ++i) {
+    std::map<raft::NodeId, net::PeerAddress> founders, everyone;
+    for (int i = 1; i <= pool(); ++i) {
+      const auto id = static_cast<raft::NodeId>(i);
+      everyone[id] = sim_peer_address(id);
+      if (i > options_.nodes) continue;
+      founders[id] = sim_peer_address(id);
+      conf.voters.push_back(id);
+    }
+    for (int i = 1; i <= pool(); ++i) {
       ServerNode::Env env;
       env.send = [this](raft::Message m) { send(std::move(m)); };
       env.applied = [this](raft::NodeId id, const raft::Entry& e, const kv::StateMachine&) {
@@ -126,17 +137,72 @@ class NodeSimulation {
         config.snapshot_every =
             rng_.uniform(options_.snapshot_every_max / 4 + 1, options_.snapshot_every_max);
       }
-      nodes_.push_back(std::make_unique<ServerNode>(static_cast<raft::NodeId>(i), conf, queue_,
+      // The founders start as `--initial-cluster` does; the spares as `--join` with every
+      // node's address.
+      const bool founder = i <= options_.nodes;
+      config.initial_peers = founder ? founders : everyone;
+      nodes_.push_back(std::make_unique<ServerNode>(static_cast<raft::NodeId>(i),
+                                                    founder ? conf : raft::ConfState{}, queue_,
                                                     rng_.fork(), config, std::move(env)));
     }
     for (int i = 1; i <= options_.clients; ++i) {
       Client c;
       c.id = static_cast<uint64_t>(i);
       c.uses_session = rng_.chance(options_.session_clients);
-      c.node = static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes));
+      c.node = any_node();
       clients_.push_back(c);
       connect(clients_.back(), clients_.back().node);
       schedule_client(clients_.size() - 1, rng_.uniform(1, kTick));
+    }
+    if (options_.membership) build_operator();
+  }
+
+  int pool() const { return options_.nodes + (options_.membership ? options_.spare_nodes : 0); }
+  raft::NodeId any_node() {
+    return static_cast<raft::NodeId>(rng_.uniform(1, static_cast<uint64_t>(pool())));
+  }
+
+  // --- the operator (membership) -----------------------------------------------------
+  void build_operator() {
+    NodeOperator::Hooks hooks;
+    hooks.new_connection = [this] { return ++next_conn_; };
+    hooks.send = [this](raft::NodeId node, uint64_t conn, uint64_t op, kv::Argv argv) {
+      queue_.at(in_order(request_due_[conn]), [this, node, conn, op, argv = std::move(argv)] {
+        nodes_[node - 1]->request(conn, op, argv);
+      });
+    };
+    hooks.removal_committed = [this](raft::NodeId id) { return removal_committed(id); };
+    hooks.rejoin = [this](raft::NodeId id) { rejoin(id); };
+    hooks.note = [this](std::string text) { note(text); };
+    operator_ = std::make_unique<NodeOperator>(options_.operator_config, queue_, rng_.fork(),
+                                               pool(), options_.nodes, std::move(hooks));
+    operator_->start(10 * kTick, options_.fault_time);
+  }
+
+  // Whether the leader's committed configuration has left `id` out for good (the operator
+  // waits for that before it wipes the node: a voter that forgot its log and votes could
+  // elect a second leader).
+  bool removal_committed(raft::NodeId id) const {
+    const raft::NodeId leader = current_leader();
+    if (leader == raft::kNoNode) return false;
+    const server::RaftDriver& d = *nodes_[leader - 1]->driver();
+    const raft::ConfState conf = d.node().conf_at(d.status().commit);
+    if (conf.joint()) return false;
+    for (const auto* ids : {&conf.voters, &conf.learners}) {
+      if (std::count(ids->begin(), ids->end(), id)) return false;
+    }
+    return true;
+  }
+
+  void rejoin(raft::NodeId id) {
+    std::map<raft::NodeId, net::PeerAddress> everyone;
+    for (int i = 1; i <= pool(); ++i) {
+      everyone[static_cast<raft::NodeId>(i)] = sim_peer_address(static_cast<raft::NodeId>(i));
+    }
+    note("n" + std::to_string(id) + " wiped: starts again as a joining node");
+    nodes_[id - 1]->rejoin(std::move(everyone));
+    for (Client& c : clients_) {
+      if (c.node == id) abandon(c, "connection reset");
     }
   }
 
@@ -447,7 +513,7 @@ class NodeSimulation {
     c.in_flight.clear();
     conn_owner_.erase(c.conn);
     note("c" + std::to_string(c.id) + " drops conn" + std::to_string(c.conn) + ": " + why);
-    connect(c, static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes)));
+    connect(c, any_node());
     for (uint64_t id : lost) {
       if (!retry_session_write(c, ops_[id - 1])) end_op(c, ops_[id - 1], Outcome::kUnknown, "");
     }
@@ -462,6 +528,7 @@ class NodeSimulation {
   }
 
   void on_reply(uint64_t conn, uint64_t op_id, const std::string& reply) {
+    if (operator_ && operator_->owns(conn)) return operator_->on_reply(op_id, reply);
     if (op_id & kPreludeBit) return;
     auto owner = conn_owner_.find(conn);
     if (owner == conn_owner_.end()) return;  // a connection the client gave up
@@ -475,6 +542,11 @@ class NodeSimulation {
       return;
     }
     if (reply.starts_with("-UNKNOWN") && retry_session_write(c, op)) return;
+    // A node outside the cluster (joining, or removed) knows no leader: a cluster client
+    // tries another node. Later commands go there; earlier ones still answer here.
+    if (options_.membership && reply.starts_with("-CLUSTERDOWN") && c.node != raft::kNoNode) {
+      connect(c, any_node());
+    }
     if (op.kind >= OpKind::kTransfer && op.kind <= OpKind::kWatchIncr) {
       return interpret_transaction(c, op, reply);
     }
@@ -482,9 +554,11 @@ class NodeSimulation {
   }
 
   void interpret_redirect(Client& c, const std::string& reply) {
-    const size_t n = reply.find(" n", 7);
-    const raft::NodeId to = n == std::string::npos ? 0 : std::stoull(reply.substr(n + 2));
-    if (to >= 1 && to <= static_cast<raft::NodeId>(options_.nodes) && to != c.node &&
+    // -MOVED <slot> <host:port>: the node at that (simulated) client address.
+    const size_t end = reply.find('\r');
+    const size_t at = reply.rfind(' ', end);
+    const raft::NodeId to = sim_node_at(reply.substr(at + 1, end - at - 1));
+    if (to >= 1 && to <= static_cast<raft::NodeId>(pool()) && to != c.node &&
         conn_owner_.count(c.conn)) {
       connect(c, to);  // later commands go to the leader; earlier ones still answer here
     }
@@ -553,7 +627,7 @@ class NodeSimulation {
   raft::NodeId victim() {
     raft::NodeId leader = current_leader();
     if (leader != raft::kNoNode && rng_.chance(0.5)) return leader;
-    return static_cast<raft::NodeId>(rng_.uniform(1, options_.nodes));
+    return any_node();
   }
 
   void inject_fault() {
@@ -564,7 +638,7 @@ class NodeSimulation {
     switch (rng_.uniform(0, 4)) {
       case 0:
         if (!options_.partitions) return;
-        for (int i = 1; i <= options_.nodes; ++i) {
+        for (int i = 1; i <= pool(); ++i) {
           if (static_cast<raft::NodeId>(i) != v) network_.cut_both(v, static_cast<raft::NodeId>(i));
         }
         note("fault: n" + std::to_string(v) + " isolated");
@@ -704,9 +778,9 @@ class NodeSimulation {
     if (auto err = check_stream_group(ops, *final_state)) violate("stream", *err);
   }
 
-  // The stream and its group as node 1 holds them (every replica agrees by now).
+  // The stream and its group as the leader holds them (every member agrees by now).
   std::optional<StreamFinal> read_stream() const {
-    const kv::StateMachine& sm = *nodes_[0]->machine();
+    const kv::StateMachine& sm = reference();
     const std::string s(kStream);
     const std::optional<RespReply> range = parse_reply(sm.read({"XRANGE", s, "-", "+"}));
     const std::optional<RespReply> groups = parse_reply(sm.read({"XINFO", "GROUPS", s}));
@@ -755,7 +829,7 @@ class NodeSimulation {
       if (op.kind == OpKind::kPop && op.outcome == Outcome::kOk && !op.nil) take(op.result, op.id);
       if (result_.violation) return;
     }
-    const kv::StateMachine& sm = *nodes_[0]->machine();
+    const kv::StateMachine& sm = reference();
     for (const std::string& element :
          parse_bulks(sm.read({"LRANGE", std::string(kQueue), "0", "-1"}))) {
       take(element, 0);
@@ -791,7 +865,7 @@ class NodeSimulation {
                                                     ")");
       }
     }
-    const kv::StateMachine& sm = *nodes_[0]->machine();
+    const kv::StateMachine& sm = reference();
     const std::vector<std::string> accounts =
         parse_bulks(sm.read({"MGET", account(0), account(1), account(2)}));
     int64_t sum = 0;
@@ -806,11 +880,23 @@ class NodeSimulation {
     }
   }
 
+  // Members must have applied the whole log; nodes outside the configuration (never added,
+  // or removed) need not, as nothing replicates to them.
   void check_replicas() {
-    raft::Index top = 0;
-    for (const auto& n : nodes_) top = std::max(top, n->driver()->applied_index());
-    std::string digest;
+    const raft::ConfState conf = nodes_[current_leader() - 1]->driver()->status().conf;
+    std::vector<const ServerNode*> members;
     for (const auto& n : nodes_) {
+      for (const auto* ids : {&conf.voters, &conf.voters_outgoing, &conf.learners}) {
+        if (std::count(ids->begin(), ids->end(), n->id())) {
+          members.push_back(n.get());
+          break;
+        }
+      }
+    }
+    raft::Index top = 0;
+    for (const ServerNode* n : members) top = std::max(top, n->driver()->applied_index());
+    std::string digest;
+    for (const ServerNode* n : members) {
       if (n->driver()->applied_index() != top) {
         return violate("liveness", "n" + std::to_string(n->id()) + " applied " +
                                        std::to_string(n->driver()->applied_index()) + " of " +
@@ -877,6 +963,9 @@ class NodeSimulation {
     }
   }
 
+  // Every member's state agrees by now (check_replicas): the leader's stands for them.
+  const kv::StateMachine& reference() const { return *nodes_[current_leader() - 1]->machine(); }
+
   // --- trace -------------------------------------------------------------------------
   void violate(std::string property, std::string detail) {
     if (result_.violation) return;
@@ -916,6 +1005,7 @@ class NodeSimulation {
   bool stream_group_ready_ = false;  // an XGROUP CREATE applied: reads and acks may start
   Network network_;
   std::vector<std::unique_ptr<ServerNode>> nodes_;
+  std::unique_ptr<NodeOperator> operator_;  // membership changes, if on
   std::vector<Client> clients_;
   std::map<uint64_t, uint64_t> conn_owner_;           // connection -> client, while in use
   std::map<uint64_t, Time> request_due_, reply_due_;  // per connection: FIFO delivery

@@ -14,8 +14,12 @@
 //     and WATCH increments of a counter lose no update and commit none twice;
 //   - the job queue: no element popped twice or never pushed, none acknowledged lost;
 //     the stream consumer group keeps its promises (sim/stream_check.h);
-//   - at the end, a leader, every operation answered, every replica at the same applied
-//     index with the same DEBUG DIGEST.
+//   - at the end, a leader, every operation answered, every member of the configuration
+//     at the same applied index with the same DEBUG DIGEST.
+//
+// With `membership`, the server's MembershipService runs in every node: the operator's
+// RAFT commands go through the request path, configuration and member entries apply
+// through it, and a node sends Raft messages only to the peers it has connected.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,7 @@
 
 #include "sim/history.h"
 #include "sim/network.h"
+#include "sim/node_operator.h"
 #include "sim/safety_monitor.h"
 #include "sim/server_node.h"
 
@@ -63,6 +68,12 @@ struct NodeSimOptions {
   // node from [max/4, max]; 0: never.
   uint64_t snapshot_every_max = 64;
   ServerNodeConfig node;
+  // Membership changes: `spare_nodes` more nodes start as joining nodes (no configuration,
+  // as `raftkv serve --join`), and an operator sends RAFT changes (sim/node_operator.h)
+  // until the faults heal.
+  bool membership = false;
+  int spare_nodes = 2;
+  NodeOperatorConfig operator_config;
   uint64_t linearizability_steps = 2'000'000;
   std::ostream* trace_out = nullptr;
 };
@@ -74,6 +85,7 @@ struct NodeSimResult {
   std::vector<std::string> trace_tail;
   uint64_t ops_ok = 0, ops_failed = 0, ops_unknown = 0, faults = 0, events = 0;
   uint64_t snapshots_taken = 0, snapshots_installed = 0;
+  uint64_t changes_sent = 0, changes_done = 0;  // the operator's RAFT changes (membership)
 
   bool ok() const { return !violation; }
   std::string report() const;

@@ -1,8 +1,14 @@
 #include "sim/server_node.h"
 
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <charconv>
 #include <deque>
 #include <utility>
 
+#include "kv/resp_writer.h"
 #include "server/snapshot_image.h"
 #include "sim/durable_disk.h"
 #include "storage/file_names.h"
@@ -10,29 +16,66 @@
 
 namespace raftkv::sim {
 
-// The server's StateMachine interface over the key-value state machine, as
-// raftkv::server::Server implements it (less the member directory).
+net::PeerAddress sim_peer_address(raft::NodeId id) {
+  return net::PeerAddress{"10.0.0." + std::to_string(id), 7000};
+}
+
+std::string sim_client_address(raft::NodeId id) {
+  return "10.0.0." + std::to_string(id) + ":6379";
+}
+
+raft::NodeId sim_node_at(std::string_view address) {
+  constexpr std::string_view kPrefix = "10.0.0.", kSuffix = ":6379";
+  if (!address.starts_with(kPrefix) || !address.ends_with(kSuffix)) return raft::kNoNode;
+  const std::string_view digits =
+      address.substr(kPrefix.size(), address.size() - kPrefix.size() - kSuffix.size());
+  raft::NodeId id = raft::kNoNode;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  return ec == std::errc() && end == digits.data() + digits.size() ? id : raft::kNoNode;
+}
+
+namespace {
+
+// The membership service logs each configuration; thousands of simulated runs stay quiet.
+std::shared_ptr<spdlog::logger> quiet_logger() {
+  static const auto logger =
+      std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return logger;
+}
+
+}  // namespace
+
+// The server's StateMachine interface over the key-value state machine and the membership
+// service, as raftkv::server::Server implements it.
 class ServerNode::Replica : public server::StateMachine {
  public:
   explicit Replica(ServerNode& node) : node_(node) {}
   std::string apply(const raft::Entry& e) override {
     kv::StateMachine& machine = *node_.machine_;
-    std::string reply = e.type == raft::EntryType::kConfChange ? (machine.apply(e.index, {}), "")
-                                                               : machine.apply(e.index, e.data);
+    std::string reply = node_.membership_->apply(e) ? (machine.apply(e.index, {}), "")
+                                                    : machine.apply(e.index, e.data);
     node_.env_.applied(node_.id_, e, machine);
     node_.after_apply();
     return reply;
   }
-  // The server's image format (server/snapshot_image.h), with no members.
+  // The server's image format (server/snapshot_image.h): the key space and the members.
   std::string restore(const raft::Snapshot& s) override {
     server::SnapshotImage img;
     if (std::string err = server::decode_snapshot_image(s.data, &img); !err.empty()) return err;
+    server::MemberDirectory members;
+    for (const auto& [id, value] : img.members) {
+      if (!members.set_encoded(id, value)) return "malformed member " + std::to_string(id);
+    }
     kv::Status st = node_.machine_->restore(img.kv);
     if (!st) return st.message();
     if (node_.machine_->applied_index() != s.meta.index) return "image at the wrong index";
+    node_.membership_->restore(std::move(members), s.meta.conf);
     node_.applied_since_snapshot_ = 0;
     node_.snapshots_installed_ += node_.up();  // not the one a boot starts from
     return "";
+  }
+  void on_conf_entry_appended(const raft::Entry& e) override {
+    node_.membership_->on_conf_entry_appended(e);
   }
 
  private:
@@ -108,6 +151,16 @@ void ServerNode::boot() {
   ++boots_;
   machine_ = std::make_unique<kv::StateMachine>();
   replica_ = std::make_unique<Replica>(*this);
+  server::MembershipService::Options mo;
+  mo.id = id_;
+  mo.listen_peer = sim_peer_address(id_);
+  mo.advertise_client = sim_client_address(id_);
+  mo.promote_max_lag = config_.promote_max_lag;
+  mo.logger = quiet_logger();
+  links_.assign({});  // a new process: its transport dials nobody yet
+  handshakes_.clear();
+  membership_ =
+      std::make_unique<server::MembershipService>(std::move(mo), links_, config_.membership_bugs);
   applied_since_snapshot_ = 0;
   snapshot_posted_ = false;
   // As the server at startup: the state machine starts from the last snapshot, and the
@@ -118,9 +171,14 @@ void ServerNode::boot() {
       recovery_error_ = "n" + std::to_string(id_) + ": snapshot at boot: " + err;
       replica_.reset();
       machine_.reset();
+      membership_.reset();
       return;
     }
   }
+  // As Server::open: the peers it was given and those the directory knows, which the
+  // transport starts with.
+  membership_->add_known_peers(config_.initial_peers);
+  links_.assign(membership_->peers());
   server::RaftDriver::Options o;
   o.raft.id = id_;
   o.raft.election_tick = config_.election_tick;
@@ -137,16 +195,40 @@ void ServerNode::boot() {
   driver_ =
       std::make_unique<server::RaftDriver>(runtime_, o, storage, std::move(disk), replica_.get(),
                                            [this](std::vector<raft::Message> msgs) {
-                                             for (auto& m : msgs) env_.send(std::move(m));
+                                             for (auto& m : msgs) {
+                                               // The transport has no route to a peer
+                                               // it does not dial: the message is lost.
+                                               if (links_.dials(m.to)) env_.send(std::move(m));
+                                             }
                                            });
   server::ClientService::Hooks hooks;
-  hooks.client_address = [](raft::NodeId leader) -> std::optional<std::string> {
-    if (leader == raft::kNoNode) return std::nullopt;
-    return "n" + std::to_string(leader) + ":0";
+  hooks.client_address = [this](raft::NodeId id) {
+    return membership_->directory().client_address(id);
   };
+  hooks.server_command = [this](const kv::Argv& argv, const kv::CommandSpec& spec,
+                                server::ReplySlot& slot) { server_command(argv, spec, slot); };
   service_ = std::make_unique<server::ClientService>(runtime_, *driver_, *machine_, stats_,
                                                      std::move(hooks), config_.bugs);
+  membership_->attach(*driver_, *service_);
+  membership_->connect_to_members(driver_->status().conf);  // drop members removed before
   driver_->start();
+  role_tick();
+}
+
+void ServerNode::server_command(const kv::Argv& argv, const kv::CommandSpec& spec,
+                                server::ReplySlot& slot) {
+  // RAFT BACKUP writes a file of the server's: not simulated.
+  if (spec.id != kv::CommandId::kRaft || strcasecmp(argv[1].c_str(), "BACKUP") == 0) {
+    slot.complete(kv::encode_error("ERR unsupported command"));
+    return;
+  }
+  membership_->handle_raft_command(argv, slot);
+}
+
+void ServerNode::role_tick() {
+  // As the server's role timer: once a tick, a leader records missing client addresses.
+  membership_->announce();
+  runtime_.after(config_.tick, [this] { role_tick(); });
 }
 
 void ServerNode::after_apply() {
@@ -164,8 +246,9 @@ void ServerNode::take_snapshot() {
   raft::StorageResult<raft::Term> term = log().term(index);
   if (!term) return;  // applied before it was written (apply-early): next time
   applied_since_snapshot_ = 0;
-  raft::Snapshot snap{raft::SnapshotMeta{index, *term, driver_->node().conf_at(index)},
-                      server::encode_snapshot_image(machine_->serialize(), {})};
+  raft::Snapshot snap{
+      raft::SnapshotMeta{index, *term, driver_->node().conf_at(index)},
+      server::encode_snapshot_image(machine_->serialize(), membership_->directory().encoded())};
   driver_->run_on_disk([this, snap = std::move(snap)] { return compact_to(snap); },
                        [this](std::optional<std::string> err) { snapshots_taken_ += !err; });
 }
@@ -188,7 +271,14 @@ std::optional<std::string> ServerNode::compact_to(const raft::Snapshot& snap) {
 
 void ServerNode::deliver(raft::Message m) {
   if (!up()) return;
-  runtime_.schedule(0, [this, m = std::move(m)] { driver_->step(m); });
+  runtime_.schedule(0, [this, m = std::move(m)] {
+    // The first message of a peer stands for its connection's handshake, which tells the
+    // client address it advertises.
+    if (handshakes_.insert(m.from).second) {
+      membership_->learned_client(m.from, sim_client_address(m.from));
+    }
+    driver_->step(m);
+  });
 }
 
 void ServerNode::request(uint64_t conn, uint64_t op, kv::Argv argv) {
@@ -212,6 +302,8 @@ void ServerNode::crash() {
   driver_.reset();
   replica_.reset();
   machine_.reset();
+  membership_.reset();
+  links_.assign({});
   stall_until_ = 0;
   if (fs_) {
     // The power fails: what was not synced is lost, or the last write torn.
@@ -222,6 +314,19 @@ void ServerNode::crash() {
                                                     storage::CrashMode::kRandom};
     fs_->crash(kModes[rng_.uniform(0, 2)]);
   }
+}
+
+void ServerNode::rejoin(std::map<raft::NodeId, net::PeerAddress> peers) {
+  crash();
+  config_.initial_peers = std::move(peers);
+  storage_ = raft::MemoryStorage();
+  recovery_error_.clear();
+  if (fs_) {
+    fs_ = std::make_unique<storage::FaultFileSystem>(rng_.next());
+    no_sync_fs_ = config_.skip_fsync ? make_no_sync_file_system(fs_.get()) : nullptr;
+    if (!open_log()) return;
+  }
+  boot();
 }
 
 void ServerNode::restart() {

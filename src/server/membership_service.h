@@ -1,0 +1,116 @@
+// MembershipService: a node's membership glue, one class as LogCabin keeps one per service.
+// It owns the replicated member directory (where every member is reached) and the map of
+// peers this node dials, and
+//   - answers the operator's RAFT subcommands (MEMBERS, ADD-LEARNER, PROMOTE, REMOVE,
+//     SET-VOTERS, TRANSFER; BACKUP stays with the server's snapshot code);
+//   - applies configuration entries and member entries ('M', member_directory.h);
+//   - reaches the members of a configuration entry once it is appended, and stops dialling
+//     members a configuration no longer has;
+//   - on a leader, records in the log the client addresses of itself and of its peers.
+// It reaches the outside only through the RaftDriver, PeerLinks and the ClientService's
+// error replies, so that the simulator runs it as it ships (tests/sim/server_node.h).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "kv/argv.h"
+#include "net/peer_address.h"
+#include "raft/types.h"
+#include "server/client_service.h"
+#include "server/member_directory.h"
+#include "server/raft_driver.h"
+#include "server/reply_slot.h"
+
+namespace raftkv::server {
+
+// The peer transport as this service sees it: whom to dial. The server implements it with
+// net::PeerTransport, the simulator with its simulated network.
+struct PeerLinks {
+  virtual ~PeerLinks() = default;
+  virtual void set_peer(raft::NodeId id, const net::PeerAddress& address) = 0;
+  virtual void remove_peer(raft::NodeId id) = 0;
+};
+
+// Deliberate bugs, for the simulator to prove its checks catch them. Tests only.
+struct MembershipBugs {
+  // A node without a configuration (one joining, as `raftkv serve --join`) stops dialling
+  // the peers it was given, as if it had been removed: it cannot answer the leader that
+  // adds it, so it never catches up.
+  bool prune_without_configuration = false;
+};
+
+class MembershipService {
+ public:
+  struct Options {
+    raft::NodeId id = raft::kNoNode;
+    net::PeerAddress listen_peer;            // this node's peer address (MEMBERS, change contexts)
+    std::string advertise_client;            // this node's client address, announced when it leads
+    raft::Index promote_max_lag = 1000;      // PROMOTE refuses a learner further behind
+    std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+  };
+  using InjectedBugs = MembershipBugs;
+
+  MembershipService(Options options, PeerLinks& links, InjectedBugs bugs = {});
+
+  // The driver, once it exists (it is built after the snapshot is restored at startup),
+  // and the request path, whose errors (-MOVED, -TRYAGAIN ...) RAFT answers with too.
+  void attach(RaftDriver& driver, const ClientService& requests);
+
+  // RAFT <subcommand> ... other than BACKUP.
+  void handle_raft_command(const kv::Argv& argv, ReplySlot& slot);
+  // A committed entry: true if it was a configuration or member entry, which this service
+  // consumed (the key-value state machine only steps its applied index over it).
+  bool apply(const raft::Entry& entry);
+  // A configuration entry was appended: it is in effect now, so its members are dialled.
+  void on_conf_entry_appended(const raft::Entry& entry);
+  // A snapshot replaces the directory; the peers become the members of its configuration.
+  void restore(MemberDirectory members, const raft::ConfState& conf);
+  // At startup: the peers given on the command line, then every member the directory knows.
+  void add_known_peers(const std::map<raft::NodeId, net::PeerAddress>& peers);
+  // Makes the links reach exactly the members of `conf` (besides this node).
+  void connect_to_members(const raft::ConfState& conf);
+  // A peer's handshake told its client address.
+  void learned_client(raft::NodeId id, std::string client) { learned_clients_[id] = client; }
+  // Every tick: a leader records missing client addresses in the log, one entry at a time.
+  void announce();
+
+  const MemberDirectory& directory() const { return members_; }
+  const std::map<raft::NodeId, net::PeerAddress>& peers() const { return peers_; }
+  std::string members_reply() const;
+  static std::string describe_conf(const raft::ConfState& conf);
+  // "1,2,3": how INFO and the logs list node ids.
+  static std::string join_ids(const std::vector<raft::NodeId>& ids);
+
+ private:
+  void connect_to(raft::NodeId id, const std::string& peer);
+  void apply_conf(const raft::Entry& entry);
+  // The configuration a change asks for, from `argv` and the one in effect; empty (with
+  // `slot` answered) if the request is refused.
+  std::optional<raft::ConfState> change_target(const kv::Argv& argv, const raft::Status& st,
+                                               std::map<raft::NodeId, MemberAddresses>* named,
+                                               ReplySlot& slot) const;
+  std::string not_caught_up(const raft::Status& st, raft::NodeId learner) const;
+  void transfer(raft::NodeId id, const std::string& name, ReplySlot& slot);
+  void propose_change(const raft::ConfState& cur, const raft::ConfState& target,
+                      std::map<raft::NodeId, MemberAddresses> named, ReplySlot& slot);
+
+  Options options_;
+  PeerLinks& links_;
+  InjectedBugs bugs_;
+  RaftDriver* driver_ = nullptr;
+  const ClientService* requests_ = nullptr;
+  MemberDirectory members_;
+  std::map<raft::NodeId, net::PeerAddress> peers_;       // what the links dial
+  std::map<raft::NodeId, std::string> learned_clients_;  // from peers' handshakes
+  bool announcing_peer_ = false;
+  raft::Term announced_term_ = 0;
+};
+
+}  // namespace raftkv::server
