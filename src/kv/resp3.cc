@@ -278,8 +278,10 @@ class Converter {
         return true;
       case kKeyMemberScore:
         return array_of(n, [](int64_t i) { return i == 2 ? kDouble : kPlain; });
-      case kKeyScorePairs:
-        return array_of(n, [](int64_t i) { return i == 1 ? kScorePairs : kPlain; });
+      case kKeyScorePairs:  // RESP2 already pairs them, as Redis does
+        return array_of(n, [](int64_t i) { return i == 1 ? kScorePairList : kPlain; });
+      case kScorePairList:
+        return array_of(n, [](int64_t) { return kScorePair; });
       case kStreams:
         header('%', n);
         for (int64_t i = 0; i < n; ++i) {

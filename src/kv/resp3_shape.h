@@ -17,7 +17,7 @@ enum class Resp3Shape : uint8_t {
   kScorePair,   // [member, score]: the score a double (ZPOPMIN without a count)
   kScorePairs,  // [m1, s1, m2, s2...] becomes [[m1, s1], [m2, s2]...], scores doubles (WITHSCORES)
   kPairs,       // [f1, v1, f2, v2...] becomes [[f1, v1], [f2, v2]...] (HRANDFIELD WITHVALUES)
-  kKeyScorePairs,   // [key, [m1, s1...]] becomes [key, [[m1, s1]...]] (ZMPOP, BZMPOP)
+  kKeyScorePairs,   // [key, [[m1, s1]...]]: the scores doubles (ZMPOP, BZMPOP)
   kKeyMemberScore,  // [key, member, score]: the score a double (BZPOPMIN, BZPOPMAX)
   kVerbatim,        // a bulk becomes a verbatim string of format txt (INFO, CLIENT LIST)
   kMaps,            // an array of flat pair arrays becomes an array of maps (XINFO GROUPS)
@@ -34,11 +34,12 @@ enum class Resp3Shape : uint8_t {
   kFunctionList,    // FUNCTION LIST: maps, their functions maps, each function's flags a set
   kFunctionStats,   // FUNCTION STATS: a map; its engines a map of maps
   // Nested parts of the shapes above (not for the command table).
-  kXinfoGroups,   // XINFO STREAM FULL's groups: maps, their consumers maps
-  kCommandEntry,  // one COMMAND INFO entry
-  kGeoResult,     // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
-  kFunctions,     // FUNCTION LIST's functions of one library: maps, flags a set
-  kMapOfMaps,     // a map whose every value is a map (FUNCTION STATS' engines)
+  kXinfoGroups,    // XINFO STREAM FULL's groups: maps, their consumers maps
+  kScorePairList,  // [[m1, s1]...]: the scores doubles (ZMPOP's pairs)
+  kCommandEntry,   // one COMMAND INFO entry
+  kGeoResult,      // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
+  kFunctions,      // FUNCTION LIST's functions of one library: maps, flags a set
+  kMapOfMaps,      // a map whose every value is a map (FUNCTION STATS' engines)
 };
 
 }  // namespace raftkv::kv

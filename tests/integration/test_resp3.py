@@ -85,7 +85,12 @@ SCRIPTS = {
         ("ZRANGE", "nokey", "0", "-1", "WITHSCORES"), ("ZADD", "z1", "1.5", "m"), ("ZSCAN", "z1", "0"),
         ("ZRANGESTORE", "dst", "z", "0", "-1"), ("ZPOPMIN", "nokey"), ("ZPOPMIN", "z"),
         ("ZPOPMAX", "z", "2"), ("ZPOPMIN", "nokey", "2"), ("ZADD", "z", "1", "a", "2", "b"),
-        ("ZPOPMIN", "z", "1"), ("ZPOPMIN", "z", "0"), ("ZPOPMAX", "z")],
+        ("ZPOPMIN", "z", "1"), ("ZPOPMIN", "z", "0"), ("ZPOPMAX", "z"),
+        ("ZADD", "zm", "-inf", "a", "1.5", "b", "2", "c"), ("ZMPOP", "1", "zm", "MIN"),
+        ("ZMPOP", "2", "nokey", "zm", "MAX", "COUNT", "5"), ("ZMPOP", "1", "zm", "MIN"),
+        ("ZADD", "zm", "3", "d"), ("BZMPOP", "0.1", "1", "zm", "MIN"),
+        ("BZMPOP", "0.01", "1", "zm", "MIN"), ("ZADD", "zm", "4", "e"),
+        ("BZPOPMIN", "zm", "0.1")],
     # The Redis 7.0 families merged later; the random picks on one member, so that the
     # replies do not depend on the draw.
     "newer families": [("HELLO", "3"), ("ZADD", "u1", "1", "a", "2", "b"),

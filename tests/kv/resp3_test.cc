@@ -58,8 +58,11 @@ TEST(Resp3, ScoresPairUp) {
   EXPECT_EQ(convert("*0\r\n", kScorePairs), "*0\r\n");
   EXPECT_EQ(convert("*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n", kPairs),
             "*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
-  EXPECT_EQ(convert("*2\r\n$1\r\nz\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", kKeyScorePairs),
-            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n,1\r\n");
+  // ZMPOP's RESP2 reply pairs its members and scores already, as Redis's does.
+  EXPECT_EQ(convert("*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+                    "*2\r\n$1\r\nb\r\n$4\r\n-inf\r\n",
+                    kKeyScorePairs),
+            "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,-inf\r\n");
 }
 
 TEST(Resp3, VerbatimText) {
