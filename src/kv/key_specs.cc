@@ -126,6 +126,7 @@ long loose_number(std::string_view s) {
 CommandKeys counted_keys(std::span<const std::string> argv, size_t store_at, size_t count_at,
                          size_t first_at) {
   CommandKeys keys;
+  if (count_at >= argv.size()) return keys;
   const long n = loose_number(argv[count_at]);
   if (n < 1 || n > static_cast<long>(argv.size() - first_at)) return keys;
   keys.add({first_at, first_at + static_cast<size_t>(n) - 1, 1, 0});
@@ -201,6 +202,7 @@ CommandKeys set_keys(std::span<const std::string> argv) {
 // XREAD and XREADGROUP have none: their spec fails only when fewer than two arguments
 // follow STREAMS, which names no stream.
 CommandKeys getkeys_fallback(const CommandSpec& spec, std::span<const std::string> argv) {
+  if (argv.size() < 2) return {};  // (every rule below has a key at argv[1] or later)
   switch (spec.id) {
     case kSet:
       return set_keys(argv);

@@ -14,6 +14,7 @@ from pathlib import Path
 from redis.cluster import RedisCluster
 
 from cluster import ClusterTestCase
+from test_resp3 import Resp3Connection
 from test_transactions import RawConnection, RedisServer
 
 # One command each, then its arguments: every shape of key position raftkv has.
@@ -102,16 +103,28 @@ def raftkv_command_names():
     return re.findall(r'CommandSpec\{"([^"]+)"', table.read_text())
 
 
-def info_fields(raw, fields):
-    """The given elements of one raw COMMAND INFO entry (a RESP2 array of 10), raw."""
-    conn = RawConnection.__new__(RawConnection)
+def info_fields(raw, fields, protocol):
+    """The given elements of one raw COMMAND INFO entry (an array of 10), raw."""
+    cls = Resp3Connection if protocol == 3 else RawConnection
+    conn = cls.__new__(cls)  # reads `raw`, not a socket
     conn.buf = raw
     conn.sock = None
     header = conn._line()
-    if header in (b"*-1\r\n", b"$-1\r\n"):
+    if header in (b"*-1\r\n", b"$-1\r\n", b"_\r\n"):
         return None
     elements = [conn._reply() for _ in range(int(header[1:-2]))]
     return [elements[i] for i in fields]
+
+
+def connections(test, port, protocol):
+    """A connection to raftkv's leader and one to redis-server, both speaking `protocol`."""
+    conns = []
+    for p in (test.c.client_port[test.c.leader()], port):
+        conn = Resp3Connection(p) if protocol == 3 else RawConnection(p)
+        if protocol == 3:
+            conn.call("HELLO", "3")
+        conns.append(conn)
+    return conns
 
 
 class CommandKeysTest(ClusterTestCase):
@@ -120,43 +133,45 @@ class CommandKeysTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_getkeys_matches_redis_byte_for_byte(self):
         port, server = redis_port_or_start()
-        ours = RawConnection(self.c.client_port[self.c.leader()])
-        theirs = RawConnection(port)
         try:
-            for sub in ("GETKEYS", "GETKEYSANDFLAGS", "getkeys"):
-                for case in GETKEYS_CASES:
-                    with self.subTest(sub=sub, case=case):
-                        cmd = ["COMMAND", sub, *case]
-                        self.assertEqual(ours.call(*cmd), theirs.call(*cmd))
+            for protocol in (2, 3):
+                ours, theirs = connections(self, port, protocol)
+                for sub in ("GETKEYS", "GETKEYSANDFLAGS", "getkeys"):
+                    for case in GETKEYS_CASES:
+                        with self.subTest(protocol=protocol, sub=sub, case=case):
+                            cmd = ["COMMAND", sub, *case]
+                            self.assertEqual(ours.call(*cmd), theirs.call(*cmd))
+                ours.close()
+                theirs.close()
         finally:
-            ours.close()
-            theirs.close()
             if server is not None:
                 server.close()
 
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_command_info_key_specs_and_categories_match_redis(self):
         """Elements 7 (ACL categories) and 9 (key specifications) of every command both
-        servers have; the flags and the tips differ by design (docs/compatibility.md), and
-        containers' categories (below)."""
+        servers have, in RESP2 and RESP3; the flags and the tips differ by design
+        (docs/kv.md, "Where keys are"), and containers' categories (below)."""
         port, server = redis_port_or_start()
-        ours = RawConnection(self.c.client_port[self.c.leader()])
-        theirs = RawConnection(port)
         try:
-            for name in raftkv_command_names():
-                redis_entry = info_fields(theirs.call("COMMAND", "INFO", name)[4:], (0, 6, 8, 9))
-                if redis_entry is None:
-                    continue  # raftkv's own (RAFT, SESSION, SEQ)
-                with self.subTest(name):
-                    mine = info_fields(ours.call("COMMAND", "INFO", name)[4:], (0, 6, 8))
-                    if redis_entry[3] != b"*0\r\n":
-                        # A container (CONFIG, XINFO, ...): Redis's categories are its
-                        # subcommands'; raftkv's ACL gives the container one set.
-                        mine[1] = redis_entry[1]
-                    self.assertEqual(mine, redis_entry[:3])
+            for protocol in (2, 3):
+                ours, theirs = connections(self, port, protocol)
+                for name in raftkv_command_names():
+                    redis_entry = info_fields(theirs.call("COMMAND", "INFO", name)[4:],
+                                              (0, 6, 8, 9), protocol)
+                    if redis_entry is None:
+                        continue  # raftkv's own (RAFT, SESSION, SEQ)
+                    with self.subTest(protocol=protocol, command=name):
+                        mine = info_fields(ours.call("COMMAND", "INFO", name)[4:], (0, 6, 8),
+                                           protocol)
+                        if redis_entry[3] not in (b"*0\r\n", b"~0\r\n"):
+                            # A container (CONFIG, XINFO, ...): Redis's categories are its
+                            # subcommands'; raftkv's ACL gives the container one set.
+                            mine[1] = redis_entry[1]
+                        self.assertEqual(mine, redis_entry[:3])
+                ours.close()
+                theirs.close()
         finally:
-            ours.close()
-            theirs.close()
             if server is not None:
                 server.close()
 
