@@ -1,17 +1,20 @@
 """Where commands' keys are (kv::command_keys): COMMAND GETKEYS and GETKEYSANDFLAGS, and
 COMMAND INFO's key specifications and ACL categories, byte for byte against redis-server
-7.0; and redis-py's RedisCluster, which asks COMMAND GETKEYS where FCALL's and EVAL's keys
-are, routing them to a raftkv cluster.
+7.0 (RESP2 and RESP3); a follower's -MOVED naming the first key's slot; and redis-py's
+RedisCluster, which asks COMMAND GETKEYS where FCALL's and EVAL's keys are, routing them
+to a raftkv cluster.
 
 RAFTKV_IT_REDIS_PORT: compare with a redis-server already listening there instead of
 starting one."""
 import os
 import re
 import shutil
+import time
 import unittest
 from pathlib import Path
 
 from redis.cluster import RedisCluster
+from redis.crc import key_slot
 
 from cluster import ClusterTestCase
 from test_resp3 import Resp3Connection
@@ -176,7 +179,37 @@ class CommandKeysTest(ClusterTestCase):
                 server.close()
 
 
+# Commands whose first key is not at a fixed position, and that key.
+MOVED_CASES = [
+    (["EVAL", "return 1", "2", "ek1", "ek2"], "ek1"),
+    (["FCALL_RO", "f", "1", "fk"], "fk"),
+    (["XREAD", "COUNT", "1", "STREAMS", "xs1", "xs2", "0", "0"], "xs1"),
+    (["LMPOP", "2", "lm1", "lm2", "LEFT"], "lm1"),
+    (["BZMPOP", "1", "1", "bz", "MIN"], "bz"),
+    (["ZUNIONSTORE", "zdest", "1", "zsrc"], "zdest"),
+    (["SINTERCARD", "1", "sc"], "sc"),
+    (["OBJECT", "ENCODING", "ob"], "ob"),
+    (["SET", "plain", "v"], "plain"),
+]
+
+
 class ClusterScriptRoutingTest(ClusterTestCase):
+    def test_moved_names_the_first_keys_slot(self):
+        """A follower's -MOVED names the slot of the key command_keys finds first."""
+        follower = next(i for i in self.c.ids if i != self.c.leader())
+        conn = RawConnection(self.c.client_port[follower])
+        try:
+            deadline = time.time() + 10
+            while conn.call("GET", "x").startswith(b"-CLUSTERDOWN") and time.time() < deadline:
+                time.sleep(0.05)  # until the follower knows the leader
+            for cmd, key in MOVED_CASES:
+                with self.subTest(cmd=cmd):
+                    reply = conn.call(*cmd)
+                    self.assertTrue(reply.startswith(b"-MOVED %d " % key_slot(key.encode())),
+                                    reply)
+        finally:
+            conn.close()
+
     def test_redis_py_cluster_routes_fcall_and_eval_by_their_keys(self):
         """RedisCluster cannot tell FCALL's or EVAL's keys itself: it asks COMMAND GETKEYS,
         then sends the command to the node owning the first key's slot (the leader)."""
