@@ -86,15 +86,15 @@ def main():
     for name, info in zip(names, infos):
         if info is None:
             continue  # raftkv's own (RAFT, SESSION, SEQ): no keys
-        entries.append((name, info))
+        if info[8]:
+            entries.append((name, info))
+        # Every subcommand of a container, with or without keys: COMMAND GETKEYS tells an
+        # unknown subcommand from one that takes no keys.
         for sub in sorted(info[9] or [], key=lambda s: s[0]):
-            if sub[8]:
-                entries.append((sub[0], sub))
+            entries.append((sub[0], sub))
     rows, index = [], []
     for name, info in entries:
         specs = info[8]
-        if not specs:
-            continue
         optional = "true" if "no_mandatory_keys" in info[2] else "false"
         index.append(f"    {{{cxx_string(name)}, {len(rows)}, {len(specs)}, {info[1]}, {optional}}},")
         rows.extend(spec_row(s) for s in specs)

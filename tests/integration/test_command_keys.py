@@ -85,6 +85,9 @@ GETKEYS_CASES = [
     ["XGROUP", "CREATE", "s", "g", "$"], ["XGROUP", "DESTROY", "s", "g"],
     ["XGROUP", "SETID", "s", "g", "0"], ["XGROUP", "CREATECONSUMER", "s", "g", "c"],
     ["XGROUP", "DELCONSUMER", "s", "g", "c"], ["XGROUP", "CREATE", "s"], ["CONFIG", "GET", "x"],
+    ["OBJECT", "NOSUCH", "k"], ["OBJECT", "HELP"], ["OBJECT", "help", "x"], ["XINFO", "HELP"],
+    ["CONFIG", "NOSUCH"], ["CLIENT", "ID"], ["CLIENT", "NOSUCH", "x"], ["MEMORY", "DOCTOR"],
+    ["COMMAND", "GETKEYS", "GET", "k"], ["SCRIPT", "LOAD", "x"], ["ACL", "WHOAMI"],
     # no keys, unknown commands, wrong arity
     ["PING"], ["PING", "x"], ["ECHO", "x"], ["DBSIZE"], ["FLUSHALL"], ["KEYS", "*"], ["SCAN", "0"],
     ["PUBLISH", "c", "m"], ["SUBSCRIBE", "c"], ["MULTI"], ["EXEC"], ["INFO"], ["TIME"],
@@ -213,7 +216,16 @@ class ClusterScriptRoutingTest(ClusterTestCase):
     def test_redis_py_cluster_routes_fcall_and_eval_by_their_keys(self):
         """RedisCluster cannot tell FCALL's or EVAL's keys itself: it asks COMMAND GETKEYS,
         then sends the command to the node owning the first key's slot (the leader)."""
-        follower = next(i for i in self.c.ids if i != self.c.leader())
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        # Until the follower's CLUSTER SLOTS names the leader, RedisCluster finds no primary.
+        deadline = time.time() + 10
+        while True:
+            slots = self.c.client(follower).execute_command("CLUSTER", "SLOTS")
+            if slots and slots[0][2][1] == self.c.client_port[leader]:
+                break
+            self.assertLess(time.time(), deadline, "the follower does not know the leader")
+            time.sleep(0.05)
         rc = RedisCluster(host="127.0.0.1", port=self.c.client_port[follower],
                           socket_timeout=5, cluster_error_retry_attempts=10)
         try:
