@@ -4,15 +4,13 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <tuple>
 #include <utility>
 
 #include "kv/acl_categories.h"
 #include "kv/ascii.h"
-#include "kv/blocking_commands.h"
-#include "kv/geo_commands.h"
 #include "kv/glob.h"
 #include "kv/int_parse.h"
+#include "kv/key_specs.h"
 #include "kv/scripting.h"
 #include "kv/sort_command.h"
 
@@ -518,49 +516,15 @@ AclVerdict check_acl(const AclUser& user, const CommandSpec& spec,
   }
   if (user.all_keys) return {};
   const uint8_t access = key_access(spec, argv);
-  size_t first = 0, last = 0, step = 1;
-  if (is_script_command(spec.id) && !is_script_admin_command(spec.id)) {
-    const auto numkeys = parse_int64(argv[2]);
-    if (!numkeys || *numkeys <= 0) return {};
-    first = 3;
-    last = std::min(argv.size() - 1, 2 + static_cast<size_t>(*numkeys));
-  } else if (const auto keys = mpop_key_range(spec, argv)) {  // LMPOP, BZMPOP, ...
-    std::tie(first, last) = *keys;
-  } else if (const KeyRange counted = numkeys_key_range(spec, argv); counted.first > 0) {
-    // ZUNIONSTORE and friends: the destination, then the counted sources.
-    const auto destination = static_cast<size_t>(std::max(spec.first_key, 0));
-    if (destination > 0 && !key_allowed(user, argv[destination], access)) {
-      return {AclDenial::kKey, destination};
-    }
-    first = counted.first;
-    last = counted.last;
-  } else if (spec.id == kMemory) {
-    if (argv.size() < 3 || !equals_ignore_case(argv[1], "usage")) return {};
-    first = last = 2;
-  } else {
-    if (spec.first_key <= 0) return {};
-    first = static_cast<size_t>(spec.first_key);
-    const long n = static_cast<long>(argv.size());
-    last = static_cast<size_t>(
-        std::min<long>(spec.last_key < 0 ? n + spec.last_key : spec.last_key, n - 1));
-    step = static_cast<size_t>(std::max(spec.key_step, 1));
-  }
-  for (size_t i = first; i <= last && i < argv.size(); i += step) {
-    if (!key_allowed(user, argv[i], access)) return {AclDenial::kKey, i};
-  }
-  if (spec.id == kSort || spec.id == kSortRo) {
-    // BY and GET patterns read keys no argument names: only for users with every key (as
-    // Redis); STORE's destination is written.
-    if (sort_reads_other_keys(argv)) return {AclDenial::kKey, 1};
-    if (const size_t at = sort_store_key(spec, argv);
-        at != 0 && !key_allowed(user, argv[at], access)) {
-      return {AclDenial::kKey, at};
-    }
-  }
-  // GEORADIUS's STORE destination is written.
-  if (const size_t at = geo_store_key(spec, argv);
-      at != 0 && !key_allowed(user, argv[at], access)) {
-    return {AclDenial::kKey, at};
+  size_t refused = 0;
+  command_keys(spec, argv).each([&](size_t i, uint16_t) {
+    if (refused == 0 && !key_allowed(user, argv[i], access)) refused = i;
+  });
+  if (refused != 0) return {AclDenial::kKey, refused};
+  // SORT's BY and GET patterns read keys no argument names: only for users with every key
+  // (as Redis).
+  if ((spec.id == kSort || spec.id == kSortRo) && sort_reads_other_keys(argv)) {
+    return {AclDenial::kKey, 1};
   }
   return {};
 }

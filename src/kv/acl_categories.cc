@@ -144,6 +144,8 @@ uint32_t type_category(const CommandSpec& spec) {
       return kCatSet;
     case ValueType::kZSet:
       return kCatSortedSet;
+    case ValueType::kStream:
+      return kCatStream;
     default:
       if (is_bitmap_command(spec.id)) return kCatBitmap;
       if (is_hll_command(spec.id)) return kCatHyperLogLog;
@@ -157,7 +159,8 @@ uint32_t compute_categories(const CommandSpec& spec) {
   // Scripts and transactions are neither @read nor @write themselves (as in Redis): what
   // they run is checked one command at a time.
   const bool container = (cats & (kCatScripting | kCatTransaction)) != 0;
-  if (!container && (spec.flags & kFlagReadOnly) != 0) cats |= kCatRead;
+  // DEBUG takes a read point here, but is an admin command, not a read, in Redis.
+  if (!container && (spec.flags & kFlagReadOnly) != 0 && spec.id != kDebug) cats |= kCatRead;
   if (!container && (spec.flags & kFlagWrite) != 0) cats |= kCatWrite;
   if (is_keyspace(spec.id)) cats |= kCatKeyspace;
   if ((spec.flags & kFlagAdmin) != 0) cats |= kCatAdmin | kCatDangerous;

@@ -4,6 +4,7 @@
 
 #include "kv/command_support.h"
 #include "kv/float_format.h"
+#include "kv/key_specs.h"
 #include "kv/list_commands.h"
 #include "kv/sorted_set.h"
 
@@ -145,14 +146,6 @@ std::optional<uint64_t> parse_block_timeout(std::string_view s, std::string* err
   return static_cast<uint64_t>(ms);
 }
 
-std::optional<std::pair<size_t, size_t>> mpop_key_range(const CommandSpec& spec,
-                                                        std::span<const std::string> argv) {
-  if (!is_mpop(spec.id)) return std::nullopt;
-  MpopArgs args;
-  if (!parse_mpop(spec, argv, &args).empty()) return std::nullopt;
-  return std::pair{args.first, args.last};
-}
-
 std::string validate_pop_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
   if (spec.id == kBlmove) {
     for (size_t i : {3, 4}) {
@@ -180,7 +173,10 @@ std::optional<PopBlock> pop_block(const CommandSpec& spec, std::span<const std::
   }
   size_t first = 1, last = argv.size() - 2;                    // BLPOP, BRPOP, BZPOPMIN, BZPOPMAX
   if (spec.id == kBrpoplpush || spec.id == kBlmove) last = 1;  // waits for the source only
-  if (const auto range = mpop_key_range(spec, argv)) std::tie(first, last) = *range;
+  if (const KeyRange range = numkeys_key_range(spec, argv); range.first > 0) {  // *MPOP
+    first = range.first;
+    last = range.last;
+  }
   for (size_t i = first; i <= last; ++i) block.keys.push_back(i);
   return block;
 }

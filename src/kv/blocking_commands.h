@@ -33,11 +33,6 @@ bool is_blocking_pop(CommandId id);
 // For a blocking pop whose arguments are valid; nothing otherwise.
 std::optional<PopBlock> pop_block(const CommandSpec& spec, std::span<const std::string> argv);
 
-// LMPOP/ZMPOP/BLMPOP/BZMPOP: the argv indexes [first, last] of their keys (from numkeys);
-// nothing for other commands or an invalid numkeys.
-std::optional<std::pair<size_t, size_t>> mpop_key_range(const CommandSpec& spec,
-                                                        std::span<const std::string> argv);
-
 // Redis's timeout argument (seconds, fractions allowed) in ms, rounded up; 0 is forever.
 // Sets `error` (Redis's text) when it is not acceptable.
 std::optional<uint64_t> parse_block_timeout(std::string_view s, std::string* error);

@@ -72,7 +72,7 @@ constexpr std::array kTable = {
     CommandSpec{"incrby", kIncrby, 3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"decr", kDecr, 2, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"decrby", kDecrby, 3, kW | kF, kWrite, 1, 1, 1},
-    CommandSpec{"append", kAppend, 3, kW, kWrite, 1, 1, 1},
+    CommandSpec{"append", kAppend, 3, kW | kF, kWrite, 1, 1, 1},
     CommandSpec{"mset", kMset, -3, kW, kWrite, 1, -1, 2},
     CommandSpec{"flushall", kFlushall, -1, kW, kWrite, 0, 0, 0},
     CommandSpec{"ttl", kTtl, 2, kR | kF, kRead, 1, 1, 1},
@@ -487,32 +487,6 @@ Classification classify(const Argv& argv) {
   tagged.seq = *seq;
   tagged.command_offset = 3;
   return tagged;
-}
-
-KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv) {
-  size_t numkeys_at = 0;
-  switch (spec.id) {
-    case kSintercard:
-    case kZunion:
-    case kZinter:
-    case kZdiff:
-    case kZintercard:
-      numkeys_at = 1;
-      break;
-    case kZunionstore:
-    case kZinterstore:
-    case kZdiffstore:
-      numkeys_at = 2;
-      break;
-    default:
-      return {};
-  }
-  if (argv.size() <= numkeys_at + 1) return {};
-  const auto numkeys = parse_int64(argv[numkeys_at]);
-  if (!numkeys || *numkeys <= 0 || static_cast<uint64_t>(*numkeys) > argv.size() - numkeys_at - 1) {
-    return {};
-  }
-  return {numkeys_at + 1, numkeys_at + static_cast<size_t>(*numkeys)};
 }
 
 LogCommand make_log_command(Argv argv, const Classification& classification, uint64_t time_ms) {

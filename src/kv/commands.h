@@ -361,13 +361,12 @@ struct Classification {
 // Never throws on client input.
 Classification classify(const Argv& argv);
 
-// Where the keys of a command that counts them (SINTERCARD numkeys key...) are in argv:
-// [first, last], or {0, 0} for any other command or a malformed count.
+// argv[first..last], e.g. the keys a numkeys argument counts (numkeys_key_range in
+// key_specs.h, where every command's keys are found); {0, 0}: none.
 struct KeyRange {
   size_t first = 0;
   size_t last = 0;
 };
-KeyRange numkeys_key_range(const CommandSpec& spec, std::span<const std::string> argv);
 
 // Whether maxmemory's noeviction policy refuses the command when memory is over the limit:
 // writes that may grow the data set (Redis's "denyoom" commands). Reads and writes that

@@ -13,6 +13,7 @@
 #include "kv/hash_commands.h"
 #include "kv/hll_commands.h"
 #include "kv/int_parse.h"
+#include "kv/key_specs.h"
 #include "kv/keyspace_commands.h"
 #include "kv/list_commands.h"
 #include "kv/memory_usage.h"
@@ -494,8 +495,9 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now) store.erase(argv[i]);
     }
   } else if (store.expires() > 0 && (spec.flags & kFlagMovableKeys) != 0) {
-    if (const auto keys = mpop_key_range(spec, argv)) {  // LMPOP, ZMPOP, BLMPOP, BZMPOP
-      for (size_t i = keys->first; i <= keys->second; ++i) {
+    // LMPOP, ZMPOP, BLMPOP, BZMPOP: their keys follow numkeys.
+    if (const KeyRange keys = numkeys_key_range(spec, argv); keys.first > 0) {
+      for (size_t i = keys.first; i <= keys.last; ++i) {
         if (const uint64_t at = store.expire_at(argv[i]); at != 0 && at <= now)
           store.erase(argv[i]);
       }

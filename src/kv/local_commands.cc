@@ -1,5 +1,6 @@
 #include "kv/local_commands.h"
 
+#include "kv/acl_categories.h"
 #include "kv/acl_commands.h"
 
 #include <string_view>
@@ -8,6 +9,7 @@
 
 #include "kv/glob.h"
 #include "kv/int_parse.h"
+#include "kv/key_specs.h"
 #include "kv/pubsub.h"
 #include "kv/scripting.h"
 
@@ -35,6 +37,17 @@ void write_flags(uint32_t flags, RespWriter* out) {
   if ((flags & kFlagBlocking) != 0) out->simple("blocking");
 }
 
+// The command's ACL categories ("@write", ...), in ACL CAT's order, as Redis lists them.
+void write_categories(const CommandSpec& spec, RespWriter* out) {
+  const uint32_t bits = command_categories(spec);
+  size_t n = 0;
+  for (const AclCategoryName& c : acl_categories()) n += (bits & c.bit) != 0 ? 1 : 0;
+  out->array_header(n);
+  for (const AclCategoryName& c : acl_categories()) {
+    if ((bits & c.bit) != 0) out->simple("@" + std::string(c.name));
+  }
+}
+
 // One COMMAND INFO entry in Redis 7's ten-element layout.
 void write_command_info(const CommandSpec& spec, RespWriter* out) {
   out->array_header(10);
@@ -44,10 +57,10 @@ void write_command_info(const CommandSpec& spec, RespWriter* out) {
   out->integer(spec.first_key);
   out->integer(spec.last_key);
   out->integer(spec.key_step);
-  out->array_header(0);  // ACL categories
-  out->array_header(0);  // tips
-  out->array_header(0);  // key specifications
-  out->array_header(0);  // subcommands
+  write_categories(spec, out);
+  out->array_header(0);  // tips (none given)
+  write_key_specs(spec, out);
+  out->array_header(0);  // subcommands (none listed)
 }
 
 void execute_command(std::span<const std::string> argv, RespWriter* out) {
@@ -72,10 +85,13 @@ void execute_command(std::span<const std::string> argv, RespWriter* out) {
       if (const CommandSpec* spec = find_command(argv[i])) {
         write_command_info(*spec, out);
       } else {
-        out->null_array();
+        out->null_bulk();  // as Redis answers for an unknown name
       }
     }
     return;
+  }
+  if (sub == "getkeys" || sub == "getkeysandflags") {
+    return execute_command_getkeys(argv, sub == "getkeysandflags", out);
   }
   if (sub == "count" || sub == "list") return out->error(wrong_arity_error("command|" + sub));
   out->error(unknown_subcommand_error(argv[1], "command"));

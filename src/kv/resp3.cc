@@ -33,6 +33,9 @@ constexpr FieldShape kShardFields[] = {{"nodes", kMaps}};
 constexpr FieldShape kLibraryFields[] = {{"functions", kFunctions}};
 constexpr FieldShape kFunctionFields[] = {{"flags", kSet}};
 constexpr FieldShape kFunctionStatsFields[] = {{"engines", kMapOfMaps}};
+constexpr FieldShape kKeySpecFields[] = {
+    {"flags", kSet}, {"begin_search", kKeySearch}, {"find_keys", kKeySearch}};
+constexpr FieldShape kKeySearchFields[] = {{"spec", kMap}};
 
 // The fields with shapes of their own of each element of an array of maps.
 std::span<const FieldShape> element_fields(Resp3Shape shape) {
@@ -301,8 +304,21 @@ class Converter {
         return array_of(n, [n](int64_t i) { return i == n - 1 ? kDoubles : kPlain; });
       case kCommandEntry:
         // name, arity, flags, first, last, step, categories, tips, key specs, subcommands
-        return array_of(n,
-                        [n](int64_t i) { return n == 10 && (i == 2 || i >= 6) ? kSet : kPlain; });
+        return array_of(n, [n](int64_t i) {
+          if (n == 10 && i == 8) return kKeySpecs;
+          return n == 10 && (i == 2 || i >= 6) ? kSet : kPlain;
+        });
+      case kKeySpecs:
+        header('~', n);
+        return elements(n, kKeySpec);
+      case kKeySpec:
+        return map(n, kKeySpecFields);
+      case kKeySearch:
+        return map(n, kKeySearchFields);
+      case kKeysAndFlags:
+        return array_of(n, [](int64_t) { return kKeyAndFlags; });
+      case kKeyAndFlags:
+        return array_of(n, [](int64_t i) { return i == 1 ? kSet : kPlain; });
       case kTransaction: {
         const std::span<const Resp3Shape> shapes = elements_;
         elements_ = {};  // only EXEC's own elements
@@ -387,6 +403,7 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
       return sub("log") ? kAclLog : kPlain;
     case kCommand:
       if (args.size() == 1 || sub("info")) return kCommandInfo;
+      if (sub("getkeysandflags")) return kKeysAndFlags;
       return sub("docs") ? kMap : kPlain;
     case kClient:
       return sub("list") || sub("info") ? kVerbatim : kPlain;

@@ -25,7 +25,8 @@ enum class Resp3Shape : uint8_t {
   kXinfoStream,     // a map; with FULL its groups and their consumers are maps too
   kAclUser,         // ACL GETUSER: a map, its flags a set, its selectors maps
   kAclLog,          // ACL LOG: maps, age-seconds a double
-  kCommandInfo,     // COMMAND (INFO): each entry's flags, categories, tips, keys, subcommands sets
+  kCommandInfo,     // COMMAND (INFO): flags, categories, tips, subcommands sets; kKeySpecs
+  kKeysAndFlags,    // COMMAND GETKEYSANDFLAGS: [key, flags] pairs (kKeyAndFlags)
   kTransaction,     // EXEC: each element as its queued command's shape
   kClusterShards,   // CLUSTER SHARDS: maps, their nodes maps
   kPush,            // an array sent unasked becomes a push (`>`): pub/sub messages
@@ -40,6 +41,10 @@ enum class Resp3Shape : uint8_t {
   kGeoResult,      // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
   kFunctions,      // FUNCTION LIST's functions of one library: maps, flags a set
   kMapOfMaps,      // a map whose every value is a map (FUNCTION STATS' engines)
+  kKeySpecs,       // COMMAND INFO's key specs: a set of maps (kKeySpec)
+  kKeySpec,        // one key spec: flags a set, begin_search and find_keys kKeySearch
+  kKeySearch,      // {type, spec}: the spec a map
+  kKeyAndFlags,    // [key, flags]: the flags a set
 };
 
 }  // namespace raftkv::kv

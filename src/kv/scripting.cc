@@ -241,12 +241,6 @@ Route script_route(const CommandSpec& spec, std::span<const std::string> argv) {
   return spec.route;
 }
 
-size_t script_first_key(const CommandSpec& spec, std::span<const std::string> argv) {
-  if (is_script_admin_command(spec.id) || argv.size() < 4) return 0;
-  const auto numkeys = parse_int64(argv[2]);
-  return numkeys && *numkeys > 0 ? 3 : 0;
-}
-
 void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& spec,
                           std::span<const std::string> argv, const WriteContext& context,
                           RespWriter* out) {

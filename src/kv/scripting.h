@@ -99,9 +99,6 @@ std::string validate_script_arguments(const CommandSpec& spec, std::span<const s
 // reads, SCRIPT LOAD and FLUSH writes, SCRIPT HELP and KILL local; the rest as the table says.
 Route script_route(const CommandSpec& spec, std::span<const std::string> argv);
 
-// The position of the first key of an EVAL-family command (argv[3] when numkeys > 0), or 0.
-size_t script_first_key(const CommandSpec& spec, std::span<const std::string> argv);
-
 // At apply time: EVAL, EVALSHA, SCRIPT LOAD, SCRIPT FLUSH (and any script command in a
 // transaction). Appends the reply.
 void execute_script_write(KvStore& store, Scripts& scripts, const CommandSpec& spec,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kv/int_parse.h"
+#include "kv/key_specs.h"
 #include "kv/random_pick.h"
 
 namespace raftkv::kv {

@@ -427,14 +427,6 @@ std::string validate_stream_arguments(const CommandSpec& spec, std::span<const s
   }
 }
 
-size_t stream_first_key(const CommandSpec& spec, std::span<const std::string> argv) {
-  if (const auto keys = mpop_key_range(spec, argv)) return keys->first;  // LMPOP and the like
-  if (spec.id != CommandId::kXread && spec.id != CommandId::kXreadgroup) return 0;
-  ReadArgs args;
-  if (!parse_read_args(argv, spec.id == CommandId::kXreadgroup, &args).empty()) return 0;
-  return args.streams > 0 ? args.streams_at : 0;
-}
-
 std::optional<StreamBlock> stream_block(const CommandSpec& spec,
                                         std::span<const std::string> argv) {
   if (spec.id != CommandId::kXread && spec.id != CommandId::kXreadgroup) return std::nullopt;

@@ -34,10 +34,6 @@ void execute_stream_write(KvStore& store, const CommandSpec& spec,
                           std::span<const std::string> argv, const WriteContext& context,
                           RespWriter* out);
 
-// The first key of a movable-keys data command, for redirects: XREAD's and XREADGROUP's
-// (after STREAMS), LMPOP's, BZMPOP's, ... (after numkeys); 0 if none.
-size_t stream_first_key(const CommandSpec& spec, std::span<const std::string> argv);
-
 // XREAD's or XREADGROUP's BLOCK option: the timeout (ms, 0: forever) and where the keys
 // (argv[keys_at], as many as `streams`) and then their IDs are. Nothing without BLOCK.
 struct StreamBlock {

@@ -11,6 +11,7 @@
 #include "kv/command_support.h"
 #include "kv/float_format.h"
 #include "kv/int_parse.h"
+#include "kv/key_specs.h"
 #include "kv/random_reply.h"
 #include "kv/zset_args.h"
 

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kv/key_specs.h"
 #include "kv/pubsub.h"
 #include "kv/resp3.h"
 #include "kv/resp_writer.h"
 #include "kv/scripting.h"
-#include "kv/stream_commands.h"
 #include "kv/transaction.h"
 #include "server/client_limits.h"
 #include "server/hash_slot.h"
@@ -139,16 +139,11 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
     return;
   }
-  // EVAL's keys are found from its numkeys argument, XREAD's after STREAMS; other
-  // commands' at fixed positions.
+  // The first key names the slot a -MOVED reply must name (kv::command_keys: the same keys
+  // ACL checks and COMMAND GETKEYS reports).
   const std::span<const std::string> args =
       std::span<const std::string>(argv).subspan(c.command_offset);
-  size_t key_at = static_cast<size_t>(std::max(c.spec->first_key, 0));
-  if (kv::is_script_command(c.spec->id)) key_at = kv::script_first_key(*c.spec, args);
-  if ((c.spec->flags & kv::kFlagMovableKeys) != 0 && key_at == 0) {
-    key_at = kv::stream_first_key(*c.spec, args);
-  }
-  if (key_at == 0) key_at = kv::numkeys_key_range(*c.spec, args).first;
+  const size_t key_at = kv::command_keys(*c.spec, args).first();
   const size_t first_key = c.command_offset + key_at;
   const KeyRef key{
       key_at > 0 && first_key < argv.size() ? static_cast<uint32_t>(argv.size() - first_key) : 0};

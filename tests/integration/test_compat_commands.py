@@ -345,8 +345,8 @@ class CompatCommandsTest(ClusterTestCase):
 
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_command_info_and_acl_categories_match_redis(self):
-        """COMMAND INFO's name, arity and key positions (raftkv prints no key specs or
-        per-command categories there), and ACL CAT's members."""
+        """COMMAND INFO's name, arity and key positions (its key specs and categories:
+        test_command_keys.py), and ACL CAT's members."""
         port, server = redis_port_or_start(self)
         ours = redis.Redis(port=self.c.client_port[self.c.leader()])
         theirs = redis.Redis(port=port)

@@ -222,8 +222,8 @@ class FunctionClusterTest(ClusterTestCase):
         self.assertEqual(r.fcall("f_set", 1, "fn:k", "v1"), b"OK")
         # A follower redirects FCALL and FCALL_RO by their first key, as for EVAL.
         self.assertRegex(self.follower_error(follower), "^MOVED ")
-        # redis-cli -c started on the follower follows the redirect. (redis-py's RedisCluster
-        # asks COMMAND GETKEYS for FCALL's movable keys, which raftkv does not offer.)
+        # redis-cli -c started on the follower follows the redirect. (redis-py's RedisCluster,
+        # which asks COMMAND GETKEYS for FCALL's keys: test_command_keys.py.)
         def cli_on_follower(*args):
             return subprocess.run(["redis-cli", "-c", "-p", str(self.c.client_port[follower]),
                                    *args], capture_output=True, text=True, timeout=10).stdout

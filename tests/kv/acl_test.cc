@@ -118,6 +118,16 @@ TEST(Acl, KeyPatterns) {
   EXPECT_EQ(denial(user, {"EVAL", "return 1", "1", "app:x", "other"}), AclDenial::kNone);
   EXPECT_EQ(denial(user, {"MEMORY", "USAGE", "other"}), AclDenial::kKey);
   EXPECT_EQ(denial(user, {"RENAME", "app:1", "other"}), AclDenial::kKey);
+  // Keys found after a keyword or a count (command_keys), as COMMAND GETKEYS reports them.
+  EXPECT_EQ(denial(user, {"XREAD", "STREAMS", "app:s", "other", "0", "0"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"XREAD", "STREAMS", "app:s", "0"}), AclDenial::kNone);
+  EXPECT_EQ(denial(user, {"SORT", "app:l", "STORE", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"GEORADIUS", "app:g", "1", "2", "3", "m", "STORE", "other"}),
+            AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"ZUNIONSTORE", "other", "1", "app:z"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"ZUNIONSTORE", "app:d", "2", "app:z", "other"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"LMPOP", "2", "app:a", "other", "LEFT"}), AclDenial::kKey);
+  EXPECT_EQ(denial(user, {"OBJECT", "ENCODING", "other"}), AclDenial::kKey);
 }
 
 TEST(Acl, UnrestrictedIsOnlyEverythingEverywhere) {

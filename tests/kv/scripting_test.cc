@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "kv/byte_codec.h"
+#include "kv/key_specs.h"
 #include "kv/sha1.h"
 #include "kv/transaction.h"
 #include "kv_harness.h"
@@ -124,8 +125,8 @@ TEST(Scripting, RoutesAndKeys) {
   EXPECT_EQ(classify({"SCRIPT", "exists", "x"}).route, Route::kRead);
   EXPECT_EQ(classify({"SCRIPT", "HELP"}).route, Route::kLocal);
   const CommandSpec& eval = *find_command("eval");
-  EXPECT_EQ(script_first_key(eval, Argv{"EVAL", "b", "1", "k", "a"}), 3u);
-  EXPECT_EQ(script_first_key(eval, Argv{"EVAL", "b", "0", "a"}), 0u);
+  EXPECT_EQ(command_keys(eval, Argv{"EVAL", "b", "1", "k", "a"}).first(), 3u);
+  EXPECT_EQ(command_keys(eval, Argv{"EVAL", "b", "0", "a"}).first(), 0u);
 }
 
 TEST(Scripting, CacheLoadExistsFlushAndNoscript) {
