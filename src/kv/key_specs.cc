@@ -389,4 +389,14 @@ void execute_command_getkeys(std::span<const std::string> argv, bool with_flags,
   });
 }
 
+size_t first_key_at(const CommandSpec& spec, std::span<const std::string> argv) {
+  if ((spec.flags & kFlagMovableKeys) != 0 ||
+      specs_by_id().container[static_cast<size_t>(spec.id)]) {
+    return command_keys(spec, argv).first();
+  }
+  return spec.first_key > 0 && static_cast<size_t>(spec.first_key) < argv.size()
+             ? static_cast<size_t>(spec.first_key)
+             : 0;
+}
+
 }  // namespace raftkv::kv

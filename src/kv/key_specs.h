@@ -141,4 +141,10 @@ void execute_command_getkeys(std::span<const std::string> argv, bool with_flags,
 // COMMAND INFO's key specifications element for `spec`.
 void write_key_specs(const CommandSpec& spec, RespWriter* out);
 
+// The position of the command's first key in argv (0 if it has none): the table's fixed
+// first key unless the command's keys move (EVAL's numkeys, XREAD's STREAMS ...) or are
+// its subcommand's (XGROUP, OBJECT ...), where command_keys() finds it. The request path's
+// cheap way to the slot a -MOVED names (the key finder costs ~130 instructions).
+size_t first_key_at(const CommandSpec& spec, std::span<const std::string> argv);
+
 }  // namespace raftkv::kv
