@@ -96,5 +96,14 @@ TEST(FloatFormat, ParsesLikeRedis) {
   EXPECT_FALSE(parse_range_double("x"));
 }
 
+// A count that covers the whole sorted set: Redis 7.0 lists it from the highest score down.
+TEST(ZsetCommands, ZrandmemberOfEverythingComesFromTheTop) {
+  KvHarness kv;
+  kv.run({"ZADD", "z", "1", "b", "1", "a", "1", "c", "5", "e", "0", "d"});
+  EXPECT_EQ(kv.run({"ZRANDMEMBER", "z", "5"}), testing::bulks({"e", "c", "b", "a", "d"}));
+  EXPECT_EQ(kv.run({"ZRANDMEMBER", "z", "9", "WITHSCORES"}),
+            testing::bulks({"e", "5", "c", "1", "b", "1", "a", "1", "d", "0"}));
+}
+
 }  // namespace
 }  // namespace raftkv::kv
