@@ -1,10 +1,10 @@
 // HSET and friends: field → value, in the order the fields were added.
 //
-// Redis 7.0 keeps a small hash (at most hash-max-listpack-entries fields, none of its fields
-// or values longer than hash-max-listpack-value bytes) as a listpack: its replies (HGETALL,
-// HKEYS, HSCAN, DUMP, ...) list the fields in the order they were added, an update leaving
-// a field where it is. Past either limit it converts the hash to a hashtable for good, whose
-// order is effectively random; raftkv keeps insertion order there too. So the order depends
+// Redis 7.0 keeps a small hash (at most hash-max-listpack-entries fields, 512 by default, none
+// of its fields or values longer than hash-max-listpack-value, 64 bytes) as a listpack: its replies
+// (HGETALL, HKEYS, HSCAN, DUMP, ...) list the fields in the order they were added, an update
+// leaving a field where it is. Past either limit it converts the hash to a hashtable for good,
+// whose order is effectively random; raftkv keeps insertion order there too. So the order depends
 // only on the commands applied, the same on every replica, and snapshots keep it.
 //
 // Lookups go through a hash index of the entries; the entries live in a list, so removing
@@ -21,8 +21,8 @@
 
 namespace raftkv::kv {
 
-inline constexpr size_t kListpackEntries = 128;  // hash- and zset-max-listpack-entries
-inline constexpr size_t kListpackValue = 64;     // hash- and zset-max-listpack-value
+inline constexpr size_t kHashListpackEntries = 512;  // hash-max-listpack-entries
+inline constexpr size_t kListpackValue = 64;         // hash- and zset-max-listpack-value
 
 class HashValue {
  public:
@@ -51,18 +51,19 @@ class HashValue {
     return it == index_.end() ? entries_.end() : const_iterator(it->second);
   }
 
-  // Adds the field at the end unless it is present; returns where it is and whether it was
-  // added. Like Redis, converts to a hashtable on a long field or value even when present.
+  // Adds the field at the end unless it is present (HSETNX); returns where it is and
+  // whether it was added. An addition converts to a hashtable as Redis does.
   std::pair<iterator, bool> try_emplace(std::string_view field, std::string_view value) {
-    if (field.size() > kListpackValue || value.size() > kListpackValue) hashtable_ = true;
     if (const auto it = index_.find(field); it != index_.end()) return {it->second, false};
+    note_lengths(field, value);
     entries_.emplace_back(std::string(field), std::string(value));
     const auto added = std::prev(entries_.end());
     index_.emplace(std::string_view(added->first), added);
-    if (entries_.size() > kListpackEntries) hashtable_ = true;
+    if (entries_.size() > kHashListpackEntries) hashtable_ = true;
     return {added, true};
   }
-  // Sets the field, in place when present; returns whether it was added.
+  // Sets the field, in place when present (HSET); returns whether it was added. Like
+  // Redis, converts to a hashtable on a long field or value even when only updating.
   bool set(std::string_view field, std::string_view value);
 
   // Removes the field; returns how many were removed (0 or 1).
@@ -78,6 +79,9 @@ class HashValue {
   // Whether Redis would hold this hash as a hashtable (else a listpack).
   bool hashtable() const { return hashtable_; }
   void convert_to_hashtable() { hashtable_ = true; }
+  void note_lengths(std::string_view field, std::string_view value) {
+    if (field.size() > kListpackValue || value.size() > kListpackValue) hashtable_ = true;
+  }
 
  private:
   std::list<value_type> entries_;

@@ -59,6 +59,7 @@ inline void release_spare(std::string* s) {
 }
 
 inline bool HashValue::set(std::string_view field, std::string_view value) {
+  note_lengths(field, value);
   const auto [it, added] = try_emplace(field, value);
   if (!added) assign_string(&it->second, value);
   return added;

@@ -54,6 +54,7 @@ std::vector<const HashedKey*> set_reply_order(const SetValue& set, bool intset) 
 }
 
 std::string_view encoding_of(const Value& value) {
+  constexpr size_t kZsetListpackEntries = 128;  // zset-max-listpack-entries
   if (const auto* s = std::get_if<StringValue>(&value)) {
     constexpr size_t kEmbstrLimit = 44;  // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
     switch (s->encoding) {
@@ -75,7 +76,7 @@ std::string_view encoding_of(const Value& value) {
   }
   if (const auto* zset = collection_of<SortedSet>(&value)) {
     const bool small =
-        zset->size() <= kListpackEntries && all_of_range(zset->by_score(), [&](const auto& e) {
+        zset->size() <= kZsetListpackEntries && all_of_range(zset->by_score(), [&](const auto& e) {
           return e.member.size() <= kListpackValue;
         });
     return small ? "listpack" : "skiplist";
