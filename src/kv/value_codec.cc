@@ -138,6 +138,7 @@ uint8_t encoding_state(const Value& value) {
   if (const auto* s = std::get_if<StringValue>(&value)) return static_cast<uint8_t>(s->encoding);
   if (const auto* set = collection_of<SetValue>(&value)) return set->hashtable ? 1 : 0;
   if (const auto* hash = collection_of<HashValue>(&value)) return hash->hashtable() ? 1 : 0;
+  if (const auto* zset = collection_of<SortedSet>(&value)) return zset->skiplist() ? 1 : 0;
   return 0;
 }
 
@@ -156,6 +157,11 @@ bool restore_encoding_state(uint8_t state, Value* value) {
   if (auto* hash = collection_of<HashValue>(value)) {
     if (state > 1 || (state == 0 && hash->hashtable())) return false;
     if (state == 1) hash->convert_to_hashtable();
+    return true;
+  }
+  if (auto* zset = collection_of<SortedSet>(value)) {
+    if (state > 1 || (state == 0 && zset->skiplist())) return false;
+    if (state == 1) zset->convert_to_skiplist();
     return true;
   }
   return state == 0;

@@ -28,7 +28,8 @@ void encode_value(const Value& value, ByteWriter* out);
 std::optional<Value> decode_value(ValueType type, ByteReader* in, bool sorted_hash);
 
 // What Redis's encoding of a value depends on besides its bytes (value.h): a string's
-// StringEncoding, 1 for a set or hash that has become a hashtable, else 0. Snapshots
+// StringEncoding, 1 for a set or hash that has become a hashtable or a sorted set that has
+// become a skiplist, else 0. Snapshots
 // (RKVSNAP8 on) and COPY keep it beside the value; a decoded value gets the encoding Redis
 // would give its contents on loading (as for RESTORE) until this is restored.
 uint8_t encoding_state(const Value& value);

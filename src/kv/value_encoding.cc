@@ -54,7 +54,6 @@ std::vector<const HashedKey*> set_reply_order(const SetValue& set, bool intset) 
 }
 
 std::string_view encoding_of(const Value& value) {
-  constexpr size_t kZsetListpackEntries = 128;  // zset-max-listpack-entries
   if (const auto* s = std::get_if<StringValue>(&value)) {
     constexpr size_t kEmbstrLimit = 44;  // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
     switch (s->encoding) {
@@ -75,11 +74,7 @@ std::string_view encoding_of(const Value& value) {
     return set->hashtable ? "hashtable" : "intset";
   }
   if (const auto* zset = collection_of<SortedSet>(&value)) {
-    const bool small =
-        zset->size() <= kZsetListpackEntries && all_of_range(zset->by_score(), [&](const auto& e) {
-          return e.member.size() <= kListpackValue;
-        });
-    return small ? "listpack" : "skiplist";
+    return zset->skiplist() ? "skiplist" : "listpack";
   }
   return "stream";
 }

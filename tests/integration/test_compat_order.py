@@ -117,6 +117,18 @@ SCRIPTS = {
         (0, "ZADD", "t", "1", "b", "1", "a", "1", "c", "5", "e", "0", "d"),
         (0, "ZRANDMEMBER", "t", "10"), (0, "ZRANDMEMBER", "t", "5", "WITHSCORES"),
         (0, "ZRANDMEMBER", "z2", "129"),
+        (0, "ZREMRANGEBYRANK", "z2", "0", "125"), (0, "OBJECT", "ENCODING", "z2"),
+        (0, "ZUNIONSTORE", "zu", "1", "z2"), (0, "OBJECT", "ENCODING", "zu"),
+        (0, "ZRANGESTORE", "zr", "z2", "0", "-1"), (0, "OBJECT", "ENCODING", "zr"),
+        (0, "ZINTERSTORE", "zi", "2", "z2", "zu"), (0, "OBJECT", "ENCODING", "zi"),
+        (0, "COPY", "z2", "zc"), (0, "OBJECT", "ENCODING", "zc"), (0, "DUMP", "zu"),
+        (0, "ZADD", "l2", "1", "a"), (0, "ZINCRBY", "l2", "1", "m" * 65), (0, "ZPOPMAX", "l2"),
+        (0, "OBJECT", "ENCODING", "l2"), (0, "ZADD", "g", "1", "a"),
+        (0, "GEOADD", "g", "1", "1", "m" * 65), (0, "ZREM", "g", "m" * 65),
+        (0, "OBJECT", "ENCODING", "g"),
+        (0, "GEOADD", "geo", "1", "1", "a", "2", "2", "b"),
+        (0, "GEOSEARCHSTORE", "gs", "geo", "FROMLONLAT", "1", "1", "BYRADIUS", "500", "km"),
+        (0, "OBJECT", "ENCODING", "gs"),
     ],
 }
 
