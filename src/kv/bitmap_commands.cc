@@ -112,7 +112,7 @@ void execute_bitpos(std::string_view s, bool bit, std::span<const std::string> a
 // The string value at `key` for a read: false (reply sent) when it holds another type.
 bool string_at(const Value* value, std::string_view* s, RespWriter* out) {
   if (value == nullptr) return true;
-  const auto* str = std::get_if<std::string>(value);
+  const auto* str = std::get_if<StringValue>(value);
   if (str == nullptr) {
     out->error(kWrongType);
     return false;
@@ -154,7 +154,7 @@ void execute_bitop(KvStore& store, std::span<const std::string> argv, RespWriter
     }
     result[j] = static_cast<char>(byte);
   }
-  store.set(argv[2], std::move(result));
+  store.set(argv[2], StringValue(std::move(result), StringEncoding::kRaw));
   store.persist(argv[2]);  // a new value: the old deadline goes
   out->integer(static_cast<int64_t>(longest));
 }
@@ -348,10 +348,11 @@ void execute_bitfield(KvStore& store, const CommandSpec& spec, std::span<const s
     highest = std::max(highest, op.offset + op.bits - 1);
   }
   Value* found = store.find(argv[1]);
-  std::string* s = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  StringValue* s = found == nullptr ? nullptr : std::get_if<StringValue>(found);
   if (found != nullptr && s == nullptr) return out->error(kWrongType);
   if (writes) {
-    if (s == nullptr) s = std::get_if<std::string>(store.put(argv[1], std::string()));
+    if (s == nullptr) s = std::get_if<StringValue>(store.put(argv[1], std::string()));
+    s->encoding = StringEncoding::kRaw;  // changed in place, as Redis does after unsharing
     if (s->size() <= (highest >> 3)) s->resize((highest >> 3) + 1, '\0');
   }
   out->array_header(ops.size());
@@ -457,9 +458,10 @@ void execute_bitmap_write(KvStore& store, const CommandSpec& spec,
   const uint64_t offset = *parse_offset(argv[2]);
   const bool on = *parse_int64(argv[3]) == 1;
   Value* found = store.find(argv[1]);
-  std::string* s = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  StringValue* s = found == nullptr ? nullptr : std::get_if<StringValue>(found);
   if (found != nullptr && s == nullptr) return out->error(kWrongType);
-  if (s == nullptr) s = std::get_if<std::string>(store.put(argv[1], std::string()));
+  if (s == nullptr) s = std::get_if<StringValue>(store.put(argv[1], std::string()));
+  s->encoding = StringEncoding::kRaw;  // changed in place, as Redis does after unsharing
   const size_t byte = offset >> 3;
   if (s->size() <= byte) s->resize(byte + 1, '\0');
   const auto mask = static_cast<uint8_t>(1u << (7 - (offset & 7)));

@@ -8,6 +8,7 @@
 #include "kv/glob.h"
 #include "kv/hash_order_scan.h"
 #include "kv/scan_args.h"
+#include "kv/value_encoding.h"
 
 namespace raftkv::kv {
 
@@ -71,6 +72,10 @@ void execute_collection_scan(const KvStore& store, const CommandSpec& spec,
   switch (spec.id) {
     case CommandId::kHscan: {
       const HashValue* hash = collection_of<HashValue>(value);
+      if (!hash->hashtable()) {  // a listpack: Redis returns it whole, in its order
+        for (const auto& [field, field_value] : *hash) page.add(field, field_value);
+        break;
+      }
       next = scan_unordered(
           *hash, cursor, options.count,
           [](const auto& field) -> std::string_view { return field.first; },
@@ -79,6 +84,10 @@ void execute_collection_scan(const KvStore& store, const CommandSpec& spec,
     }
     case CommandId::kSscan: {
       const SetValue* set = collection_of<SetValue>(value);
+      if (!set->hashtable) {  // an intset: Redis returns it whole, in its order
+        for (const HashedKey* member : set_reply_order(*set, true)) page.add(member->name);
+        break;
+      }
       next = scan_hash_ordered(
           *set, cursor, options.count,
           [](const HashedKey& member) -> const HashedKey& { return member; },

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "kv/int_parse.h"
 #include "kv/kv_store.h"
@@ -95,6 +96,7 @@ Typed<T> find_or_create(KvStore& store, std::string_view key) {
 template <typename T>
 int64_t store_collection(KvStore& store, std::string_view key, std::unique_ptr<T> result) {
   const auto size = static_cast<int64_t>(result->size());
+  if constexpr (std::is_same_v<T, SortedSet>) result->derive_encoding();  // built whole
   if (size == 0) {
     store.erase(key);
     return 0;

@@ -98,7 +98,7 @@ void execute_incr(KvStore& store, const CommandSpec& spec, std::span<const std::
                   RespWriter* out) {
   const int64_t increment = increment_of(spec, argv);
   Value* found = store.find(argv[1]);
-  std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  std::string* current = found == nullptr ? nullptr : std::get_if<StringValue>(found);
   if (found != nullptr && current == nullptr) return out->error(kWrongType);
   int64_t value = 0;
   if (current != nullptr) {
@@ -131,7 +131,7 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
   Value* current = store.find(argv[1]);
   const bool exists = current != nullptr;
   if (opts.get) {
-    const auto* old = exists ? std::get_if<std::string>(current) : nullptr;
+    const auto* old = exists ? std::get_if<StringValue>(current) : nullptr;
     if (exists && old == nullptr) return out->error(kWrongType);  // before changing anything
     if (exists) {
       out->bulk(*old);
@@ -143,8 +143,9 @@ void execute_set(KvStore& store, std::span<const std::string> argv, uint64_t now
     if (!opts.get) out->null_bulk();
     return;
   }
-  if (auto* s = std::get_if<std::string>(current)) {
+  if (auto* s = std::get_if<StringValue>(current)) {
     assign_string(s, argv[2]);  // no second lookup
+    s->encoding = StringEncoding::kAsSet;
   } else if (exists) {
     *current = argv[2];  // replaces a value of another type
   } else {
@@ -352,7 +353,7 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kGet: {
       const Value* value = live(argv[1]);
       if (value == nullptr) return out->null_bulk();
-      if (const auto* s = std::get_if<std::string>(value)) return out->bulk(*s);
+      if (const auto* s = std::get_if<StringValue>(value)) return out->bulk(*s);
       return out->error(kWrongType);
     }
     case CommandId::kMget:
@@ -360,7 +361,7 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
       out->array_header(argv.size() - 1);
       for (size_t i = 1; i < argv.size(); ++i) {
         const Value* value = live(argv[i]);
-        const auto* s = value == nullptr ? nullptr : std::get_if<std::string>(value);
+        const auto* s = value == nullptr ? nullptr : std::get_if<StringValue>(value);
         if (s != nullptr) {
           out->bulk(*s);
         } else {
@@ -376,7 +377,7 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kStrlen: {
       const Value* value = live(argv[1]);
       if (value == nullptr) return out->integer(0);
-      if (const auto* s = std::get_if<std::string>(value)) {
+      if (const auto* s = std::get_if<StringValue>(value)) {
         return out->integer(static_cast<int64_t>(s->size()));
       }
       return out->error(kWrongType);
@@ -539,7 +540,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return out->integer(store.find(argv[1]) != nullptr && store.persist(argv[1]) ? 1 : 0);
     case CommandId::kGetset: {
       const Value* found = store.find(argv[1]);
-      const auto* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+      const auto* current = found == nullptr ? nullptr : std::get_if<StringValue>(found);
       if (found != nullptr && current == nullptr) return out->error(kWrongType);
       if (current != nullptr) {
         out->bulk(*current);
@@ -557,7 +558,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kGetdel: {
       const Value* found = store.find(argv[1]);
       if (found == nullptr) return out->null_bulk();
-      const auto* current = std::get_if<std::string>(found);
+      const auto* current = std::get_if<StringValue>(found);
       if (current == nullptr) return out->error(kWrongType);
       out->bulk(*current);
       store.erase(argv[1]);
@@ -583,7 +584,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_incr(store, spec, argv, out);
     case CommandId::kAppend: {
       Value* found = store.find(argv[1]);
-      std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+      StringValue* current = found == nullptr ? nullptr : std::get_if<StringValue>(found);
       if (found != nullptr && current == nullptr) return out->error(kWrongType);
       const size_t old_size = current == nullptr ? 0 : current->size();
       if (old_size + argv[2].size() > kMaxValueSize) {
@@ -593,6 +594,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
         store.set(argv[1], argv[2]);
       } else {
         current->append(argv[2]);
+        current->encoding = StringEncoding::kRaw;  // Redis unshares it first: raw
       }
       return out->integer(static_cast<int64_t>(old_size + argv[2].size()));
     }

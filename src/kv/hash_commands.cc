@@ -21,6 +21,22 @@ void write_hash(const HashValue* hash, bool fields, bool values, RespWriter* out
   }
 }
 
+// HRANDFIELD key count [WITHVALUES] on a hash: Redis 7.0 returns the whole hash, in its
+// order, when count >= its size.
+void write_random_fields(const HashValue& hash, int64_t count, bool with_values, RespWriter* out) {
+  const size_t per_field = with_values ? 2 : 1;
+  const auto write = [&](HashValue::const_iterator it) {
+    out->bulk(it->first);
+    if (with_values) out->bulk(it->second);
+  };
+  if (count >= static_cast<int64_t>(hash.size())) {
+    out->array_header(hash.size() * per_field);
+    for (auto it = hash.begin(); it != hash.end(); ++it) write(it);
+    return;
+  }
+  write_random_picks(hash, count, per_field, out, write);
+}
+
 void execute_hincrby(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
   const int64_t increment = *parse_int64(argv[3]);
   auto [hash, wrong_type] = find_or_create<HashValue>(store, argv[1]);
@@ -37,7 +53,7 @@ void execute_hincrby(KvStore& store, std::span<const std::string> argv, RespWrit
     return out->error(kOverflow);  // only an existing field can overflow: no empty hash left
   }
   value += increment;
-  assign_string(&(*hash)[argv[2]], std::to_string(value));
+  hash->set(argv[2], std::to_string(value));
   out->integer(value);
 }
 
@@ -63,7 +79,7 @@ void execute_hincrbyfloat(KvStore& store, std::span<const std::string> argv, Res
                         ? found.collection
                         : find_or_create<HashValue>(store, argv[1]).collection;
   const std::string printed = format_long_double(value);
-  assign_string(&(*hash)[argv[2]], printed);
+  hash->set(argv[2], printed);
   out->bulk(printed);
 }
 
@@ -135,11 +151,7 @@ void execute_hash_read(const KvStore& store, const CommandSpec& spec,
       }
       const int64_t count = *parse_int64(argv[2]);
       if (hash == nullptr || count == 0) return out->array_header(0);
-      const bool with_values = argv.size() == 4;
-      return write_random_picks(*hash, count, with_values ? 2 : 1, out, [&](auto it) {
-        out->bulk(it->first);
-        if (with_values) out->bulk(it->second);
-      });
+      return write_random_fields(*hash, count, argv.size() == 4, out);
     }
     default:
       return out->error("ERR internal error: not a hash read");
@@ -155,9 +167,7 @@ void execute_hash_write(KvStore& store, const CommandSpec& spec, std::span<const
       if (wrong_type) return out->error(kWrongType);
       int64_t added = 0;
       for (size_t i = 2; i + 1 < argv.size(); i += 2) {
-        auto [it, inserted] = hash->try_emplace(argv[i], argv[i + 1]);
-        if (!inserted) assign_string(&it->second, argv[i + 1]);
-        added += inserted ? 1 : 0;
+        added += hash->set(argv[i], argv[i + 1]) ? 1 : 0;
       }
       if (spec.id == CommandId::kHmset) return out->simple("OK");
       return out->integer(added);

@@ -35,13 +35,13 @@ uint64_t scan_hash_ordered(const Container& container, uint64_t cursor, size_t c
   return it == container.end() ? 0 : hashed(*it).hash;
 }
 
-// The same pages for a container kept in another order (hash fields by bytes, sorted-set
+// The same pages for a container kept in another order (hash fields as added, sorted-set
 // members by score): found with one pass over all n elements, so a page covers at least
 // n/64 of them (COUNT is a hint, as in Redis) and a whole scan costs at most ~64 passes.
-// Up to kWholeScanSize elements come in one page, as Redis's small (listpack) hashes and
-// sorted sets do. `name(element)` gives the bytes that are hashed. Elements are visited in
-// (hash, name) order.
-inline constexpr size_t kWholeScanSize = 128;  // Redis's hash-max-listpack-entries
+// Up to kWholeScanSize elements come in one page, as Redis's small (listpack) sorted sets
+// do (listpack hashes are not paged at all: collection_scan.cc). `name(element)` gives the
+// bytes that are hashed. Elements are visited in (hash, name) order.
+inline constexpr size_t kWholeScanSize = 128;  // Redis's zset-max-listpack-entries
 template <typename Container, typename Name, typename Visit>
 uint64_t scan_unordered(const Container& container, uint64_t cursor, size_t count, Name name,
                         Visit visit) {

@@ -15,10 +15,10 @@ constexpr std::string_view kCorrupt = "INVALIDOBJ Corrupted HLL object detected"
 // for an absent key; nullptr with the error sent for another type or a string that is not
 // an HLL. `*bad` tells the two apart.
 template <typename V>
-auto hll_at(V* value, bool* bad, RespWriter* out) -> decltype(std::get_if<std::string>(value)) {
+auto hll_at(V* value, bool* bad, RespWriter* out) -> decltype(std::get_if<StringValue>(value)) {
   *bad = false;
   if (value == nullptr) return nullptr;
-  auto* s = std::get_if<std::string>(value);
+  auto* s = std::get_if<StringValue>(value);
   *bad = true;
   if (s == nullptr) {
     out->error(kWrongType);
@@ -34,11 +34,13 @@ auto hll_at(V* value, bool* bad, RespWriter* out) -> decltype(std::get_if<std::s
 
 void execute_pfadd(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
   bool bad = false;
-  std::string* hll = hll_at(store.find(argv[1]), &bad, out);
+  StringValue* hll = hll_at(store.find(argv[1]), &bad, out);
   if (bad) return;
+  if (hll != nullptr) hll->encoding = StringEncoding::kRaw;  // Redis unshares it: raw
   bool updated = false;
   if (hll == nullptr) {
-    hll = std::get_if<std::string>(store.put(argv[1], hll::make_empty()));
+    hll = std::get_if<StringValue>(
+        store.put(argv[1], StringValue(hll::make_empty(), StringEncoding::kRaw)));
     updated = true;  // a new key counts as a change, even with no elements
   }
   for (size_t i = 2; i < argv.size(); ++i) {
@@ -76,7 +78,9 @@ void execute_pfmerge(KvStore& store, std::span<const std::string> argv, RespWrit
   if (!merge_sources(store, argv.subspan(1), 0, &max, &dense, out)) return;
   Value* found = store.find(argv[1]);
   if (found == nullptr) found = store.put(argv[1], hll::make_empty());
-  if (!hll::store_merged(std::get_if<std::string>(found), max, dense)) {
+  StringValue* merged = std::get_if<StringValue>(found);
+  merged->encoding = StringEncoding::kRaw;  // new or unshared, as in Redis
+  if (!hll::store_merged(merged, max, dense)) {
     return out->error(kCorrupt);
   }
   out->simple("OK");

@@ -1,5 +1,6 @@
 #include "kv/keyspace_commands.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "kv/command_support.h"
@@ -45,7 +46,10 @@ Value clone(const Value& value) {
   ByteWriter writer(&bytes);
   encode_value(value, &writer);
   ByteReader reader(bytes);
-  return std::move(*decode_value(type_of(value), &reader));
+  Value copy = std::move(*decode_value(type_of(value), &reader, false));
+  // COPY keeps the source's encoding; the state of a value with these contents always fits.
+  if (!restore_encoding_state(encoding_state(value), &copy)) std::abort();
+  return copy;
 }
 
 constexpr std::string_view kObjectHelp[] = {
@@ -124,7 +128,7 @@ void execute_object(const KvStore& store, std::span<const std::string> argv, uin
   }
   if (equals_ci(argv[1], "idletime")) return out->integer(0);
   // REFCOUNT: Redis shares the integers 0 to 9999 among all keys (reported as INT_MAX).
-  const auto* s = std::get_if<std::string>(value);
+  const auto* s = std::get_if<StringValue>(value);
   const auto n = s != nullptr && is_int_string(*s) ? parse_int64(*s) : std::nullopt;
   out->integer(n && *n >= 0 && *n < 10000 ? 2147483647 : 1);
 }

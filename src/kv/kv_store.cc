@@ -43,7 +43,7 @@ void KvStore::prefetch(std::span<const std::string_view> keys) const {
     if (entries[i] == nullptr) continue;
     __builtin_prefetch(entries[i]->first.name.data());
     // A string value's bytes (collections are not on the hot path this serves).
-    if (const auto* str = std::get_if<std::string>(&entries[i]->second)) {
+    if (const auto* str = std::get_if<StringValue>(&entries[i]->second)) {
       __builtin_prefetch(str->data(), 1);
     }
   }
@@ -65,7 +65,7 @@ Value* KvStore::insert_new(Map::const_iterator hint, uint64_t hash, std::string_
 bool KvStore::set(std::string_view key, Value value) {
   if (Value* current = find(key)) {
     *current = std::move(value);
-    if (auto* s = std::get_if<std::string>(current)) release_spare(s);
+    if (auto* s = std::get_if<StringValue>(current)) release_spare(s);
     return false;
   }
   const auto ref = HashedKeyRef::of(key);
@@ -76,7 +76,7 @@ bool KvStore::set(std::string_view key, Value value) {
 Value* KvStore::put(std::string_view key, Value value) {
   if (Value* current = find(key)) {
     *current = std::move(value);
-    if (auto* s = std::get_if<std::string>(current)) release_spare(s);
+    if (auto* s = std::get_if<StringValue>(current)) release_spare(s);
     return current;
   }
   const auto ref = HashedKeyRef::of(key);
@@ -138,7 +138,7 @@ std::string KvStore::digest_hex() const {
     // string-only data are the same as before typed values.
     std::string_view bytes;
     uint64_t type_bits = 0;
-    if (const auto* s = std::get_if<std::string>(&v)) {
+    if (const auto* s = std::get_if<StringValue>(&v)) {
       bytes = *s;
     } else {
       encoded.clear();

@@ -55,8 +55,12 @@ uint64_t stream_bytes(const Stream& stream, uint64_t samples) {
 
 uint64_t collection_bytes(const Value& value, uint64_t samples) {
   if (const auto* hash = collection_of<HashValue>(&value)) {
+    // A list node per field and an index node (next link, name view, entry, hash) plus
+    // its bucket.
+    constexpr uint64_t kListNodeHeader = 16;
+    constexpr uint64_t kHashIndexEntry = 48;
     return sizeof(HashValue) + sampled(*hash, samples, [](const auto& field) {
-             return kTreeNodeHeader + sizeof(field) + heap_bytes(field.first) +
+             return kListNodeHeader + sizeof(field) + kHashIndexEntry + heap_bytes(field.first) +
                     heap_bytes(field.second);
            });
   }
@@ -86,7 +90,7 @@ uint64_t collection_bytes(const Value& value, uint64_t samples) {
 uint64_t approximate_memory_usage(std::string_view key, const Value& value, uint64_t samples) {
   uint64_t bytes =
       kTreeNodeHeader + sizeof(HashedKey) + sizeof(Value) + kIndexSlot + heap_bytes(key);
-  if (const auto* s = std::get_if<std::string>(&value)) return bytes + heap_bytes(*s);
+  if (const auto* s = std::get_if<StringValue>(&value)) return bytes + heap_bytes(*s);
   return bytes + collection_bytes(value, samples);
 }
 

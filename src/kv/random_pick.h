@@ -78,7 +78,9 @@ inline constexpr uint64_t kSlotsPerBucket = 24;  // a try succeeds with p ~ 4/24
 inline constexpr int kBucketTries = 64;          // then walk: p ~ 1e-5
 
 template <typename Container>
-inline constexpr bool kHashOrdered = std::is_same_v<typename Container::key_compare, HashedKeyLess>;
+concept HashOrdered = std::is_same_v<typename Container::key_compare, HashedKeyLess>;
+template <typename Container>
+inline constexpr bool kHashOrdered = HashOrdered<Container>;
 
 // A uniform element of a non-empty container: by hash bucket if it is ordered by
 // HashedKeyLess (SetValue, the key space's map), else by walking.

@@ -113,7 +113,7 @@ std::string encode_rdb_value(const Value& value) {
   std::string bytes;
   RdbWriter out(&bytes);
   const std::string_view encoding = encoding_of(value);
-  if (const auto* s = std::get_if<std::string>(&value)) {
+  if (const auto* s = std::get_if<StringValue>(&value)) {
     put(&out, RdbType::kString);
     out.string(*s);
   } else if (const auto* hash = collection_of<HashValue>(&value)) {

@@ -10,6 +10,7 @@
 #include "kv/rdb_codec.h"
 #include "kv/rdb_primitives.h"
 #include "kv/rdb_stream.h"
+#include "kv/value_encoding.h"
 
 namespace raftkv::kv {
 
@@ -32,6 +33,7 @@ Decoded set_of(Elements elements) {
     const uint64_t hash = key_hash(member);
     if (!set->insert(HashedKey{hash, std::move(member)}).second) return std::nullopt;
   }
+  set->hashtable = !fits_intset(*set);  // as Redis loads it, whatever the payload's type
   return Value(std::move(set));
 }
 
@@ -39,7 +41,8 @@ Decoded hash_of(Elements pairs) {
   if (pairs.empty() || pairs.size() % 2 != 0) return std::nullopt;
   auto hash = std::make_unique<HashValue>();
   for (size_t i = 0; i < pairs.size(); i += 2) {
-    if (!hash->emplace(std::move(pairs[i]), std::move(pairs[i + 1])).second) return std::nullopt;
+    // Redis converts a listpack with long fields or values, or too many, to a hashtable.
+    if (!hash->try_emplace(pairs[i], pairs[i + 1]).second) return std::nullopt;
   }
   return Value(std::move(hash));
 }

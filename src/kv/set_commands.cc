@@ -7,6 +7,7 @@
 #include "kv/int_parse.h"
 #include "kv/key_specs.h"
 #include "kv/random_pick.h"
+#include "kv/value_encoding.h"
 
 namespace raftkv::kv {
 
@@ -100,12 +101,28 @@ bool set_algebra(const KvStore& store, CommandId id, std::span<const std::string
   return true;
 }
 
+// Redis builds the result as a new set (or, for SINTER, replies in the order of the
+// smallest set, an intset when the result is all integers but for ties): an intset when
+// it can be one.
+bool set_algebra_result(const KvStore& store, CommandId id, std::span<const std::string> keys,
+                        uint64_t now, SetValue* result) {
+  if (!set_algebra(store, id, keys, now, result)) return false;
+  result->hashtable = !fits_intset(*result);
+  return true;
+}
+
+void write_members(const SetValue& set, bool intset, RespWriter* out) {
+  out->array_header(set.size());
+  for (const HashedKey* member : set_reply_order(set, intset)) out->bulk(member->name);
+}
+
 void execute_set_algebra(const KvStore& store, const CommandSpec& spec,
                          std::span<const std::string> argv, uint64_t now, RespWriter* out) {
   SetValue result;
-  if (!set_algebra(store, spec.id, argv.subspan(1), now, &result)) return out->error(kWrongType);
-  out->array_header(result.size());
-  for (const auto& member : result) out->bulk(member.name);
+  if (!set_algebra_result(store, spec.id, argv.subspan(1), now, &result)) {
+    return out->error(kWrongType);
+  }
+  write_members(result, !result.hashtable, out);
 }
 
 // SINTERSTORE, SUNIONSTORE, SDIFFSTORE destination key...: the destination (of any type)
@@ -113,7 +130,7 @@ void execute_set_algebra(const KvStore& store, const CommandSpec& spec,
 void execute_set_store(KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
                        uint64_t now, RespWriter* out) {
   auto result = std::make_unique<SetValue>();
-  if (!set_algebra(store, spec.id, argv.subspan(2), now, result.get())) {
+  if (!set_algebra_result(store, spec.id, argv.subspan(2), now, result.get())) {
     return out->error(kWrongType);
   }
   out->integer(store_collection(store, argv[1], std::move(result)));
@@ -132,6 +149,7 @@ void execute_smove(KvStore& store, std::span<const std::string> argv, RespWriter
   // Creating the destination leaves `source` valid: the key space's map nodes never move.
   SetValue* destination = find_or_create<SetValue>(store, argv[2]).collection;
   destination->insert(source->extract(member));
+  note_set_member_added(destination, argv[3]);
   erase_if_empty(store, argv[1], *source);
   out->integer(1);
 }
@@ -144,15 +162,32 @@ void execute_spop(KvStore& store, std::span<const std::string> argv, const Write
   if (set == nullptr) return with_count ? out->array_header(0) : out->null_bulk();
   const size_t count =
       with_count ? std::min(static_cast<size_t>(*parse_int64(argv[2])), set->size()) : 1;
-  if (with_count) out->array_header(count);
-  // Derived from replicated data only: the key and this entry's log index.
-  SeededRandom random(key_hash(argv[1]) ^ mix(context.index));
-  for (size_t i = 0; i < count; ++i) {
+  if (!with_count) {
+    // Derived from replicated data only: the key and this entry's log index.
+    SeededRandom random(key_hash(argv[1]) ^ mix(context.index));
     auto it = pick_uniform(*set, random);
     out->bulk(it->name);
     set->erase(it);
+    return erase_if_empty(store, argv[1], *set);
+  }
+  // The order Redis 7.0 replies in: popping all, it returns a new set built from the
+  // members (an intset if it can be one); leaving few behind (a fifth of those popped at
+  // most), it returns what remains of the original set in that set's order; else the
+  // members in the order they were picked.
+  const size_t left = set->size() - count;
+  const bool ascending = left == 0 ? fits_intset(*set) : !set->hashtable && left * 5 <= count;
+  SetValue popped;
+  SeededRandom random(key_hash(argv[1]) ^ mix(context.index));
+  std::vector<std::string> in_pick_order;
+  for (size_t i = 0; i < count; ++i) {
+    auto node = set->extract(pick_uniform(*set, random));
+    if (!ascending) in_pick_order.push_back(node.value().name);
+    popped.insert(std::move(node));
   }
   erase_if_empty(store, argv[1], *set);
+  if (ascending) return write_members(popped, true, out);
+  out->array_header(in_pick_order.size());
+  for (const std::string& name : in_pick_order) out->bulk(name);
 }
 
 }  // namespace
@@ -183,9 +218,7 @@ void execute_set_read(const KvStore& store, const CommandSpec& spec,
   switch (spec.id) {
     case CommandId::kSmembers:
       if (set == nullptr) return out->array_header(0);
-      out->array_header(set->size());
-      for (const auto& member : *set) out->bulk(member.name);
-      return;
+      return write_members(*set, !set->hashtable, out);
     case CommandId::kSismember:
       return out->integer(contains(set, argv[2]) ? 1 : 0);
     case CommandId::kSmismember:
@@ -200,6 +233,9 @@ void execute_set_read(const KvStore& store, const CommandSpec& spec,
         return out->bulk(pick_uniform(*set, local_random())->name);
       }
       if (set == nullptr) return out->array_header(0);
+      if (const int64_t count = *parse_int64(argv[2]); count >= static_cast<int64_t>(set->size())) {
+        return write_members(*set, !set->hashtable, out);  // all of it, in its order
+      }
       return write_random_picks(*set, *parse_int64(argv[2]), 1, out,
                                 [&](auto it) { out->bulk(it->name); });
     default:
@@ -219,6 +255,7 @@ void execute_set_write(KvStore& store, const CommandSpec& spec, std::span<const 
         auto at = set->lower_bound(ref);
         if (at != set->end() && at->hash == ref.hash && at->name == argv[i]) continue;
         set->emplace_hint(at, HashedKey{ref.hash, argv[i]});
+        note_set_member_added(set, argv[i]);
         ++added;
       }
       return out->integer(added);

@@ -11,6 +11,7 @@
 
 #include "kv/command_support.h"
 #include "kv/int_parse.h"
+#include "kv/value_encoding.h"
 
 namespace raftkv::kv {
 
@@ -80,7 +81,7 @@ std::optional<std::string_view> by_pattern(const KvStore& store, uint64_t now,
     if (it == hash->end()) return std::nullopt;
     return std::string_view(it->second);
   }
-  const auto* s = std::get_if<std::string>(value);
+  const auto* s = std::get_if<StringValue>(value);
   if (s == nullptr) return std::nullopt;
   return std::string_view(*s);
 }
@@ -179,7 +180,9 @@ void execute_sort(const KvStore& store, const CommandSpec& spec, std::span<const
   } else if (list != nullptr) {
     for (const auto& e : *list) items.push_back(Item(e));
   } else if (set != nullptr) {
-    for (const auto& e : *set) items.push_back(Item(e.name));
+    // Its reply order (BY a constant keeps it): ascending for an intset, as in Redis.
+    for (const HashedKey* e : set_reply_order(*set, !set->hashtable))
+      items.push_back(Item(e->name));
   } else if (zset != nullptr) {
     for (const auto& e : zset->by_score()) items.push_back(Item(e.member));
   }

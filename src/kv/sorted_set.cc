@@ -1,8 +1,16 @@
 #include "kv/sorted_set.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace raftkv::kv {
+
+namespace {
+
+constexpr size_t kZsetListpackEntries = 128;  // zset-max-listpack-entries
+constexpr size_t kZsetListpackValue = 64;     // zset-max-listpack-value
+
+}  // namespace
 
 std::optional<double> SortedSet::score(std::string_view member) const {
   auto it = by_member_.find(member);
@@ -24,7 +32,17 @@ bool SortedSet::set(std::string_view member, double score) {
   }
   by_member_.emplace(std::string(member), score);
   by_score_.insert(Entry{score, std::string(member)});
+  if (by_member_.size() > kZsetListpackEntries || member.size() > kZsetListpackValue) {
+    skiplist_ = true;
+  }
   return true;
+}
+
+void SortedSet::derive_encoding() {
+  skiplist_ = by_member_.size() > kZsetListpackEntries ||
+              std::any_of(by_member_.begin(), by_member_.end(), [](const auto& entry) {
+                return entry.first.size() > kZsetListpackValue;
+              });
 }
 
 bool SortedSet::erase(std::string_view member) {

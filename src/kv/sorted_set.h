@@ -62,9 +62,18 @@ class SortedSet {
   // Removes the entry at `it` (an iterator into by_score()); returns the next one.
   Order::const_iterator erase(Order::const_iterator it);
 
+  // Whether Redis 7.0 would hold this sorted set as a skiplist (else a listpack). Adding a
+  // member past zset-max-listpack-entries or longer than zset-max-listpack-value converts
+  // it for good; a set Redis builds whole (a *STORE result, RESTORE) gets the encoding its
+  // contents call for (derive_encoding).
+  bool skiplist() const { return skiplist_; }
+  void convert_to_skiplist() { skiplist_ = true; }
+  void derive_encoding();
+
  private:
   std::map<std::string, double, std::less<>> by_member_;
   Order by_score_;
+  bool skiplist_ = false;
 };
 
 }  // namespace raftkv::kv

@@ -1,11 +1,12 @@
 // StateMachine::serialize / restore: the state machine's snapshot image.
 //
 // Layout (integers are LEB128 varints unless noted):
-//   "RKVSNAP7"                    magic and format version (8 bytes)
+//   "RKVSNAP8"                    magic and format version (8 bytes)
 //   applied_index, log_time_ms
-//   key_count, then key_count x (key bytes, type u8, value)    in KvStore order;
-//                                 the type is a ValueType, the value as value_codec.h
-//                                 encodes it (for a string: its bytes)
+//   key_count, then key_count x (key bytes, type u8, value, encoding u8)   in KvStore
+//                                 order; the type is a ValueType, the value as
+//                                 value_codec.h encodes it (for a string: its bytes), the
+//                                 encoding its encoding_state (value_codec.h)
 //   session_count, then session_count x
 //     (id, last_seq, last_used_index, last_used_ms, last_reply bytes)   in id order
 //   expiry_count, then expiry_count x (key bytes, deadline ms)          in key order
@@ -21,6 +22,9 @@
 //                                 order, each as its FUNCTION LOAD code (loading it again
 //                                 rebuilds its functions: function_library.h)
 //   checksum                      XXH3-64 of everything before it (fixed 8 bytes, LE)
+// Version 7 ("RKVSNAP7", before encodings) has no encoding byte, and hash fields in field
+// order: restored, each value gets the encoding Redis would give it on loading, and each
+// hash its fields in field order.
 // Version 6 ("RKVSNAP6", before functions) has no library section: it restores with none.
 // Version 5 ("RKVSNAP5", before ACL users) has no user section: it restores with the
 // default user alone.
@@ -45,7 +49,8 @@ namespace raftkv::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RKVSNAP7";
+constexpr std::string_view kMagic = "RKVSNAP8";
+constexpr std::string_view kMagicV7 = "RKVSNAP7";  // before encodings
 constexpr std::string_view kMagicV6 = "RKVSNAP6";  // before functions
 constexpr std::string_view kMagicV5 = "RKVSNAP5";  // before ACL users
 constexpr std::string_view kMagicV4 = "RKVSNAP4";  // before scripts
@@ -158,6 +163,7 @@ std::string StateMachine::serialize() const {
     w.bytes(key);
     w.u8(static_cast<uint8_t>(type_of(value)));
     encode_value(value, &w);
+    w.u8(encoding_state(value));
   });
   w.varint(sessions_.size());
   for (const auto& [id, session] : sessions_.sessions()) {
@@ -188,7 +194,8 @@ Status StateMachine::restore(std::string_view image) {
   trailer.fixed64(&expected);
   const std::string_view magic = body.substr(0, kMagic.size());
   const bool v1 = magic == kMagicV1;
-  const bool functions = magic == kMagic;
+  const bool encodings = magic == kMagic;
+  const bool functions = encodings || magic == kMagicV7;
   const bool users = functions || magic == kMagicV6;
   const bool scripts = users || magic == kMagicV5;
   const bool watch = scripts || magic == kMagicV4;
@@ -212,8 +219,12 @@ Status StateMachine::restore(std::string_view image) {
     uint8_t type = static_cast<uint8_t>(ValueType::kString);
     if (!r.bytes(&key) || (typed && !r.u8(&type))) return Status::error("snapshot keys truncated");
     if (type >= kValueTypeCount) return Status::error("snapshot value of an unknown type");
-    std::optional<Value> value = decode_value(static_cast<ValueType>(type), &r);
+    std::optional<Value> value = decode_value(static_cast<ValueType>(type), &r, !encodings);
     if (!value) return Status::error("snapshot value truncated or malformed");
+    uint8_t encoding = 0;
+    if (encodings && (!r.u8(&encoding) || !restore_encoding_state(encoding, &*value))) {
+      return Status::error("snapshot value encoding truncated or malformed");
+    }
     if (!store.append_in_order(key, std::move(*value))) {
       return Status::error("snapshot keys out of order");
     }

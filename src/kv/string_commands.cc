@@ -22,7 +22,7 @@ constexpr std::string_view kTooLong =
 // architecture, and stored as the printed result, which is what every replica keeps.
 void execute_incrbyfloat(KvStore& store, std::span<const std::string> argv, RespWriter* out) {
   Value* found = store.find(argv[1]);
-  std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  StringValue* current = found == nullptr ? nullptr : std::get_if<StringValue>(found);
   if (found != nullptr && current == nullptr) return out->error(kWrongType);
   long double value = 0;
   if (current != nullptr) {
@@ -38,10 +38,13 @@ void execute_incrbyfloat(KvStore& store, std::span<const std::string> argv, Resp
   }
   std::string printed = format_long_double(value);
   out->bulk(printed);
+  // A new string object from the printed number, never an int (Redis's
+  // createStringObjectFromLongDouble).
   if (current != nullptr) {
     assign_string(current, printed);  // keeps the deadline, as in Redis
+    current->encoding = StringEncoding::kNoInt;
   } else {
-    store.set(argv[1], std::move(printed));
+    store.set(argv[1], StringValue(std::move(printed), StringEncoding::kNoInt));
   }
 }
 
@@ -50,13 +53,14 @@ void execute_setrange(KvStore& store, std::span<const std::string> argv, RespWri
   const auto offset = static_cast<size_t>(*parse_int64(argv[2]));  // validated: >= 0
   const std::string& patch = argv[3];
   Value* found = store.find(argv[1]);
-  std::string* current = found == nullptr ? nullptr : std::get_if<std::string>(found);
+  StringValue* current = found == nullptr ? nullptr : std::get_if<StringValue>(found);
   if (found != nullptr && current == nullptr) return out->error(kWrongType);
   // Nothing to write: the length as it is (0 for a missing key, which is not created).
   if (patch.empty())
     return out->integer(current == nullptr ? 0 : static_cast<int64_t>(current->size()));
   if (offset > kMaxValueSize || patch.size() > kMaxValueSize - offset) return out->error(kTooLong);
-  if (current == nullptr) current = std::get_if<std::string>(store.put(argv[1], std::string()));
+  if (current == nullptr) current = std::get_if<StringValue>(store.put(argv[1], std::string()));
+  current->encoding = StringEncoding::kRaw;  // new or unshared, as in Redis
   if (current->size() < offset + patch.size()) current->resize(offset + patch.size(), '\0');
   current->replace(offset, patch.size(), patch);
   out->integer(static_cast<int64_t>(current->size()));
@@ -69,7 +73,7 @@ void execute_getex(KvStore& store, std::span<const std::string> argv, uint64_t n
   (void)parse_string_options(argv, 2, StringCommand::kGetex, &opts);  // validated already
   const Value* found = store.find(argv[1]);
   if (found == nullptr) return out->null_bulk();
-  const auto* value = std::get_if<std::string>(found);
+  const auto* value = std::get_if<StringValue>(found);
   if (value == nullptr) return out->error(kWrongType);
   // Redis checks the amount only once it has the key.
   int64_t at = 0;
@@ -119,7 +123,7 @@ void execute_getrange(const KvStore& store, std::span<const std::string> argv, u
   int64_t end = *parse_int64(argv[3]);
   const Value* found = store.find_live(argv[1], now);
   if (found == nullptr) return out->bulk("");
-  const auto* value = std::get_if<std::string>(found);
+  const auto* value = std::get_if<StringValue>(found);
   if (value == nullptr) return out->error(kWrongType);
   // Redis's rules: negative indexes count from the end and are clamped to the string.
   const auto length = static_cast<int64_t>(value->size());
@@ -151,8 +155,8 @@ void execute_lcs(const KvStore& store, std::span<const std::string> argv, uint64
                  RespWriter* out) {
   const Value* found_a = store.find_live(argv[1], now);
   const Value* found_b = store.find_live(argv[2], now);
-  const auto* str_a = found_a == nullptr ? nullptr : std::get_if<std::string>(found_a);
-  const auto* str_b = found_b == nullptr ? nullptr : std::get_if<std::string>(found_b);
+  const auto* str_a = found_a == nullptr ? nullptr : std::get_if<StringValue>(found_a);
+  const auto* str_b = found_b == nullptr ? nullptr : std::get_if<StringValue>(found_b);
   if ((found_a != nullptr && str_a == nullptr) || (found_b != nullptr && str_b == nullptr)) {
     return out->error("ERR The specified keys must contain string values");
   }

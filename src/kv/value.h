@@ -3,8 +3,8 @@
 // Strings are stored inline in the variant, so the string fast path (GET, SET) allocates
 // and looks up exactly as it did before typed values; collections live behind a
 // unique_ptr so that they do not make every string entry larger. Every collection's
-// iteration order depends only on its contents (sorted maps and sets, or list order),
-// which makes snapshots and digests canonical.
+// order depends only on its contents or the commands applied (sets, lists, hash insertion
+// order), so replicas given the same log agree, and so do their snapshots and digests.
 //
 // A key never holds an empty collection: commands that empty one delete the key, as in
 // Redis. Streams are the exception, also as in Redis: a stream key stays when its last entry
@@ -12,15 +12,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
+#include "kv/hash_value.h"
 #include "kv/hashed_key.h"
 #include "kv/sorted_set.h"
 #include "kv/stream.h"
@@ -28,12 +30,17 @@
 
 namespace raftkv::kv {
 
-// HSET and friends: field → value, in field byte order (which HGETALL returns).
-using HashValue = std::map<std::string, std::string, std::less<>>;
 // LPUSH and friends.
 using ListValue = std::deque<std::string>;
 // SADD and friends: members in (hash, bytes) order (see hashed_key.h; SPOP picks by hash).
-using SetValue = std::set<HashedKey, HashedKeyLess>;
+// Redis 7.0 holds a set of integers (at most set-max-intset-entries of them) as an intset,
+// which replies in ascending numeric order, and converts it to a hashtable for good when a
+// member that is not an integer, or one too many, is added. `hashtable` records that
+// conversion; value_encoding.h keeps it up to date and gives the reply order.
+struct SetValue : std::set<HashedKey, HashedKeyLess> {
+  using std::set<HashedKey, HashedKeyLess>::set;
+  bool hashtable = false;
+};
 
 // Stores `bytes` in `s`, giving back the old buffer when it is much larger than needed:
 // std::string keeps its capacity when assigned a shorter value (or a short moved one), so
@@ -51,9 +58,33 @@ inline void release_spare(std::string* s) {
   if (s->capacity() / 2 > s->size() + 16) std::string(*s).swap(*s);
 }
 
+inline bool HashValue::set(std::string_view field, std::string_view value) {
+  note_lengths(field, value);
+  const auto [it, added] = try_emplace(field, value);
+  if (!added) assign_string(&it->second, value);
+  return added;
+}
+
+// What a string's OBJECT ENCODING depends on besides its bytes: how it was last made.
+enum class StringEncoding : uint8_t {
+  kAsSet,  // SET, MSET, GETSET, RESTORE, INCR, ... (tryObjectEncoding): int, embstr or raw
+  kNoInt,  // INCRBYFLOAT (a new object from the number): embstr up to 44 bytes, else raw
+  kRaw,    // changed in place (APPEND, SETRANGE, SETBIT, ...) or built (BITOP, PFADD): raw
+};
+inline constexpr uint8_t kStringEncodings = 3;
+
+// A string value: its bytes, and how they were made (encoding_of in value_encoding.h). The
+// byte makes a Value 48 bytes rather than 40.
+struct StringValue : std::string {
+  StringValue() = default;
+  StringValue(std::string bytes, StringEncoding how = StringEncoding::kAsSet)  // NOLINT: implicit
+      : std::string(std::move(bytes)), encoding(how) {}
+  StringEncoding encoding = StringEncoding::kAsSet;
+};
+
 // The alternatives are in ValueType order.
 using Value =
-    std::variant<std::string, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
+    std::variant<StringValue, std::unique_ptr<HashValue>, std::unique_ptr<ListValue>,
                  std::unique_ptr<SetValue>, std::unique_ptr<SortedSet>, std::unique_ptr<Stream>>;
 
 inline ValueType type_of(const Value& value) {

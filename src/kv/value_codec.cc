@@ -2,9 +2,11 @@
 
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "kv/stream_codec.h"
+#include "kv/value_encoding.h"
 
 namespace raftkv::kv {
 
@@ -59,13 +61,13 @@ std::optional<Value> decode_collection(ByteReader* in, AddOne add_one) {
   return Value(std::move(collection));
 }
 
-bool add_hash_field(ByteReader* in, HashValue& hash) {
+// `sorted`: the fields must come in byte order (snapshots before RKVSNAP8, canonical then).
+bool add_hash_field(ByteReader* in, bool sorted, HashValue& hash) {
   std::string_view field;
   std::string_view value;
   if (!in->bytes(&field) || !in->bytes(&value)) return false;
-  if (!hash.empty() && !(hash.rbegin()->first < field)) return false;
-  hash.emplace_hint(hash.end(), std::string(field), std::string(value));
-  return true;
+  if (sorted && !hash.empty() && !(std::prev(hash.end())->first < field)) return false;
+  return hash.try_emplace(field, value).second;  // no field twice
 }
 
 bool add_list_element(ByteReader* in, ListValue& list) {
@@ -101,19 +103,26 @@ void encode_value(const Value& value, ByteWriter* out) {
   std::visit(Encoder{out}, value);
 }
 
-std::optional<Value> decode_value(ValueType type, ByteReader* in) {
+std::optional<Value> decode_value(ValueType type, ByteReader* in, bool sorted_hash) {
   switch (type) {
     case ValueType::kString: {
       std::string_view bytes;
       if (!in->bytes(&bytes)) return std::nullopt;
-      return Value(std::string(bytes));
+      return Value(StringValue(std::string(bytes)));
     }
     case ValueType::kHash:
-      return decode_collection<HashValue>(in, add_hash_field);
+      return decode_collection<HashValue>(
+          in, [&](ByteReader* r, HashValue& hash) { return add_hash_field(r, sorted_hash, hash); });
     case ValueType::kList:
       return decode_collection<ListValue>(in, add_list_element);
-    case ValueType::kSet:
-      return decode_collection<SetValue>(in, add_set_member);
+    case ValueType::kSet: {
+      auto set = decode_collection<SetValue>(in, add_set_member);
+      if (set) {  // an intset if it can be one, until restore_encoding_state says otherwise
+        SetValue* members = collection_of<SetValue>(&*set);
+        members->hashtable = !fits_intset(*members);
+      }
+      return set;
+    }
     case ValueType::kZSet:
       return decode_collection<SortedSet>(in, add_zset_entry);
     case ValueType::kStream: {
@@ -123,6 +132,39 @@ std::optional<Value> decode_value(ValueType type, ByteReader* in) {
     }
   }
   return std::nullopt;
+}
+
+uint8_t encoding_state(const Value& value) {
+  if (const auto* s = std::get_if<StringValue>(&value)) return static_cast<uint8_t>(s->encoding);
+  if (const auto* set = collection_of<SetValue>(&value)) return set->hashtable ? 1 : 0;
+  if (const auto* hash = collection_of<HashValue>(&value)) return hash->hashtable() ? 1 : 0;
+  if (const auto* zset = collection_of<SortedSet>(&value)) return zset->skiplist() ? 1 : 0;
+  return 0;
+}
+
+bool restore_encoding_state(uint8_t state, Value* value) {
+  if (auto* s = std::get_if<StringValue>(value)) {
+    if (state >= kStringEncodings) return false;
+    s->encoding = static_cast<StringEncoding>(state);
+    return true;
+  }
+  // A set or hash that had to be a hashtable cannot be saved as anything else.
+  if (auto* set = collection_of<SetValue>(value)) {
+    if (state > 1 || (state == 0 && set->hashtable)) return false;
+    set->hashtable = state == 1;
+    return true;
+  }
+  if (auto* hash = collection_of<HashValue>(value)) {
+    if (state > 1 || (state == 0 && hash->hashtable())) return false;
+    if (state == 1) hash->convert_to_hashtable();
+    return true;
+  }
+  if (auto* zset = collection_of<SortedSet>(value)) {
+    if (state > 1 || (state == 0 && zset->skiplist())) return false;
+    if (state == 1) zset->convert_to_skiplist();
+    return true;
+  }
+  return state == 0;
 }
 
 }  // namespace raftkv::kv

@@ -1,6 +1,9 @@
 #include "kv/value_encoding.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "kv/int_parse.h"
 
@@ -26,33 +29,52 @@ bool all_of_range(const Range& range, Fits&& fits) {
 
 }  // namespace
 
+bool fits_intset(const SetValue& set) {
+  return set.size() <= kIntsetEntries &&
+         all_of_range(set, [](const HashedKey& m) { return is_int_string(m.name); });
+}
+
+void note_set_member_added(SetValue* set, std::string_view member) {
+  if (!set->hashtable && (set->size() > kIntsetEntries || !is_int_string(member))) {
+    set->hashtable = true;
+  }
+}
+
+std::vector<const HashedKey*> set_reply_order(const SetValue& set, bool intset) {
+  std::vector<const HashedKey*> members;
+  members.reserve(set.size());
+  for (const HashedKey& member : set) members.push_back(&member);
+  if (!intset) return members;
+  std::vector<std::pair<int64_t, const HashedKey*>> numbered;
+  numbered.reserve(members.size());
+  for (const HashedKey* member : members) numbered.emplace_back(*parse_int64(member->name), member);
+  std::sort(numbered.begin(), numbered.end());
+  for (size_t i = 0; i < numbered.size(); ++i) members[i] = numbered[i].second;
+  return members;
+}
+
 std::string_view encoding_of(const Value& value) {
-  constexpr size_t kListpackEntries = 128;  // hash- and zset-max-listpack-entries
-  constexpr size_t kListpackValue = 64;     // hash- and zset-max-listpack-value
-  constexpr size_t kIntsetEntries = 512;    // set-max-intset-entries
-  if (const auto* s = std::get_if<std::string>(&value)) {
-    if (is_int_string(*s)) return "int";
-    return s->size() <= 44 ? "embstr" : "raw";
+  if (const auto* s = std::get_if<StringValue>(&value)) {
+    constexpr size_t kEmbstrLimit = 44;  // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+    switch (s->encoding) {
+      case StringEncoding::kAsSet:
+        if (is_int_string(*s)) return "int";
+        return s->size() <= kEmbstrLimit ? "embstr" : "raw";
+      case StringEncoding::kNoInt:
+        return s->size() <= kEmbstrLimit ? "embstr" : "raw";
+      case StringEncoding::kRaw:
+        return "raw";
+    }
   }
   if (const auto* hash = collection_of<HashValue>(&value)) {
-    const bool small =
-        hash->size() <= kListpackEntries && all_of_range(*hash, [&](const auto& f) {
-          return f.first.size() <= kListpackValue && f.second.size() <= kListpackValue;
-        });
-    return small ? "listpack" : "hashtable";
+    return hash->hashtable() ? "hashtable" : "listpack";
   }
   if (collection_of<ListValue>(&value) != nullptr) return "quicklist";
   if (const auto* set = collection_of<SetValue>(&value)) {
-    const bool ints = set->size() <= kIntsetEntries &&
-                      all_of_range(*set, [](const HashedKey& m) { return is_int_string(m.name); });
-    return ints ? "intset" : "hashtable";
+    return set->hashtable ? "hashtable" : "intset";
   }
   if (const auto* zset = collection_of<SortedSet>(&value)) {
-    const bool small =
-        zset->size() <= kListpackEntries && all_of_range(zset->by_score(), [&](const auto& e) {
-          return e.member.size() <= kListpackValue;
-        });
-    return small ? "listpack" : "skiplist";
+    return zset->skiplist() ? "skiplist" : "listpack";
   }
   return "stream";
 }

@@ -569,10 +569,16 @@ void execute_zset_read(const KvStore& store, const CommandSpec& spec,
       const int64_t count = *parse_int64(argv[2]);
       if (zset == nullptr || count == 0) return out->array_header(0);
       const bool with_scores = argv.size() == 4;
-      return write_random_picks(zset->by_score(), count, with_scores ? 2 : 1, out, [&](auto it) {
+      const auto write = [&](auto it) {
         out->bulk(it->member);
         if (with_scores) out->bulk(format_double(it->score));
-      });
+      };
+      if (count >= static_cast<int64_t>(zset->size())) {  // all: Redis 7.0 lists it from the top
+        out->array_header(zset->size() * (with_scores ? 2 : 1));
+        for (auto it = zset->by_score().rbegin(); it != zset->by_score().rend(); ++it) write(it);
+        return;
+      }
+      return write_random_picks(zset->by_score(), count, with_scores ? 2 : 1, out, write);
     }
     default:
       return out->error("ERR internal error: not a sorted-set read");

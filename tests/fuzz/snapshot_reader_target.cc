@@ -29,7 +29,7 @@ void kv_image(std::string_view body) {
   kv::ByteWriter(&image).fixed64(XXH3_64bits(body.data(), body.size()));
   kv::StateMachine sm;
   if (!sm.restore(image).is_ok()) return;
-  if (body.starts_with("RKVSNAP7")) FUZZ_CHECK(sm.serialize() == image);
+  if (body.starts_with("RKVSNAP8")) FUZZ_CHECK(sm.serialize() == image);
   kv::StateMachine again;
   FUZZ_CHECK(again.restore(sm.serialize()).is_ok());
   FUZZ_CHECK(again.serialize() == sm.serialize());

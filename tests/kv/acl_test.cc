@@ -180,7 +180,7 @@ TEST(Acl, UsersAreInTheSnapshot) {
   kv.run({"ACL", "SETUSER", "default", "resetpass", ">x"});
   kv.run({"SET", "k", "v"});
   const std::string image = kv.sm.serialize();
-  EXPECT_EQ(image.substr(0, 8), "RKVSNAP7");
+  EXPECT_EQ(image.substr(0, 8), "RKVSNAP8");
   StateMachine restored;
   const std::shared_ptr<const AclUser> held = restored.acl().default_user();
   ASSERT_TRUE(restored.restore(image).is_ok());

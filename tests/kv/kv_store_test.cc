@@ -31,7 +31,7 @@ void expect_same(const KvStore& store, const std::map<std::string, std::string>&
   ASSERT_EQ(store.size(), model.size());
   for (const std::string& k : universe) {
     const Value* found = store.find(k);
-    const std::string* got = found == nullptr ? nullptr : std::get_if<std::string>(found);
+    const std::string* got = found == nullptr ? nullptr : std::get_if<StringValue>(found);
     auto it = model.find(k);
     if (it == model.end()) {
       EXPECT_EQ(got, nullptr) << k;
@@ -43,7 +43,7 @@ void expect_same(const KvStore& store, const std::map<std::string, std::string>&
   std::vector<std::string> order;
   store.for_each([&](std::string_view k, const Value& v) {
     order.emplace_back(k);
-    EXPECT_EQ(std::get<std::string>(v), model.at(std::string(k)));
+    EXPECT_EQ(std::get<StringValue>(v), model.at(std::string(k)));
   });
   EXPECT_EQ(order, expected_order(model));
 }
@@ -76,7 +76,7 @@ TEST(KvStoreTest, RandomOperationsMatchAPlainMap) {
         break;
       case 6:
         if (Value* v = store.find(key)) {
-          std::get<std::string>(*v).append("+");  // in-place update through find (APPEND, INCR)
+          std::get<StringValue>(*v).append("+");  // in-place update through find (APPEND, INCR)
           model[key].append("+");
         }
         break;
@@ -107,7 +107,8 @@ TEST(KvStoreTest, AppendInOrderFeedsTheIndexToo) {
   for (const std::string& k : expected_order(model)) {
     ASSERT_TRUE(store.append_in_order(k, model[k]));
   }
-  EXPECT_FALSE(store.append_in_order(expected_order(model).front(), "x")) << "out of order";
+  EXPECT_FALSE(store.append_in_order(expected_order(model).front(), std::string("x")))
+      << "out of order";
   std::vector<std::string> universe;
   for (const auto& [k, v] : model) universe.push_back(k);
   universe.push_back("absent");

@@ -285,7 +285,7 @@ TEST(Scripting, TheCacheIsInTheSnapshot) {
   kv.run({"SCRIPT", "LOAD", "return 'a'"});
   kv.run({"EVAL", "return 'c'", "0"});
   const std::string image = kv.sm.serialize();
-  EXPECT_EQ(image.substr(0, 8), "RKVSNAP7");
+  EXPECT_EQ(image.substr(0, 8), "RKVSNAP8");
   StateMachine restored;
   ASSERT_TRUE(restored.restore(image).is_ok());
   EXPECT_EQ(restored.scripts(), kv.sm.scripts());

@@ -10,6 +10,7 @@
 namespace raftkv::kv {
 namespace {
 
+using testing::bulks;
 using testing::KvHarness;
 
 // The bulk strings of an array reply, as a set (member order is not what is tested).
@@ -99,6 +100,61 @@ TEST(SetCommands, SrandmemberRepeatsAreBounded) {
   EXPECT_EQ(kv.run({"SRANDMEMBER", "s", "-1048577"}),
             "-ERR count is out of range: raftkv returns at most 1048576 members with repeats\r\n");
   EXPECT_EQ(kv.run({"SRANDMEMBER", "s", "-1048576"}).substr(0, 10), "*1048576\r\n");
+}
+
+// Redis 7.0 holds a set of integers as an intset, whose replies are in ascending order.
+TEST(SetCommands, IntegerSetsReplyInAscendingOrderLikeAnIntset) {
+  KvHarness kv;
+  kv.run({"SADD", "s", "3", "1", "20", "-2", "2"});
+  const std::string ascending = bulks({"-2", "1", "2", "3", "20"});
+  EXPECT_EQ(kv.run({"SMEMBERS", "s"}), ascending);
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "s"}), "$6\r\nintset\r\n");
+  EXPECT_EQ(kv.run({"SSCAN", "s", "0", "COUNT", "2"}), "*2\r\n$1\r\n0\r\n" + ascending)
+      << "an intset comes whole, in one page";
+  EXPECT_EQ(kv.run({"SRANDMEMBER", "s", "5"}), ascending);
+  EXPECT_EQ(kv.run({"SORT", "s", "BY", "nosort"}), ascending);
+  kv.run({"SADD", "t", "20", "7", "3"});
+  EXPECT_EQ(kv.run({"SINTER", "t", "s"}), bulks({"3", "20"}));
+  EXPECT_EQ(kv.run({"SUNION", "t", "s"}), bulks({"-2", "1", "2", "3", "7", "20"}));
+  EXPECT_EQ(kv.run({"SDIFF", "s", "t"}), bulks({"-2", "1", "2"}));
+  kv.run({"SUNIONSTORE", "u", "t", "s"});
+  EXPECT_EQ(kv.run({"SMEMBERS", "u"}), bulks({"-2", "1", "2", "3", "7", "20"}));
+  EXPECT_EQ(kv.run({"SPOP", "u", "6"}), bulks({"-2", "1", "2", "3", "7", "20"}));
+  // Not canonical integers: a hashtable ("01", "+1" and " 1" are not intset members).
+  kv.run({"SADD", "h", "1", "01"});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "h"}), "$9\r\nhashtable\r\n");
+}
+
+// Redis never converts a hashtable back: removing the member that made it one, or shrinking
+// below set-max-intset-entries, leaves it a hashtable. Building a new set (SUNION, SPOP of
+// all, RESTORE) makes an intset again.
+TEST(SetCommands, AHashtableStaysOneUntilTheSetIsRebuilt) {
+  KvHarness kv;
+  kv.run({"SADD", "s", "5", "x", "3", "1"});
+  kv.run({"SREM", "s", "x"});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "s"}), "$9\r\nhashtable\r\n");
+  EXPECT_EQ(kv.run({"SUNION", "s"}), bulks({"1", "3", "5"}));
+  for (int i = 0; i < 513; ++i) kv.run({"SADD", "big", std::to_string(i)});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "big"}), "$9\r\nhashtable\r\n");
+  kv.run({"SREM", "big", "512"});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "big"}), "$9\r\nhashtable\r\n");
+  kv.run({"SADD", "s512", "0"});
+  for (int i = 1; i < 512; ++i) kv.run({"SADD", "s512", std::to_string(i)});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "s512"}), "$6\r\nintset\r\n") << "512 still fit";
+  // The conversion is kept by snapshots and by COPY; RESTORE loads the contents afresh.
+  KvHarness restored;
+  ASSERT_TRUE(restored.sm.restore(kv.sm.serialize()).is_ok());
+  EXPECT_EQ(restored.run({"OBJECT", "ENCODING", "s"}), "$9\r\nhashtable\r\n");
+  EXPECT_EQ(restored.run({"OBJECT", "ENCODING", "s512"}), "$6\r\nintset\r\n");
+  EXPECT_EQ(restored.sm.digest(), kv.sm.digest());
+  kv.run({"COPY", "s", "copied"});
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "copied"}), "$9\r\nhashtable\r\n");
+  const std::string dumped = kv.run({"DUMP", "s"});  // a bulk string: its body is the payload
+  const size_t body = dumped.find("\r\n") + 2;
+  const std::string payload = dumped.substr(body, dumped.size() - body - 2);
+  EXPECT_EQ(kv.run({"RESTORE", "again", "0", payload}), "+OK\r\n");
+  EXPECT_EQ(kv.run({"OBJECT", "ENCODING", "again"}), "$6\r\nintset\r\n");
+  EXPECT_EQ(kv.run({"SMEMBERS", "again"}), bulks({"1", "3", "5"}));
 }
 
 }  // namespace

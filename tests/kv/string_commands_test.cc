@@ -104,5 +104,63 @@ TEST(StringCommands, GetexChecksTheAmountOnlyForAnExistingString) {
   EXPECT_EQ(kv.run({"TTL", "k"}), ":-1\r\n");
 }
 
+// OBJECT ENCODING of a string follows how it was made, as in Redis 7.0 (each case checked
+// against redis-server 7.0.15).
+TEST(StringCommands, EncodingFollowsHowTheStringWasMade) {
+  KvHarness kv;
+  const auto encoding = [&](const std::string& key) {
+    const std::string reply = kv.run({"OBJECT", "ENCODING", key});
+    const size_t body = reply.find("\r\n") + 2;
+    return reply.substr(body, reply.size() - body - 2);
+  };
+  kv.run({"SET", "a", "10"});
+  EXPECT_EQ(encoding("a"), "int");
+  kv.run({"APPEND", "a", ""});
+  EXPECT_EQ(encoding("a"), "raw") << "APPEND changes it in place, even by nothing";
+  kv.run({"INCR", "a"});
+  EXPECT_EQ(encoding("a"), "int");
+  kv.run({"APPEND", "new", "42"});
+  EXPECT_EQ(encoding("new"), "int") << "a new key: the argument, as SET stores it";
+  kv.run({"SETRANGE", "r", "2", "x y"});
+  EXPECT_EQ(encoding("r"), "raw");
+  kv.run({"SET", "d", "10"});
+  kv.run({"SETRANGE", "d", "0", ""});
+  EXPECT_EQ(encoding("d"), "int") << "setting nothing changes nothing";
+  kv.run({"MSET", "m", "10", "n", "abc"});
+  EXPECT_EQ(encoding("m"), "int");
+  EXPECT_EQ(encoding("n"), "embstr");
+  kv.run({"INCRBYFLOAT", "f", "3"});
+  EXPECT_EQ(encoding("f"), "embstr") << "a number printed, never an int";
+  kv.run({"SET", "b", "10"});
+  kv.run({"SETBIT", "b", "0", "0"});
+  EXPECT_EQ(encoding("b"), "raw");
+  kv.run({"BITOP", "OR", "op", "b"});
+  EXPECT_EQ(encoding("op"), "raw");
+  kv.run({"SET", "bf", "10"});
+  kv.run({"BITFIELD", "bf", "GET", "u8", "0"});
+  EXPECT_EQ(encoding("bf"), "int") << "only reading";
+  kv.run({"BITFIELD", "bf", "SET", "u8", "0", "1"});
+  EXPECT_EQ(encoding("bf"), "raw");
+  kv.run({"PFADD", "hll", "x"});
+  EXPECT_EQ(encoding("hll"), "raw");
+  kv.run({"SET", "s44", std::string(44, 'x')});
+  kv.run({"SET", "s45", std::string(45, 'x')});
+  kv.run({"SET", "huge", "12345678901234567890"});  // beyond int64
+  EXPECT_EQ(encoding("s44"), "embstr");
+  EXPECT_EQ(encoding("s45"), "raw");
+  EXPECT_EQ(encoding("huge"), "embstr");
+  kv.run({"COPY", "r", "r2"});
+  EXPECT_EQ(encoding("r2"), "raw") << "COPY keeps the encoding";
+  kv.run({"SET", "r", "7"});
+  EXPECT_EQ(encoding("r"), "int") << "SET makes it anew";
+  KvHarness restored;  // snapshots keep it
+  ASSERT_TRUE(restored.sm.restore(kv.sm.serialize()).is_ok());
+  for (const std::string key : {"a", "b", "f", "r2", "m"}) {
+    EXPECT_EQ(restored.run({"OBJECT", "ENCODING", key}), kv.run({"OBJECT", "ENCODING", key}))
+        << key;
+  }
+  EXPECT_EQ(restored.sm.serialize(), kv.sm.serialize());
+}
+
 }  // namespace
 }  // namespace raftkv::kv

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kv/byte_codec.h"
+#include "kv/value_codec.h"
 #include "kv_harness.h"
 #include "legacy_snapshot.h"
 
@@ -39,7 +40,7 @@ TEST(TypedSnapshot, EveryTypeRoundTrips) {
   KvHarness a;
   populate_every_type(a);
   const std::string image = a.sm.serialize();
-  EXPECT_EQ(image.substr(0, 8), "RKVSNAP7");
+  EXPECT_EQ(image.substr(0, 8), "RKVSNAP8");
   StateMachine b;
   b.apply(1, encode_log_command(
                  make_log_command({"SADD", "stale", "x"}, classify({"SADD", "stale", "x"}), 1)));
@@ -124,6 +125,43 @@ TEST(TypedSnapshot, MalformedTypedValuesAreRefused) {
   w.fixed64(0x7ff8000000000000ULL);
   EXPECT_FALSE(kv.sm.restore(typed_image(4, nan_score)).is_ok()) << "NaN score";
   EXPECT_EQ(kv.sm.serialize(), before) << "a refused image changes nothing";
+}
+
+// Older images (here RKVSNAP3) keep their canonical field order and get the encodings
+// Redis would give their contents; encoding states that contents rule out are refused.
+TEST(TypedSnapshot, EncodingStatesAreCheckedAgainstTheContents) {
+  const auto hash_bytes = [](std::initializer_list<std::string> pairs) {
+    std::string out = counted_strings(pairs);
+    out[0] = static_cast<char>(pairs.size() / 2);  // a count of fields (one byte here)
+    return out;
+  };
+  StateMachine old;
+  ASSERT_TRUE(
+      old.restore(typed_image(1, hash_bytes({"a", "1", "b", std::string(65, 'v')}))).is_ok());
+  EXPECT_EQ(old.read({"HKEYS", "k"}), testing::bulks({"a", "b"}));
+  EXPECT_EQ(old.read({"OBJECT", "ENCODING", "k"}), "$9\r\nhashtable\r\n");
+  ASSERT_TRUE(old.restore(typed_image(3, counted_strings({"7"}))).is_ok());
+  EXPECT_EQ(old.read({"OBJECT", "ENCODING", "k"}), "$6\r\nintset\r\n");
+
+  const auto decoded = [](ValueType type, const std::string& bytes) {
+    ByteReader in(bytes);
+    return std::move(*decode_value(type, &in, false));
+  };
+  Value ints = decoded(ValueType::kSet, counted_strings({"1"}));
+  Value mixed = decoded(ValueType::kSet, counted_strings({"x"}));
+  EXPECT_EQ(encoding_state(ints), 0);
+  EXPECT_EQ(encoding_state(mixed), 1);
+  EXPECT_TRUE(restore_encoding_state(1, &ints)) << "an intset may have become a hashtable";
+  EXPECT_EQ(encoding_state(ints), 1);
+  EXPECT_FALSE(restore_encoding_state(0, &mixed)) << "a member that is not an integer";
+  EXPECT_FALSE(restore_encoding_state(2, &mixed));
+  Value hash = decoded(ValueType::kHash, hash_bytes({"b", "1", "a", "2"}));
+  EXPECT_EQ(encoding_state(hash), 0) << "any field order";
+  EXPECT_TRUE(restore_encoding_state(1, &hash));
+  Value text = decoded(ValueType::kString, counted_strings({"10"}).substr(1));
+  EXPECT_TRUE(restore_encoding_state(2, &text));
+  EXPECT_EQ(encoding_state(text), 2);
+  EXPECT_FALSE(restore_encoding_state(3, &text));
 }
 
 TEST(TypedSnapshot, DigestCoversTheType) {

@@ -96,5 +96,45 @@ TEST(FloatFormat, ParsesLikeRedis) {
   EXPECT_FALSE(parse_range_double("x"));
 }
 
+// A count that covers the whole sorted set: Redis 7.0 lists it from the highest score down.
+TEST(ZsetCommands, ZrandmemberOfEverythingComesFromTheTop) {
+  KvHarness kv;
+  kv.run({"ZADD", "z", "1", "b", "1", "a", "1", "c", "5", "e", "0", "d"});
+  EXPECT_EQ(kv.run({"ZRANDMEMBER", "z", "5"}), testing::bulks({"e", "c", "b", "a", "d"}));
+  EXPECT_EQ(kv.run({"ZRANDMEMBER", "z", "9", "WITHSCORES"}),
+            testing::bulks({"e", "5", "c", "1", "b", "1", "a", "1", "d", "0"}));
+}
+
+// Redis converts a listpack to a skiplist for good when a member is added past 128 or
+// longer than 64 bytes; a set built whole (ZUNIONSTORE, ZRANGESTORE, RESTORE) is a
+// listpack if its contents fit (checked against redis-server 7.0.15).
+TEST(ZsetCommands, ListpackBecomesASkiplistForGood) {
+  KvHarness kv;
+  const auto encoding = [&](const std::string& key) { return kv.run({"OBJECT", "ENCODING", key}); };
+  const std::string listpack = "$8\r\nlistpack\r\n";
+  const std::string skiplist = "$8\r\nskiplist\r\n";
+  for (int i = 0; i < 128; ++i) kv.run({"ZADD", "z", std::to_string(i), "m" + std::to_string(i)});
+  EXPECT_EQ(encoding("z"), listpack);
+  kv.run({"ZADD", "z", "1000", "one-more"});
+  EXPECT_EQ(encoding("z"), skiplist);
+  kv.run({"ZREMRANGEBYRANK", "z", "0", "125"});
+  EXPECT_EQ(encoding("z"), skiplist) << "never converted back";
+  kv.run({"ZUNIONSTORE", "u", "1", "z"});
+  kv.run({"ZRANGESTORE", "r", "z", "0", "-1"});
+  kv.run({"COPY", "z", "c"});
+  EXPECT_EQ(encoding("u"), listpack);
+  EXPECT_EQ(encoding("r"), listpack);
+  EXPECT_EQ(encoding("c"), skiplist);
+  kv.run({"ZADD", "l", "1", "a"});
+  kv.run({"ZINCRBY", "l", "1", std::string(65, 'm')});
+  kv.run({"ZPOPMAX", "l"});
+  EXPECT_EQ(encoding("l"), skiplist);
+  KvHarness restored;
+  ASSERT_TRUE(restored.sm.restore(kv.sm.serialize()).is_ok());
+  EXPECT_EQ(restored.run({"OBJECT", "ENCODING", "z"}), skiplist);
+  EXPECT_EQ(restored.run({"OBJECT", "ENCODING", "u"}), listpack);
+  EXPECT_EQ(restored.sm.serialize(), kv.sm.serialize());
+}
+
 }  // namespace
 }  // namespace raftkv::kv
