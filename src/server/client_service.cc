@@ -244,6 +244,7 @@ void ClientService::start_read(uint64_t client_id, Queued&& q) {
 }
 
 void ClientService::serve_read(uint64_t client_id, Queued&& q) {
+  note_watched_read(client_id);  // a WATCH counts changes from no later than this read
   if (q.c.command_offset > 0) {  // a prefix (the session extension) to strip
     q.argv.erase(q.argv.begin(), q.argv.begin() + static_cast<long>(q.c.command_offset));
   }
@@ -346,6 +347,7 @@ void ClientService::propose(uint64_t client_id, kv::LogCommand&& cmd, ReplySlot&
           ++stats_.proposals_failed;  // for /metrics
           if (*err == RequestError::kUnknown) ++stats_.unknown_outcomes;
           ++stats_.errors;
+          note_failed_write(client_id);  // a WATCH may have counted from its index
           slot.complete(request_error(*err, key.slot(argv)), argv);
           if (holds) release_connection(client_id);
           return;

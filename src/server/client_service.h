@@ -177,10 +177,14 @@ class ClientService {
     std::set<std::string, std::less<>> watched;
     uint64_t watched_bytes = 0;
     raft::Index watch_since = 0;  // they are watched from this log index
+    // The applied index at the first WATCH: every later read of the connection is at or
+    // past it, whatever becomes of its writes (see run_watch_step).
+    raft::Index watch_applied = 0;
     void unwatch() {
       watched.clear();
       watched_bytes = 0;
       watch_since = 0;
+      watch_applied = 0;
     }
   };
   // Proposals of expiry ticks that reads wait for (see read_needs_log_time).
@@ -197,6 +201,10 @@ class ClientService {
   void exec(kv::ClientState& client, const kv::Classification& c, ReplySlot& slot,
             std::string acl_user);
   void run_watch_step(uint64_t client_id, Queued& q);
+  // A read of the connection is served now, or one of its writes failed: either may
+  // lower the index its WATCH counts changes from (run_watch_step).
+  void note_watched_read(uint64_t client_id);
+  void note_failed_write(uint64_t client_id);
   void start_exec(uint64_t client_id, Queued&& q);
   void propose_each(uint64_t client_id, Queued&& q);  // the exec_not_atomic bug
   void start_read(uint64_t client_id, Queued&& q);

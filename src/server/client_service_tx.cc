@@ -236,9 +236,16 @@ void ClientService::run_watch_step(uint64_t client_id, Queued& q) {
   }
   // Every later read of this connection is at or after this index (its read floor is
   // last_write, its read index at least the commit index), so changes up to it are ones
-  // those reads can see; EXEC checks that nothing changed after it.
+  // those reads can see; EXEC checks that nothing changed after it. Counting from
+  // last_write keeps the connection's own write before the WATCH from aborting EXEC. But
+  // that write may yet be lost in a leader change, its index reused, and the connection's
+  // next write put at a lower index, lowering the read floor: so a read lowers the mark to
+  // its own point (note_watched_read) and a failed write to the applied index here.
   const raft::Index since = std::max(driver_.applied_index(), conn.last_write);
-  if (conn.watched.empty()) conn.watch_since = since;  // the earliest WATCH's (conservative)
+  if (conn.watched.empty()) {  // the earliest WATCH's (conservative)
+    conn.watch_since = since;
+    conn.watch_applied = driver_.applied_index();
+  }
   for (size_t i = 1; i < q.argv.size(); ++i) {
     if (conn.watched.contains(q.argv[i])) continue;
     if (conn.watched_bytes + q.argv[i].size() > kMaxCommandBytes) {
@@ -313,6 +320,19 @@ void ClientService::propose_each(uint64_t client_id, Queued&& q) {
     }
   };
   (*step)();
+}
+
+void ClientService::note_watched_read(uint64_t client_id) {
+  Connection& conn = connections_[client_id];
+  if (conn.watched.empty()) return;
+  conn.watch_since = std::min(conn.watch_since, driver_.applied_index());
+}
+
+void ClientService::note_failed_write(uint64_t client_id) {
+  auto it = connections_.find(client_id);
+  if (it == connections_.end() || it->second.watched.empty()) return;
+  Connection& conn = it->second;
+  conn.watch_since = std::min(conn.watch_since, conn.watch_applied);
 }
 
 }  // namespace raftkv::server
