@@ -230,21 +230,24 @@ void ClientService::start_read(uint64_t client_id, Queued&& q) {
   Connection& conn = connections_[client_id];
   ++conn.reads_in_flight;
   const raft::Index floor = bugs_.ignore_write_floor ? 0 : conn.last_write;
+  // (Known here, where the connection is at hand: the read path stays one lookup.)
+  const bool watching = !conn.watched.empty();
   driver_.read(
-      [this, client_id, q = std::move(q)](std::optional<RequestError> err) mutable {
+      [this, client_id, watching, q = std::move(q)](std::optional<RequestError> err) mutable {
         if (err) {
           ++stats_.errors;
           q.slot.complete(request_error(*err, q.key.slot(q.argv)), q.argv);
           finish_read(client_id);
           return;
         }
+        // A WATCH counts changes from no later than this read (run_watch_step).
+        if (watching) note_watched_read(client_id);
         serve_read(client_id, std::move(q));
       },
       floor);
 }
 
 void ClientService::serve_read(uint64_t client_id, Queued&& q) {
-  note_watched_read(client_id);  // a WATCH counts changes from no later than this read
   if (q.c.command_offset > 0) {  // a prefix (the session extension) to strip
     q.argv.erase(q.argv.begin(), q.argv.begin() + static_cast<long>(q.c.command_offset));
   }
