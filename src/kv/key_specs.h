@@ -104,8 +104,8 @@ struct KeyRun {
   uint16_t flags = 0;
 };
 
-// A command's keys, in Redis's order, as a few runs (no allocation: every command's
-// routing asks).
+// A command's keys, in Redis's order, as a few runs (no allocation: ACL asks for every
+// command of a restricted user, and routing for every command whose keys move).
 struct CommandKeys {
   static constexpr size_t kMaxRuns = 4;
   std::array<KeyRun, kMaxRuns> runs{};

@@ -205,6 +205,8 @@ class ClientService {
   // lower the index its WATCH counts changes from (run_watch_step).
   void note_watched_read(uint64_t client_id);
   void note_failed_write(uint64_t client_id);
+  // The connection if it is still open and watches keys, else nullptr.
+  Connection* watching_connection(uint64_t client_id);
   void start_exec(uint64_t client_id, Queued&& q);
   void propose_each(uint64_t client_id, Queued&& q);  // the exec_not_atomic bug
   void start_read(uint64_t client_id, Queued&& q);

@@ -322,17 +322,22 @@ void ClientService::propose_each(uint64_t client_id, Queued&& q) {
   (*step)();
 }
 
+ClientService::Connection* ClientService::watching_connection(uint64_t client_id) {
+  // find, not []: the connection may have closed while its read or write was in flight.
+  auto it = connections_.find(client_id);
+  return it == connections_.end() || it->second.watched.empty() ? nullptr : &it->second;
+}
+
 void ClientService::note_watched_read(uint64_t client_id) {
-  Connection& conn = connections_[client_id];
-  if (conn.watched.empty()) return;
-  conn.watch_since = std::min(conn.watch_since, driver_.applied_index());
+  if (Connection* conn = watching_connection(client_id)) {
+    conn->watch_since = std::min(conn->watch_since, driver_.applied_index());
+  }
 }
 
 void ClientService::note_failed_write(uint64_t client_id) {
-  auto it = connections_.find(client_id);
-  if (it == connections_.end() || it->second.watched.empty()) return;
-  Connection& conn = it->second;
-  conn.watch_since = std::min(conn.watch_since, conn.watch_applied);
+  if (Connection* conn = watching_connection(client_id)) {
+    conn->watch_since = std::min(conn->watch_since, conn->watch_applied);
+  }
 }
 
 }  // namespace raftkv::server
