@@ -96,6 +96,12 @@ void execute_collection_scan(const KvStore& store, const CommandSpec& spec,
     }
     case CommandId::kZscan: {
       const SortedSet* zset = collection_of<SortedSet>(value);
+      if (!zset->skiplist()) {  // a listpack: Redis returns it whole, in score order
+        for (const SortedSet::Entry& entry : zset->by_score()) {
+          page.add(entry.member, format_double(entry.score));
+        }
+        break;
+      }
       next = scan_unordered(
           zset->by_score(), cursor, options.count,
           [](const SortedSet::Entry& entry) -> std::string_view { return entry.member; },

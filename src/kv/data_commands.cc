@@ -245,13 +245,13 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
     case CommandId::kPexpire:
     case CommandId::kExpireat:
     case CommandId::kPexpireat: {
+      // Redis's order (expireGenericCommand): the flags, then the time.
+      ExpireFlags flags;
+      if (std::string error = parse_expire_flags(argv, &flags); !error.empty()) return error;
       const auto amount = parse_int64(argv[2]);
       if (!amount) return std::string(kNotInteger);
-      if (!deadline_of(unit_of(spec.id), *amount, 0)) {
-        return invalid_expire_time(spec.name);
-      }
-      ExpireFlags flags;
-      return parse_expire_flags(argv, &flags);
+      if (!deadline_of(unit_of(spec.id), *amount, 0)) return invalid_expire_time(spec.name);
+      return {};
     }
     case CommandId::kHscan:
     case CommandId::kSscan:

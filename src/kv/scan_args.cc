@@ -8,11 +8,17 @@
 namespace raftkv::kv {
 
 std::optional<uint64_t> parse_scan_cursor(std::string_view cursor) {
-  if (cursor.empty() || cursor.size() > 20) return std::nullopt;
+  // As strtoul: an empty cursor is 0, a sign may lead, and "-n" wraps to 2^64 - n (Redis
+  // only refuses a leading space, trailing characters and ERANGE).
+  if (cursor.empty()) return 0;
+  const bool negative = cursor.front() == '-';
+  if (negative || cursor.front() == '+') cursor.remove_prefix(1);
   uint64_t value = 0;
   const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
-  if (ec != std::errc() || end != cursor.data() + cursor.size()) return std::nullopt;
-  return value;
+  if (cursor.empty() || ec != std::errc() || end != cursor.data() + cursor.size()) {
+    return std::nullopt;
+  }
+  return negative ? uint64_t{0} - value : value;
 }
 
 std::string parse_scan_options(std::span<const std::string> argv, size_t first, bool allow_type,

@@ -17,8 +17,9 @@ struct ScanOptions {
   std::string_view type;     // SCAN only; empty: every type
 };
 
-// Redis reads the cursor with strtoull: plain digits (leading zeros allowed), at most
-// 2^64 - 1; nothing otherwise ("ERR invalid cursor").
+// Redis reads the cursor with strtoul: digits after an optional sign (leading zeros
+// allowed), at most 2^64 - 1, a minus wrapping around; "" is 0; nothing otherwise
+// ("ERR invalid cursor").
 std::optional<uint64_t> parse_scan_cursor(std::string_view cursor);
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 

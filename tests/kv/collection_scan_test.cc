@@ -149,6 +149,17 @@ TEST(CollectionScan, SmallHashesAndSortedSetsComeWholeAsInRedis) {
   }
 }
 
+// A listpack is kept in score order, so ZSCAN of a small sorted set answers in that order
+// (the differential fuzzer against redis-server 7.0.15 found raftkv's hash order here).
+TEST(CollectionScan, ASmallSortedSetScansInScoreOrder) {
+  KvHarness kv;
+  kv.run({"ZADD", "z", "9223372036854775807", "Paris", "3377873811939968", "Palermo", "100", "a",
+          "100", "B"});
+  EXPECT_EQ(parse_page(kv.run({"ZSCAN", "z", "0"})).items,
+            (std::vector<std::string>{"B", "100", "a", "100", "Palermo", "3377873811939968",
+                                      "Paris", "9.2233720368547758e+18"}));
+}
+
 TEST(CollectionScan, RepliesCarryValuesAndScoresAndMatchFilters) {
   KvHarness kv;
   kv.run({"HSET", "h", "a1", "x", "b1", "y", "a2", "z"});
@@ -184,6 +195,8 @@ TEST(CollectionScan, OptionsAreCheckedOnlyForAnExistingKeyOfTheRightType) {
   EXPECT_EQ(kv.run({"SSCAN", "s", "18446744073709551615"}), empty)
       << "a cursor past every hash ends the scan";
   EXPECT_EQ(kv.run({"SSCAN", "s", "18446744073709551616"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(kv.run({"SSCAN", "s", "-1"}), empty) << "-1 is 2^64 - 1, as strtoul reads it";
+  EXPECT_EQ(kv.run({"SSCAN", "str", "-1"}), wrong);
 }
 
 TEST(CollectionScan, AnExpiredKeyScansEmpty) {

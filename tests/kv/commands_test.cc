@@ -78,12 +78,23 @@ TEST(Classify, WritesAreValidatedBeforeProposing) {
             "ERR NX and XX, GT or LT options at the same time are not compatible");
   EXPECT_EQ(classify({"EXPIRE", "k", "10", "GT", "LT"}).error,
             "ERR GT and LT options at the same time are not compatible");
+  EXPECT_EQ(classify({"EXPIRE", "k", "x", "NX", "XX"}).error,
+            "ERR NX and XX, GT or LT options at the same time are not compatible")
+      << "Redis reads the flags before the time";
+  EXPECT_EQ(classify({"PEXPIREAT", "k", "x", "SOON"}).error, "ERR Unsupported option SOON");
   EXPECT_EQ(classify({"EXPIRE", "k", "10", "SOON"}).error, "ERR Unsupported option SOON");
   EXPECT_EQ(classify({"EXPIRE", "k", "-5"}).error, "") << "a past deadline deletes the key";
   EXPECT_EQ(classify({"SET", "k", "v", "nx", "get", "keepttl"}).error, "");
   EXPECT_EQ(classify({"FLUSHALL", "ASYNC"}).error, "");
   EXPECT_EQ(classify({"FLUSHALL", "x"}).error, "ERR syntax error");
   EXPECT_EQ(classify({"SCAN", "x"}).error, "ERR invalid cursor");
+  // strtoul's rules, as Redis's parseScanCursorOrReply.
+  for (const char* ok : {"", "-1", "+0", "-0", "007", "-18446744073709551615"}) {
+    EXPECT_EQ(classify({"SCAN", ok}).error, "") << ok;
+  }
+  for (const char* bad : {"+", "-", " 1", "1 ", "+-1", "--1", "0x1", "-18446744073709551616"}) {
+    EXPECT_EQ(classify({"SCAN", bad}).error, "ERR invalid cursor") << bad;
+  }
   EXPECT_EQ(classify({"SCAN", "0", "COUNT", "0"}).error, "ERR syntax error");
   EXPECT_EQ(classify({"SCAN", "0", "COUNT", "z"}).error,
             "ERR value is not an integer or out of range");
