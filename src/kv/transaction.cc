@@ -1,8 +1,10 @@
 #include "kv/transaction.h"
 
-#include "kv/acl.h"
+#include <cctype>
 
+#include "kv/acl.h"
 #include "kv/data_commands.h"
+#include "kv/key_specs.h"
 #include "kv/local_commands.h"
 
 namespace raftkv::kv {
@@ -24,6 +26,20 @@ std::string transaction_queue_error(const Classification& c) {
       break;
   }
   return "ERR Command not allowed inside a transaction";
+}
+
+std::string queued_subcommand_error(const CommandSpec& spec, std::span<const std::string> argv) {
+  const std::string container(spec.name);
+  if (argv.size() < 2 || find_key_specs(container + "|help") == nullptr) return {};
+  std::string sub = argv[1];
+  for (char& ch : sub) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string name = container + "|" + sub;
+  if (name == "client|setinfo") return {};  // Redis 7.2's, which client libraries send
+  const NamedKeySpecs* named = find_key_specs(name);
+  if (named == nullptr) return unknown_subcommand_error(argv[1], container);
+  const auto n = static_cast<int>(argv.size());
+  if (named->arity >= 0 ? n != named->arity : n < -named->arity) return wrong_arity_error(name);
+  return {};
 }
 
 bool refused_when_queued(const Classification& c) {

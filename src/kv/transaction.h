@@ -14,6 +14,7 @@
 // everywhere.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "kv/command_codec.h"
@@ -35,9 +36,16 @@ inline constexpr std::string_view kDiscardWithoutMultiError = "ERR DISCARD witho
 
 // Empty when a command classified as `c` may be queued inside MULTI; otherwise the error
 // its queueing answers (and the transaction is then discarded at EXEC with EXECABORT).
-// Data commands, PING, ECHO, SELECT and UNWATCH may; the server's and the connection's own commands
-// (INFO, CLIENT, CONFIG, ...) and session commands may not.
+// Data commands, PING, ECHO, SELECT and UNWATCH may; session commands, DEBUG and ACL may
+// not, nor may (by this function) the server's and the connection's own commands, of
+// which the server queues some itself (INFO, CLIENT, CONFIG, ...: it runs them at EXEC).
 std::string transaction_queue_error(const Classification& c);
+
+// For a command that EXEC runs on the node (CLIENT, CONFIG, COMMAND, ...; classified, so
+// its own arity is right): Redis's refusal of an unknown subcommand or a subcommand's wrong
+// arity when it is queued, from Redis 7.0's table of subcommands; empty when it may be
+// queued (also for a command without subcommands).
+std::string queued_subcommand_error(const CommandSpec& spec, std::span<const std::string> argv);
 
 // Whether a command that failed classification is refused inside MULTI at once (and the
 // transaction then answers EXECABORT), as Redis refuses an unknown command or subcommand

@@ -127,18 +127,6 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
     slot.complete(kv::encode_error(kv::subscribed_mode_error(kv::acl_command_name(*c.spec, args))));
     return;
   }
-  if (c.ok() && is_client_command(c, argv, "list") && hooks_.client_list) {
-    slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
-    return;
-  }
-  if (c.ok() && is_client_command(c, argv, "info") && argv.size() == 2 && hooks_.client_info) {
-    slot.complete(kv::encode_bulk(hooks_.client_info(client.id)), argv);
-    return;
-  }
-  if (c.ok() && is_client_command(c, argv, "kill") && hooks_.client_kill) {
-    slot.complete(hooks_.client_kill(argv, slot), argv);  // needs every connection
-    return;
-  }
   // The first key names the slot a -MOVED reply must name. It is at the table's fixed
   // position unless the command's keys move (kv::first_key_at; the key finder, which
   // ACL and COMMAND GETKEYS use, only for those: it costs ~130 instructions a command).
@@ -152,28 +140,9 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
                                            c.spec->id <= kv::CommandId::kUnwatch);
   if (tx_step && handle_transaction(argv, c, client, key, slot)) return;
   switch (c.route) {
-    case kv::Route::kLocal: {
-      std::string out;
-      kv::RespWriter w(&out);
-      kv::execute_local(*c.spec, argv, &client, &w);
-      slot.complete(std::move(out), argv);
-      return;
-    }
+    case kv::Route::kLocal:
     case kv::Route::kServer:
-      if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
-        slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
-        return;
-      }
-      if (is_pubsub_command(c.spec->id) && hooks_.pubsub) {
-        hooks_.pubsub(argv, *c.spec, client, slot);
-        return;
-      }
-      if (hooks_.server_command) {
-        slot.keep_argv(argv);  // some complete later (RAFT); not the data path
-        hooks_.server_command(argv, *c.spec, slot);
-      } else {
-        slot.complete(kv::encode_error("ERR unsupported command"));
-      }
+      run_at_node(argv, c, client, slot, slot);
       return;
     case kv::Route::kRead:
     case kv::Route::kWrite: {
@@ -190,6 +159,43 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
                                  std::move(acl_user)});
       return;
     }
+  }
+}
+
+void ClientService::run_at_node(const kv::Argv& argv, const kv::Classification& c,
+                                kv::ClientState& client, ReplySlot& slot, const ReplySlot& owner) {
+  if (is_client_command(c, argv, "list") && hooks_.client_list) {
+    slot.complete(kv::encode_bulk(hooks_.client_list()), argv);  // needs every connection
+    return;
+  }
+  if (is_client_command(c, argv, "info") && argv.size() == 2 && hooks_.client_info) {
+    slot.complete(kv::encode_bulk(hooks_.client_info(client.id)), argv);
+    return;
+  }
+  if (is_client_command(c, argv, "kill") && hooks_.client_kill) {
+    slot.complete(hooks_.client_kill(argv, owner), argv);  // needs every connection
+    return;
+  }
+  if (c.route == kv::Route::kLocal) {
+    std::string out;
+    kv::RespWriter w(&out);
+    kv::execute_local(*c.spec, argv, &client, &w);
+    slot.complete(std::move(out), argv);
+    return;
+  }
+  if (c.spec->id == kv::CommandId::kAcl) {  // ACL LOG: the log is this class's
+    slot.complete(acl_log_.reply(argv, ReplySlot::Clock::now()), argv);
+    return;
+  }
+  if (is_pubsub_command(c.spec->id) && hooks_.pubsub) {
+    hooks_.pubsub(argv, *c.spec, client, slot);
+    return;
+  }
+  if (hooks_.server_command) {
+    slot.keep_argv(argv);  // some complete later (RAFT); not the data path
+    hooks_.server_command(argv, *c.spec, slot);
+  } else {
+    slot.complete(kv::encode_error("ERR unsupported command"));
   }
 }
 

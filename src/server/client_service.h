@@ -163,7 +163,7 @@ class ClientService {
     bool failed = false;  // a command was refused while queueing: EXEC answers EXECABORT
     std::vector<kv::Argv> commands;
     uint64_t bytes = 0;
-    bool hello = false;  // HELLO is queued: EXEC runs it itself (exec_with_hello)
+    bool at_node = false;  // HELLO, CLIENT, INFO, ... queued: EXEC runs them (exec_at_node)
   };
   struct Connection {
     raft::Index last_write = 0;  // log index of its latest proposed write
@@ -226,8 +226,14 @@ class ClientService {
   // HELLO's effects on `client` and its reply, in the protocol it leaves (`slot`: whose
   // refusal ACL LOG records).
   std::string run_hello(const kv::Argv& argv, kv::ClientState& client, const ReplySlot& slot);
-  // EXEC of a transaction with HELLO in it (client_service_tx.cc).
-  void exec_with_hello(kv::ClientState& client, Multi& multi, ReplySlot& slot);
+  // A command this node answers itself (route kLocal or kServer): CLIENT, CONFIG, INFO, ...
+  // `owner`: the slot of the command the client sent (EXEC's, for one queued in MULTI),
+  // which tells CLIENT KILL the connection that asked.
+  void run_at_node(const kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
+                   ReplySlot& slot, const ReplySlot& owner);
+  // EXEC of a transaction with commands in it that this node runs itself (HELLO, CLIENT,
+  // INFO, ...: runs_at_exec) (client_service_tx.cc).
+  void exec_at_node(kv::ClientState& client, Multi& multi, ReplySlot& slot);
   // The default user needs no password on this node (it is `nopass` and on, and the node
   // has no requirepass): connections are authenticated as it from their first command.
   bool default_user_open() const;

@@ -20,6 +20,47 @@ bool is(const kv::Classification& c, kv::CommandId id) {
   return c.spec->id == id;
 }
 
+// What EXEC runs on this node, in its place among the replies, rather than in the
+// transaction's log entry: commands about the connection or the node, which Redis queues
+// like any other (HELLO and CLIENT SETNAME change the connection; INFO, TIME, CONFIG, ...
+// describe this node). PING, ECHO and SELECT go in the entry (the state machine answers
+// them). Still refused: AUTH, ACL (users change through their own entries), RAFT and
+// MONITOR, and the pub/sub commands that subscribe.
+bool runs_at_exec(kv::CommandId id) {
+  using enum kv::CommandId;
+  switch (id) {
+    case kHello:
+    case kClient:
+    case kCommand:
+    case kConfig:
+    case kReadOnlyMode:
+    case kReadWriteMode:
+    case kInfo:
+    case kTime:
+    case kCluster:
+    case kSlowlog:
+    case kPubsub:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Takes the reply of a command run for EXEC (synchronously: every runs_at_exec command
+// answers at once).
+class Capture : public ReplyTarget {
+ public:
+  void complete(uint64_t, std::string reply) override {
+    if (!done_) reply_ = std::move(reply);
+    done_ = true;
+  }
+  std::string take() { return done_ ? std::move(reply_) : kv::encode_error("ERR no reply"); }
+
+ private:
+  bool done_ = false;
+  std::string reply_;
+};
+
 }  // namespace
 
 // Returns true when the command was a transaction command, or was queued inside MULTI.
@@ -82,8 +123,10 @@ bool ClientService::handle_transaction(kv::Argv& argv, const kv::Classification&
 void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::Classification& c,
                                    KeyRef key, ReplySlot& slot) {
   Multi& multi = *conn.multi;
-  // HELLO is queued, as in Redis 7.0, and runs at EXEC (exec_with_hello).
-  std::string error = is(c, kv::CommandId::kHello) ? "" : kv::transaction_queue_error(c);
+  // HELLO, CLIENT, INFO, ... are queued, as in Redis 7.0, and run at EXEC (exec_at_node).
+  const bool at_node = c.spec != nullptr && runs_at_exec(c.spec->id);
+  std::string error =
+      at_node ? kv::queued_subcommand_error(*c.spec, argv) : kv::transaction_queue_error(c);
   // Like a Redis cluster node, refuse at once what this node cannot run (not the leader).
   if (auto err = driver_.unavailable(); error.empty() && err) {
     error = redirect_error(*err, key.slot(argv));
@@ -101,7 +144,7 @@ void ClientService::queue_in_multi(Connection& conn, kv::Argv& argv, const kv::C
     return;
   }
   multi.bytes += bytes;
-  multi.hello = multi.hello || is(c, kv::CommandId::kHello);
+  multi.at_node = multi.at_node || at_node;
   multi.commands.push_back(std::move(argv));
   slot.complete(kv::encode_simple("QUEUED"));
 }
@@ -119,8 +162,8 @@ void ClientService::exec(kv::ClientState& client, const kv::Classification& c, R
     dispatch(client_id, Queued{{}, c, 0, ReplySlot::none(), Step::kUnwatch});
     return;
   }
-  if (multi.hello) {
-    exec_with_hello(client, multi, slot);
+  if (multi.at_node) {
+    exec_at_node(client, multi, slot);
   } else if (slot.resp3()) {  // each element of EXEC's reply has its command's shape
     std::vector<kv::Resp3Shape> shapes;
     shapes.reserve(multi.commands.size());
@@ -154,15 +197,16 @@ size_t resp_value_end(std::string_view s, size_t pos) {
   return end;
 }
 
-// EXEC's reply with HELLO's replies put back in their places: `hellos[i]` is the reply of
-// the i-th queued command if it was HELLO; the others' come from the transaction entry,
-// each converted for the protocol in effect when it ran (`protocols[i]`).
-class HelloSplice : public ReplyTarget {
+// EXEC's reply with the replies of the commands run on the node put back in their places:
+// `at_node[i]` is the reply of the i-th queued command if EXEC ran it (runs_at_exec); the
+// others' come from the transaction entry, each converted for the protocol in effect when
+// it ran (`protocols[i]`).
+class AtNodeSplice : public ReplyTarget {
  public:
-  HelloSplice(ReplySlot slot, std::vector<std::optional<std::string>> hellos,
-              std::vector<int> protocols, std::vector<kv::Resp3Shape> shapes, int exec_protocol)
+  AtNodeSplice(ReplySlot slot, std::vector<std::optional<std::string>> at_node,
+               std::vector<int> protocols, std::vector<kv::Resp3Shape> shapes, int exec_protocol)
       : slot_(std::move(slot)),
-        hellos_(std::move(hellos)),
+        at_node_(std::move(at_node)),
         protocols_(std::move(protocols)),
         shapes_(std::move(shapes)),
         exec_protocol_(exec_protocol) {}
@@ -172,11 +216,11 @@ class HelloSplice : public ReplyTarget {
       if (exec_protocol_ == 3) kv::to_resp3(&reply, kv::Resp3Shape::kPlain);
       return slot_.complete(std::move(reply));
     }
-    std::string out = "*" + std::to_string(hellos_.size()) + "\r\n";
+    std::string out = "*" + std::to_string(at_node_.size()) + "\r\n";
     size_t pos = reply.find("\r\n") + 2;
-    for (size_t i = 0; i < hellos_.size(); ++i) {
-      if (hellos_[i]) {
-        out += *hellos_[i];
+    for (size_t i = 0; i < at_node_.size(); ++i) {
+      if (at_node_[i]) {
+        out += *at_node_[i];
         continue;
       }
       const size_t end = resp_value_end(reply, pos);
@@ -191,7 +235,7 @@ class HelloSplice : public ReplyTarget {
 
  private:
   ReplySlot slot_;
-  std::vector<std::optional<std::string>> hellos_;
+  std::vector<std::optional<std::string>> at_node_;
   std::vector<int> protocols_;
   std::vector<kv::Resp3Shape> shapes_;
   int exec_protocol_;
@@ -199,31 +243,38 @@ class HelloSplice : public ReplyTarget {
 
 }  // namespace
 
-void ClientService::exec_with_hello(kv::ClientState& client, Multi& multi, ReplySlot& slot) {
-  // HELLO changes only this connection: it runs now, in its place in the queue, so that the
-  // commands after EXEC see its protocol, name and user (as in Redis, where it runs inside
-  // EXEC). The others form the transaction entry, as without it.
+void ClientService::exec_at_node(kv::ClientState& client, Multi& multi, ReplySlot& slot) {
+  // These change or describe only this connection or node: they run now, in their places
+  // in the queue, so that the commands after EXEC see HELLO's protocol, name and user (as
+  // in Redis, where they run inside EXEC). The others form the transaction entry, as
+  // without them.
   const int exec_protocol = client.protocol;
   const size_t n = multi.commands.size();
-  std::vector<std::optional<std::string>> hellos(n);
+  std::vector<std::optional<std::string>> at_node(n);
   std::vector<int> protocols(n);
   std::vector<kv::Resp3Shape> shapes(n, kv::Resp3Shape::kPlain);
   std::vector<kv::Argv> rest;
   for (size_t i = 0; i < n; ++i) {
     kv::Argv& argv = multi.commands[i];
     const kv::Classification queued = kv::classify(argv);
-    if (queued.spec->id == kv::CommandId::kHello) {
-      hellos[i] = run_hello(argv, client, slot);
+    if (queued.spec != nullptr && queued.spec->id == kv::CommandId::kHello) {
+      at_node[i] = run_hello(argv, client, slot);
+    } else if (queued.ok() && runs_at_exec(queued.spec->id)) {
+      auto capture = std::make_shared<Capture>();
+      ReplySlot captured(capture, 0);
+      run_at_node(argv, queued, client, captured, slot);
+      at_node[i] = capture->take();
+      if (client.protocol == 3) kv::to_resp3(&*at_node[i], kv::resp3_shape(*queued.spec, argv));
     } else {
-      shapes[i] = kv::resp3_shape(*queued.spec, argv);
+      shapes[i] = queued.spec ? kv::resp3_shape(*queued.spec, argv) : kv::Resp3Shape::kPlain;
       rest.push_back(std::move(argv));
     }
     protocols[i] = client.protocol;
   }
   multi.commands = std::move(rest);
-  slot.no_conversion();  // HelloSplice converts each element for its own protocol
-  auto splice = std::make_shared<HelloSplice>(
-      std::move(slot), std::move(hellos), std::move(protocols), std::move(shapes), exec_protocol);
+  slot.no_conversion();  // AtNodeSplice converts each element for its own protocol
+  auto splice = std::make_shared<AtNodeSplice>(
+      std::move(slot), std::move(at_node), std::move(protocols), std::move(shapes), exec_protocol);
   slot = ReplySlot(std::move(splice), 0);
 }
 

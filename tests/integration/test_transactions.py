@@ -118,6 +118,15 @@ SCRIPTS = {
     "EXEC unwatches": [
         (0, "WATCH", "t:e"), (0, "MULTI"), (0, "EXEC"), (1, "SET", "t:e", "2"), (0, "MULTI"),
         (0, "GET", "t:e"), (0, "EXEC")],
+    # Redis queues commands about the connection or the node, and runs them within EXEC;
+    # raftkv runs them on the node, in their places in EXEC's reply.
+    "connection commands are queued and run at EXEC": [
+        (0, "MULTI"), (0, "CLIENT", "SETNAME", "tx"), (0, "SET", "t:cn", "1"),
+        (0, "CLIENT", "GETNAME"), (0, "CONFIG", "GET", "maxmemory-policy"), (0, "INCR", "t:cn"),
+        (0, "CLIENT", "SETNAME", "bad name"), (0, "EXEC"), (0, "CLIENT", "GETNAME")],
+    "CLIENT with bad arguments inside MULTI": [
+        (0, "MULTI"), (0, "CLIENT", "NOSUCH"), (0, "EXEC"), (0, "MULTI"), (0, "CLIENT", "SETNAME"),
+        (0, "EXEC")],
     "a watched key that expires": [
         (0, "SET", "t:px", "1", "PX", "100"), (0, "WATCH", "t:px"), (0, "SLEEP 0.3"),
         (0, "MULTI"), (0, "SET", "t:px", "2"), (0, "EXEC")],
@@ -182,6 +191,28 @@ class RedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
         assert_scripts_match_redis(self, SCRIPTS)
+
+
+class ConnectionCommandsInMultiTest(ClusterTestCase):
+    def test_client_info_and_list_are_queued_and_run_within_exec(self):
+        """Redis queues CLIENT INFO and CLIENT LIST in MULTI like any command (raftkv used to
+        answer them at once, and to refuse CLIENT SETNAME, INFO, CONFIG, ...)."""
+        c = RawConnection(self.c.client_port[self.c.leader()])
+        try:
+            self.assertEqual(c.call("MULTI"), b"+OK\r\n")
+            for cmd in (("CLIENT", "SETNAME", "in-tx"), ("CLIENT", "INFO"), ("CLIENT", "LIST"),
+                        ("INFO", "server"), ("TIME",), ("SET", "m:k", "v")):
+                self.assertEqual(c.call(*cmd), b"+QUEUED\r\n", cmd)
+            reply = c.call("EXEC")
+            self.assertTrue(reply.startswith(b"*6\r\n+OK\r\n$"), reply)
+            self.assertIn(b"name=in-tx", reply)  # CLIENT INFO ran after SETNAME
+            self.assertIn(b"cmd=exec", reply)
+            self.assertIn(b"redis_version:", reply)
+            self.assertTrue(reply.endswith(b"+OK\r\n"), reply)
+            self.assertEqual(c.call("GET", "m:k"), b"$1\r\nv\r\n")
+            self.assertEqual(c.call("CLIENT", "GETNAME"), b"$5\r\nin-tx\r\n")
+        finally:
+            c.close()
 
 
 class SessionTransactionTest(ClusterTestCase):

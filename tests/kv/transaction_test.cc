@@ -145,6 +145,25 @@ TEST(Transaction, OnlyDataCommandsPingEchoAndSelectMayBeQueued) {
   }
 }
 
+// The server runs CLIENT, CONFIG, ... itself at EXEC; queueing them checks their
+// subcommands against Redis 7.0's table, as Redis does before it queues.
+TEST(Transaction, QueuedSubcommandsAreCheckedAsRedisChecksThem) {
+  const auto error = [](const Argv& argv) {
+    return queued_subcommand_error(*classify(argv).spec, argv);
+  };
+  EXPECT_EQ(error({"CLIENT", "SETNAME", "x"}), "");
+  EXPECT_EQ(error({"client", "Setname", "x"}), "");
+  EXPECT_EQ(error({"CLIENT", "SETINFO", "lib-name", "x"}), "") << "Redis 7.2's; clients send it";
+  EXPECT_EQ(error({"CONFIG", "GET", "a", "b"}), "");
+  EXPECT_EQ(error({"INFO", "anything"}), "") << "no subcommands";
+  EXPECT_EQ(error({"CLIENT", "NOSUCH"}), "ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP.");
+  EXPECT_EQ(error({"CLIENT", "SETNAME"}),
+            "ERR wrong number of arguments for 'client|setname' command");
+  EXPECT_EQ(error({"CONFIG", "GET"}), "ERR wrong number of arguments for 'config|get' command");
+  EXPECT_EQ(error({"COMMAND", "COUNT", "x"}),
+            "ERR wrong number of arguments for 'command|count' command");
+}
+
 TEST(Transaction, AnExecEntryWithoutATransactionIsRefused) {
   KvHarness kv;
   LogCommand plain;
