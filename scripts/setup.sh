@@ -28,9 +28,13 @@ if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 install_node_clients() {
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/node"
-  [[ -d "$dir/node_modules/ioredis" && -d "$dir/node_modules/bullmq" ]] && return 0
+  local pkg absent=0
+  for pkg in ioredis bullmq redis redlock; do
+    [[ -d "$dir/node_modules/$pkg" ]] || absent=1
+  done
+  ((absent)) || return 0
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
-    echo "setup: npm ci failed in $dir: the ioredis and BullMQ tests will skip" >&2
+    echo "setup: npm ci failed in $dir: the Node.js client tests will skip" >&2
 }
 
 if ((${#missing[@]} == 0)); then
