@@ -71,6 +71,11 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
   switch (spec.id) {
     case kv::CommandId::kQuit:
       slot.complete(kv::encode_simple("OK"));
+      // As Redis: the connection closes once this reply (and those before it) is sent, and
+      // what the client pipelined after QUIT is not run.
+      if (auto conn = std::dynamic_pointer_cast<ClientConnection>(slot.target())) {
+        conn->close_after_replies();
+      }
       return;
     case kv::CommandId::kInfo:
       slot.complete(kv::encode_bulk(info(std::span<const std::string>(argv).subspan(1))));

@@ -7,6 +7,7 @@ RAFTKV_IT_REDIS_PORT: compare with a redis-server already listening there instea
 starting one."""
 import os
 import shutil
+import socket
 import unittest
 
 import redis
@@ -422,6 +423,23 @@ class CompatCommandsTest(ClusterTestCase):
         # values held, not with before.
         self.assertLess(used(), grown - 20 * 100_000 // 2,
                         "the 100 kB buffers are freed, not kept by the 10-byte values")
+
+    def test_quit_closes_the_connection_after_its_reply(self):
+        """Redis answers QUIT with +OK, then closes: what was pipelined after it is not run
+        (raftkv used to answer +OK and keep the connection open)."""
+        port = self.c.client_port[self.c.leader()]
+        for protocol_quit in (b"QUIT\r\n", b"*1\r\n$4\r\nquit\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$1\r\n1\r\n" + protocol_quit +
+                          b"*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$1\r\n2\r\n")
+                received = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break  # closed by the server
+                    received += chunk
+                self.assertEqual(received, b"+OK\r\n+OK\r\n")
+            self.assertEqual(self.c.client(self.c.leader()).get("q"), b"1")
 
 
 if __name__ == "__main__":
