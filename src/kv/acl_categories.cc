@@ -118,6 +118,7 @@ uint32_t special_categories(CommandId id) {
     case kPubsub:
       return kCatPubSub;
     case kReset:
+    case kWait:
       return kCatConnection;
     default:
       return 0;

@@ -275,6 +275,12 @@ enum class CommandId : uint8_t {
   kGeoradiusbymember,
   kGeoradiusRo,
   kGeoradiusbymemberRo,
+  // the server's own, added in session 10
+  kWait,
+  kRole,
+  kLastsave,
+  kSave,
+  kShutdown,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

@@ -72,6 +72,36 @@ std::string parse_expire_flags(std::span<const std::string> argv, ExpireFlags* f
   return {};
 }
 
+// WAIT numreplicas timeout, checked as Redis checks them (getLongFromObjectOrReply,
+// getTimeoutFromObjectOrReply).
+std::string validate_wait(std::span<const std::string> argv) {
+  if (!parse_int64(argv[1])) return std::string(kNotInteger);
+  const auto timeout = parse_int64(argv[2]);
+  if (!timeout) return "ERR timeout is not an integer or out of range";
+  if (*timeout < 0) return "ERR timeout is negative";
+  return {};
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0 parses it.
+std::string validate_shutdown(std::span<const std::string> argv) {
+  bool nosave = false, save = false, abort = false, other = false;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (equals_ci(argv[i], "nosave")) {
+      nosave = true;
+    } else if (equals_ci(argv[i], "save")) {
+      save = true;
+    } else if (equals_ci(argv[i], "now") || equals_ci(argv[i], "force")) {
+      other = true;
+    } else if (equals_ci(argv[i], "abort")) {
+      abort = true;
+    } else {
+      return std::string(kSyntaxError);
+    }
+  }
+  if ((abort && (nosave || save || other)) || (nosave && save)) return std::string(kSyntaxError);
+  return {};
+}
+
 // SCAN cursor [MATCH pattern] [COUNT n] [TYPE type].
 std::string parse_scan(std::span<const std::string> argv, uint64_t* cursor, ScanOptions* options) {
   const auto parsed = parse_scan_cursor(argv[1]);
@@ -188,6 +218,10 @@ void execute_scan(const KvStore& store, std::span<const std::string> argv, uint6
 
 std::string validate_arguments(const CommandSpec& spec, std::span<const std::string> argv) {
   switch (spec.id) {
+    case CommandId::kWait:
+      return validate_wait(argv);
+    case CommandId::kShutdown:
+      return validate_shutdown(argv);
     case CommandId::kSet: {
       StringOptions opts;
       auto error = parse_string_options(argv, 3, StringCommand::kSet, &opts);

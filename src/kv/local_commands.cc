@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "kv/command_support.h"
 #include "kv/glob.h"
 #include "kv/int_parse.h"
 #include "kv/key_specs.h"
@@ -111,6 +112,21 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
     client->name = argv[2];
     return out->simple("OK");
   }
+  if (sub == "reply" && argv.size() == 3) {
+    switch (client_reply_mode(argv)) {
+      case ClientReplyMode::kOn:
+        client->reply_off = false;
+        return out->simple("OK");
+      case ClientReplyMode::kOff:
+        client->reply_off = true;
+        return out->simple("OK");  // dropped by the connection
+      case ClientReplyMode::kSkip:
+        client->reply_skip = true;
+        return out->simple("OK");  // dropped by the connection
+      default:
+        return out->error("ERR syntax error");
+    }
+  }
   // Client libraries announce themselves (lib-name, lib-ver); nothing to record.
   if (sub == "setinfo" && argv.size() == 4) return out->simple("OK");
   // raftkv evicts no clients (it has no maxmemory-clients): accepted, as Redis does.
@@ -122,7 +138,7 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
   // Plain CLIENT LIST is the server's (it knows every connection); filters are not offered.
   if (sub == "list") return out->error("ERR CLIENT LIST filters (TYPE, ID) are not supported");
   if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo" ||
-      sub == "no-evict" || sub == "info") {
+      sub == "no-evict" || sub == "info" || sub == "reply") {
     return out->error(wrong_arity_error("client|" + sub));
   }
   out->error(unknown_subcommand_error(argv[1], "client"));
@@ -172,6 +188,17 @@ void execute_config(std::span<const std::string> argv, ClientState* client, Resp
 
 std::span<const std::pair<std::string_view, std::string_view>> fixed_config_values() {
   return kConfigValues;
+}
+
+ClientReplyMode client_reply_mode(std::span<const std::string> argv) {
+  // Cheap for every other command: most are not three words long.
+  if (argv.size() != 3 || !equals_ci(argv[0], "client") || !equals_ci(argv[1], "reply")) {
+    return ClientReplyMode::kNone;
+  }
+  if (equals_ci(argv[2], "on")) return ClientReplyMode::kOn;
+  if (equals_ci(argv[2], "off")) return ClientReplyMode::kOff;
+  if (equals_ci(argv[2], "skip")) return ClientReplyMode::kSkip;
+  return ClientReplyMode::kNone;
 }
 
 std::string_view client_name_error(std::string_view name) {

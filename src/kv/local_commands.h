@@ -47,7 +47,16 @@ struct ClientState {
   size_t subscriptions = 0;
   // HELLO's protocol: 2 (RESP2, the default) or 3 (RESP3: replies converted, resp3.h).
   int protocol = 2;
+  // CLIENT REPLY OFF (no replies until ON) and SKIP (none for the next command): the
+  // connection drops the replies; pushes (pub/sub messages) still go out, as in Redis.
+  bool reply_off = false;
+  bool reply_skip = false;
 };
+
+// CLIENT REPLY's mode when `argv` is a well-formed CLIENT REPLY ON|OFF|SKIP, else kNone
+// (a connection decides before running a command whether its reply is sent).
+enum class ClientReplyMode : uint8_t { kNone, kOn, kOff, kSkip };
+ClientReplyMode client_reply_mode(std::span<const std::string> argv);
 
 // CLIENT SETNAME's (and HELLO SETNAME's) check: the error for an invalid name, else empty.
 std::string_view client_name_error(std::string_view name);

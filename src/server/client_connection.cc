@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 namespace raftkv::server {
 
 namespace {
@@ -144,8 +147,9 @@ void ClientConnection::dispatch() {
     }
     uint64_t seq = next_seq_++;
     replies_.emplace_back();
-    handler_->handle(std::move(commands_[next_command_++]), state_,
-                     ReplySlot(shared_from_this(), seq, arrived));
+    kv::Argv& argv = commands_[next_command_++];
+    if (quiet(argv)) silent_.push_back(seq);
+    handler_->handle(std::move(argv), state_, ReplySlot(shared_from_this(), seq, arrived));
     if (closed_ || close_after_flush_) return;  // killed (CLIENT KILL): no more commands
   }
   // A big pipeline's vector is not kept: idle connections should cost little.
@@ -181,10 +185,30 @@ bool ClientConnection::check_output_limits() {
   return true;
 }
 
+bool ClientConnection::quiet(const kv::Argv& argv) {
+  // Decided before the command runs: its reply may be sent while it runs.
+  switch (kv::client_reply_mode(argv)) {
+    case kv::ClientReplyMode::kOn:
+      return false;
+    case kv::ClientReplyMode::kOff:
+    case kv::ClientReplyMode::kSkip:
+      return true;
+    default:
+      return state_.reply_off || std::exchange(state_.reply_skip, false);
+  }
+}
+
 void ClientConnection::complete(uint64_t seq, std::string bytes) {
   if (closed_ || seq < first_seq_) return;
   size_t i = seq - first_seq_;
   if (i >= replies_.size() || replies_[i]) return;
+  if (!silent_.empty()) {  // (replies complete out of order: a write's after a later read's)
+    const auto it = std::lower_bound(silent_.begin(), silent_.end(), seq);
+    if (it != silent_.end() && *it == seq) {
+      silent_.erase(it);
+      bytes.clear();  // CLIENT REPLY OFF or SKIP: nothing is sent for it
+    }
+  }
   output_bytes_ += bytes.size();
   replies_[i] = std::move(bytes);
   if (!check_output_limits()) return;

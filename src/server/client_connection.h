@@ -95,6 +95,8 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   void on_read(size_t n);
   // Hands the parsed commands to the handler until backpressure says stop; then reads.
   void dispatch();
+  // Whether the reply to `argv`, about to run, is dropped (CLIENT REPLY OFF or SKIP).
+  bool quiet(const kv::Argv& argv);
   void complete(uint64_t seq, std::string bytes) override;
   void flush();
   void on_written(const asio::error_code& ec);
@@ -127,6 +129,8 @@ class ClientConnection : public ReplyTarget, public std::enable_shared_from_this
   bool parse_failed_ = false;  // the error is answered after commands_
   // Replies in request order; replies_[i] answers command first_seq_ + i.
   std::deque<std::optional<std::string>> replies_;
+  // Commands whose replies are dropped (CLIENT REPLY OFF or SKIP), in increasing order.
+  std::deque<uint64_t> silent_;
   uint64_t first_seq_ = 0;
   uint64_t next_seq_ = 0;
   std::string out_;       // bytes being written

@@ -142,6 +142,9 @@ void ClientService::handle(kv::Argv argv, kv::ClientState& client, ReplySlot slo
   switch (c.route) {
     case kv::Route::kLocal:
     case kv::Route::kServer:
+      if (c.spec->id == kv::CommandId::kWait) {  // in order behind the connection's writes
+        return dispatch(client.id, Queued{std::move(argv), c, {}, std::move(slot), Step::kWait});
+      }
       run_at_node(argv, c, client, slot, slot);
       return;
     case kv::Route::kRead:
@@ -176,6 +179,10 @@ void ClientService::run_at_node(const kv::Argv& argv, const kv::Classification& 
     slot.complete(hooks_.client_kill(argv, owner), argv);  // needs every connection
     return;
   }
+  if (c.spec->id == kv::CommandId::kWait) {  // inside EXEC, which never blocks (as Redis)
+    return start_wait(client.id, Queued{argv, c, {}, std::move(slot), Step::kWait},
+                      /*block=*/false);
+  }
   if (c.route == kv::Route::kLocal) {
     std::string out;
     kv::RespWriter w(&out);
@@ -205,6 +212,7 @@ void ClientService::dispatch(uint64_t client_id, Queued&& q) {
     it->second.queued.push_back(std::move(q));  // behind an earlier held-back command
     return;
   }
+  if (q.step == Step::kWait) return start_wait(client_id, std::move(q), /*block=*/true);
   if (q.step != Step::kCommand) {
     run_watch_step(client_id, q);
     return;
@@ -303,7 +311,9 @@ void ClientService::finish_read(uint64_t client_id) {
          !it->second.queued.empty()) {
     Queued q = std::move(it->second.queued.front());
     it->second.queued.pop_front();
-    if (q.step != Step::kCommand) {
+    if (q.step == Step::kWait) {
+      start_wait(client_id, std::move(q), /*block=*/true);
+    } else if (q.step != Step::kCommand) {
       run_watch_step(client_id, q);
     } else if (q.c.route == kv::Route::kRead) {
       start_read(client_id, std::move(q));

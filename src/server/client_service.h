@@ -136,7 +136,7 @@ class ClientService {
  private:
   // What a held-back item does: a read or write, or a change to the WATCH state (which
   // must happen in order with the connection's EXECs).
-  enum class Step : uint8_t { kCommand, kWatch, kUnwatch };
+  enum class Step : uint8_t { kCommand, kWatch, kUnwatch, kWait };
   // Where a command's first key is, counted from the end of its argv (0: it has none), so
   // that it still holds once a session prefix is stripped from the front. Only -MOVED
   // needs the key's hash slot, so that is computed then, not for every command.
@@ -193,6 +193,12 @@ class ClientService {
   };
 
   void dispatch(uint64_t client_id, Queued&& q);
+  // WAIT numreplicas timeout (client_service_wait.cc): how many followers hold the
+  // connection's writes; `block`: wait for them (up to the timeout), else answer at once.
+  void start_wait(uint64_t client_id, Queued&& q, bool block);
+  struct Waiting;  // a WAIT that blocks
+  void poll_wait(std::shared_ptr<Waiting> w);
+  int64_t replicas_holding(raft::Index index) const;
   // Transactions (client_service_tx.cc).
   bool handle_transaction(kv::Argv& argv, const kv::Classification& c, kv::ClientState& client,
                           KeyRef key, ReplySlot& slot);

@@ -40,6 +40,9 @@ bool runs_at_exec(kv::CommandId id) {
     case kCluster:
     case kSlowlog:
     case kPubsub:
+    case kWait:
+    case kRole:
+    case kLastsave:
       return true;
     default:
       return false;

@@ -123,6 +123,11 @@ class Server : public CommandHandler, public StateMachine, public PeerLinks {
   mutable uint64_t peak_memory_ = 0;  // used_memory_peak: the most INFO has seen
   std::string run_id_;                // INFO's run_id: 40 random hex characters per process
   std::string cluster_reply(const kv::Argv& argv) const;
+  // ROLE, LASTSAVE, SAVE and SHUTDOWN, with Redis's replies (server_admin.cc).
+  std::string role_reply() const;
+  int64_t last_save_unix() const;
+  void save(ReplySlot slot);
+  void shutdown_command(const kv::Argv& argv, ReplySlot& slot);
   // Metrics (server_metrics.cc): /metrics, /health and /ready on --listen-metrics.
   std::string open_metrics();
   NodeSample metrics_sample() const;

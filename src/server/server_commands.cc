@@ -100,6 +100,18 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
     case kv::CommandId::kMonitor:
       start_monitor(slot);
       return;
+    case kv::CommandId::kRole:
+      slot.complete(role_reply());
+      return;
+    case kv::CommandId::kLastsave:
+      slot.complete(kv::encode_integer(last_save_unix()));
+      return;
+    case kv::CommandId::kSave:
+      save(std::move(slot));
+      return;
+    case kv::CommandId::kShutdown:
+      shutdown_command(argv, slot);
+      return;
     case kv::CommandId::kTime: {
       // This node's clock (the kv layer has none): [seconds, microseconds], as in Redis.
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -204,12 +204,7 @@ std::string Server::info_persistence() const {
   // Redis's names for what raftkv has: snapshots stand for RDB saves, the Raft log for the
   // AOF (always on); then raftkv's own snapshot fields (snapshot_info).
   const bool saving = taker_->busy();
-  const int64_t last_save = snapshot_stats_.last_save_unix != 0
-                                ? snapshot_stats_.last_save_unix
-                                : static_cast<int64_t>(std::time(nullptr)) -
-                                      std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::steady_clock::now() - started_)
-                                          .count();
+  const int64_t last_save = last_save_unix();
   InfoText t{"# Persistence\r\n"};
   t.add("async_loading", 0);
   t.add("rdb_changes_since_last_save", entries_since_snapshot_);

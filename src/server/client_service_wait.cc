@@ -1,0 +1,86 @@
+// WAIT numreplicas timeout (see client_service.h).
+//
+// In Redis, WAIT blocks until `numreplicas` replicas have acknowledged the connection's
+// writes, or the timeout (ms; 0: forever) passes, and answers how many have. Here every
+// acknowledged write is already on a majority; WAIT counts the followers (voters and
+// learners) whose log matches the leader's up to the connection's last write, which a
+// slow or partitioned follower may not yet. It runs in order behind the connection's
+// earlier writes, and later commands wait behind it, as in Redis.
+#include "kv/int_parse.h"
+#include "kv/resp_writer.h"
+#include "server/client_service.h"
+
+namespace raftkv::server {
+
+namespace {
+
+// How often a blocked WAIT counts again (and how precisely its timeout is kept).
+constexpr auto kWaitPoll = std::chrono::milliseconds(10);
+
+}  // namespace
+
+struct ClientService::Waiting {
+  uint64_t client_id;
+  Queued q;
+  raft::Index index;
+  int64_t wanted;
+  std::optional<Runtime::Clock::time_point> deadline;
+};
+
+int64_t ClientService::replicas_holding(raft::Index index) const {
+  const raft::Status st = driver_.status();
+  int64_t n = 0;
+  for (const auto& [id, progress] : st.progress) {
+    if (id != st.id && progress.match >= index) ++n;
+  }
+  return n;
+}
+
+void ClientService::start_wait(uint64_t client_id, Queued&& q, bool block) {
+  if (auto err = driver_.unavailable()) {
+    ++stats_.redirects;
+    return q.slot.complete(redirect_error(*err), q.argv);
+  }
+  const int64_t wanted = *kv::parse_int64(q.argv[1]);  // validated by classify
+  const int64_t timeout_ms = *kv::parse_int64(q.argv[2]);
+  auto it = connections_.find(client_id);
+  const raft::Index index = it == connections_.end() ? 0 : it->second.last_write;
+  const int64_t holding = replicas_holding(index);
+  if (holding >= wanted || !block || it == connections_.end()) {
+    return q.slot.complete(kv::encode_integer(holding), q.argv);
+  }
+  auto w = std::make_shared<Waiting>(Waiting{client_id, std::move(q), index, wanted, std::nullopt});
+  if (timeout_ms > 0) w->deadline = rt_.now() + std::chrono::milliseconds(timeout_ms);
+  Connection& conn = it->second;
+  conn.blocked = true;  // its later commands wait behind it
+  ++conn.reads_in_flight;
+  ++stats_.blocked_clients;
+  poll_wait(std::move(w));
+}
+
+void ClientService::poll_wait(std::shared_ptr<Waiting> w) {
+  rt_.after(kWaitPoll, [this, alive = life_.watch(), w = std::move(w)]() mutable {
+    if (alive.expired()) return;
+    auto it = connections_.find(w->client_id);
+    if (it == connections_.end()) {  // gone: nobody to tell
+      --stats_.blocked_clients;
+      return;
+    }
+    std::string reply;
+    if (auto err = driver_.unavailable()) {
+      ++stats_.redirects;  // leadership lost: the connection's writes may be too
+      reply = redirect_error(*err);
+    } else if (const int64_t holding = replicas_holding(w->index);
+               holding >= w->wanted || (w->deadline && rt_.now() >= *w->deadline)) {
+      reply = kv::encode_integer(holding);
+    } else {
+      return poll_wait(std::move(w));
+    }
+    --stats_.blocked_clients;
+    it->second.blocked = false;
+    w->q.slot.complete(std::move(reply), w->q.argv);
+    finish_read(w->client_id);
+  });
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,129 @@
+"""Redis's administration and connection commands that raftkv answers itself: WAIT,
+ROLE, LASTSAVE, SAVE, SHUTDOWN and CLIENT REPLY (3-node clusters; CLIENT REPLY byte for
+byte against redis-server 7.0)."""
+import shutil
+import socket
+import time
+import unittest
+
+from cluster import ClusterTestCase
+from test_transactions import RawConnection, RedisServer
+
+
+def pipelined(port, commands, settle=0.5):
+    """Sends `commands` in one write and returns every byte received within `settle` s."""
+    data = b"".join(b"*%d\r\n" % len(c) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in c)
+                    for c in ([a.encode() for a in cmd] for cmd in commands))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(data)
+        s.settimeout(settle)
+        received = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except socket.timeout:
+            pass
+    return received
+
+
+class ClientReplyTest(ClusterTestCase):
+    SCRIPT = [["CLIENT", "REPLY", "OFF"], ["SET", "r:a", "1"], ["GET", "r:a"], ["INCR", "r:a"],
+              ["CLIENT", "REPLY", "ON"], ["GET", "r:a"], ["CLIENT", "REPLY", "SKIP"],
+              ["GET", "r:a"], ["GET", "r:a"], ["CLIENT", "REPLY", "SKIP"],
+              ["CLIENT", "REPLY", "SKIP"], ["GET", "r:a"], ["PING"], ["CLIENT", "REPLY", "x"],
+              ["CLIENT", "REPLY"]]
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_client_reply_off_on_skip_as_redis(self):
+        server = RedisServer()
+        try:
+            theirs = pipelined(server.port, self.SCRIPT)
+        finally:
+            server.close()
+        ours = pipelined(self.c.client_port[self.c.leader()], self.SCRIPT)
+        self.assertEqual(ours, theirs)
+        self.assertEqual(ours, b"+OK\r\n$1\r\n2\r\n$1\r\n2\r\n+PONG\r\n-ERR syntax error\r\n"
+                               b"-ERR wrong number of arguments for 'client|reply' command\r\n")
+
+
+class WaitTest(ClusterTestCase):
+    def test_wait_counts_the_followers_that_hold_the_connections_writes(self):
+        leader = self.c.leader()
+        follower, lagging = [i for i in self.c.ids if i != leader]
+        c = RawConnection(self.c.client_port[leader])
+        try:
+            self.assertEqual(c.call("SET", "w:k", "1"), b"+OK\r\n")
+            self.assertEqual(c.call("WAIT", "2", "2000"), b":2\r\n")
+            self.c.cut(leader, lagging)  # it hears nothing more from the leader
+            self.assertEqual(c.call("SET", "w:k", "2"), b"+OK\r\n")  # on a majority
+            t0 = time.time()
+            self.assertEqual(c.call("WAIT", "2", "300"), b":1\r\n")
+            self.assertGreaterEqual(time.time() - t0, 0.29, "WAIT waited out its timeout")
+            self.assertEqual(c.call("WAIT", "1", "0"), b":1\r\n")  # at once: enough hold it
+            self.assertEqual(c.call("MULTI"), b"+OK\r\n")
+            self.assertEqual(c.call("WAIT", "2", "0"), b"+QUEUED\r\n")
+            self.assertEqual(c.call("EXEC"), b"*1\r\n:1\r\n", "inside EXEC, WAIT never blocks")
+            self.assertEqual(c.call("WAIT", "x", "0"),
+                             b"-ERR value is not an integer or out of range\r\n")
+            self.assertEqual(c.call("WAIT", "1", "-1"), b"-ERR timeout is negative\r\n")
+            self.c.heal()
+            self.assertEqual(c.call("WAIT", "2", "5000"), b":2\r\n", "the follower caught up")
+        finally:
+            c.close()
+        f = RawConnection(self.c.client_port[follower])
+        try:
+            self.assertTrue(f.call("WAIT", "1", "0").startswith(b"-MOVED"))
+        finally:
+            f.close()
+
+
+class RoleSaveShutdownTest(ClusterTestCase):
+    def test_role_on_the_leader_and_a_follower(self):
+        leader = self.c.leader()
+        self.c.client(leader).set("role:k", "v")
+        role = self.c.client(leader).execute_command("ROLE")
+        self.assertEqual(role[0], b"master")
+        self.assertGreater(role[1], 0)
+        ports = sorted(int(r[1]) for r in role[2])
+        self.assertEqual(ports, sorted(self.c.client_port[i] for i in self.c.ids if i != leader))
+        follower = next(i for i in self.c.ids if i != leader)
+        role = self.c.client(follower).execute_command("ROLE")
+        self.assertEqual(role[:4], [b"slave", b"127.0.0.1", self.c.client_port[leader],
+                                    b"connected"])
+
+    def test_save_takes_a_snapshot_and_lastsave_tells_when(self):
+        r = self.c.client(self.c.leader())
+        before = r.lastsave()
+        saves = r.info("persistence")["rdb_saves"]
+        r.set("save:k", "v")
+        time.sleep(1.1)  # LASTSAVE counts seconds
+        self.assertTrue(r.save())
+        self.assertEqual(r.info("persistence")["rdb_saves"], saves + 1)
+        self.assertGreater(r.lastsave(), before)
+        self.assertTrue(r.save(), "nothing new: answered at once")
+
+    def test_shutdown_stops_the_node_and_the_cluster_goes_on(self):
+        leader = self.c.leader()
+        follower = next(i for i in self.c.ids if i != leader)
+        c = RawConnection(self.c.client_port[follower])
+        try:
+            self.assertEqual(c.call("SHUTDOWN", "ABORT"),
+                             b"-ERR Errors trying to abort SHUTDOWN. Check logs.\r\n")
+            self.assertEqual(c.call("SHUTDOWN", "NOW", "BOGUS"), b"-ERR syntax error\r\n")
+            c.sock.sendall(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            self.assertEqual(c.sock.recv(100), b"", "no reply: the connection closes")
+        finally:
+            c.close()
+        deadline = time.time() + 10
+        while self.c.alive(follower) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(self.c.alive(follower))
+        self.assertEqual(self.c.procs[follower].returncode, 0)
+        self.assertTrue(self.c.client(self.c.leader()).set("after:shutdown", "1"))
+
+
+if __name__ == "__main__":
+    unittest.main()
