@@ -474,10 +474,12 @@ size_t refused_channel(const AclUser& user, const CommandSpec& spec,
   size_t first = 1, last = argv.size() - 1;
   switch (spec.id) {
     case kPublish:
+    case kSpublish:
       last = 1;
       break;
     case kSubscribe:
     case kPsubscribe:
+    case kSsubscribe:
       break;
     default:
       return 0;

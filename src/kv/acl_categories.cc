@@ -116,6 +116,9 @@ uint32_t special_categories(CommandId id) {
     case kPunsubscribe:
     case kPublish:
     case kPubsub:
+    case kSpublish:
+    case kSsubscribe:
+    case kSunsubscribe:
       return kCatPubSub;
     case kReset:
     case kWait:

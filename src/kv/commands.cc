@@ -234,6 +234,11 @@ constexpr std::array kTable = {
     CommandSpec{"punsubscribe", kPunsubscribe, -1, kN | kFlagNoScript, kServer, 0, 0, 0, k3Push},
     CommandSpec{"publish", kPublish, 3, kF, kWrite, 0, 0, 0},
     CommandSpec{"pubsub", kPubsub, -2, kN, kServer, 0, 0, 0},
+    // The channel is where a cluster client routes these (a key position, as in Redis),
+    // but no key: the ACL checks it as a channel.
+    CommandSpec{"spublish", kSpublish, 3, kF, kWrite, 1, 1, 1},
+    CommandSpec{"ssubscribe", kSsubscribe, -2, kN | kFlagNoScript, kServer, 1, -1, 1, k3Push},
+    CommandSpec{"sunsubscribe", kSunsubscribe, -1, kN | kFlagNoScript, kServer, 1, -1, 1, k3Push},
     CommandSpec{"reset", kReset, 1, kN | kF | kFlagNoScript, kServer, 0, 0, 0},
     // The connection's protocol and AUTH; answered by the server's request path.
     CommandSpec{"hello", kHello, -1, kN | kF | kFlagNoScript, kLocal, 0, 0, 0, k3Map},
@@ -402,6 +407,7 @@ bool denied_when_out_of_memory(const CommandSpec& spec) {
     case kSession:
     case kExec:     // its queued commands were checked when queued
     case kPublish:  // stores nothing
+    case kSpublish:
       return false;
     default:
       return true;
@@ -483,7 +489,7 @@ Classification classify(const Argv& argv) {
   if (!tagged.ok()) return tagged;
   // PUBLISH's reply depends on the node's subscribers: a session must not keep it.
   if (tagged.route != kWrite || tagged.spec->id == kSeq || tagged.spec->id == kSession ||
-      tagged.spec->id == kPublish) {
+      tagged.spec->id == kPublish || tagged.spec->id == kSpublish) {
     tagged.error =
         "ERR SEQ only tags data-changing commands (not '" + std::string(tagged.spec->name) + "')";
     return tagged;

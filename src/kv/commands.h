@@ -281,6 +281,10 @@ enum class CommandId : uint8_t {
   kLastsave,
   kSave,
   kShutdown,
+  // sharded pub/sub (Redis 7.0): channels in a namespace of their own, routed by slot
+  kSpublish,
+  kSsubscribe,
+  kSunsubscribe,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

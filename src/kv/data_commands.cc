@@ -557,6 +557,8 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
       return execute_set(store, argv, now, out);
     case CommandId::kPublish:  // delivered by the node; the store is not touched
       return out->integer(context.publish ? context.publish->publish(argv[1], argv[2]) : 0);
+    case CommandId::kSpublish:
+      return out->integer(context.publish ? context.publish->spublish(argv[1], argv[2]) : 0);
     case CommandId::kSetex:
     case CommandId::kPsetex: {
       const auto at = deadline_of(unit_of(spec.id), *parse_int64(argv[2]), now);

@@ -72,11 +72,12 @@ void write_subscription_frame(RespWriter* out, std::string_view kind, const std:
   out->integer(static_cast<int64_t>(count));
 }
 
-std::string message_frame(std::string_view channel, std::string_view message) {
+std::string message_frame(std::string_view channel, std::string_view message,
+                          std::string_view kind) {
   std::string frame;
   RespWriter out(&frame);
   write_push_header(&out, 3);
-  out.bulk("message");
+  out.bulk(kind);
   out.bulk(channel);
   out.bulk(message);
   return frame;
@@ -108,20 +109,30 @@ bool PubSubRegistry::psubscribe(uint64_t client, const std::string& pattern) {
   return add(clients_[client].patterns, patterns_, client, pattern);
 }
 
+bool PubSubRegistry::ssubscribe(uint64_t client, const std::string& channel) {
+  return add(clients_[client].shards, shards_, client, channel);
+}
+
 bool PubSubRegistry::unsubscribe(uint64_t client, const std::string& channel) {
-  return remove_subscription(client, channel, false);
+  return remove_subscription(client, channel, Kind::kChannel);
 }
 
 bool PubSubRegistry::punsubscribe(uint64_t client, const std::string& pattern) {
-  return remove_subscription(client, pattern, true);
+  return remove_subscription(client, pattern, Kind::kPattern);
 }
 
-bool PubSubRegistry::remove_subscription(uint64_t client, const std::string& name, bool pattern) {
+bool PubSubRegistry::sunsubscribe(uint64_t client, const std::string& channel) {
+  return remove_subscription(client, channel, Kind::kShard);
+}
+
+bool PubSubRegistry::remove_subscription(uint64_t client, const std::string& name, Kind kind) {
   auto it = clients_.find(client);
   if (it == clients_.end()) return false;
-  const bool removed = pattern ? remove(it->second.patterns, patterns_, client, name)
-                               : remove(it->second.channels, channels_, client, name);
-  if (it->second.channels.empty() && it->second.patterns.empty()) clients_.erase(it);
+  Client& c = it->second;
+  const bool removed = kind == Kind::kPattern ? remove(c.patterns, patterns_, client, name)
+                       : kind == Kind::kShard ? remove(c.shards, shards_, client, name)
+                                              : remove(c.channels, channels_, client, name);
+  if (c.empty()) clients_.erase(it);
   return removed;
 }
 
@@ -137,6 +148,17 @@ std::vector<std::string> PubSubRegistry::patterns_of(uint64_t client) const {
   return {it->second.patterns.begin(), it->second.patterns.end()};
 }
 
+std::vector<std::string> PubSubRegistry::shard_channels_of(uint64_t client) const {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return {};
+  return {it->second.shards.begin(), it->second.shards.end()};
+}
+
+size_t PubSubRegistry::shard_count(uint64_t client) const {
+  auto it = clients_.find(client);
+  return it == clients_.end() ? 0 : it->second.shards.size();
+}
+
 size_t PubSubRegistry::channel_count(uint64_t client) const {
   auto it = clients_.find(client);
   return it == clients_.end() ? 0 : it->second.channels.size();
@@ -150,6 +172,7 @@ size_t PubSubRegistry::pattern_count(uint64_t client) const {
 void PubSubRegistry::remove_client(uint64_t client) {
   for (const std::string& channel : channels_of(client)) unsubscribe(client, channel);
   for (const std::string& pattern : patterns_of(client)) punsubscribe(client, pattern);
+  for (const std::string& channel : shard_channels_of(client)) sunsubscribe(client, channel);
 }
 
 void PubSubRegistry::route(std::string_view channel, std::string_view message,
@@ -162,6 +185,14 @@ void PubSubRegistry::route(std::string_view channel, std::string_view message,
     if (!glob_match(pattern, channel)) continue;
     frames->push_back({pmessage_frame(pattern, channel, message), pattern, true});
     for (uint64_t client : clients) out->push_back({client, frames->size() - 1});
+  }
+}
+
+void PubSubRegistry::route_shard(std::string_view channel, std::string_view message,
+                                 std::vector<Frame>* frames, std::vector<Delivery>* out) const {
+  if (auto it = shards_.find(std::string(channel)); it != shards_.end()) {
+    frames->push_back({message_frame(channel, message, "smessage"), {}, false});
+    for (uint64_t client : it->second) out->push_back({client, frames->size() - 1});
   }
 }
 
@@ -181,10 +212,8 @@ void PubSubRegistry::pubsub_command(std::span<const std::string> argv, RespWrite
                         argv[1].substr(0, 128) + "'. Try PUBSUB HELP.");
     }
     std::vector<std::string_view> names;
-    if (sub == "channels") {  // no shard channels here (SSUBSCRIBE is not offered)
-      for (const auto& [name, clients] : channels_) {
-        if (argv.size() == 2 || glob_match(argv[2], name)) names.push_back(name);
-      }
+    for (const auto& [name, clients] : sub == "channels" ? channels_ : shards_) {
+      if (argv.size() == 2 || glob_match(argv[2], name)) names.push_back(name);
     }
     std::sort(names.begin(), names.end());
     out->array_header(names.size());
@@ -193,10 +222,11 @@ void PubSubRegistry::pubsub_command(std::span<const std::string> argv, RespWrite
   }
   if (sub == "numsub" || sub == "shardnumsub") {
     out->array_header(2 * (argv.size() - 2));
+    const auto& index = sub == "numsub" ? channels_ : shards_;
     for (size_t i = 2; i < argv.size(); ++i) {
       out->bulk(argv[i]);
-      auto it = sub == "numsub" ? channels_.find(argv[i]) : channels_.end();
-      out->integer(it == channels_.end() ? 0 : static_cast<int64_t>(it->second.size()));
+      auto it = index.find(argv[i]);
+      out->integer(it == index.end() ? 0 : static_cast<int64_t>(it->second.size()));
     }
     return;
   }

@@ -27,6 +27,8 @@ class PublishSink {
  public:
   virtual ~PublishSink() = default;
   virtual int64_t publish(std::string_view channel, std::string_view message) = 0;
+  // SPUBLISH: to the subscribers of the shard channel (SSUBSCRIBE).
+  virtual int64_t spublish(std::string_view channel, std::string_view message) = 0;
 };
 
 // The one place push frames are started: RESP2 sends them as arrays ("*3"). (RESP3 would
@@ -35,8 +37,9 @@ void write_push_header(RespWriter* out, size_t elements);
 // ["subscribe"|"unsubscribe"|"psubscribe"|"punsubscribe", channel or nil, count].
 void write_subscription_frame(RespWriter* out, std::string_view kind, const std::string* channel,
                               size_t count);
-// ["message", channel, message]
-std::string message_frame(std::string_view channel, std::string_view message);
+// ["message", channel, message] (["smessage", ...] for a shard channel)
+std::string message_frame(std::string_view channel, std::string_view message,
+                          std::string_view kind = "message");
 // ["pmessage", pattern, channel, message]
 std::string pmessage_frame(std::string_view pattern, std::string_view channel,
                            std::string_view message);
@@ -53,14 +56,23 @@ class PubSubRegistry {
   bool unsubscribe(uint64_t client, const std::string& channel);
   bool psubscribe(uint64_t client, const std::string& pattern);
   bool punsubscribe(uint64_t client, const std::string& pattern);
+  bool ssubscribe(uint64_t client, const std::string& channel);  // shard channels
+  bool sunsubscribe(uint64_t client, const std::string& channel);
   // A client's channels (or patterns), in byte order.
   std::vector<std::string> channels_of(uint64_t client) const;
   std::vector<std::string> patterns_of(uint64_t client) const;
+  std::vector<std::string> shard_channels_of(uint64_t client) const;
   size_t channel_count(uint64_t client) const;
   size_t pattern_count(uint64_t client) const;
-  // Channels plus patterns: non-zero means subscribed mode.
+  size_t shard_count(uint64_t client) const;
+  // Channels plus patterns: what (P)SUBSCRIBE's frames count (SSUBSCRIBE's count shard
+  // channels alone, as in Redis).
   size_t subscription_count(uint64_t client) const {
     return channel_count(client) + pattern_count(client);
+  }
+  // Every kind: non-zero means subscribed mode.
+  size_t total_count(uint64_t client) const {
+    return subscription_count(client) + shard_count(client);
   }
   void remove_client(uint64_t client);
 
@@ -68,6 +80,7 @@ class PubSubRegistry {
   // INFO's pubsub_channels and pubsub_patterns; PUBSUB NUMPAT.
   size_t channels() const { return channels_.size(); }
   size_t patterns() const { return patterns_.size(); }
+  size_t shard_channels() const { return shards_.size(); }  // INFO's pubsubshard_channels
 
   // Who receives a message on `channel`, and the frame each gets: channel subscribers (in
   // subscription order) with a "message" frame, then each matching pattern's subscribers
@@ -84,19 +97,26 @@ class PubSubRegistry {
   };
   void route(std::string_view channel, std::string_view message, std::vector<Frame>* frames,
              std::vector<Delivery>* out) const;
+  // The same for SPUBLISH: the shard channel's subscribers, with an "smessage" frame.
+  void route_shard(std::string_view channel, std::string_view message, std::vector<Frame>* frames,
+                   std::vector<Delivery>* out) const;
 
   // PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP (argv from "PUBSUB").
   void pubsub_command(std::span<const std::string> argv, RespWriter* out) const;
 
  private:
-  bool remove_subscription(uint64_t client, const std::string& name, bool pattern);
+  enum class Kind : uint8_t { kChannel, kPattern, kShard };
+  bool remove_subscription(uint64_t client, const std::string& name, Kind kind);
 
   struct Client {
     std::set<std::string, std::less<>> channels;
     std::set<std::string, std::less<>> patterns;
+    std::set<std::string, std::less<>> shards;
+    bool empty() const { return channels.empty() && patterns.empty() && shards.empty(); }
   };
   // Subscribers in the order they subscribed (Redis keeps a list per channel).
   std::unordered_map<std::string, std::vector<uint64_t>> channels_;
+  std::unordered_map<std::string, std::vector<uint64_t>> shards_;
   std::map<std::string, std::vector<uint64_t>, std::less<>> patterns_;
   std::unordered_map<uint64_t, Client> clients_;
 };

@@ -29,14 +29,14 @@ bool is_client_command(const kv::Classification& c, const kv::Argv& argv, std::s
 bool is_pubsub_command(kv::CommandId id) {
   using enum kv::CommandId;
   return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
-         id == kPubsub;
+         id == kSsubscribe || id == kSunsubscribe || id == kPubsub;
 }
 
 // What a connection in subscribed mode may run (RESP2), as in Redis.
 bool allowed_when_subscribed(kv::CommandId id) {
   using enum kv::CommandId;
   return id == kSubscribe || id == kUnsubscribe || id == kPsubscribe || id == kPunsubscribe ||
-         id == kPing || id == kQuit || id == kReset;
+         id == kSsubscribe || id == kSunsubscribe || id == kPing || id == kQuit || id == kReset;
 }
 
 }  // namespace

@@ -33,38 +33,47 @@ void PubSubHub::command(const kv::Argv& argv, const kv::CommandSpec& spec, kv::C
   if (!conn) return slot.complete(kv::encode_error("ERR pub/sub needs a client connection"));
   const uint64_t id = client.id;
   const bool patterns = spec.id == kPsubscribe || spec.id == kPunsubscribe;
-  if (spec.id == kSubscribe || spec.id == kPsubscribe) {
+  const bool shards = spec.id == kSsubscribe || spec.id == kSunsubscribe;
+  // What the frames count: shard channels for S(UN)SUBSCRIBE, else channels plus patterns.
+  const auto count = [&] {
+    return shards ? registry_.shard_count(id) : registry_.subscription_count(id);
+  };
+  if (spec.id == kSubscribe || spec.id == kPsubscribe || spec.id == kSsubscribe) {
     for (size_t i = 1; i < argv.size(); ++i) {
       if (patterns) {
         registry_.psubscribe(id, argv[i]);
+      } else if (shards) {
+        registry_.ssubscribe(id, argv[i]);
       } else {
         registry_.subscribe(id, argv[i]);
       }
-      kv::write_subscription_frame(&w, spec.name, &argv[i], registry_.subscription_count(id));
+      kv::write_subscription_frame(&w, spec.name, &argv[i], count());
     }
   } else {
     // Without arguments: every channel (pattern) it has; a nil one if none.
     const std::vector<std::string> all =
         argv.size() > 1 ? std::vector<std::string>(argv.begin() + 1, argv.end())
-                        : (patterns ? registry_.patterns_of(id) : registry_.channels_of(id));
+        : patterns      ? registry_.patterns_of(id)
+        : shards        ? registry_.shard_channels_of(id)
+                        : registry_.channels_of(id);
     for (const std::string& name : all) {
       if (patterns) {
         registry_.punsubscribe(id, name);
+      } else if (shards) {
+        registry_.sunsubscribe(id, name);
       } else {
         registry_.unsubscribe(id, name);
       }
-      kv::write_subscription_frame(&w, spec.name, &name, registry_.subscription_count(id));
+      kv::write_subscription_frame(&w, spec.name, &name, count());
     }
-    if (all.empty()) {
-      kv::write_subscription_frame(&w, spec.name, nullptr, registry_.subscription_count(id));
-    }
+    if (all.empty()) kv::write_subscription_frame(&w, spec.name, nullptr, count());
   }
   update(client, conn);
   slot.complete(std::move(out), argv);
 }
 
 void PubSubHub::update(kv::ClientState& client, const std::shared_ptr<ClientConnection>& conn) {
-  const size_t count = registry_.subscription_count(client.id);
+  const size_t count = registry_.total_count(client.id);
   const bool was = client.subscriptions != 0;
   client.subscriptions = count;
   if (was == (count != 0)) return;
@@ -91,6 +100,14 @@ void PubSubHub::on_disconnect(uint64_t client_id) {
 }
 
 int64_t PubSubHub::publish(std::string_view channel, std::string_view message) {
+  return deliver(channel, message, /*shard=*/false);
+}
+
+int64_t PubSubHub::spublish(std::string_view channel, std::string_view message) {
+  return deliver(channel, message, /*shard=*/true);
+}
+
+int64_t PubSubHub::deliver(std::string_view channel, std::string_view message, bool shard) {
   if (registry_.empty()) return 0;
   // Taken out while pushing: a push over the output limit closes its connection, which
   // comes back here (on_disconnect) and changes the registry.
@@ -98,7 +115,11 @@ int64_t PubSubHub::publish(std::string_view channel, std::string_view message) {
   std::vector<kv::PubSubRegistry::Delivery> deliveries = std::move(deliveries_);
   frames.clear();
   deliveries.clear();
-  registry_.route(channel, message, &frames, &deliveries);
+  if (shard) {
+    registry_.route_shard(channel, message, &frames, &deliveries);
+  } else {
+    registry_.route(channel, message, &frames, &deliveries);
+  }
   int64_t receivers = 0;
   for (const auto& d : deliveries) {
     auto it = subscribers_.find(d.client);

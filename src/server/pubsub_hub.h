@@ -1,7 +1,7 @@
 // PubSubHub: one node's pub/sub. It answers SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE,
-// PUNSUBSCRIBE and PUBSUB for the node's connections, and, as the node's kv::PublishSink,
-// delivers each PUBLISH entry the node applies to its own subscribers, in log order. So a
-// message reaches the subscribers of every node, in the same order on all of them.
+// PUNSUBSCRIBE, SSUBSCRIBE, SUNSUBSCRIBE and PUBSUB for the node's connections, and, as the node's
+// kv::PublishSink, delivers each PUBLISH entry the node applies to its own subscribers, in log
+// order. So a message reaches the subscribers of every node, in the same order on all of them.
 //
 // Delivery is a side effect of applying, outside the replicated state: pushes go to the
 // connections' output buffers, bounded by the pubsub output limit class (a subscriber
@@ -35,14 +35,19 @@ class PubSubHub final : public kv::PublishSink {
   void on_disconnect(uint64_t client_id);
 
   int64_t publish(std::string_view channel, std::string_view message) override;
+  int64_t spublish(std::string_view channel, std::string_view message) override;
 
   // INFO: pubsub_channels, pubsub_patterns. CLIENT LIST: sub=, psub=.
   size_t channels() const { return registry_.channels(); }
   size_t patterns() const { return registry_.patterns(); }
   size_t channel_count(uint64_t client) const { return registry_.channel_count(client); }
   size_t pattern_count(uint64_t client) const { return registry_.pattern_count(client); }
+  size_t shard_channels() const { return registry_.shard_channels(); }
+  size_t shard_count(uint64_t client) const { return registry_.shard_count(client); }
 
  private:
+  // PUBLISH and SPUBLISH: the message to the node's subscribers of `channel`.
+  int64_t deliver(std::string_view channel, std::string_view message, bool shard);
   // After a change of the client's subscriptions: its count, its output limit class.
   void update(kv::ClientState& client, const std::shared_ptr<ClientConnection>& conn);
 

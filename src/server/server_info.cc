@@ -233,7 +233,7 @@ std::string Server::info_stats() const {
   t.add("evicted_clients", 0);
   t.add("pubsub_channels", pubsub_.channels());  // this node's subscriptions
   t.add("pubsub_patterns", pubsub_.patterns());
-  t.add("pubsubshard_channels", 0);
+  t.add("pubsubshard_channels", pubsub_.shard_channels());
   t.add("latest_fork_usec", snapshot_stats_.last_fork_usec);
   t.add("total_forks", snapshot_stats_.taken + snapshot_stats_.failed);
   t.add("tracking_total_keys", 0);

@@ -160,7 +160,8 @@ std::string Server::client_line(const ClientConnection& c) const {
     return std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
   };
   {
-    const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id);
+    const size_t sub = pubsub_.channel_count(id), psub = pubsub_.pattern_count(id),
+                 ssub = pubsub_.shard_count(id);
     const ClientConnection::Usage u = conn->usage();
     const ClientService::ClientView v = service_->view(id);
     const kv::ClientState& st = conn->state();
@@ -169,13 +170,13 @@ std::string Server::client_line(const ClientConnection& c) const {
         sizeof(ClientConnection) + u.qbuf + u.qbuf_free + u.argv_mem + u.rbs + u.omem + v.multi_mem;
     return fmt::format(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} "
-        "ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 "
+        "ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 "
         "oll={} omem={} tot-mem={} events={}{} cmd={} user={} redir=-1 resp={}\n",
         id, conn->peer(), conn->local(), u.fd, st.name, seconds(conn->connected_at()),
         seconds(conn->last_command_at()),
-        client_flags(is_monitor(id), sub + psub != 0, v.multi >= 0, v.blocked), sub, psub, v.multi,
-        u.qbuf, u.qbuf_free, u.argv_mem, v.multi_mem, u.rbs, u.rbs, u.oll, u.omem, tot_mem,
-        u.reading ? "r" : "", u.writing ? "w" : "", client_cmd(*conn),
+        client_flags(is_monitor(id), sub + psub + ssub != 0, v.multi >= 0, v.blocked), sub, psub,
+        ssub, v.multi, u.qbuf, u.qbuf_free, u.argv_mem, v.multi_mem, u.rbs, u.rbs, u.oll, u.omem,
+        tot_mem, u.reading ? "r" : "", u.writing ? "w" : "", client_cmd(*conn),
         st.user != nullptr ? st.user->name : std::string("default"), st.protocol);
   }
 }

@@ -1,7 +1,8 @@
 """Unmodified Node.js clients and applications (pinned in node/package.json) on a 3-node
 cluster:
   - node-redis (the `redis` package): a tour of data types, MULTI, WATCH, scripts, SCAN,
-    blocking pops and pub/sub on the leader, and its cluster client seeded with a follower;
+    blocking pops and pub/sub on the leader, and its cluster client seeded with a follower
+    (with sharded pub/sub);
   - Redlock over ioredis's cluster client: workers increment a counter under one lock (a
     GET and a SET that only the lock protects) while the leader is killed with SIGKILL.
     No two workers ever hold the lock at once, no acknowledged increment is lost, and the
@@ -45,6 +46,7 @@ class NodeRedisTest(ClusterTestCase):
             "watchAborted": "WatchError", "afterWatch": "theirs",
             "blpop": {"key": "nr:q", "element": "job"}, "publish": 1, "message": "hello",
             "cluster": ["OK"] * 5 + ["0", "1", "2", "3", "4"], "clusterMulti": [1, 2],
+            "spublish": 1, "smessage": "sharded",
         }
         self.assertEqual(got, expected)
 

@@ -64,6 +64,17 @@ SCRIPTS = {
         (0, 1, "SUBSCRIBE", "news1", "other"), (0, 1, "PSUBSCRIBE", "news1*"),
         (0, 1, "PSUBSCRIBE", "news*"), (0, 1, "UNSUBSCRIBE", "other"),
         (0, 1, "PUNSUBSCRIBE"), (1, 1, "ACL", "DELUSER", "psu")],
+    # Redis 7.0's sharded pub/sub: shard channels are a namespace of their own, and their
+    # frames count shard channels alone.
+    "sharded pub/sub": [
+        (0, 2, "SSUBSCRIBE", "a", "b"), (0, 1, "SUBSCRIBE", "a"), (0, 1, "SSUBSCRIBE", "a"),
+        (0, 1, "GET", "k"), (0, 1, "PING"), (1, 1, "SPUBLISH", "a", "m1"), (0, 1, "READ"),
+        (1, 1, "PUBLISH", "a", "m2"), (0, 1, "READ"), (1, 1, "SPUBLISH", "zz", "m3"),
+        (1, 1, "PUBSUB", "SHARDNUMSUB", "a", "b", "c"), (1, 1, "PUBSUB", "SHARDCHANNELS", "a*"),
+        (1, 1, "PUBSUB", "NUMSUB", "a"), (1, 1, "SPUBLISH", "a"), (0, 1, "SUNSUBSCRIBE", "a"),
+        (0, 1, "UNSUBSCRIBE"), (0, 1, "SUNSUBSCRIBE"), (0, 1, "SUNSUBSCRIBE"),
+        (0, 1, "GET", "k"), (1, 1, "SSUBSCRIBE", "c"), (0, 1, "SPUBLISH", "c", "x"),
+        (1, 1, "READ"), (1, 1, "MULTI"), (1, 1, "SPUBLISH", "c", "y")],
 }
 
 
@@ -220,6 +231,29 @@ class PubSubClusterTest(ClusterTestCase):
         time.sleep(0.3)
         self.assertEqual(sub.recv(65536), b">3\r\n$7\r\nmessage\r\n$2\r\nr3\r\n$1\r\nm\r\n")
         sub.close()
+
+    def test_spublish_reaches_shard_subscribers_on_every_node(self):
+        leader = self.c.leader()
+        subs = {i: RawConnection(self.c.client_port[i]) for i in self.c.ids}
+        pub = RawConnection(self.c.client_port[leader])
+        try:
+            for i, c in subs.items():
+                self.assertEqual(c.call("SSUBSCRIBE", "{s}orders"),
+                                 b"*3\r\n$10\r\nssubscribe\r\n$9\r\n{s}orders\r\n:1\r\n")
+            self.assertEqual(pub.call("SPUBLISH", "{s}orders", "o1"), b":1\r\n")
+            for i, c in subs.items():
+                self.assertEqual(c._reply(),
+                                 b"*3\r\n$8\r\nsmessage\r\n$9\r\n{s}orders\r\n$2\r\no1\r\n", i)
+            follower = next(i for i in self.c.ids if i != leader)
+            f = RawConnection(self.c.client_port[follower])
+            try:  # a write: redirected, with the channel's hash slot as a key's
+                self.assertTrue(f.call("SPUBLISH", "{s}orders", "o2").startswith(b"-MOVED 3828 "))
+            finally:
+                f.close()
+        finally:
+            pub.close()
+            for c in subs.values():
+                c.close()
 
     def test_publish_on_a_follower_redirects(self):
         follower = next(i for i in self.c.ids if i != self.c.leader())

@@ -26,6 +26,10 @@ struct RecordingSink final : PublishSink {
     got.emplace_back(channel, message);
     return 3;
   }
+  int64_t spublish(std::string_view channel, std::string_view message) override {
+    got.emplace_back("shard:" + std::string(channel), message);
+    return 2;
+  }
   std::vector<std::pair<std::string, std::string>> got;
 };
 
@@ -92,6 +96,40 @@ TEST(PubSub, PublishIsALogEntryThatDeliversAndChangesNoData) {
   EXPECT_EQ(h.run({"PUBLISH", "ch"}), "-ERR wrong number of arguments for 'publish' command\r\n");
   // A session would keep a reply that depends on this node's subscribers.
   EXPECT_FALSE(classify({"SEQ", "1", "1", "PUBLISH", "ch", "m"}).ok());
+}
+
+// SPUBLISH (Redis 7.0's sharded pub/sub) is a log entry too, delivered to the shard
+// channel's subscribers; SSUBSCRIBE's frames count shard channels alone.
+TEST(PubSub, ShardChannelsAreANamespaceOfTheirOwn) {
+  KvHarness h;
+  RecordingSink sink;
+  h.sm.set_publish_sink(&sink);
+  EXPECT_EQ(h.run({"SPUBLISH", "ch", "m"}), ":2\r\n");
+  EXPECT_EQ(h.run({"EVAL", "return redis.call('spublish', 'ch', 'm2')", "0"}), ":2\r\n");
+  ASSERT_EQ(sink.got.size(), 2u);
+  EXPECT_EQ(sink.got[0], std::make_pair(std::string("shard:ch"), std::string("m")));
+  EXPECT_FALSE(classify({"SEQ", "1", "1", "SPUBLISH", "ch", "m"}).ok());
+
+  PubSubRegistry r;
+  EXPECT_TRUE(r.subscribe(1, "ch"));
+  EXPECT_TRUE(r.ssubscribe(1, "ch"));
+  EXPECT_TRUE(r.ssubscribe(2, "ch"));
+  EXPECT_EQ(r.subscription_count(1), 1u);
+  EXPECT_EQ(r.shard_count(1), 1u);
+  EXPECT_EQ(r.total_count(1), 2u);
+  std::vector<PubSubRegistry::Frame> frames;
+  std::vector<PubSubRegistry::Delivery> out;
+  r.route_shard("ch", "hi", &frames, &out);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].bytes, "*3\r\n$8\r\nsmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+  ASSERT_EQ(out.size(), 2u) << "the channel subscriber of the same name gets nothing";
+  EXPECT_EQ(pubsub(r, {"SHARDCHANNELS"}), "*1\r\n$2\r\nch\r\n");
+  EXPECT_EQ(pubsub(r, {"SHARDNUMSUB", "ch", "x"}), "*4\r\n$2\r\nch\r\n:2\r\n$1\r\nx\r\n:0\r\n");
+  EXPECT_EQ(pubsub(r, {"NUMSUB", "ch"}), "*2\r\n$2\r\nch\r\n:1\r\n");
+  r.remove_client(2);
+  EXPECT_EQ(pubsub(r, {"SHARDNUMSUB", "ch"}), "*2\r\n$2\r\nch\r\n:1\r\n");
+  EXPECT_TRUE(r.sunsubscribe(1, "ch"));
+  EXPECT_EQ(r.shard_channels(), 0u);
 }
 
 TEST(PubSub, PingInSubscribedModeIsAPush) {

@@ -70,6 +70,11 @@ async function main() {
   for (let i = 0; i < 5; ++i) out.cluster.push(await cluster.set(`nr:c${i}`, String(i)));
   for (let i = 0; i < 5; ++i) out.cluster.push(await cluster.get(`nr:c${i}`));
   out.clusterMulti = await cluster.multi().incr("{nr}n").incr("{nr}n").exec();
+  // Sharded pub/sub (Redis 7.0): the cluster client subscribes on the channel's slot owner.
+  const smessage = new Promise((resolve) => cluster.sSubscribe("nr:shard", resolve));
+  await new Promise((r) => setTimeout(r, 100));
+  out.spublish = await cluster.sPublish("nr:shard", "sharded");
+  out.smessage = await smessage;
   cluster.destroy();
   console.log(JSON.stringify(out));
 }
