@@ -121,17 +121,24 @@ int run_local_cluster(int argc, const char* const* argv, const char* self_path) 
 
   int exit_code = 0;
   size_t alive = children.size();
-  while (!g_stop && alive == children.size()) {
+  // A node stopped cleanly (SHUTDOWN from a client) leaves the others running, as a
+  // machine's node would; one that fails stops them all (something is wrong).
+  while (!g_stop && alive > 0 && exit_code == 0) {
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
-      std::cerr << "raftkv cluster: node process " << pid << " exited (status " << status
-                << "); stopping the others\n";
       --alive;
-      exit_code = 1;
       for (auto& c : children) {
         if (c == pid) c = 0;
       }
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        std::cerr << "raftkv cluster: node process " << pid << " stopped; " << alive
+                  << " still running\n";
+        continue;
+      }
+      std::cerr << "raftkv cluster: node process " << pid << " exited (status " << status
+                << "); stopping the others\n";
+      exit_code = 1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

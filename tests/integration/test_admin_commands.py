@@ -2,11 +2,14 @@
 ROLE, LASTSAVE, SAVE, SHUTDOWN and CLIENT REPLY (3-node clusters; CLIENT REPLY byte for
 byte against redis-server 7.0)."""
 import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import time
 import unittest
 
-from cluster import ClusterTestCase
+from cluster import BINARY, ClusterTestCase, env_port_range, free_ports
 from test_transactions import RawConnection, RedisServer
 
 
@@ -123,6 +126,71 @@ class RoleSaveShutdownTest(ClusterTestCase):
         self.assertFalse(self.c.alive(follower))
         self.assertEqual(self.c.procs[follower].returncode, 0)
         self.assertTrue(self.c.client(self.c.leader()).set("after:shutdown", "1"))
+
+
+def consecutive_free_ports(n, port_range):
+    """A base port with n free ports from it (`raftkv cluster` numbers its nodes' ports)."""
+    for _ in range(200):
+        base = free_ports(1, port_range)[0]
+        try:
+            socks = []
+            for p in range(base, base + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no consecutive free ports")
+
+
+class LocalClusterCommandTest(unittest.TestCase):
+    """`raftkv cluster` (the README's first command runs it): a node stopped with SHUTDOWN
+    leaves the others serving; SIGTERM stops them all, with exit status 0."""
+
+    def test_shutdown_of_one_node_leaves_the_others_running(self):
+        client = consecutive_free_ports(3, env_port_range("RAFTKV_IT_CLIENT_PORTS"))
+        peer = consecutive_free_ports(3, env_port_range("RAFTKV_IT_PEER_PORTS"))
+        data = tempfile.mkdtemp(prefix="raftkv-it-local-")
+        proc = subprocess.Popen(
+            [BINARY, "cluster", f"--client-port={client}", f"--peer-port={peer}",
+             f"--data-dir={data}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            def set_on_leader(value, deadline=20):
+                end = time.time() + deadline
+                while time.time() < end:
+                    for port in range(client, client + 3):
+                        try:
+                            c = RawConnection(port)
+                            try:
+                                if c.call("SET", "lc:k", value) == b"+OK\r\n":
+                                    return True
+                            finally:
+                                c.close()
+                        except OSError:
+                            pass
+                    time.sleep(0.1)
+                return False
+
+            self.assertTrue(set_on_leader("1"))
+            c = RawConnection(client + 2)
+            c.sock.sendall(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            self.assertEqual(c.sock.recv(100), b"")
+            c.close()
+            time.sleep(1)
+            self.assertIsNone(proc.poll(), "the supervisor and the other nodes go on")
+            self.assertTrue(set_on_leader("2"), "two of three nodes still serve")
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=30), 0, proc.stderr.read())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
