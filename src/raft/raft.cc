@@ -263,9 +263,14 @@ void Raft::poll_votes() {
 
 void Raft::handle_vote_request(const Message& m) {
   bool pre = m.type == MessageType::kPreVote;
-  // One vote per term; a pre-vote promises nothing, so it only needs a newer term.
-  bool can_vote =
-      vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) || (pre && m.term > term_);
+  // One vote per term; a pre-vote promises nothing, so it only needs a newer term. A node
+  // with no configuration (one joining, possibly under the id of a removed member whose
+  // data was wiped) has no log and no memory of the votes that id cast: it grants none,
+  // or a stale candidate that still counts the id as a voter could win a term that
+  // already has a leader (found by the whole-node simulation's membership mix).
+  const bool configured = !tracker_.conf().voters.empty();
+  bool can_vote = configured && (vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
+                                 (pre && m.term > term_));
   bool up_to_date = bugs_.skip_election_restriction || log_.is_up_to_date(m.index, m.log_term);
   Message r;
   r.type = pre ? MessageType::kPreVoteResp : MessageType::kVoteResp;

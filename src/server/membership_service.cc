@@ -290,6 +290,7 @@ void MembershipService::connect_to_members(const raft::ConfState& conf) {
   }
   // A configuration without a node: stop dialling it (it was removed). A joining node has
   // no configuration yet and keeps the peers it was given.
+  links_conf_ = conf;
   if (conf.voters.empty() && !bugs_.prune_without_configuration) return;
   for (auto it = peers_.begin(); it != peers_.end();) {
     if (it->first == options_.id || members.count(it->first)) {
@@ -297,8 +298,34 @@ void MembershipService::connect_to_members(const raft::ConfState& conf) {
       continue;
     }
     links_.remove_peer(it->first);
+    if (!bugs_.prune_without_configuration) departed_[it->first] = it->second;
     it = peers_.erase(it);
   }
+}
+
+void MembershipService::heard_from(const raft::Message& m) {
+  if (m.from == options_.id || peers_.contains(m.from)) return;
+  using raft::MessageType;
+  const bool from_leader = m.type == MessageType::kApp || m.type == MessageType::kHeartbeat ||
+                           m.type == MessageType::kSnapshot;
+  if (!from_leader || driver_ == nullptr || m.term < driver_->node().term()) return;
+  std::optional<net::PeerAddress> addr;
+  if (auto it = departed_.find(m.from); it != departed_.end()) {
+    addr = it->second;
+  } else if (auto peer = members_.peer_address(m.from)) {
+    addr = net::parse_peer_address(*peer);
+  }
+  if (!addr) return;
+  options_.logger->info("node {} leads term {}: dialling it again", m.from, m.term);
+  departed_.erase(m.from);
+  peers_[m.from] = *addr;
+  links_.set_peer(m.from, *addr);
+}
+
+void MembershipService::tick() {
+  const raft::Status st = driver_->status();
+  if (st.conf != links_conf_) connect_to_members(st.conf);
+  announce(st);
 }
 
 void MembershipService::connect_to(raft::NodeId id, const std::string& peer) {
@@ -308,11 +335,11 @@ void MembershipService::connect_to(raft::NodeId id, const std::string& peer) {
   auto it = peers_.find(id);
   if (it != peers_.end() && it->second == *addr) return;
   peers_[id] = *addr;
+  departed_.erase(id);
   links_.set_peer(id, *addr);
 }
 
-void MembershipService::announce() {
-  const raft::Status st = driver_->status();
+void MembershipService::announce(const raft::Status& st) {
   if (st.role != raft::Role::kLeader) return;
   // A leader records the client addresses its peers announced, one entry at a time.
   if (!announcing_peer_) {

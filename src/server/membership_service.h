@@ -41,8 +41,9 @@ struct PeerLinks {
 // Deliberate bugs, for the simulator to prove its checks catch them. Tests only.
 struct MembershipBugs {
   // A node without a configuration (one joining, as `raftkv serve --join`) stops dialling
-  // the peers it was given, as if it had been removed: it cannot answer the leader that
-  // adds it, so it never catches up.
+  // the peers it was given, as if it had been removed, and forgets where they were (so
+  // that heard_from cannot dial its leader again): it cannot answer the leader that adds
+  // it, so it never catches up.
   bool prune_without_configuration = false;
 };
 
@@ -78,8 +79,15 @@ class MembershipService {
   void connect_to_members(const raft::ConfState& conf);
   // A peer's handshake told its client address.
   void learned_client(raft::NodeId id, std::string client) { learned_clients_[id] = client; }
-  // Every tick: a leader records missing client addresses in the log, one entry at a time.
-  void announce();
+  // Every tick: the links follow the configuration in effect if it changed with no entry
+  // applied (a log truncation brings back the members a discarded entry removed), and a
+  // leader records missing client addresses in the log, one entry at a time.
+  void tick();
+  // A message from a peer. If it is one only a leader sends, in a term at least this
+  // node's, from a peer this node does not dial (it pruned it on applying its removal,
+  // and has not yet received the entries that add it back), it dials it again: else it
+  // could never answer its leader. One map lookup when the peer is dialled.
+  void heard_from(const raft::Message& m);
 
   const MemberDirectory& directory() const { return members_; }
   const std::map<raft::NodeId, net::PeerAddress>& peers() const { return peers_; }
@@ -90,6 +98,7 @@ class MembershipService {
 
  private:
   void connect_to(raft::NodeId id, const std::string& peer);
+  void announce(const raft::Status& st);
   void apply_conf(const raft::Entry& entry);
   // The configuration a change asks for, from `argv` and the one in effect; empty (with
   // `slot` answered) if the request is refused.
@@ -109,6 +118,8 @@ class MembershipService {
   MemberDirectory members_;
   std::map<raft::NodeId, net::PeerAddress> peers_;       // what the links dial
   std::map<raft::NodeId, std::string> learned_clients_;  // from peers' handshakes
+  raft::ConfState links_conf_;  // the configuration the links were last made to follow
+  std::map<raft::NodeId, net::PeerAddress> departed_;  // pruned peers: where they were
   bool announcing_peer_ = false;
   raft::Term announced_term_ = 0;
 };

@@ -475,7 +475,7 @@ void Server::on_role_change() {
     last_role_ = st.role;
     last_term_ = st.term;
   }
-  membership_->announce();  // a leader records where clients reach members
+  membership_->tick();  // links follow the configuration; a leader records client addresses
 }
 
 }  // namespace raftkv::server

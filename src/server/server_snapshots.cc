@@ -190,6 +190,7 @@ void Server::send_to_peers(std::vector<raft::Message> msgs) {
 }
 
 void Server::on_peer_message(raft::Message m) {
+  membership_->heard_from(m);
   if (!is_snapshot_stream_message(m)) {
     driver_->step(m);
     return;

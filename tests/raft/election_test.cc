@@ -120,6 +120,22 @@ TEST(Election, OneVotePerTermSurvivesRestart) {
   EXPECT_FALSE(response_of(c, 1).reject) << "a repeated request from the same candidate";
 }
 
+// A node without a configuration (joining, perhaps under a removed member's id after its
+// data was wiped) grants no vote: it has no log to compare and no memory of the votes
+// that id cast, so a stale candidate that still counts the id as a voter could otherwise
+// win a term that already has a leader. Once it has a configuration it votes as usual.
+TEST(Election, ANodeWithoutAConfigurationGrantsNoVote) {
+  Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
+  c.add_node(4);  // joining: no configuration yet
+  c.node(4).step(vote_request(2, 4, 5, 0, 0));
+  EXPECT_TRUE(response_of(c, 4).reject);
+  c.node(4).step(vote_request(2, 4, 6, 0, 0, MessageType::kPreVote));
+  EXPECT_TRUE(response_of(c, 4).reject) << "no pre-vote either";
+  c.add_node(5, ConfState{{1, 2, 5}, {}, {}});
+  c.node(5).step(vote_request(2, 5, 5, 0, 0));
+  EXPECT_FALSE(response_of(c, 5).reject) << "a configured node still votes";
+}
+
 // "Current terms are exchanged whenever servers communicate; if one server's current term
 // is smaller than the other's, then it updates its current term to the larger value. If a
 // candidate or leader discovers that its term is out of date, it immediately reverts to

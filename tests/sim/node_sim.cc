@@ -880,6 +880,22 @@ class NodeSimulation {
     }
   }
 
+  // Why a member lags, for the report: its role, term and leader, and whether it and the
+  // leader reach each other (each node's network sends only to peers its membership
+  // service connected).
+  std::string lag_story(const ServerNode& n) const {
+    const raft::NodeId leader = current_leader();
+    const raft::Status st = n.driver()->status();
+    std::string s = " (" + std::string(raft::to_string(st.role)) + ", term " +
+                    std::to_string(st.term) + ", knows leader n" + std::to_string(st.leader) +
+                    "; leader n" + std::to_string(leader);
+    if (leader != raft::kNoNode) {
+      s += nodes_[leader - 1]->dials(n.id()) ? " dials it" : " does not dial it";
+      s += n.dials(leader) ? ", it dials the leader" : ", it does not dial the leader";
+    }
+    return s + ")";
+  }
+
   // Members must have applied the whole log; nodes outside the configuration (never added,
   // or removed) need not, as nothing replicates to them.
   void check_replicas() {
@@ -900,7 +916,7 @@ class NodeSimulation {
       if (n->driver()->applied_index() != top) {
         return violate("liveness", "n" + std::to_string(n->id()) + " applied " +
                                        std::to_string(n->driver()->applied_index()) + " of " +
-                                       std::to_string(top));
+                                       std::to_string(top) + lag_story(*n));
       }
       if (digest.empty()) digest = n->machine()->digest();
       if (n->machine()->digest() != digest) {

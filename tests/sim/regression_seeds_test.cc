@@ -2,6 +2,7 @@
 // back is caught at once rather than by chance in a long sweep.
 #include <gtest/gtest.h>
 
+#include "sim/node_sim.h"
 #include "sim/simulator.h"
 
 namespace raftkv::sim {
@@ -52,6 +53,29 @@ TEST(RegressionSeeds, EntryAfterASnapshotInTheSameBatch) {
 // tests/raft/testdata/regression_single_voter_durable_vote.txt.
 TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
   expect_passes(9042767, durable_membership_options());
+}
+
+// The whole-node membership mix (raftkv-sim --whole-node --membership on --nodes 3), session
+// 10's sweep from seed 5,000,000. These replays depend on the simulator's draws; the
+// election-safety one also has a scripted case (Election.ANodeWithoutAConfigurationGrants-
+// NoVote in tests/raft).
+//  - 5002087: a leader that pruned a learner on appending its removal, which a later leader
+//    then overwrote, never dialled the learner again (MembershipService::tick now makes the
+//    links follow the configuration in effect when a truncation changes it).
+//  - 5002249: a follower that had pruned a removed node never heard the entries adding it
+//    back, and could not answer it when it led (MembershipService::heard_from dials a
+//    leader it has an address for again).
+//  - 5009254, 5009101: two leaders in one term. A wiped node rejoining under a removed
+//    member's id granted a vote to a stale node that still counted the id as a voter (a
+//    node without a configuration now grants no vote).
+TEST(RegressionSeeds, WholeNodeMembershipLinksAndVotes) {
+  NodeSimOptions o;
+  o.nodes = 3;
+  o.membership = true;
+  for (uint64_t seed : {5002087, 5002249, 5009254, 5009101}) {
+    const NodeSimResult r = run_node_simulation(seed, o);
+    EXPECT_TRUE(r.ok()) << r.report();
+  }
 }
 
 }  // namespace

@@ -226,8 +226,9 @@ void ServerNode::server_command(const kv::Argv& argv, const kv::CommandSpec& spe
 }
 
 void ServerNode::role_tick() {
-  // As the server's role timer: once a tick, a leader records missing client addresses.
-  membership_->announce();
+  // As the server's role timer: once a tick, the links follow the configuration and a
+  // leader records missing client addresses.
+  membership_->tick();
   runtime_.after(config_.tick, [this] { role_tick(); });
 }
 
@@ -277,6 +278,7 @@ void ServerNode::deliver(raft::Message m) {
     if (handshakes_.insert(m.from).second) {
       membership_->learned_client(m.from, sim_client_address(m.from));
     }
+    membership_->heard_from(m);
     driver_->step(m);
   });
 }
