@@ -263,12 +263,12 @@ void Raft::poll_votes() {
 
 void Raft::handle_vote_request(const Message& m) {
   bool pre = m.type == MessageType::kPreVote;
-  // One vote per term; a pre-vote promises nothing, so it only needs a newer term. A node
-  // with no configuration (one joining, possibly under the id of a removed member whose
-  // data was wiped) has no log and no memory of the votes that id cast: it grants none,
-  // or a stale candidate that still counts the id as a voter could win a term that
-  // already has a leader (found by the whole-node simulation's membership mix).
-  const bool configured = !tracker_.conf().voters.empty();
+  // One vote per term; a pre-vote promises nothing, so it only needs a newer term. With
+  // vote_only_when_configured, a node with no configuration (one joining, possibly under
+  // the id of a removed member whose data was wiped) has no log and no memory of the votes
+  // that id cast: it grants none, or a stale candidate that still counts the id as a voter
+  // could win a term that already has a leader (found by the whole-node simulation).
+  const bool configured = !config_.vote_only_when_configured || !tracker_.conf().voters.empty();
   bool can_vote = configured && (vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
                                  (pre && m.term > term_));
   bool up_to_date = bugs_.skip_election_restriction || log_.is_up_to_date(m.index, m.log_term);

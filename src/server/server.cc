@@ -127,6 +127,9 @@ std::string Server::open() {
   dopts.raft.max_size_per_msg = 1 << 20;
   dopts.raft.max_committed_size_per_ready = 1 << 20;  // see RaftDriver::kMaxApplyBytesPerTurn
   dopts.raft.max_inflight_msgs = 256;
+  // A node may rejoin under a removed member's id after its data was wiped (docs/
+  // operations.md); membership changes promote only caught-up learners.
+  dopts.raft.vote_only_when_configured = true;
   dopts.tick = std::chrono::milliseconds(options_.tick_ms);
   dopts.request_timeout = std::chrono::milliseconds(options_.request_timeout_ms);
   dopts.boot_nonce = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();

@@ -120,12 +120,16 @@ TEST(Election, OneVotePerTermSurvivesRestart) {
   EXPECT_FALSE(response_of(c, 1).reject) << "a repeated request from the same candidate";
 }
 
-// A node without a configuration (joining, perhaps under a removed member's id after its
-// data was wiped) grants no vote: it has no log to compare and no memory of the votes
-// that id cast, so a stale candidate that still counts the id as a voter could otherwise
-// win a term that already has a leader. Once it has a configuration it votes as usual.
+// With vote_only_when_configured (as raftkv's server runs), a node without a configuration
+// (joining, perhaps under a removed member's id after its data was wiped) grants no vote: it has no
+// log to compare and no memory of the votes that id cast, so a stale candidate that still counts
+// the id as a voter could otherwise win a term that already has a leader. Once it has a
+// configuration it votes as usual.
 TEST(Election, ANodeWithoutAConfigurationGrantsNoVote) {
-  Cluster c(3, [](Config& cfg) { cfg.pre_vote = false; });
+  Cluster c(3, [](Config& cfg) {
+    cfg.pre_vote = false;
+    cfg.vote_only_when_configured = true;
+  });
   c.add_node(4);  // joining: no configuration yet
   c.node(4).step(vote_request(2, 4, 5, 0, 0));
   EXPECT_TRUE(response_of(c, 4).reject);

@@ -184,7 +184,8 @@ void ServerNode::boot() {
   o.raft.election_tick = config_.election_tick;
   o.raft.heartbeat_tick = 1;
   o.raft.random_seed = rng_.next();
-  o.raft.applied = snap.meta.index;  // the rest of the state is rebuilt from the log
+  o.raft.vote_only_when_configured = true;  // as the server
+  o.raft.applied = snap.meta.index;         // the rest of the state is rebuilt from the log
   o.tick = config_.tick;
   o.request_timeout = config_.request_timeout;
   o.boot_nonce = rng_.next();

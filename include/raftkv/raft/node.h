@@ -132,6 +132,13 @@ struct Config {
   // A leader that has not heard from a quorum within an election timeout steps down; a
   // follower that heard from a leader within the timeout ignores vote requests.
   bool check_quorum = true;
+  // A node with no configuration yet grants no vote (nor pre-vote). Turn it on when ids may
+  // be reused: a node whose data was wiped, started again to join under a removed member's
+  // id, has no log and no memory of the votes that id cast, and could otherwise hand a
+  // stale candidate that still counts the id as a voter a second leader in one term. It
+  // costs liveness only where a voter is added that has received nothing yet (raftkv's
+  // server promotes only caught-up learners, so it never does that).
+  bool vote_only_when_configured = false;
   // Seed of the node's random generator (election timeouts). Same seed, same behaviour.
   uint64_t random_seed = 1;
 
