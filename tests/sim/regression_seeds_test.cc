@@ -56,9 +56,9 @@ TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
 }
 
 // The whole-node membership mix (raftkv-sim --whole-node --membership on --nodes 3), session
-// 10's sweep from seed 5,000,000. These replays depend on the simulator's draws; the
-// election-safety one also has a scripted case (Election.ANodeWithoutAConfigurationGrants-
-// NoVote in tests/raft).
+// 10's sweep from seed 5,000,000. These replays depend on the simulator's draws; each bug
+// also has a scripted case: MembershipLinks.* (tests/sim/membership_links_test.cc) and
+// Election.ANodeWithoutAConfigurationGrantsNoVote (tests/raft).
 //  - 5002087: a leader that pruned a learner on appending its removal, which a later leader
 //    then overwrote, never dialled the learner again (MembershipService::tick now makes the
 //    links follow the configuration in effect when a truncation changes it).

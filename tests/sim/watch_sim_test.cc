@@ -10,100 +10,20 @@
 // acknowledged WATCH increments both wrote the same value.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "sim/server_node.h"
+#include "sim/scripted_cluster.h"
 
 namespace raftkv::sim {
 namespace {
 
-constexpr Time kMs = 10;  // simulated time units (100 us) per ms
+constexpr Time kMs = ScriptedCluster::kMs;
 
-class ThreeNodes {
+// Three founding voters.
+class ThreeNodes : public ScriptedCluster {
  public:
-  ThreeNodes() {
-    raft::ConfState conf;
-    std::map<raft::NodeId, net::PeerAddress> peers;
-    for (raft::NodeId id = 1; id <= 3; ++id) {
-      conf.voters.push_back(id);
-      peers[id] = sim_peer_address(id);
-    }
-    for (raft::NodeId id = 1; id <= 3; ++id) {
-      ServerNode::Env env;
-      env.send = [this](raft::Message m) { send(std::move(m)); };
-      env.applied = [](raft::NodeId, const raft::Entry&, const kv::StateMachine&) {};
-      env.reply = [this](uint64_t conn, uint64_t, std::string reply) {
-        replies_[conn].push_back(std::move(reply));
-      };
-      ServerNodeConfig config;
-      config.initial_peers = peers;
-      nodes_.push_back(
-          std::make_unique<ServerNode>(id, conf, queue_, Rng(40 + id), config, std::move(env)));
-    }
-  }
-
-  void run_for(Time t) {
-    const Time until = queue_.now() + t;
-    while (queue_.run_next(until)) {
-    }
-    queue_.advance_to(until);
-  }
-  // Cuts every message to and from `id` (those in flight too), or heals it.
-  void isolate(raft::NodeId id) { cut_.insert(id); }
-  void heal() { cut_.clear(); }
-
-  raft::NodeId leader() const {
-    for (const auto& n : nodes_) {
-      if (n->live() && n->driver()->is_leader() && !cut_.contains(n->id())) return n->id();
-    }
-    return raft::kNoNode;
-  }
-  // Runs until `id` leads (handing leadership to it if another node does); false if it
-  // does not within ten seconds.
-  bool make_leader(raft::NodeId id) {
-    for (int i = 0; i < 100 && leader() != id; ++i) {
-      if (raft::NodeId l = leader(); l != raft::kNoNode) {
-        send(l, kOperator, {"RAFT", "TRANSFER", std::to_string(id)});
-      }
-      run_for(100 * kMs);
-    }
-    return leader() == id;
-  }
-
-  void send(raft::NodeId node, uint64_t conn, kv::Argv argv) {
-    nodes_[node - 1]->request(conn, ++op_, std::move(argv));
-  }
-  // Sends and runs until it is answered (at most two seconds); its reply.
-  std::string call(raft::NodeId node, uint64_t conn, kv::Argv argv) {
-    const size_t before = replies_[conn].size();
-    send(node, conn, std::move(argv));
-    for (int i = 0; i < 2000 && replies_[conn].size() == before; ++i) run_for(kMs);
-    return replies_[conn].size() == before ? "(none)" : replies_[conn].back();
-  }
-  const std::vector<std::string>& replies(uint64_t conn) { return replies_[conn]; }
-  raft::Index last_index(raft::NodeId id) const {
-    return nodes_[id - 1]->driver()->status().last_index;
-  }
-
- private:
-  static constexpr uint64_t kOperator = 1000;
-
-  void send(raft::Message m) {
-    queue_.after(kMs, [this, m] {
-      if (cut_.contains(m.from) || cut_.contains(m.to)) return;
-      nodes_[m.to - 1]->deliver(m);
-    });
-  }
-
-  EventQueue queue_;
-  std::vector<std::unique_ptr<ServerNode>> nodes_;
-  std::set<raft::NodeId> cut_;
-  std::map<uint64_t, std::vector<std::string>> replies_;
-  uint64_t op_ = 0;
+  ThreeNodes() : ScriptedCluster(3) {}
 };
 
 constexpr uint64_t kWatcher = 1;  // the connection that WATCHes
