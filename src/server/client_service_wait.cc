@@ -51,9 +51,7 @@ void ClientService::start_wait(uint64_t client_id, Queued&& q, bool block) {
   }
   auto w = std::make_shared<Waiting>(Waiting{client_id, std::move(q), index, wanted, std::nullopt});
   if (timeout_ms > 0) w->deadline = rt_.now() + std::chrono::milliseconds(timeout_ms);
-  Connection& conn = it->second;
-  conn.blocked = true;  // its later commands wait behind it
-  ++conn.reads_in_flight;
+  hold_connection(client_id);  // its later commands wait behind it
   ++stats_.blocked_clients;
   poll_wait(std::move(w));
 }
@@ -61,8 +59,7 @@ void ClientService::start_wait(uint64_t client_id, Queued&& q, bool block) {
 void ClientService::poll_wait(std::shared_ptr<Waiting> w) {
   rt_.after(kWaitPoll, [this, alive = life_.watch(), w = std::move(w)]() mutable {
     if (alive.expired()) return;
-    auto it = connections_.find(w->client_id);
-    if (it == connections_.end()) {  // gone: nobody to tell
+    if (!connections_.contains(w->client_id)) {  // gone: nobody to tell
       --stats_.blocked_clients;
       return;
     }
@@ -77,9 +74,8 @@ void ClientService::poll_wait(std::shared_ptr<Waiting> w) {
       return poll_wait(std::move(w));
     }
     --stats_.blocked_clients;
-    it->second.blocked = false;
     w->q.slot.complete(std::move(reply), w->q.argv);
-    finish_read(w->client_id);
+    release_connection(w->client_id);
   });
 }
 
