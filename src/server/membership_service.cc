@@ -322,8 +322,7 @@ void MembershipService::heard_from(const raft::Message& m) {
   links_.set_peer(m.from, *addr);
 }
 
-void MembershipService::tick() {
-  const raft::Status st = driver_->status();
+void MembershipService::tick(const raft::Status& st) {
   if (st.conf != links_conf_) connect_to_members(st.conf);
   announce(st);
 }

@@ -79,10 +79,11 @@ class MembershipService {
   void connect_to_members(const raft::ConfState& conf);
   // A peer's handshake told its client address.
   void learned_client(raft::NodeId id, std::string client) { learned_clients_[id] = client; }
-  // Every tick: the links follow the configuration in effect if it changed with no entry
-  // applied (a log truncation brings back the members a discarded entry removed), and a
-  // leader records missing client addresses in the log, one entry at a time.
-  void tick();
+  // Every tick, with the driver's status (the caller has it at hand): the links follow the
+  // configuration in effect if it changed with no entry applied (a log truncation brings back the
+  // members a discarded entry removed), and a leader records missing client addresses in the log,
+  // one entry at a time.
+  void tick(const raft::Status& st);
   // A message from a peer. If it is one only a leader sends, in a term at least this
   // node's, from a peer this node does not dial (it pruned it on applying its removal,
   // and has not yet received the entries that add it back), it dials it again: else it

@@ -478,7 +478,7 @@ void Server::on_role_change() {
     last_role_ = st.role;
     last_term_ = st.term;
   }
-  membership_->tick();  // links follow the configuration; a leader records client addresses
+  membership_->tick(st);  // links follow the configuration; a leader records client addresses
 }
 
 }  // namespace raftkv::server

@@ -229,7 +229,7 @@ void ServerNode::server_command(const kv::Argv& argv, const kv::CommandSpec& spe
 void ServerNode::role_tick() {
   // As the server's role timer: once a tick, the links follow the configuration and a
   // leader records missing client addresses.
-  membership_->tick();
+  membership_->tick(driver_->status());
   runtime_.after(config_.tick, [this] { role_tick(); });
 }
 
