@@ -4,8 +4,15 @@
 #include <sstream>
 
 #include "net/handshake.h"
+#include "net/peer_address.h"
 
 namespace raftkv::server {
+
+std::pair<std::string, int64_t> host_and_port(const std::string& address) {
+  auto a = net::parse_peer_address(address);
+  if (!a) return {address, 0};
+  return {a->host, a->port};
+}
 
 namespace {
 

@@ -8,10 +8,12 @@
 // Snapshots carry the whole directory (encoded(), set_encoded()).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "raft/types.h"
 
@@ -22,6 +24,10 @@ struct MemberAddresses {
   std::string peer;    // "host:port", may be empty (known from the command line)
   bool operator==(const MemberAddresses&) const = default;
 };
+
+// A "host:port" address as CLUSTER SLOTS and ROLE name it: host and port (the whole text
+// and 0 if it does not parse).
+std::pair<std::string, int64_t> host_and_port(const std::string& address);
 
 class MemberDirectory {
  public:

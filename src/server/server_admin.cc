@@ -13,7 +13,6 @@
 
 #include "kv/local_commands.h"
 #include "kv/resp_writer.h"
-#include "net/peer_transport.h"
 #include "server/server.h"
 
 namespace raftkv::server {
@@ -21,13 +20,6 @@ namespace raftkv::server {
 namespace {
 
 constexpr auto kSavePoll = std::chrono::milliseconds(10);
-
-// A member's client address as ROLE names it: host and port.
-std::pair<std::string, int64_t> host_port(const std::string& address) {
-  auto a = net::parse_peer_address(address);
-  if (!a) return {address, 0};
-  return {a->host, a->port};
-}
 
 }  // namespace
 
@@ -49,7 +41,7 @@ std::string Server::role_reply() const {
     w.integer(static_cast<int64_t>(st.commit));
     w.array_header(replicas.size());
     for (const auto& [addr, match] : replicas) {
-      const auto [host, port] = host_port(addr);
+      const auto [host, port] = host_and_port(addr);
       w.array_header(3);
       w.bulk(host);
       w.bulk(std::to_string(port));
@@ -59,7 +51,8 @@ std::string Server::role_reply() const {
   }
   const auto leader =
       st.leader == raft::kNoNode ? std::nullopt : members().client_address(st.leader);
-  const auto [host, port] = leader ? host_port(*leader) : std::pair<std::string, int64_t>{"", 0};
+  const auto [host, port] =
+      leader ? host_and_port(*leader) : std::pair<std::string, int64_t>{"", 0};
   w.array_header(5);
   w.bulk("slave");
   w.bulk(host);

@@ -141,11 +141,6 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
   for (raft::NodeId id : st.conf.voters) {
     if (id != leader) order.push_back(id);
   }
-  auto split = [](const std::string& addr) -> std::pair<std::string, int64_t> {
-    auto a = net::parse_peer_address(addr);
-    if (!a) return {addr, 0};
-    return {a->host, a->port};
-  };
   std::string out;
   kv::RespWriter w(&out);
   if (sub == "info") {
@@ -188,7 +183,7 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
       w.integer(0);
       w.integer(16383);
       for (raft::NodeId id : known) {
-        auto [host, port] = split(*members().client_address(id));
+        auto [host, port] = host_and_port(*members().client_address(id));
         w.array_header(3);
         w.bulk(host);
         w.integer(port);
@@ -209,7 +204,7 @@ std::string Server::cluster_reply(const kv::Argv& argv) const {
     w.bulk("nodes");
     w.array_header(known.size());
     for (raft::NodeId id : known) {
-      auto [host, port] = split(*members().client_address(id));
+      auto [host, port] = host_and_port(*members().client_address(id));
       w.array_header(14);
       w.bulk("id");
       w.bulk(cluster_node_id(id));
