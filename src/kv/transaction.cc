@@ -1,8 +1,7 @@
 #include "kv/transaction.h"
 
-#include <cctype>
-
 #include "kv/acl.h"
+#include "kv/ascii.h"
 #include "kv/data_commands.h"
 #include "kv/key_specs.h"
 #include "kv/local_commands.h"
@@ -31,9 +30,7 @@ std::string transaction_queue_error(const Classification& c) {
 std::string queued_subcommand_error(const CommandSpec& spec, std::span<const std::string> argv) {
   const std::string container(spec.name);
   if (argv.size() < 2 || find_key_specs(container + "|help") == nullptr) return {};
-  std::string sub = argv[1];
-  for (char& ch : sub) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::string name = container + "|" + sub;
+  const std::string name = container + "|" + ascii_lower(argv[1]);
   if (name == "client|setinfo") return {};  // Redis 7.2's, which client libraries send
   const NamedKeySpecs* named = find_key_specs(name);
   if (named == nullptr) return unknown_subcommand_error(argv[1], container);
