@@ -87,11 +87,19 @@ class RoleSaveShutdownTest(ClusterTestCase):
     def test_role_on_the_leader_and_a_follower(self):
         leader = self.c.leader()
         self.c.client(leader).set("role:k", "v")
-        role = self.c.client(leader).execute_command("ROLE")
+        followers = sorted(self.c.client_port[i] for i in self.c.ids if i != leader)
+        # A follower is listed once the leader has recorded the client address its
+        # handshake announced (a log entry after the election): wait for that.
+        deadline = time.time() + 10
+        while True:
+            role = self.c.client(leader).execute_command("ROLE")
+            ports = sorted(int(r[1]) for r in role[2])
+            if ports == followers or time.time() > deadline:
+                break
+            time.sleep(0.05)
         self.assertEqual(role[0], b"master")
         self.assertGreater(role[1], 0)
-        ports = sorted(int(r[1]) for r in role[2])
-        self.assertEqual(ports, sorted(self.c.client_port[i] for i in self.c.ids if i != leader))
+        self.assertEqual(ports, followers)
         follower = next(i for i in self.c.ids if i != leader)
         role = self.c.client(follower).execute_command("ROLE")
         self.assertEqual(role[:4], [b"slave", b"127.0.0.1", self.c.client_port[leader],
