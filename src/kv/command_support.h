@@ -58,6 +58,8 @@ struct WriteContext {
   const AclUser* acl_user = nullptr;
   // Where an applied PUBLISH delivers (the node's subscribers; null: nobody).
   PublishSink* publish = nullptr;
+  // Run by a script or function (SORT then sorts a set even BY a constant, as Redis).
+  bool in_script = false;
 };
 
 // A key looked up as a collection of type T: the collection, or nullptr with wrong_type

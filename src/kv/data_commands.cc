@@ -361,7 +361,7 @@ std::string validate_arguments(const CommandSpec& spec, std::span<const std::str
 }
 
 void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  uint64_t now, RespWriter* out) {
+                  uint64_t now, RespWriter* out, bool in_script) {
   if (const auto error = validate_arguments(spec, argv); !error.empty()) return out->error(error);
   // A key whose deadline has passed reads as absent even before a write purges it.
   const auto live = [&](const std::string& key) { return store.find_live(key, now); };
@@ -455,7 +455,7 @@ void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const
     case CommandId::kGeoradiusbymemberRo:
       return execute_geo_read(store, spec, argv, now, out);
     case CommandId::kSortRo:
-      return execute_sort(store, spec, argv, now, nullptr, out);
+      return execute_sort(store, spec, argv, now, nullptr, out, in_script);
     case CommandId::kTouch: {
       int64_t count = 0;
       for (size_t i = 1; i < argv.size(); ++i) count += live(argv[i]) != nullptr ? 1 : 0;
@@ -661,7 +661,7 @@ void execute_write(KvStore& store, const CommandSpec& spec, std::span<const std:
     case CommandId::kRestoreAsking:
       return execute_restore(store, argv, now, out);
     case CommandId::kSort:
-      return execute_sort(store, spec, argv, now, &store, out);
+      return execute_sort(store, spec, argv, now, &store, out, context.in_script);
     case CommandId::kPfadd:
     case CommandId::kPfmerge:
       return execute_hll_write(store, spec, argv, out);

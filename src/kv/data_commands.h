@@ -26,9 +26,10 @@ inline constexpr size_t kMaxValueSize = size_t{512} << 20;
 std::string validate_arguments(const CommandSpec& spec, std::span<const std::string> argv);
 
 // Executes a Route::kRead command and appends its reply. `now` (Unix ms) decides which
-// keys have expired: keys whose deadline is <= now read as absent.
+// keys have expired: keys whose deadline is <= now read as absent. `in_script`: run by a
+// script or function (WriteContext::in_script).
 void execute_read(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  uint64_t now, RespWriter* out);
+                  uint64_t now, RespWriter* out, bool in_script = false);
 
 // Executes a data-changing Route::kWrite command (not SESSION or SEQ, which the state
 // machine handles) and appends its reply. Deterministic: the reply and the new state

@@ -1,8 +1,5 @@
 #include "kv/scripting.h"
 
-#include <algorithm>
-#include <optional>
-
 #include "kv/acl.h"
 
 #include "kv/data_commands.h"
@@ -122,37 +119,6 @@ bool allowed_in_script(const CommandSpec& spec) {
   }
 }
 
-// Inside a script Redis sorts a set even BY a constant pattern (one without '*'), as it
-// does for STORE, so that the reply does not depend on a replica's hash order (sort.c):
-// that is the command without its BY options and with ALPHA. The argv to run instead, or
-// nothing (not SORT of a set BY a constant).
-std::optional<std::vector<std::string>> set_sort_in_script(const KvStore& view,
-                                                           const std::vector<std::string>& argv,
-                                                           uint64_t now) {
-  const Value* value = view.find_live(argv[1], now);
-  if (value == nullptr || collection_of<SetValue>(value) == nullptr) return std::nullopt;
-  std::vector<std::string> out{argv[0], argv[1]};
-  bool constant_by = false;
-  for (size_t j = 2; j < argv.size(); ++j) {  // SORT's tokens (sort_command.cc: parse_sort)
-    if (equals_ci(argv[j], "by") && j + 1 < argv.size()) {
-      constant_by = constant_by || argv[j + 1].find('*') == std::string::npos;
-      ++j;  // dropped with its pattern
-      continue;
-    }
-    // The other options keep their operands: LIMIT takes two, GET and STORE one.
-    size_t operands = equals_ci(argv[j], "limit")                                ? 2
-                      : equals_ci(argv[j], "get") || equals_ci(argv[j], "store") ? 1
-                                                                                 : 0;
-    operands = std::min(operands, argv.size() - j - 1);
-    out.insert(out.end(), argv.begin() + static_cast<long>(j),
-               argv.begin() + static_cast<long>(j + operands + 1));
-    j += operands;
-  }
-  if (!constant_by) return std::nullopt;
-  out.emplace_back("ALPHA");
-  return out;
-}
-
 }  // namespace
 
 void StoreHost::call(const std::vector<std::string>& argv, RespWriter* out) {
@@ -179,14 +145,13 @@ void StoreHost::call(const std::vector<std::string>& argv, RespWriter* out) {
     out->bulk(std::to_string(context_.now_ms % 1000 * 1000));
     return;
   }
-  if (c.spec->id == kSort || c.spec->id == kSortRo) {
-    if (auto sorted = set_sort_in_script(view_, argv, context_.now_ms)) return call(*sorted, out);
-  }
   if (c.route == Route::kWrite) {
     if (read_only_ || store_ == nullptr) return out->error(kReadOnlyScriptError);
     return execute_write(*store_, *c.spec, argv, context_, out);
   }
-  if (c.route == Route::kRead) return execute_read(view_, *c.spec, argv, context_.now_ms, out);
+  if (c.route == Route::kRead) {
+    return execute_read(view_, *c.spec, argv, context_.now_ms, out, /*in_script=*/true);
+  }
   ClientState none;  // PING, ECHO, SELECT: no connection state involved
   execute_local(*c.spec, argv, &none, out);
 }

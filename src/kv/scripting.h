@@ -77,7 +77,9 @@ inline bool is_script_admin_command(CommandId id) {
 class StoreHost final : public ScriptHost {
  public:
   StoreHost(KvStore* store, const KvStore& view, WriteContext context, bool read_only)
-      : store_(store), view_(view), context_(context), read_only_(read_only) {}
+      : store_(store), view_(view), context_(context), read_only_(read_only) {
+    context_.in_script = true;
+  }
   void call(const std::vector<std::string>& argv, RespWriter* out) override;
 
  private:

@@ -124,7 +124,7 @@ size_t sort_store_key(const CommandSpec& spec, std::span<const std::string> argv
 }
 
 void execute_sort(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  uint64_t now, KvStore* target, RespWriter* out) {
+                  uint64_t now, KvStore* target, RespWriter* out, bool in_script) {
   SortArgs args;
   (void)parse_sort(spec, argv, &args);  // validated already
   const Value* value = store.find_live(argv[1], now);
@@ -135,8 +135,9 @@ void execute_sort(const KvStore& store, const CommandSpec& spec, std::span<const
     return out->error(kWrongType);
   }
   const bool storing = args.store_at != 0;
-  // A set has no order of its own to keep: STORE sorts it (ALPHA), as Redis does.
-  if (args.dont_sort && set != nullptr && storing) {
+  // A set has no order of its own to keep: STORE, or a script (whose result must not hang
+  // on a replica's hash order), sorts it (ALPHA), as Redis does (sort.c).
+  if (args.dont_sort && set != nullptr && (storing || in_script)) {
     args.dont_sort = false;
     args.alpha = true;
     args.by.reset();

@@ -24,7 +24,8 @@ bool sort_reads_other_keys(std::span<const std::string> argv);
 size_t sort_store_key(const CommandSpec& spec, std::span<const std::string> argv);
 
 // `argv` has been validated. `target`: where STORE writes (null for SORT_RO and reads).
+// `in_script`: run by a script or function.
 void execute_sort(const KvStore& store, const CommandSpec& spec, std::span<const std::string> argv,
-                  uint64_t now, KvStore* target, RespWriter* out);
+                  uint64_t now, KvStore* target, RespWriter* out, bool in_script);
 
 }  // namespace raftkv::kv
