@@ -14,9 +14,10 @@ constexpr std::string_view kMagic = "RKVP";
 constexpr char kVersion1 = 1;  // no client address
 constexpr char kVersion2 = 2;  // length-prefixed cluster id and client address
 constexpr char kVersion3 = 3;  // v2 and a nonce: the sender authenticates (net/peer_auth.h)
+constexpr char kVersion4 = 4;  // v2, the peer address, and an optional nonce
 constexpr size_t kFixedBytes = kMagic.size() + 1 + sizeof(uint64_t);
 
-static_assert(kFixedBytes + 2 * sizeof(uint16_t) + kMaxClusterIdBytes + kMaxClientAddressBytes +
+static_assert(kFixedBytes + 3 * sizeof(uint16_t) + kMaxClusterIdBytes + 2 * kMaxClientAddressBytes +
                   kHandshakeNonceBytes <=
               kMaxHandshakeFrameBytes);
 
@@ -48,14 +49,16 @@ bool valid_client_address(std::string_view address) {
 }
 
 std::string encode_handshake(const Handshake& h) {
-  const bool v3 = !h.nonce.empty();
-  const bool v2 = !v3 && !h.client_address.empty();
+  const bool v4 = !h.peer_address.empty();
+  const bool v3 = !v4 && !h.nonce.empty();
+  const bool v2 = !v4 && !v3 && !h.client_address.empty();
   std::string out(kMagic);
-  out.push_back(v3 ? kVersion3 : v2 ? kVersion2 : kVersion1);
+  out.push_back(v4 ? kVersion4 : v3 ? kVersion3 : v2 ? kVersion2 : kVersion1);
   append_big_endian(static_cast<uint64_t>(h.node_id), &out);
-  if (v2 || v3) {
+  if (v2 || v3 || v4) {
     append_field(h.cluster_id, &out);
     append_field(h.client_address, &out);
+    if (v4) append_field(h.peer_address, &out);
     out += h.nonce;
   } else {
     out += h.cluster_id;
@@ -71,12 +74,18 @@ std::optional<Handshake> decode_handshake(std::string_view payload) {
   std::string_view rest = payload.substr(kFixedBytes);
   if (version == kVersion1) {
     h.cluster_id = std::string(rest);
-  } else if (version == kVersion2 || version == kVersion3) {
+  } else if (version == kVersion2 || version == kVersion3 || version == kVersion4) {
     std::optional<std::string> cluster_id = take_field(&rest, kMaxClusterIdBytes);
     if (!cluster_id) return std::nullopt;
     std::optional<std::string> client_address = take_field(&rest, kMaxClientAddressBytes);
     if (!client_address || !valid_client_address(*client_address)) return std::nullopt;
-    if (version == kVersion3) {
+    if (version == kVersion4) {
+      std::optional<std::string> peer = take_field(&rest, kMaxClientAddressBytes);
+      if (!peer || peer->empty() || !valid_client_address(*peer)) return std::nullopt;
+      h.peer_address = std::move(*peer);
+    }
+    // v3 always has a nonce; v4 has one or nothing.
+    if (version == kVersion3 || (version == kVersion4 && !rest.empty())) {
       if (rest.size() != kHandshakeNonceBytes) return std::nullopt;
       h.nonce = std::string(rest);
       rest = {};

@@ -34,6 +34,7 @@ OutboundConnection::OutboundConnection(asio::io_context& io, raft::NodeId self, 
       self_(self),
       cluster_id_(options.cluster_id),
       advertised_client_address_(options.advertised_client_address),
+      advertised_peer_address_(options.advertised_peer_address),
       secrets_(options.cluster_secrets),
       tls_(options.tls_client),
       resolver_(io),
@@ -119,7 +120,7 @@ void OutboundConnection::on_connected() {
 }
 
 void OutboundConnection::authenticate() {
-  Handshake hello{self_, cluster_id_, advertised_client_address_, ""};
+  Handshake hello{self_, cluster_id_, advertised_client_address_, "", advertised_peer_address_};
   if (secrets_.empty()) {
     preamble_ = make_frame(encode_handshake(hello));
     return mark_connected();

@@ -73,6 +73,7 @@ class OutboundConnection : public std::enable_shared_from_this<OutboundConnectio
   const raft::NodeId self_;
   const std::string cluster_id_;
   const std::string advertised_client_address_;
+  const std::string advertised_peer_address_;
   const ClusterSecrets secrets_;
   const std::shared_ptr<asio::ssl::context> tls_;
 

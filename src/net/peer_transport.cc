@@ -54,6 +54,10 @@ void PeerTransport::set_peer_info_handler(PeerInfoHandler handler) {
   core_->set_peer_info_handler(std::move(handler));
 }
 
+void PeerTransport::set_peer_address_handler(PeerAddressHandler handler) {
+  core_->set_peer_address_handler(std::move(handler));
+}
+
 void PeerTransport::set_unreachable_handler(std::function<void(raft::NodeId)> handler) {
   core_->set_unreachable_handler(std::move(handler));
 }

@@ -43,6 +43,10 @@ class PeerTransport {
   // advertised_client_address) other than the last one reported for that peer. May throw:
   // the exception is logged and the address still counts as reported.
   using PeerInfoHandler = std::function<void(raft::NodeId, const std::string& client_address)>;
+  // Called when a peer's handshake carries its peer address (TransportOptions::
+  // advertised_peer_address) other than the last one reported for that peer: a peer that
+  // dials us can be dialled back before anything else names it. May throw, as above.
+  using PeerAddressHandler = std::function<void(raft::NodeId, const PeerAddress& address)>;
 
   // `peers` maps every member's id to its peer address, ours included (that is where we
   // listen unless options.listen_address says otherwise). Nothing happens until start().
@@ -73,6 +77,7 @@ class PeerTransport {
 
   // Call before start(), so that no handshake goes unreported.
   void set_peer_info_handler(PeerInfoHandler handler);
+  void set_peer_address_handler(PeerAddressHandler handler);
   // See TransportCore::set_unreachable_handler.
   void set_unreachable_handler(std::function<void(raft::NodeId)> handler);
   // The last client address each peer advertised (peers that advertised none are absent).

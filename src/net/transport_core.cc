@@ -64,6 +64,10 @@ std::error_code TransportCore::start() {
     log_->error("net: invalid advertised client address '{}'", options_.advertised_client_address);
     return std::make_error_code(std::errc::invalid_argument);
   }
+  if (!valid_client_address(options_.advertised_peer_address)) {
+    log_->error("net: invalid advertised peer address '{}'", options_.advertised_peer_address);
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   if (!options_.tls_server != !options_.tls_client) {
     log_->error("net: peer TLS needs both a server and a client context");
     return std::make_error_code(std::errc::invalid_argument);
@@ -252,7 +256,8 @@ bool TransportCore::on_handshake(const Handshake& h,
   }
   current = conn;
   learn_client_address(peer, h.client_address);
-  return !closed_;  // the handler may have destroyed the transport
+  if (!closed_) learn_peer_address(peer, h.peer_address);
+  return !closed_;  // a handler may have destroyed the transport
 }
 
 void TransportCore::learn_client_address(raft::NodeId peer, const std::string& client_address) {
@@ -262,13 +267,29 @@ void TransportCore::learn_client_address(raft::NodeId peer, const std::string& c
   log_->info("net: peer {} serves clients at {}", peer, client_address);
   known = client_address;
   if (!peer_info_handler_) return;
+  call_handler("peer info", [&] { peer_info_handler_(peer, client_address); });
+}
+
+void TransportCore::learn_peer_address(raft::NodeId peer, const std::string& peer_address) {
+  if (peer_address.empty()) return;  // a peer older than v4, or one that advertises nothing
+  std::optional<PeerAddress> parsed = parse_peer_address(peer_address);
+  if (!parsed) return;  // decode_handshake() checked it
+  auto [it, added] = advertised_peers_.try_emplace(peer, *parsed);
+  if (!added && it->second == *parsed) return;
+  it->second = *parsed;
+  log_->info("net: peer {} listens for peers at {}", peer, peer_address);
+  if (!peer_address_handler_) return;
+  call_handler("peer address", [&] { peer_address_handler_(peer, *parsed); });
+}
+
+void TransportCore::call_handler(const char* name, const std::function<void()>& call) {
   // Like the message handler: whatever it throws must not unwind into Asio.
   try {
-    peer_info_handler_(peer, client_address);
+    call();
   } catch (const std::exception& e) {
-    log_->error("net: the peer info handler threw: {}", e.what());
+    log_->error("net: the {} handler threw: {}", name, e.what());
   } catch (...) {
-    log_->error("net: the peer info handler threw a non-standard exception");
+    log_->error("net: the {} handler threw a non-standard exception", name);
   }
 }
 

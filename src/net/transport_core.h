@@ -25,6 +25,7 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
  public:
   using MessageHandler = std::function<void(raft::Message)>;
   using PeerInfoHandler = std::function<void(raft::NodeId, const std::string& client_address)>;
+  using PeerAddressHandler = std::function<void(raft::NodeId, const PeerAddress& address)>;
 
   TransportCore(asio::io_context& io, raft::NodeId self, std::map<raft::NodeId, PeerAddress> peers,
                 MessageHandler on_message, TransportOptions options);
@@ -39,6 +40,9 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   void set_peer(raft::NodeId id, PeerAddress address);
   void remove_peer(raft::NodeId id);
   void set_peer_info_handler(PeerInfoHandler handler) { peer_info_handler_ = std::move(handler); }
+  void set_peer_address_handler(PeerAddressHandler handler) {
+    peer_address_handler_ = std::move(handler);
+  }
   // Called (posted, never from inside send) when a Raft append is queued for a peer whose
   // connection is not up; the node then stops streaming to it (Node::report_unreachable).
   using UnreachableHandler = std::function<void(raft::NodeId)>;
@@ -62,6 +66,10 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   void accept();
   // Records the client address of a handshake and reports it if it is new for that peer.
   void learn_client_address(raft::NodeId peer, const std::string& client_address);
+  // The same for the peer address a v4 handshake carries.
+  void learn_peer_address(raft::NodeId peer, const std::string& peer_address);
+  // Runs a handler of the application's: whatever it throws must not unwind into Asio.
+  void call_handler(const char* name, const std::function<void()>& call);
   std::shared_ptr<OutboundConnection> make_outbound(raft::NodeId id, PeerAddress address);
 
   asio::io_context& io_;
@@ -69,6 +77,7 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   const TransportOptions options_;
   const MessageHandler handler_;
   PeerInfoHandler peer_info_handler_;
+  PeerAddressHandler peer_address_handler_;
   UnreachableHandler unreachable_handler_;
   const std::shared_ptr<spdlog::logger> log_;
 
@@ -85,6 +94,7 @@ class TransportCore : public InboundSink, public std::enable_shared_from_this<Tr
   std::map<raft::NodeId, ReceiveCounters> received_;
   // The last non-empty client address each peer sent (kept after remove_peer: still true).
   std::map<raft::NodeId, std::string> client_addresses_;
+  std::map<raft::NodeId, PeerAddress> advertised_peers_;  // the same for peer addresses
 
   uint64_t unroutable_messages_ = 0;
   uint64_t rejected_connections_ = 0;

@@ -24,6 +24,10 @@ struct TransportOptions {
   // (PeerTransport::set_peer_info_handler). Empty: nothing is advertised, and the handshake
   // stays at version 1. start() fails if it is not valid_client_address().
   std::string advertised_client_address;
+  // Our peer address ("host:port"), sent in every handshake (version 4) so that a peer we
+  // dial can dial us back before its log names us (PeerTransport::set_peer_address_handler).
+  // Empty: not advertised. start() fails if it is not valid_client_address().
+  std::string advertised_peer_address;
   // Where to listen; by default this node's own entry in the peer map. Port 0 picks a free
   // port (see PeerTransport::listen_port()).
   std::optional<PeerAddress> listen_address;

@@ -314,6 +314,8 @@ void MembershipService::heard_from(const raft::Message& m) {
     addr = it->second;
   } else if (auto peer = members_.peer_address(m.from)) {
     addr = net::parse_peer_address(*peer);
+  } else if (auto learned = learned_peers_.find(m.from); learned != learned_peers_.end()) {
+    addr = learned->second;
   }
   if (!addr) return;
   options_.logger->info("node {} leads term {}: dialling it again", m.from, m.term);

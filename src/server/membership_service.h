@@ -79,6 +79,9 @@ class MembershipService {
   void connect_to_members(const raft::ConfState& conf);
   // A peer's handshake told its client address.
   void learned_client(raft::NodeId id, std::string client) { learned_clients_[id] = client; }
+  // A peer's handshake told its peer address: heard_from can dial it back even before
+  // this node applies the entry that names it.
+  void learned_peer(raft::NodeId id, const net::PeerAddress& peer) { learned_peers_[id] = peer; }
   // Every tick, with the driver's status (the caller has it at hand): the links follow the
   // configuration in effect if it changed with no entry applied (a log truncation brings back the
   // members a discarded entry removed), and a leader records missing client addresses in the log,
@@ -86,8 +89,10 @@ class MembershipService {
   void tick(const raft::Status& st);
   // A message from a peer. If it is one only a leader sends, in a term at least this
   // node's, from a peer this node does not dial (it pruned it on applying its removal,
-  // and has not yet received the entries that add it back), it dials it again: else it
-  // could never answer its leader. One map lookup when the peer is dialled.
+  // and has not yet received the entries that add it back) or has never dialled (a member
+  // added while this node lagged), it dials it: else it could never answer its leader. The
+  // address is where it was, or the directory's, or the one its handshake told. One map
+  // lookup when the peer is dialled.
   void heard_from(const raft::Message& m);
 
   const MemberDirectory& directory() const { return members_; }
@@ -117,8 +122,9 @@ class MembershipService {
   RaftDriver* driver_ = nullptr;
   const ClientService* requests_ = nullptr;
   MemberDirectory members_;
-  std::map<raft::NodeId, net::PeerAddress> peers_;       // what the links dial
-  std::map<raft::NodeId, std::string> learned_clients_;  // from peers' handshakes
+  std::map<raft::NodeId, net::PeerAddress> peers_;          // what the links dial
+  std::map<raft::NodeId, std::string> learned_clients_;     // from peers' handshakes
+  std::map<raft::NodeId, net::PeerAddress> learned_peers_;  // the same
   raft::ConfState links_conf_;  // the configuration the links were last made to follow
   std::map<raft::NodeId, net::PeerAddress> departed_;  // pruned peers: where they were
   bool announcing_peer_ = false;

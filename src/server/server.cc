@@ -178,6 +178,12 @@ std::string Server::open() {
   topts.listen_address = options_.listen_peer;
   topts.logger = spdlog::default_logger();
   topts.advertised_client_address = options_.advertise_client.to_string();
+  // Where peers dial us back: the address the member directory records for us, unless it
+  // names no one host (a wildcard listen, or a port the kernel picks).
+  const net::PeerAddress& own = options_.listen_peer;
+  if (own.port != 0 && own.host != "0.0.0.0" && own.host != "::") {
+    topts.advertised_peer_address = own.to_string();
+  }
   if (auto err = peer_security(&topts); !err.empty()) return err;
   // Peers: the command line's, then any the replicated directory knows (members added
   // later, from a snapshot); the log replayed after start adds the rest.
@@ -187,6 +193,9 @@ std::string Server::open() {
       [this](raft::Message m) { on_peer_message(std::move(m)); }, topts);
   transport_->set_peer_info_handler([this](raft::NodeId id, const std::string& client) {
     membership_->learned_client(id, client);
+  });
+  transport_->set_peer_address_handler([this](raft::NodeId id, const net::PeerAddress& peer) {
+    membership_->learned_peer(id, peer);
   });
   transport_->set_unreachable_handler([this](raft::NodeId id) { driver_->report_unreachable(id); });
   if (auto ec = transport_->start()) {

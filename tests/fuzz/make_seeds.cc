@@ -71,9 +71,9 @@ void resp_seeds(const std::filesystem::path& dir) {
 }
 
 void peer_seeds(const std::filesystem::path& dir) {
-  const std::string v1 = net::make_frame(net::encode_handshake({1, "raftkv", "", ""}));
+  const std::string v1 = net::make_frame(net::encode_handshake({1, "raftkv", "", "", ""}));
   const std::string v2 =
-      net::make_frame(net::encode_handshake({2, "raftkv", "127.0.0.1:6379", ""}));
+      net::make_frame(net::encode_handshake({2, "raftkv", "127.0.0.1:6379", "", ""}));
   raft::Message vote;
   vote.type = raft::MessageType::kVote;
   vote.from = 2;
@@ -89,11 +89,15 @@ void peer_seeds(const std::filesystem::path& dir) {
         std::string(1, '\x07') + v1 + net::make_frame(proto::encode(append_entries())));
   // v3: a nonce, then a response-shaped frame (a real one needs the acceptor's nonce).
   const std::string v3 = net::make_frame(
-      net::encode_handshake({3, "raftkv", "127.0.0.1:6379", std::string(32, '\x5a')}));
+      net::encode_handshake({3, "raftkv", "127.0.0.1:6379", std::string(32, '\x5a'), ""}));
   const std::string response = "RKVA" + std::string(1, '\x01') + std::string(32, '\x11');
   write(dir, "v3_auth_vote",
         std::string(1, '\x09') + v3 + net::make_frame(response) +
             net::make_frame(proto::encode(vote)));
+  // v4: the peer address, without a nonce.
+  const std::string v4 = net::make_frame(
+      net::encode_handshake({4, "raftkv", "127.0.0.1:6379", "", "127.0.0.1:7379"}));
+  write(dir, "v4_vote", std::string(1, '\x04') + v4 + net::make_frame(proto::encode(vote)));
   write(dir, "v2_vote_snap",
         std::string(1, '\x20') + v2 + net::make_frame(proto::encode(vote)) +
             net::make_frame(proto::encode(snap)));

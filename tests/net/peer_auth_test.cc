@@ -22,7 +22,7 @@ const std::string kNew = "new-secret-0123456789abcdef";
 
 // A dialer's v3 handshake payload claiming `id`.
 std::string hello(raft::NodeId id, const std::string& nonce = random_nonce()) {
-  return encode_handshake({id, "c", "127.0.0.1:6379", nonce});
+  return encode_handshake({id, "c", "127.0.0.1:6379", nonce, ""});
 }
 
 // Runs one exchange; returns "" if both sides accept, else the first refusal.

@@ -171,7 +171,7 @@ class RawClient {
 };
 
 std::string handshake_frame(raft::NodeId id, const std::string& cluster = "test-cluster") {
-  return make_frame(encode_handshake({id, cluster, "", ""}));
+  return make_frame(encode_handshake({id, cluster, "", "", ""}));
 }
 
 TEST(PeerTransport, HostileInputClosesOnlyThatConnection) {
@@ -373,10 +373,10 @@ TEST(PeerTransport, InvalidClientAddressesAreRefused) {
   // Set after start(), which is fine only because no peer has connected yet.
   t1.set_peer_info_handler([&](raft::NodeId, const std::string&) { reported = true; });
   RawClient injected(io, cluster.node(1).port);
-  injected.write(make_frame(encode_handshake({9, "test-cluster", "h:1\r\n+OK", ""})));
+  injected.write(make_frame(encode_handshake({9, "test-cluster", "h:1\r\n+OK", "", ""})));
   RawClient oversized(io, cluster.node(1).port);
-  oversized.write(make_frame(
-      encode_handshake({9, "test-cluster", std::string(kMaxClientAddressBytes, 'h') + ":1", ""})));
+  oversized.write(make_frame(encode_handshake(
+      {9, "test-cluster", std::string(kMaxClientAddressBytes, 'h') + ":1", "", ""})));
   ASSERT_TRUE(
       run_until(io, [&] { return injected.closed_by_server() && oversized.closed_by_server(); }));
   EXPECT_EQ(t1.stats().rejected_connections, 2u);

@@ -1,6 +1,7 @@
 // Which peers a node dials, scripted on the shipped nodes (ScriptedCluster): the regression
 // cases of the whole-node sweep's membership mix (session 10, seeds 5002087 and 5002249;
-// docs/simulator.md), independent of the simulator's random draws. A node's transport
+// session 11, seeds 5001334 and 5001326 at 5 nodes; docs/simulator.md), independent of the
+// simulator's random draws. A node's transport
 // sends only to the peers its MembershipService dials, so a member it does not dial is one
 // it can neither replicate to nor answer.
 #include <gtest/gtest.h>
@@ -75,6 +76,31 @@ TEST(MembershipLinks, AFollowerDialsALeaderItHadRemoved) {
   c.run_for(2000 * kMs);
   EXPECT_TRUE(c.node(2).dials(1));
   EXPECT_EQ(c.applied(2), c.applied(1)) << "the follower caught up with its leader";
+}
+
+// A founder is cut off while a spare is added and made a voter, and the spare comes to
+// lead. Back, the founder hears the new leader's appends, but neither its configuration
+// nor its member directory names it yet (those entries are what it must receive), so
+// nothing told it where the leader listens but the leader's handshake (v4, which carries
+// the dialler's peer address). Without it, the founder could never answer and never
+// caught up: a liveness failure whenever the cluster needs its vote.
+TEST(MembershipLinks, AFollowerDialsALeaderAddedWhileItLagged) {
+  ScriptedCluster c(3, 1);
+  ASSERT_TRUE(c.make_leader(2));
+  ASSERT_EQ(c.call(2, kClient, {"SET", "k", "1"}), "+OK\r\n");
+  c.run_for(200 * kMs);
+  c.isolate(1);
+  ASSERT_EQ(c.call(2, kOperator, add_learner(4)), "+OK\r\n");
+  c.run_for(500 * kMs);
+  ASSERT_EQ(c.call(2, kOperator, {"RAFT", "SET-VOTERS", "1", "2", "3", "4"}), "+OK\r\n");
+  c.run_for(500 * kMs);
+  ASSERT_TRUE(c.make_leader(4));
+  ASSERT_EQ(c.call(4, kClient, {"SET", "k", "2"}), "+OK\r\n");
+  ASSERT_FALSE(c.node(1).dials(4)) << "nothing node 1 applied names node 4";
+  c.heal();
+  c.run_for(2000 * kMs);
+  EXPECT_TRUE(c.node(1).dials(4));
+  EXPECT_EQ(c.applied(1), c.applied(4)) << "the founder caught up with its new leader";
 }
 
 }  // namespace

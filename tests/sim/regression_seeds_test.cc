@@ -68,14 +68,21 @@ TEST(RegressionSeeds, SingleVoterCountsItsVoteOnlyOnceDurable) {
 //  - 5009254, 5009101: two leaders in one term. A wiped node rejoining under a removed
 //    member's id granted a vote to a stale node that still counted the id as a voter (a
 //    node without a configuration now grants no vote).
+//  - 5001334, 5006726 (and 5001326 at 5 nodes), session 11: a spare added while a founder
+//    lagged came to lead; the founder had no entry naming it, so could not dial it to answer
+//    (the v4 handshake now tells the dialler's peer address; MembershipLinks.
+//    AFollowerDialsALeaderAddedWhileItLagged).
 TEST(RegressionSeeds, WholeNodeMembershipLinksAndVotes) {
   NodeSimOptions o;
   o.nodes = 3;
   o.membership = true;
-  for (uint64_t seed : {5002087, 5002249, 5009254, 5009101}) {
+  for (uint64_t seed : {5002087, 5002249, 5009254, 5009101, 5001334, 5006726}) {
     const NodeSimResult r = run_node_simulation(seed, o);
     EXPECT_TRUE(r.ok()) << r.report();
   }
+  o.nodes = 5;
+  const NodeSimResult r = run_node_simulation(5001326, o);
+  EXPECT_TRUE(r.ok()) << r.report();
 }
 
 }  // namespace

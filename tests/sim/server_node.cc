@@ -275,9 +275,10 @@ void ServerNode::deliver(raft::Message m) {
   if (!up()) return;
   runtime_.schedule(0, [this, m = std::move(m)] {
     // The first message of a peer stands for its connection's handshake, which tells the
-    // client address it advertises.
+    // client and peer addresses it advertises.
     if (handshakes_.insert(m.from).second) {
       membership_->learned_client(m.from, sim_client_address(m.from));
+      membership_->learned_peer(m.from, sim_peer_address(m.from));
     }
     membership_->heard_from(m);
     driver_->step(m);
