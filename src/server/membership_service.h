@@ -42,8 +42,8 @@ struct PeerLinks {
 struct MembershipBugs {
   // A node without a configuration (one joining, as `raftkv serve --join`) stops dialling
   // the peers it was given, as if it had been removed, and forgets where they were (so
-  // that heard_from cannot dial its leader again): it cannot answer the leader that adds
-  // it, so it never catches up.
+  // that heard_from cannot dial its leader again; it ignores the addresses handshakes tell
+  // too): it cannot answer the leader that adds it, so it never catches up.
   bool prune_without_configuration = false;
 };
 
@@ -81,7 +81,9 @@ class MembershipService {
   void learned_client(raft::NodeId id, std::string client) { learned_clients_[id] = client; }
   // A peer's handshake told its peer address: heard_from can dial it back even before
   // this node applies the entry that names it.
-  void learned_peer(raft::NodeId id, const net::PeerAddress& peer) { learned_peers_[id] = peer; }
+  void learned_peer(raft::NodeId id, const net::PeerAddress& peer) {
+    if (!bugs_.prune_without_configuration) learned_peers_[id] = peer;
+  }
   // Every tick, with the driver's status (the caller has it at hand): the links follow the
   // configuration in effect if it changed with no entry applied (a log truncation brings back the
   // members a discarded entry removed), and a leader records missing client addresses in the log,

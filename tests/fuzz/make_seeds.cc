@@ -95,8 +95,8 @@ void peer_seeds(const std::filesystem::path& dir) {
         std::string(1, '\x09') + v3 + net::make_frame(response) +
             net::make_frame(proto::encode(vote)));
   // v4: the peer address, without a nonce.
-  const std::string v4 = net::make_frame(
-      net::encode_handshake({4, "raftkv", "127.0.0.1:6379", "", "127.0.0.1:7379"}));
+  const std::string v4 =
+      net::make_frame(net::encode_handshake({4, "raftkv", "127.0.0.1:6379", "", "127.0.0.1:7379"}));
   write(dir, "v4_vote", std::string(1, '\x04') + v4 + net::make_frame(proto::encode(vote)));
   write(dir, "v2_vote_snap",
         std::string(1, '\x20') + v2 + net::make_frame(proto::encode(vote)) +
