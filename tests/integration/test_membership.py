@@ -1,6 +1,8 @@
 """Membership changes on a real cluster under a steady write load: grow 3 -> 5 and shrink
 back, and replace the leader's machine. No acknowledged write may be lost; every node ends
-with the same DEBUG DIGEST; the longest write stall during each change is printed."""
+with the same DEBUG DIGEST; the longest write stall during each change is printed. And a
+member that was cut off while a new one joined and came to lead still answers that leader."""
+import re
 import threading
 import time
 import unittest
@@ -122,6 +124,35 @@ class MembershipTest(ClusterTestCase):
         self.assertEqual(members, ",".join(str(i) for i in sorted(remaining)))
         self.check(w, remaining)
 
+    def test_a_cut_off_founder_answers_a_leader_added_while_it_was_away(self):
+        # The founder misses every entry naming node 4, so only node 4's handshake tells it
+        # where node 4 listens. Without that it could never answer node 4, never catch up,
+        # and the cluster could not commit without the founder's vote.
+        leader = self.c.leader()
+        away = next(i for i in self.c.ids if i != leader)
+        self.c.isolate(away)
+        self.add_voter(4)
+        retry(lambda: self.c.member("transfer", 4, node=leader))
+        self.assertEqual(self.c.leader(among=[4]), 4)
+        self.assertTrue(self.c.client(4).set("while-away", "1"))
+        # Node 4 dials the founder at the address the member directory gives (a founder's
+        # proxy): let that one link through, so that the founder hears only node 4, and can
+        # answer only by dialling node 4 directly.
+        port = int(re.search(rf"peer {away} is at 127\.0\.0\.1:(\d+)",
+                             self.c.log_text(4)).group(1))
+        (link,) = [k for k, p in self.c.proxy_port.items() if p == port]
+        self.c.proxies[link].set_cut(False)
+        other = next(i for i in (1, 2, 3) if i not in (leader, away))
+        self.c.wait_converged(ids=[away, 4], timeout=20)
+        with open(f"{self.c.dir}/node{away}.log", errors="replace") as log:
+            self.assertIn(f"peer 4 listens for peers at 127.0.0.1:{self.c.peer_port[4]}",
+                          log.read())
+        # Now the founder's vote is needed: with one of four voters gone, a write commits
+        # only if the three left, the founder away among them, answer.
+        self.c.kill(other)
+        writer = self.c.leader(among=[leader, away, 4], timeout=20)
+        self.assertTrue(self.c.client(writer, timeout=10).set("after", "2"))
+        self.c.wait_converged(ids=[leader, away, 4], timeout=20)
 
 if __name__ == "__main__":
     unittest.main()

@@ -358,6 +358,47 @@ TEST(PeerTransport, PeersLearnEachOthersClientAddressFromTheHandshake) {
   EXPECT_EQ(t1->peer_client_addresses().at(2), "node2.example:7380");
 }
 
+// A node that dials us tells where it listens (handshake v4), with or without cluster
+// secrets (the address is then covered by the proof), so that we can dial it back before
+// anything else names it. Node 1 never had node 2 in its peer map.
+TEST(PeerTransport, ADiallerTellsItsPeerAddress) {
+  for (const bool secrets : {false, true}) {
+    SCOPED_TRACE(secrets ? "with cluster secrets" : "without secrets");
+    asio::io_context io;
+    TransportOptions options = test_options();
+    if (secrets) options.cluster_secrets = {std::string(32, 's')};
+    std::vector<std::pair<raft::NodeId, PeerAddress>> told;
+    std::vector<raft::Message> received;
+    PeerTransport t1(
+        io, 1, {{1, {"127.0.0.1", 0}}},
+        [&received](raft::Message m) { received.push_back(std::move(m)); }, options);
+    t1.set_peer_address_handler(
+        [&told](raft::NodeId id, const PeerAddress& a) { told.emplace_back(id, a); });
+    ASSERT_FALSE(t1.start());
+    options.advertised_peer_address = "127.0.0.1:7102";
+    PeerTransport t2(
+        io, 2, {{2, {"127.0.0.1", 0}}, {1, {"127.0.0.1", t1.listen_port()}}}, [](raft::Message) {},
+        options);
+    ASSERT_FALSE(t2.start());
+    raft::Message m;
+    m.type = raft::MessageType::kHeartbeat;
+    m.from = 2;
+    m.to = 1;
+    m.term = 3;
+    t2.send(m);
+    ASSERT_TRUE(run_until(io, [&] { return !received.empty(); }));
+    EXPECT_EQ(
+        told,
+        (std::vector<std::pair<raft::NodeId, PeerAddress>>{{2, PeerAddress{"127.0.0.1", 7102}}}));
+  }
+  asio::io_context io;
+  TransportOptions bad = test_options();
+  bad.advertised_peer_address = "no-port";
+  PeerTransport t(
+      io, 1, {{1, {"127.0.0.1", 0}}}, [](raft::Message) {}, bad);
+  EXPECT_EQ(t.start(), std::make_error_code(std::errc::invalid_argument));
+}
+
 TEST(PeerTransport, InvalidClientAddressesAreRefused) {
   asio::io_context io;
   TransportOptions options = test_options();
