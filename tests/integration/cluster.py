@@ -234,6 +234,11 @@ class Cluster:
     def log_text(self, i):
         return log_tail(f"{self.dir}/node{i}.log")
 
+    def log_all(self, i):
+        """A node's whole log, every run of it: for a line logged at start, which a busy node
+        (slow under the sanitizers, retrying its peers) soon pushes out of log_text's tail."""
+        return log_tail(f"{self.dir}/node{i}.log", size=None)
+
     def close(self):
         for i in self.ids:
             try:
@@ -380,10 +385,12 @@ def wait_for_log(path, text, timeout=10.0, size=4000):
 
 
 def log_tail(path, size=4000):
-    """The last `size` characters of a node's log file ("" if there is none)."""
+    """The last `size` characters of a node's log file, all of it for None ("" if there is
+    none)."""
     try:
         with open(path, "rb") as f:
-            return f.read().decode(errors="replace")[-size:]
+            text = f.read().decode(errors="replace")
+            return text if size is None else text[-size:]
     except OSError:
         return ""
 

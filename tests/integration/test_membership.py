@@ -139,14 +139,13 @@ class MembershipTest(ClusterTestCase):
         # proxy): let that one link through, so that the founder hears only node 4, and can
         # answer only by dialling node 4 directly.
         port = int(re.search(rf"peer {away} is at 127\.0\.0\.1:(\d+)",
-                             self.c.log_text(4)).group(1))
+                             self.c.log_all(4)).group(1))
         (link,) = [k for k, p in self.c.proxy_port.items() if p == port]
         self.c.proxies[link].set_cut(False)
         other = next(i for i in (1, 2, 3) if i not in (leader, away))
         self.c.wait_converged(ids=[away, 4], timeout=20)
-        with open(f"{self.c.dir}/node{away}.log", errors="replace") as log:
-            self.assertIn(f"peer 4 listens for peers at 127.0.0.1:{self.c.peer_port[4]}",
-                          log.read())
+        self.assertIn(f"peer 4 listens for peers at 127.0.0.1:{self.c.peer_port[4]}",
+                      self.c.log_all(away))
         # Now the founder's vote is needed: with one of four voters gone, a write commits
         # only if the three left, the founder away among them, answer.
         self.c.kill(other)

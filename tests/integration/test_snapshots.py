@@ -125,7 +125,7 @@ class SnapshotTest(ClusterTestCase):
         self.c.leader()
         self.assertEqual(self.c.wait_converged(timeout=20), before)
         for i in self.c.ids:
-            self.assertIn("restored snapshot at index", self.c.log_text(i))
+            self.assertIn("restored snapshot at index", self.c.log_all(i))
 
     def test_bgsave_takes_a_snapshot_now(self):
         leader = self.c.leader()
