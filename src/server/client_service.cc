@@ -175,6 +175,7 @@ void ClientService::run_at_node(const kv::Argv& argv, const kv::Classification& 
     slot.complete(kv::encode_bulk(hooks_.client_info(client.id)), argv);
     return;
   }
+  if (is_client_command(c, argv, "unblock")) return client_unblock(argv, slot);
   if (is_client_command(c, argv, "kill") && hooks_.client_kill) {
     slot.complete(hooks_.client_kill(argv, owner), argv);  // needs every connection
     return;

@@ -197,6 +197,14 @@ class ClientService {
   // connection's writes; `block`: wait for them (up to the timeout), else answer at once.
   void start_wait(uint64_t client_id, Queued&& q, bool block);
   struct Waiting;  // a WAIT that blocks
+  // CLIENT UNBLOCK <id> [TIMEOUT|ERROR] (client_service_block.cc).
+  void client_unblock(const kv::Argv& argv, ReplySlot& slot);
+  // Answers client `id`'s blocking command as its timeout would, or with the UNBLOCKED
+  // error; false if the client is not blocked. A command being tried again (a pop
+  // proposed, XREADGROUP) is answered so once it comes back empty: what it took, it gets.
+  bool unblock_client(uint64_t id, bool error);
+  // The same for a blocking WAIT: `error` or, if null, the count its timeout gives.
+  bool unblock_wait(uint64_t client_id, const std::string* error);
   void poll_wait(std::shared_ptr<Waiting> w);
   int64_t replicas_holding(raft::Index index) const;
   // Transactions (client_service_tx.cc).
@@ -281,7 +289,8 @@ class ClientService {
     std::optional<Runtime::Clock::time_point> deadline;  // none: forever
     std::vector<std::string> last_seen;  // each stream's last entry ID, when last looked
     bool retrying = false;  // tried again (a read or a proposal), the outcome not known yet
-    uint64_t timer = 0;     // only the latest poll_blocked timer acts
+    std::optional<std::string> unblocked;  // CLIENT UNBLOCK's reply, if it came while retrying
+    uint64_t timer = 0;                    // only the latest poll_blocked timer acts
   };
   // For a BLOCK command whose reply is a nil array: waits instead, taking `q`; false for
   // any other command or reply. The connection counts as having a read in flight.
@@ -303,6 +312,7 @@ class ClientService {
     std::optional<Runtime::Clock::time_point> deadline;  // none: forever
     kv::PopBlock block;
     bool in_flight = false;  // its command is proposed again, the outcome not known yet
+    std::optional<std::string> unblocked;  // CLIENT UNBLOCK's reply, if it came in flight
   };
   using PopWaiters = std::map<uint64_t, std::shared_ptr<PopWaiter>>;  // in blocking order
   // For a blocking pop whose reply was nil: waits instead, taking `q`; false for any
@@ -345,7 +355,8 @@ class ClientService {
   Liveness life_;   // for timers that may outlive this object (blocked commands)
   AclLog acl_log_;  // this node's ACL refusals (ACL LOG)
   PopWaiters pop_waiters_;
-  std::set<std::shared_ptr<Blocked>> stream_waiters_;  // XREAD/XREADGROUP BLOCK
+  std::set<std::shared_ptr<Blocked>> stream_waiters_;   // XREAD/XREADGROUP BLOCK
+  std::map<uint64_t, std::shared_ptr<Waiting>> waits_;  // blocking WAITs, by client id
   uint64_t next_pop_seq_ = 0;
   uint64_t pop_ticks_ = 0;
   bool pop_sweep_posted_ = false;

@@ -7,6 +7,9 @@
 // else waits on. With nobody waiting, a write pays one compare.
 #include <algorithm>
 
+#include "kv/ascii.h"
+#include "kv/commands.h"
+#include "kv/int_parse.h"
 #include "kv/resp_writer.h"
 #include "kv/stream_commands.h"
 #include "server/client_service.h"
@@ -58,8 +61,8 @@ bool ClientService::block_if_empty(uint64_t client_id, Queued& q, const std::str
   }
   std::optional<Runtime::Clock::time_point> deadline;
   if (block->timeout_ms > 0) deadline = rt_.now() + std::chrono::milliseconds(block->timeout_ms);
-  auto b =
-      std::make_shared<Blocked>(Blocked{client_id, std::move(q), deadline, std::move(last_seen)});
+  auto b = std::make_shared<Blocked>(
+      Blocked{client_id, std::move(q), deadline, std::move(last_seen), false, std::nullopt, 0});
   // A write (XREADGROUP) holds the connection's later writes back, as a read does.
   Connection& conn = connections_.at(client_id);
   if (b->q.c.route == kv::Route::kWrite) ++conn.reads_in_flight;
@@ -135,6 +138,7 @@ void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
       ++stats_.errors;
       return unblock(b, request_error(*err, b->q.key.slot(b->q.argv)));
     }
+    if (reply == kNilArray && b->unblocked) return unblock(b, std::move(*b->unblocked));
     if (reply == kNilArray) return poll_blocked(b);  // another consumer was first
     unblock(b, std::move(reply));
   };
@@ -150,6 +154,61 @@ void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
   driver_.propose(
       kv::encode_log_command(cmd),
       [done](std::optional<RequestError> err, const std::string& reply) { done(err, reply); });
+}
+
+void ClientService::client_unblock(const kv::Argv& argv, ReplySlot& slot) {
+  // Redis's order: the word count, the reason, then the id.
+  if (argv.size() < 3)
+    return slot.complete(kv::encode_error(kv::wrong_arity_error("client|unblock")), argv);
+  if (argv.size() > 4) {
+    return slot.complete(
+        kv::encode_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
+                         "'. Try CLIENT HELP."),
+        argv);
+  }
+  bool error = false;
+  if (argv.size() == 4) {
+    const std::string reason = kv::ascii_lower(argv[3]);
+    if (reason != "timeout" && reason != "error") {
+      return slot.complete(kv::encode_error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+                           argv);
+    }
+    error = reason == "error";
+  }
+  const std::optional<int64_t> id = kv::parse_int64(argv[2]);
+  if (!id) {
+    return slot.complete(kv::encode_error("ERR value is not an integer or out of range"), argv);
+  }
+  const bool unblocked = *id > 0 && unblock_client(static_cast<uint64_t>(*id), error);
+  slot.complete(kv::encode_integer(unblocked ? 1 : 0), argv);
+}
+
+bool ClientService::unblock_client(uint64_t id, bool error) {
+  const std::string unblocked_error = "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n";
+  const std::string reply = error ? unblocked_error : std::string(kNilArray);
+  for (auto it = pop_waiters_.begin(); it != pop_waiters_.end(); ++it) {
+    PopWaiter& w = *it->second;
+    if (w.client_id != id) continue;
+    if (w.unblocked) return false;  // answered already, once its pop comes back
+    if (w.in_flight) {
+      w.unblocked = reply;
+    } else {
+      end_pop(it, reply);
+      wake_pops();  // an element it was promised may be another waiter's now
+    }
+    return true;
+  }
+  for (const std::shared_ptr<Blocked>& b : stream_waiters_) {
+    if (b->client_id != id) continue;
+    if (b->unblocked) return false;
+    if (b->retrying) {
+      b->unblocked = reply;
+    } else {
+      unblock(b, reply);
+    }
+    return true;
+  }
+  return unblock_wait(id, error ? &unblocked_error : nullptr);
 }
 
 }  // namespace raftkv::server

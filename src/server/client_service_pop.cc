@@ -61,7 +61,7 @@ bool ClientService::enqueue_pop(uint64_t client_id, Queued& q) {
     deadline = rt_.now() + std::chrono::milliseconds(*block->timeout_ms);
   }
   auto w = std::make_shared<PopWaiter>(
-      PopWaiter{client_id, std::move(q), deadline, std::move(*block), false});
+      PopWaiter{client_id, std::move(q), deadline, std::move(*block), false, std::nullopt});
   pop_waiters_.emplace(++next_pop_seq_, std::move(w));
   ++stats_.blocked_clients;
   // A write applied after its nil but answered before it blocked woke nobody: look now.
@@ -204,6 +204,12 @@ void ClientService::pop_outcome(uint64_t seq, std::optional<RequestError> err,
   if (!is_nil(reply)) {
     end_pop(it, reply);
     wake_pops();  // BLMOVE's destination may be another waiter's key
+    return;
+  }
+  // CLIENT UNBLOCK came while it was in flight: answered now, as it asked.
+  if (w.unblocked) {
+    std::string unblocked = std::move(*w.unblocked);
+    end_pop(it, std::move(unblocked));
     return;
   }
   // Another write took the element first: wait on, in place (or, gone, not at all).

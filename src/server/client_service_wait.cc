@@ -53,14 +53,18 @@ void ClientService::start_wait(uint64_t client_id, Queued&& q, bool block) {
   if (timeout_ms > 0) w->deadline = rt_.now() + std::chrono::milliseconds(timeout_ms);
   hold_connection(client_id);  // its later commands wait behind it
   ++stats_.blocked_clients;
+  waits_[client_id] = w;
   poll_wait(std::move(w));
 }
 
 void ClientService::poll_wait(std::shared_ptr<Waiting> w) {
   rt_.after(kWaitPoll, [this, alive = life_.watch(), w = std::move(w)]() mutable {
     if (alive.expired()) return;
-    if (!connections_.contains(w->client_id)) {  // gone: nobody to tell
+    auto registered = waits_.find(w->client_id);
+    if (registered == waits_.end() || registered->second != w) return;  // CLIENT UNBLOCK
+    if (!connections_.contains(w->client_id)) {                         // gone: nobody to tell
       --stats_.blocked_clients;
+      waits_.erase(registered);
       return;
     }
     std::string reply;
@@ -73,10 +77,23 @@ void ClientService::poll_wait(std::shared_ptr<Waiting> w) {
     } else {
       return poll_wait(std::move(w));
     }
+    waits_.erase(registered);
     --stats_.blocked_clients;
     w->q.slot.complete(std::move(reply), w->q.argv);
     release_connection(w->client_id);
   });
+}
+
+bool ClientService::unblock_wait(uint64_t client_id, const std::string* error) {
+  auto it = waits_.find(client_id);
+  if (it == waits_.end()) return false;
+  std::shared_ptr<Waiting> w = std::move(it->second);
+  waits_.erase(it);  // its poll timer finds it gone and stops
+  --stats_.blocked_clients;
+  // Unblocked as by its timeout: the replicas that hold the connection's writes so far.
+  w->q.slot.complete(error ? *error : kv::encode_integer(replicas_holding(w->index)), w->q.argv);
+  release_connection(client_id);
+  return true;
 }
 
 }  // namespace raftkv::server

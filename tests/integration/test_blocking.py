@@ -1,5 +1,6 @@
 """Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP) and
-LMPOP/ZMPOP on real processes: replies byte for byte as redis-server 7.0 gives them, wake-up
+LMPOP/ZMPOP on real processes: replies byte for byte as redis-server 7.0 gives them (CLIENT
+UNBLOCK's too), wake-up
 in the order clients blocked, timeouts that change nothing, and a producer with consumers
 blocked in BLPOP on a 3-node cluster whose leader is killed in the middle: no element is
 handed out twice, and none vanishes unless a pop's reply was an error."""
@@ -12,7 +13,8 @@ import unittest
 import redis
 
 from cluster import ClusterTestCase
-from test_transactions import RawConnection, assert_scripts_match_redis
+from test_redis_differential import Server
+from test_transactions import RawConnection, RedisServer, assert_scripts_match_redis, encode
 
 SCRIPTS = {
     "pops from the first non-empty key": [
@@ -64,6 +66,66 @@ class BlockingRedisCompatTest(ClusterTestCase):
     @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
     def test_replies_match_redis_byte_for_byte(self):
         assert_scripts_match_redis(self, SCRIPTS)
+
+
+def unblock_replies(port, protocol):
+    """What CLIENT UNBLOCK answers, and what each kind of blocked client then gets, at
+    `port`: its argument errors, then for each blocking command and reason the unblock's
+    reply, the blocked client's, a second unblock's and the client's next reply."""
+    out = []
+    admin = RawConnection(port)
+    try:
+        for args in ((), ("x",), ("5", "nope"), ("x", "nope"), ("99999",), ("-1",),
+                     ("1", "timeout", "extra")):
+            out.append(admin.call("CLIENT", "UNBLOCK", *args))
+        for cmd in (("BLPOP", "k", "0"), ("XREAD", "BLOCK", "0", "STREAMS", "x", "$"),
+                    ("BZPOPMIN", "z", "0"), ("BLMPOP", "0", "1", "k", "LEFT"),
+                    ("BRPOPLPUSH", "k", "d", "0"), ("WAIT", "3", "0")):
+            for reason in ("TIMEOUT", "ERROR"):
+                if cmd[0] == "WAIT" and reason == "TIMEOUT":
+                    continue  # the count of replicas: raftkv has two, the server none
+                blocked = Server(port, protocol)  # RESP2 or RESP3 (HELLO 3)
+                try:
+                    blocked.call("SET", "w", "1")  # WAIT waits for this write
+                    client_id = blocked.call("CLIENT", "ID")[0][1:-2].decode()
+                    blocked.sock.sendall(encode(*cmd))
+                    time.sleep(0.1)
+                    out += [admin.call("CLIENT", "UNBLOCK", client_id, reason),
+                            blocked.reader.reply()[0], admin.call("CLIENT", "UNBLOCK", client_id),
+                            blocked.call("PING")[0]]
+                finally:
+                    blocked.close()
+    finally:
+        admin.close()
+    return out
+
+
+class ClientUnblockTest(ClusterTestCase):
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_client_unblock_replies_match_redis_byte_for_byte(self):
+        server = RedisServer()
+        try:
+            leader = self.c.client_port[self.c.leader()]
+            for protocol in (2, 3):
+                with self.subTest(protocol=protocol):
+                    self.assertEqual(unblock_replies(leader, protocol),
+                                     unblock_replies(server.port, protocol))
+        finally:
+            server.close()
+
+    def test_an_unblocked_wait_answers_the_replicas_that_hold_the_write(self):
+        port = self.c.client_port[self.c.leader()]
+        admin, blocked = RawConnection(port), RawConnection(port)
+        try:
+            self.assertEqual(blocked.call("SET", "w", "1"), b"+OK\r\n")
+            client_id = blocked.call("CLIENT", "ID")[1:-2].decode()
+            blocked.sock.sendall(encode("WAIT", "3", "0"))  # two replicas: waits for ever
+            time.sleep(0.2)
+            self.assertEqual(admin.call("CLIENT", "UNBLOCK", client_id), b":1\r\n")
+            self.assertEqual(blocked._reply(), b":2\r\n")
+        finally:
+            admin.close()
+            blocked.close()
 
 
 class Blocker(threading.Thread):

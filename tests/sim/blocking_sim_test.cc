@@ -48,6 +48,12 @@ class OneNode {
   }
   const std::vector<std::string>& replies(uint64_t conn) { return replies_[conn]; }
   ServerNode& node() { return *node_; }
+  Time now() const { return queue_.now(); }
+  // The connection's CLIENT ID, as CLIENT UNBLOCK names it.
+  std::string client_id(uint64_t conn) {
+    const std::string reply = call(conn, {"CLIENT", "ID"});  // ":<id>\r\n"
+    return reply.substr(1, reply.size() - 3);
+  }
 
  private:
   EventQueue queue_;
@@ -167,6 +173,50 @@ TEST(BlockingSim, AWokenStreamReaderIsAnsweredOnceAndWaitsNoMore) {
               "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\nw\r\n")
         << "the second entry went to a client no longer waiting; XADD after " << delay_ms << " ms";
   }
+}
+
+// CLIENT UNBLOCK answers a waiting pop as its timeout would (or with -UNBLOCKED), pops
+// nothing for it afterwards, and lets the connection's later commands run.
+TEST(BlockingSim, ClientUnblockAnswersAWaiterAsItsTimeout) {
+  OneNode n;
+  const std::string id = n.client_id(1);
+  n.send(1, {"BLPOP", "q", "0"});
+  n.send(1, {"SET", "after", "1"});
+  n.run_for(50 * kMs);
+  ASSERT_TRUE(n.replies(1).size() == 1);  // CLIENT ID's
+  EXPECT_EQ(n.call(9, {"CLIENT", "UNBLOCK", id}), ":1\r\n");
+  n.run_for(50 * kMs);
+  EXPECT_EQ(n.replies(1), (std::vector<std::string>{":" + id + "\r\n", "*-1\r\n", "+OK\r\n"}));
+  EXPECT_EQ(n.call(9, {"CLIENT", "UNBLOCK", id}), ":0\r\n") << "no longer blocked";
+  ASSERT_EQ(n.call(9, {"RPUSH", "q", "x"}), ":1\r\n");
+  n.run_for(100 * kMs);
+  EXPECT_EQ(n.call(9, {"LLEN", "q"}), ":1\r\n") << "nothing popped for it";
+  const std::string reader = n.client_id(2);
+  n.send(2, {"XREAD", "BLOCK", "0", "STREAMS", "s", "$"});
+  n.run_for(50 * kMs);
+  EXPECT_EQ(n.call(9, {"CLIENT", "UNBLOCK", reader, "ERROR"}), ":1\r\n");
+  n.run_for(50 * kMs);
+  EXPECT_EQ(n.replies(2).back(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+}
+
+// A waiter whose pop is already proposed when CLIENT UNBLOCK comes (the disk holds the
+// entry) gets what the pop took: an element is never popped for nobody.
+TEST(BlockingSim, ClientUnblockOfAPopInFlightLosesNothing) {
+  OneNode n;
+  const std::string id = n.client_id(1);
+  n.send(1, {"BLPOP", "q", "0"});
+  n.run_for(50 * kMs);
+  ASSERT_EQ(n.call(9, {"RPUSH", "q", "x"}), ":1\r\n");
+  n.node().stall_disk(n.now() + 300 * kMs);  // the woken pop's entry waits on the disk
+  n.run_for(5 * kMs);
+  EXPECT_TRUE(n.replies(1).size() == 1) << "the pop is in flight";
+  n.send(9, {"CLIENT", "UNBLOCK", id});
+  n.run_for(5 * kMs);
+  EXPECT_EQ(n.replies(9).back(), ":1\r\n");
+  n.run_for(500 * kMs);
+  EXPECT_EQ(n.replies(1).back(), popped("q", "x"));
+  EXPECT_EQ(n.call(9, {"LLEN", "q"}), ":0\r\n");
+  EXPECT_EQ(n.call(9, {"CLIENT", "UNBLOCK", id}), ":0\r\n");
 }
 
 }  // namespace
