@@ -57,6 +57,7 @@ constexpr std::array kTable = {
     CommandSpec{"wait", kWait, 3, kN | kNS, kServer, 0, 0, 0},
     CommandSpec{"role", kRole, 1, kN | kA | kF | kNS, kServer, 0, 0, 0},
     CommandSpec{"lastsave", kLastsave, 1, kN | kA | kF, kServer, 0, 0, 0},
+    CommandSpec{"latency", kLatency, -2, kN | kA | kNS, kServer, 0, 0, 0},
     CommandSpec{"save", kSave, 1, kN | kA | kNS, kServer, 0, 0, 0},
     CommandSpec{"shutdown", kShutdown, -1, kN | kA | kNS, kServer, 0, 0, 0},
     CommandSpec{"raft", kRaft, -2, kN | kA, kServer, 0, 0, 0},

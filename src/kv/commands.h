@@ -285,6 +285,8 @@ enum class CommandId : uint8_t {
   kSpublish,
   kSsubscribe,
   kSunsubscribe,
+  // session 11: LATENCY (the monitor's events: none; HISTOGRAM from INFO latencystats)
+  kLatency,
 };
 
 // The kind of value a data command works on: kString for the string and keyspace commands

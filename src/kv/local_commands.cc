@@ -135,10 +135,23 @@ void execute_client(std::span<const std::string> argv, ClientState* client, Resp
     if (mode != "on" && mode != "off") return out->error("ERR syntax error");
     return out->simple("OK");
   }
+  // raftkv offers no client-side caching (CLIENT TRACKING): tracking is always off.
+  if (sub == "getredir" && argv.size() == 2) return out->integer(-1);
+  if (sub == "trackinginfo" && argv.size() == 2) {
+    out->array_header(6);
+    out->bulk("flags");
+    out->array_header(1);
+    out->bulk("off");
+    out->bulk("redirect");
+    out->integer(-1);
+    out->bulk("prefixes");
+    return out->array_header(0);
+  }
   // Plain CLIENT LIST is the server's (it knows every connection); filters are not offered.
   if (sub == "list") return out->error("ERR CLIENT LIST filters (TYPE, ID) are not supported");
   if (sub == "id" || sub == "getname" || sub == "setname" || sub == "setinfo" ||
-      sub == "no-evict" || sub == "info" || sub == "reply") {
+      sub == "no-evict" || sub == "info" || sub == "reply" || sub == "getredir" ||
+      sub == "trackinginfo") {
     return out->error(wrong_arity_error("client|" + sub));
   }
   out->error(unknown_subcommand_error(argv[1], "client"));

@@ -36,6 +36,7 @@ constexpr FieldShape kFunctionStatsFields[] = {{"engines", kMapOfMaps}};
 constexpr FieldShape kKeySpecFields[] = {
     {"flags", kSet}, {"begin_search", kKeySearch}, {"find_keys", kKeySearch}};
 constexpr FieldShape kKeySearchFields[] = {{"spec", kMap}};
+constexpr FieldShape kLatencyCdfFields[] = {{"histogram_usec", kMap}};
 
 // The fields with shapes of their own of each element of an array of maps.
 std::span<const FieldShape> element_fields(Resp3Shape shape) {
@@ -235,12 +236,15 @@ class Converter {
       case kFunctionStats:
         return map(n, kFunctionStatsFields);
       case kMapOfMaps:
+      case kLatencyHistograms:
         if (n % 2 != 0) break;
         header('%', n / 2);
         for (int64_t i = 0; i < n; i += 2) {
-          if (!value(kPlain) || !value(kMap)) return false;
+          if (!value(kPlain) || !value(shape == kMapOfMaps ? kMap : kLatencyCdf)) return false;
         }
         return true;
+      case kLatencyCdf:
+        return map(n, kLatencyCdfFields);
       case kMaps:
       case kXinfoGroups:
       case kAclLog:
@@ -406,7 +410,11 @@ Resp3Shape resp3_shape(const CommandSpec& spec, std::span<const std::string> arg
       if (sub("getkeysandflags")) return kKeysAndFlags;
       return sub("docs") ? kMap : kPlain;
     case kClient:
+      if (sub("trackinginfo")) return kAclUser;  // a map whose flags are a set, as ACL GETUSER's
       return sub("list") || sub("info") ? kVerbatim : kPlain;
+    case kLatency:
+      if (sub("doctor")) return kVerbatim;
+      return sub("histogram") ? kLatencyHistograms : kPlain;
     case kGeosearch:
     case kGeoradius:
     case kGeoradiusbymember:

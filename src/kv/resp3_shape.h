@@ -35,16 +35,18 @@ enum class Resp3Shape : uint8_t {
   kFunctionList,    // FUNCTION LIST: maps, their functions maps, each function's flags a set
   kFunctionStats,   // FUNCTION STATS: a map; its engines a map of maps
   // Nested parts of the shapes above (not for the command table).
-  kXinfoGroups,    // XINFO STREAM FULL's groups: maps, their consumers maps
-  kScorePairList,  // [[m1, s1]...]: the scores doubles (ZMPOP's pairs)
-  kCommandEntry,   // one COMMAND INFO entry
-  kGeoResult,      // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
-  kFunctions,      // FUNCTION LIST's functions of one library: maps, flags a set
-  kMapOfMaps,      // a map whose every value is a map (FUNCTION STATS' engines)
-  kKeySpecs,       // COMMAND INFO's key specs: a set of maps (kKeySpec)
-  kKeySpec,        // one key spec: flags a set, begin_search and find_keys kKeySearch
-  kKeySearch,      // {type, spec}: the spec a map
-  kKeyAndFlags,    // [key, flags]: the flags a set
+  kXinfoGroups,        // XINFO STREAM FULL's groups: maps, their consumers maps
+  kScorePairList,      // [[m1, s1]...]: the scores doubles (ZMPOP's pairs)
+  kCommandEntry,       // one COMMAND INFO entry
+  kGeoResult,          // one GEOSEARCH WITHCOORD result: [member, ..., [lon, lat]]
+  kFunctions,          // FUNCTION LIST's functions of one library: maps, flags a set
+  kMapOfMaps,          // a map whose every value is a map (FUNCTION STATS' engines)
+  kKeySpecs,           // COMMAND INFO's key specs: a set of maps (kKeySpec)
+  kKeySpec,            // one key spec: flags a set, begin_search and find_keys kKeySearch
+  kKeySearch,          // {type, spec}: the spec a map
+  kKeyAndFlags,        // [key, flags]: the flags a set
+  kLatencyHistograms,  // LATENCY HISTOGRAM: a map of command -> kLatencyCdf
+  kLatencyCdf,         // {calls, histogram_usec}: the histogram a map
 };
 
 }  // namespace raftkv::kv

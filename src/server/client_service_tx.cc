@@ -43,6 +43,7 @@ bool runs_at_exec(kv::CommandId id) {
     case kWait:
     case kRole:
     case kLastsave:
+    case kLatency:
       return true;
     default:
       return false;

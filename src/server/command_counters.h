@@ -102,6 +102,7 @@ inline bool counted_by_subcommand(kv::CommandId id) {
     case CommandId::kCluster:
     case CommandId::kMemory:
     case CommandId::kSlowlog:
+    case CommandId::kLatency:
     case CommandId::kScript:
     case CommandId::kFunction:
     case CommandId::kXgroup:

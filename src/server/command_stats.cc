@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cctype>
 #include <memory>
+#include <utility>
+#include <vector>
+
+#include "kv/ascii.h"
+#include "kv/resp_writer.h"
 
 #include "server/reply_slot.h"
 #include "server/server_stats.h"
@@ -116,6 +122,72 @@ std::string info_latencystats(const CommandCounters& counters) {
     out += fmt::format("latency_percentiles_usec_{}:p50={:.3f},p99={:.3f},p99.9={:.3f}\r\n", name,
                        usec(50), usec(99), usec(99.9));
   });
+  return out;
+}
+
+namespace {
+
+// One command's {calls, histogram_usec}. Redis walks its HdrHistogram (two significant
+// digits) at 1024 ns, 2048 ns, ... and names each step by the highest value equivalent to
+// it, in microseconds (1, 2, 4, 8, 16, 33, 66, ...), with the count of values up to it;
+// steps that add nothing are left out.
+void write_cdf(const LatencyHistogram& h, kv::RespWriter* w) {
+  std::vector<std::pair<uint64_t, uint64_t>> steps;
+  uint64_t previous = 0;
+  for (uint64_t level = 1024; previous < h.count() && level < (uint64_t{1} << 41); level *= 2) {
+    const uint64_t unit = uint64_t{1} << (std::bit_width(level) - 1 - 7);
+    const uint64_t cumulative = h.count_at_most(level + unit - 1);
+    if (cumulative > previous) steps.emplace_back((level + unit - 1) / 1000, cumulative);
+    previous = cumulative;
+  }
+  if (previous < h.count()) steps.emplace_back((uint64_t{1} << 41) / 1000, h.count());
+  w->array_header(4);
+  w->bulk("calls");
+  w->integer(static_cast<int64_t>(h.count()));
+  w->bulk("histogram_usec");
+  w->array_header(2 * steps.size());
+  for (const auto& [usec, count] : steps) {
+    w->integer(static_cast<int64_t>(usec));
+    w->integer(static_cast<int64_t>(count));
+  }
+}
+
+}  // namespace
+
+std::string latency_histogram_reply(const CommandCounters& counters,
+                                    std::span<const std::string> names) {
+  std::vector<std::pair<std::string, const LatencyHistogram*>> rows;
+  const auto add = [&](std::string_view name, const CommandResultCounts& row) {
+    if (row.latency && row.latency->count() > 0) rows.emplace_back(name, row.latency.get());
+  };
+  if (names.empty()) {
+    for_each_reported_row(counters, add);
+  }
+  for (const std::string& asked : names) {
+    const std::string name = kv::ascii_lower(asked);
+    if (auto sub = counters.sub_rows().find(name); sub != counters.sub_rows().end()) {
+      add(name, sub->second);  // "config|get"
+      continue;
+    }
+    const kv::CommandSpec* spec = kv::find_command(name);
+    if (spec == nullptr) continue;  // as Redis: an unknown name is skipped
+    if (!counted_by_subcommand(spec->id)) {
+      add(spec->name, counters.row(spec->id));
+      continue;
+    }
+    const std::string prefix = name + "|";
+    for (auto it = counters.sub_rows().lower_bound(prefix);
+         it != counters.sub_rows().end() && it->first.starts_with(prefix); ++it) {
+      add(it->first, it->second);
+    }
+  }
+  std::string out;
+  kv::RespWriter w(&out);
+  w.array_header(2 * rows.size());
+  for (const auto& [name, h] : rows) {
+    w.bulk(name);
+    write_cdf(*h, &w);
+  }
   return out;
 }
 

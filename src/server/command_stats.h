@@ -45,4 +45,10 @@ std::string info_commandstats(const CommandCounters& counters);
 std::string info_latencystats(const CommandCounters& counters);
 std::string info_errorstats(const ErrorCounts& errors);
 
+// LATENCY HISTOGRAM [command ...] (RESP2: a flat map), in Redis 7.0's format: for each
+// command with timed calls (all, or those named; a container names its subcommands), its
+// calls and a cumulative histogram at Redis's power-of-two microsecond steps.
+std::string latency_histogram_reply(const CommandCounters& counters,
+                                    std::span<const std::string> names);
+
 }  // namespace raftkv::server

@@ -28,6 +28,12 @@ class LatencyHistogram {
   // The smallest recorded value v such that `percent` of the values are <= v, as the
   // upper end of its bucket (HdrHistogram's highest equivalent value); 0 when empty.
   uint64_t percentile(double percent) const;
+  // How many recorded values fall in buckets wholly at or below `ns`.
+  uint64_t count_at_most(uint64_t ns) const {
+    uint64_t n = 0;
+    for (size_t i = 0; i < kBuckets && upper_bound(i) <= ns; ++i) n += buckets_[i];
+    return n;
+  }
 
   static size_t index(uint64_t ns) {
     if (ns >= (uint64_t{1} << kMaxBits)) ns = (uint64_t{1} << kMaxBits) - 1;

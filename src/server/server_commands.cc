@@ -17,6 +17,7 @@
 #include "raftkv/raft/version.h"
 #include "server/hash_slot.h"
 #include "server/heap_stats.h"
+#include "server/latency_command.h"
 #include "server/server.h"
 
 namespace raftkv::server {
@@ -105,6 +106,9 @@ void Server::handle_server_command(const kv::Argv& argv, const kv::CommandSpec& 
       return;
     case kv::CommandId::kLastsave:
       slot.complete(kv::encode_integer(last_save_unix()));
+      return;
+    case kv::CommandId::kLatency:
+      slot.complete(latency_command(argv, stats_.commands));
       return;
     case kv::CommandId::kSave:
       save(std::move(slot));

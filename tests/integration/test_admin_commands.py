@@ -1,6 +1,7 @@
 """Redis's administration and connection commands that raftkv answers itself: WAIT,
-ROLE, LASTSAVE, SAVE, SHUTDOWN and CLIENT REPLY (3-node clusters; CLIENT REPLY byte for
-byte against redis-server 7.0)."""
+ROLE, LASTSAVE, SAVE, SHUTDOWN, CLIENT REPLY, LATENCY and CLIENT GETREDIR/TRACKINGINFO
+(3-node clusters; CLIENT REPLY, LATENCY and tracking's replies byte for byte against
+redis-server 7.0)."""
 import shutil
 import signal
 import socket
@@ -10,7 +11,8 @@ import time
 import unittest
 
 from cluster import BINARY, ClusterTestCase, env_port_range, free_ports
-from test_transactions import RawConnection, RedisServer
+from test_redis_differential import Server
+from test_transactions import RawConnection, RedisServer, assert_scripts_match_redis
 
 
 def pipelined(port, commands, settle=0.5):
@@ -50,6 +52,68 @@ class ClientReplyTest(ClusterTestCase):
         self.assertEqual(ours, theirs)
         self.assertEqual(ours, b"+OK\r\n$1\r\n2\r\n$1\r\n2\r\n+PONG\r\n-ERR syntax error\r\n"
                                b"-ERR wrong number of arguments for 'client|reply' command\r\n")
+
+
+def resp3_call(port, *cmd):
+    """The raw RESP3 reply to one command on a new connection."""
+    conn = Server(port, 3)
+    try:
+        return conn.call(*cmd)[0]
+    finally:
+        conn.close()
+
+
+class LatencyTest(ClusterTestCase):
+    # raftkv has no latency monitor (as Redis with latency-monitor-threshold 0, its default)
+    # and no client-side caching (tracking off).
+    SCRIPTS = {
+        "latency monitor off": [
+            (0, "LATENCY", "LATEST"), (0, "LATENCY", "HISTORY", "command"),
+            (0, "LATENCY", "RESET"), (0, "LATENCY", "RESET", "a", "b"), (0, "LATENCY", "DOCTOR"),
+            (0, "LATENCY", "GRAPH", "command"), (0, "LATENCY", "HELP"),
+            (0, "LATENCY", "HISTOGRAM", "nosuch"), (0, "LATENCY"), (0, "LATENCY", "NOPE"),
+            (0, "LATENCY", "LATEST", "x"), (0, "LATENCY", "HISTORY"),
+            (0, "LATENCY", "DOCTOR", "x"), (0, "LATENCY", "GRAPH"), (0, "LATENCY", "HELP", "x"),
+            (0, "MULTI"), (0, "LATENCY", "LATEST"), (0, "LATENCY", "NOPE"), (0, "EXEC"),
+            (0, "EVAL", "return redis.call('latency', 'latest')", "0")],
+        "tracking off": [
+            (0, "CLIENT", "GETREDIR"), (0, "CLIENT", "TRACKINGINFO"),
+            (0, "CLIENT", "GETREDIR", "x"), (0, "CLIENT", "TRACKINGINFO", "x")],
+    }
+
+    @unittest.skipUnless(shutil.which("redis-server"), "redis-server is not installed")
+    def test_replies_match_redis_byte_for_byte(self):
+        assert_scripts_match_redis(self, self.SCRIPTS)
+        server = RedisServer()
+        try:  # RESP3: DOCTOR a verbatim string, TRACKINGINFO a map with a set of flags
+            for cmd in (("LATENCY", "DOCTOR"), ("CLIENT", "TRACKINGINFO")):
+                self.assertEqual(resp3_call(self.c.client_port[self.c.leader()], *cmd),
+                                 resp3_call(server.port, *cmd))
+        finally:
+            server.close()
+
+    def test_histogram_counts_each_call_at_redis_steps(self):
+        port = self.c.client_port[self.c.leader()]
+        c = RawConnection(port)
+        try:
+            for i in range(50):
+                c.call("SET", f"lat:{i}", "v")
+        finally:
+            c.close()
+        r = self.c.client(self.c.leader())
+        hist = r.execute_command("LATENCY", "HISTOGRAM", "set", "config")
+        self.assertEqual(hist[0], b"set")
+        calls, steps = hist[1][1], hist[1][3]
+        self.assertGreaterEqual(calls, 50)
+        labels, counts = steps[0::2], steps[1::2]
+        redis_steps = [1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908,
+                       33816, 67633, 135266, 270532, 541065]
+        self.assertTrue(set(labels) <= set(redis_steps), labels)
+        self.assertEqual(counts, sorted(counts))  # cumulative
+        self.assertEqual(counts[-1], calls)
+        raw = resp3_call(port, "LATENCY", "HISTOGRAM", "set")
+        self.assertTrue(raw.startswith(b"%1\r\n$3\r\nset\r\n%2\r\n$5\r\ncalls\r\n:"), raw)
+        self.assertIn(b"$14\r\nhistogram_usec\r\n%", raw)
 
 
 class WaitTest(ClusterTestCase):

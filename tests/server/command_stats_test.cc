@@ -116,6 +116,32 @@ TEST(AccountReplyTest, SubcommandRowsAreBounded) {
   EXPECT_EQ(stats.commands.row(kv::CommandId::kConfig).calls, 2 * CommandCounters::kMaxSubRows);
 }
 
+// LATENCY HISTOGRAM: Redis 7.0's steps (1024 ns doubling, named by the highest value
+// equivalent to them at two significant digits, in us: 1, 2, 4, 8, 16, 33, ...), counts
+// cumulative, steps that add nothing left out; a container named gives its subcommands.
+TEST(LatencyHistogramReplyTest, CumulativeAtRedisSteps) {
+  ServerStats stats;
+  NullTarget t;
+  const kv::CommandSpec* set = kv::find_command("set");
+  const kv::CommandSpec* config = kv::find_command("config");
+  const std::vector<std::string> argv = {"SET", "k", "v"};
+  for (uint64_t ns : {500, 1500, 1900, 30000, 32000, 70000}) {
+    account_reply(stats, set, ns, false, "+OK\r\n", argv, t);
+  }
+  account_reply(stats, config, 3000, false, "+OK\r\n", Argv{"CONFIG", "SET", "a", "b"}, t);
+  const std::string set_cdf =
+      "$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:6\r\n$14\r\nhistogram_usec\r\n"
+      "*8\r\n:1\r\n:1\r\n:2\r\n:3\r\n:33\r\n:5\r\n:132\r\n:6\r\n";
+  EXPECT_EQ(latency_histogram_reply(stats.commands, Argv{"SET"}), "*2\r\n" + set_cdf);
+  EXPECT_EQ(latency_histogram_reply(stats.commands, Argv{"nosuch", "config"}),
+            "*2\r\n$10\r\nconfig|set\r\n*4\r\n$5\r\ncalls\r\n:1\r\n$14\r\n"
+            "histogram_usec\r\n*2\r\n:4\r\n:1\r\n");
+  EXPECT_EQ(latency_histogram_reply(stats.commands, Argv{"get"}), "*0\r\n");
+  const std::string all = latency_histogram_reply(stats.commands, {});
+  EXPECT_TRUE(all.starts_with("*4\r\n")) << all;
+  EXPECT_NE(all.find(set_cdf), std::string::npos) << all;
+}
+
 TEST(SlowLogTest, TruncatesAsRedisAndKeepsMaxLen) {
   SlowLog log({0, 2});
   std::vector<std::string> argv = {"RPUSH", "k", std::string(130, 'x')};
