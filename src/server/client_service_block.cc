@@ -158,8 +158,9 @@ void ClientService::retry_blocked(std::shared_ptr<Blocked> b) {
 
 void ClientService::client_unblock(const kv::Argv& argv, ReplySlot& slot) {
   // Redis's order: the word count, the reason, then the id.
-  if (argv.size() < 3)
+  if (argv.size() < 3) {
     return slot.complete(kv::encode_error(kv::wrong_arity_error("client|unblock")), argv);
+  }
   if (argv.size() > 4) {
     return slot.complete(
         kv::encode_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
@@ -198,9 +199,11 @@ bool ClientService::unblock_client(uint64_t id, bool error) {
     }
     return true;
   }
-  for (const std::shared_ptr<Blocked>& b : stream_waiters_) {
-    if (b->client_id != id) continue;
-    if (b->unblocked) return false;
+  for (const std::shared_ptr<Blocked>& waiter : stream_waiters_) {
+    if (waiter->client_id != id) continue;
+    if (waiter->unblocked) return false;
+    // A copy: unblock() erases the set's, which `waiter` refers to.
+    const std::shared_ptr<Blocked> b = waiter;
     if (b->retrying) {
       b->unblocked = reply;
     } else {
