@@ -121,6 +121,11 @@ class Generator:
                               "9223372036854775807", "-9223372036854775808", "1e3", "+inf",
                               "-inf", " 1", "007"])
 
+    def bad_ttl(self):
+        # Only refused TTLs: a valid relative one makes the deadline (PEXPIRETIME) depend
+        # on each server's clock at the moment it ran, and a short one expires mid-run.
+        return self.r.choice(["0", "-1", "x", "", "1e3", "9223372036854775807", "2.5"])
+
     def index(self):
         return self.r.choice(["0", "1", "-1", "2", "-2", "5", "-100", "100", "x"])
 
@@ -152,7 +157,7 @@ class Generator:
                                                           ["NX", "GET"], ["XX", "GET"],
                                                           ["EXAT", "4102444800"],
                                                           ["PXAT", "4102444800000"],
-                                                          ["EX", self.num()], ["NX", "XX"]])],
+                                                          ["EX", self.bad_ttl()], ["NX", "XX"]])],
             lambda: ["GET", k], lambda: ["GETDEL", k], lambda: ["STRLEN", k],
             lambda: ["APPEND", k, self.val()], lambda: ["INCR", k], lambda: ["DECR", k],
             lambda: ["INCRBY", k, self.num()], lambda: ["DECRBY", k, self.num()],
